@@ -1,0 +1,54 @@
+# Tessera: `make run` starts everything locally; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NEWMAN := .ctk/node_modules/.bin/newman
+
+.PHONY: setup run test test-sqlite test-postgres lint format ctk-deps postgres histories bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Starts the Temporal dev server (file database in .data/), the worker and the API.
+run: setup
+	$(VENV)/bin/oms dev
+
+$(NEWMAN):
+	npm install --silent --no-audit --no-fund --prefix .ctk newman@6
+
+ctk-deps: $(NEWMAN)
+
+postgres:
+	@scripts/ensure-postgres.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test-sqlite: setup ctk-deps
+	$(PY) -m pytest -q
+
+test-postgres: setup ctk-deps postgres
+	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --ignore=tests/decomposition
+
+test: lint test-sqlite test-postgres
+
+histories: setup
+	$(PY) scripts/record_histories.py
+
+bench: setup
+	$(PY) bench/bench_decomposition.py
+
+clean:
+	rm -rf .data .ctk .pytest_cache .mypy_cache .ruff_cache

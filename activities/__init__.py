@@ -1,0 +1,1 @@
+"""Activities: every side effect of Tessera, each idempotent (an idempotency key per effect)."""

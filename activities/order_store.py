@@ -1,0 +1,27 @@
+"""The workflow's writes to the order projection in the store."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.logging_context import bind_activity_context
+from log import get_logger
+from store import orders
+from tmf.product_order import ProductOrder
+
+log = get_logger(__name__)
+
+
+class SaveOrderInput(BaseModel):
+    order: ProductOrder
+    # The workflow's write counter: the idempotency key of this write (a retry writes the same).
+    revision: int
+
+
+@activity.defn(name="store.save_order")
+def save_order(input: SaveOrderInput) -> bool:
+    bind_activity_context(input.order.id)
+    written = orders.save_order(input.order, input.revision)
+    log.info("order saved", state=input.order.state.value, revision=input.revision, written=written)
+    return written

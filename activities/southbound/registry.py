@@ -1,0 +1,79 @@
+"""The southbound activities for the worker: one per "<system>.<operation>", over an adapter each.
+
+Every system defaults to its simulator; pass SouthboundAdapters(shipping=RealShipping(), ...) to
+use a real adapter for a system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import activity
+
+from activities.southbound.activation import ActivationSimulator, ServiceActivation
+from activities.southbound.billing import Billing, BillingSimulator
+from activities.southbound.contract import (
+    ACTIVITY_NAMES,
+    SOUTHBOUND_OPERATIONS,
+    SouthboundRequest,
+    SouthboundResult,
+)
+from activities.southbound.faults import defaults_from_env
+from activities.southbound.field_service import FieldService, FieldServiceSimulator
+from activities.southbound.inventory import InventorySimulator, NetworkInventory
+from activities.southbound.portability import NumberPortability, PortabilitySimulator
+from activities.southbound.shipping import Shipping, ShippingSimulator
+from activities.southbound.sim import SimProvisioning, SimSimulator
+
+__all__ = [
+    "ACTIVITY_NAMES",
+    "SouthboundAdapters",
+    "southbound_activities",
+    "southbound_activity_map",
+]
+
+Operation = Callable[[SouthboundRequest], SouthboundResult]
+
+
+@dataclass(frozen=True)
+class SouthboundAdapters:
+    """The implementation of each system; field names are the system names."""
+
+    inventory: NetworkInventory = field(default_factory=InventorySimulator)
+    activation: ServiceActivation = field(default_factory=ActivationSimulator)
+    portability: NumberPortability = field(default_factory=PortabilitySimulator)
+    sim: SimProvisioning = field(default_factory=SimSimulator)
+    shipping: Shipping = field(default_factory=ShippingSimulator)
+    field_service: FieldService = field(default_factory=FieldServiceSimulator)
+    billing: Billing = field(default_factory=BillingSimulator)
+
+
+def _as_activity(name: str, operation: Operation) -> Operation:
+    # A plain function per name: Temporal reads its type hints to decode the pydantic input.
+    # Sync on purpose: the store is sync, so the worker runs these in its thread pool.
+    def run(request: SouthboundRequest) -> SouthboundResult:
+        return operation(request)
+
+    run.__name__ = run.__qualname__ = name.replace(".", "__")
+    return activity.defn(name=name)(run)
+
+
+def southbound_activity_map(adapters: SouthboundAdapters | None = None) -> dict[str, Operation]:
+    """Every southbound activity by its name."""
+    adapters = adapters or SouthboundAdapters()
+    # Fail at worker start, not on the first call, if SIMULATOR_DEFAULTS is malformed.
+    defaults_from_env()
+    return {
+        f"{system}.{operation}": _as_activity(
+            f"{system}.{operation}", getattr(getattr(adapters, system), operation)
+        )
+        for system, operations in SOUTHBOUND_OPERATIONS.items()
+        for operation in operations
+    }
+
+
+def southbound_activities(adapters: SouthboundAdapters | None = None) -> list[Callable[..., Any]]:
+    """Every southbound activity, for `Worker(activities=...)` (needs an activity_executor)."""
+    return list(southbound_activity_map(adapters).values())

@@ -1,0 +1,1 @@
+"""The REST API: thin. It starts, updates and queries workflows and reads the store."""

@@ -1,0 +1,87 @@
+"""TMF error shape for every 4xx (and the rare 5xx): `{code, reason, message, status, @type}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from log import get_logger
+from tmf.common import ErrorBody
+
+
+class TmfError(Exception):
+    """Raise from a route to answer with a TMF error body."""
+
+    def __init__(self, status: int, code: str, reason: str, message: str | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.code = code
+        self.reason = reason
+        self.message = message
+
+
+def error_response(
+    status: int, code: str, reason: str, message: str | None = None, **headers: str
+) -> JSONResponse:
+    body = ErrorBody(code=code, reason=reason, message=message, status=str(status))
+    return JSONResponse(
+        status_code=status,
+        content=body.model_dump(by_alias=True, exclude_none=True),
+        headers=headers or None,
+    )
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "productOrderItem", 0, "action") -> "productOrderItem[0].action"
+    parts: list[str] = []
+    for part in loc:
+        if part in {"body", "query", "path", "header"} and not parts:
+            continue
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "body"
+
+
+def describe_validation_errors(errors: list[Any]) -> str:
+    return "; ".join(f"{_location(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TmfError)
+    async def _tmf_error(_request: Request, exc: TmfError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.reason, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if errors and errors[0].get("type") == "json_invalid":
+            detail = errors[0].get("ctx", {}).get("error", "")
+            return error_response(422, "InvalidBody", "Invalid JSON in request body", str(detail))
+        first = _location(errors[0].get("loc", ())) if errors else "body"
+        return error_response(
+            422,
+            "InvalidBody" if errors and errors[0].get("loc", ("",))[0] == "body" else "InvalidRequest",
+            f"Invalid value for '{first}'",
+            describe_validation_errors(errors),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # A bug, not bad input: logged with its traceback, answered in TMF shape all the same.
+        get_logger(__name__).exception("unhandled error", error=str(exc))
+        return error_response(500, "InternalError", "Internal server error")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable", 415: "UnsupportedMediaType"}
+        return error_response(
+            exc.status_code,
+            codes.get(exc.status_code, f"Http{exc.status_code}"),
+            str(exc.detail),
+        )

@@ -1,0 +1,52 @@
+"""Starting order workflows from the API: idempotent, and safe to repeat."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+       WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from settings import get_settings
+from tmf.product_order import ProductOrder
+from workflows import search_attributes as sa
+from workflows.product_order import (
+    ProductOrderInput,
+    ProductOrderWorkflow,
+    order_memo,
+    workflow_id_for,
+)
+
+
+def initial_search_attributes(order: ProductOrder) -> TypedSearchAttributes:
+    pairs: list[SearchAttributePair[str]] = [
+        SearchAttributePair(sa.ORDER_STATE, order.state.value),
+        SearchAttributePair(sa.ORDER_ID, order.id),
+    ]
+    if customer := order.customer_id():
+        pairs.append(SearchAttributePair(sa.CUSTOMER_ID, customer))
+    if channel := order.channel_name():
+        pairs.append(SearchAttributePair(sa.CHANNEL, channel))
+    return TypedSearchAttributes(pairs)
+
+
+async def ensure_order_workflow(client: Client, order: ProductOrder) -> None:
+    """Start the order's workflow unless it exists (running or closed): one workflow per order."""
+    try:
+        await client.start_workflow(
+            ProductOrderWorkflow.run,
+            ProductOrderInput(order=order),
+            id=workflow_id_for(order.id),
+            task_queue=get_settings().task_queue,
+            # A closed order is never started again; a running one is simply reused.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=initial_search_attributes(order),
+            memo=order_memo(order),
+        )
+    except WorkflowAlreadyStartedError:
+        pass

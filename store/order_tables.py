@@ -1,0 +1,37 @@
+"""The product order projection: one row per order, its TMF document and the columns lists filter on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index
+from sqlmodel import Field, SQLModel
+
+
+class ProductOrderRecord(SQLModel, table=True):
+    __tablename__ = "product_order"
+    __table_args__ = (Index("ix_product_order_date_id", "order_date", "id"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    state: str = Field(index=True, max_length=32)
+    external_id: str | None = Field(default=None, index=True, max_length=200)
+    customer_id: str | None = Field(default=None, index=True, max_length=200)
+    channel: str | None = Field(default=None, max_length=100)
+    # Naive UTC, the same on SQLite and PostgreSQL, so that range filters compare alike.
+    order_date: datetime = Field(sa_column=Column(DateTime(), nullable=False))
+    # Monotonic write counter of the owning workflow: an older snapshot never overwrites a newer.
+    revision: int = 0
+    # Idempotency: the client's Idempotency-Key, and "<party>|<externalId>"; each unique.
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=300)
+    external_key: str | None = Field(default=None, unique=True, max_length=500)
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class OrderParty(SQLModel, table=True):
+    """Every related party of an order, so that `relatedParty.id=` filters use an index."""
+
+    __tablename__ = "product_order_party"
+
+    order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
+    party_id: str = Field(primary_key=True, index=True, max_length=200)

@@ -1,0 +1,179 @@
+"""Reads and writes of the product order projection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from store.db import session_scope
+from store.order_tables import OrderParty, ProductOrderRecord
+from tmf.product_order import ProductOrder
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
+    return ProductOrderRecord(
+        id=order.id,
+        state=order.state.value,
+        external_id=order.external_id,
+        customer_id=order.customer_id(),
+        channel=order.channel_name(),
+        order_date=_naive_utc(order.order_date),
+        revision=revision,
+        document=order.to_tmf(),
+    )
+
+
+def external_key_of(order: ProductOrder) -> str | None:
+    """The same externalId from the same party identifies the same order."""
+    customer = order.customer_id()
+    if order.external_id and customer:
+        return f"{customer}|{order.external_id}"
+    return None
+
+
+def accept_order(order: ProductOrder, idempotency_key: str | None) -> tuple[dict[str, Any], bool]:
+    """Record a newly accepted order; if its idempotency key is known, return the first instead.
+
+    Returns the stored TMF document and whether it was created now.
+    """
+    record = _record_from(order, revision=0)
+    record.idempotency_key = idempotency_key
+    record.external_key = external_key_of(order)
+    try:
+        with session_scope() as session:
+            session.add(record)
+            session.flush()
+            for party_id in sorted({p.id for p in order.related_party}):
+                session.add(OrderParty(order_id=order.id, party_id=party_id))
+        return record.document, True
+    except IntegrityError:
+        existing = find_duplicate(idempotency_key, record.external_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def find_duplicate(idempotency_key: str | None, external_key: str | None) -> dict[str, Any] | None:
+    with session_scope() as session:
+        for column, key in (
+            (ProductOrderRecord.idempotency_key, idempotency_key),
+            (ProductOrderRecord.external_key, external_key),
+        ):
+            if key is None:
+                continue
+            found = session.exec(select(ProductOrderRecord).where(col(column) == key)).first()
+            if found is not None:
+                return found.document
+    return None
+
+
+def save_order(order: ProductOrder, revision: int) -> bool:
+    """Write the workflow's snapshot of an order; ignored if the store already has a newer one."""
+    with session_scope() as session:
+        record = session.get(ProductOrderRecord, order.id, with_for_update=True)
+        if record is None:
+            # The API's insert is the first write, but the workflow must not depend on it.
+            session.add(_record_from(order, revision))
+            for party_id in sorted({p.id for p in order.related_party}):
+                session.add(OrderParty(order_id=order.id, party_id=party_id))
+            return True
+        if record.revision >= revision:
+            return False
+        fresh = _record_from(order, revision)
+        record.state = fresh.state
+        record.revision = revision
+        record.document = fresh.document
+        session.add(record)
+        return True
+
+
+def get_order(order_id: str) -> dict[str, Any] | None:
+    with session_scope() as session:
+        record = session.get(ProductOrderRecord, order_id)
+        return None if record is None else record.document
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    id: str | None = None
+    state: str | None = None
+    external_id: str | None = None
+    party_id: str | None = None
+    customer_id: str | None = None
+    order_date: datetime | None = None
+    order_date_gt: datetime | None = None
+    order_date_gte: datetime | None = None
+    order_date_lt: datetime | None = None
+    order_date_lte: datetime | None = None
+
+
+def list_orders(
+    flt: OrderFilter, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Orders matching every filter (AND), newest first, and the total count before paging."""
+    query = select(ProductOrderRecord)
+    if flt.id is not None:
+        query = query.where(ProductOrderRecord.id == flt.id)
+    if flt.state is not None:
+        query = query.where(ProductOrderRecord.state == flt.state)
+    if flt.external_id is not None:
+        query = query.where(ProductOrderRecord.external_id == flt.external_id)
+    if flt.customer_id is not None:
+        query = query.where(ProductOrderRecord.customer_id == flt.customer_id)
+    if flt.party_id is not None:
+        parties = select(OrderParty.order_id).where(OrderParty.party_id == flt.party_id)
+        query = query.where(col(ProductOrderRecord.id).in_(parties))
+    date_col = col(ProductOrderRecord.order_date)
+    if flt.order_date is not None:
+        query = query.where(date_col == _naive_utc(flt.order_date))
+    if flt.order_date_gt is not None:
+        query = query.where(date_col > _naive_utc(flt.order_date_gt))
+    if flt.order_date_gte is not None:
+        query = query.where(date_col >= _naive_utc(flt.order_date_gte))
+    if flt.order_date_lt is not None:
+        query = query.where(date_col < _naive_utc(flt.order_date_lt))
+    if flt.order_date_lte is not None:
+        query = query.where(date_col <= _naive_utc(flt.order_date_lte))
+    with session_scope() as session:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        page = session.exec(
+            query.order_by(date_col.desc(), col(ProductOrderRecord.id).desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [r.document for r in page], int(total)
+
+
+def forget_unstarted(order_id: str) -> None:
+    """Undo an acceptance whose workflow could not be started (the client was told 503)."""
+    with session_scope() as session:
+        record = session.get(ProductOrderRecord, order_id)
+        if record is not None and record.revision == 0:
+            for party in session.exec(select(OrderParty).where(OrderParty.order_id == order_id)):
+                session.delete(party)
+            session.flush()
+            session.delete(record)
+
+
+def unstarted_orders(accepted_before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """Accepted orders whose workflow has not written yet: candidates for a (re)start."""
+    with session_scope() as session:
+        rows = session.exec(
+            select(ProductOrderRecord)
+            .where(ProductOrderRecord.revision == 0)
+            .where(col(ProductOrderRecord.order_date) < _naive_utc(accepted_before))
+            .order_by(col(ProductOrderRecord.order_date))
+            .limit(limit)
+        ).all()
+        return [r.document for r in rows]

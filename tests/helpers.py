@@ -1,0 +1,36 @@
+"""Small helpers the tests share: order bodies and waiting for an order to settle."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
+FINAL_STATES = {"completed", "rejected", "failed", "partial", "cancelled"}
+
+
+def minimal_order(**extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "productOrderItem": [{"id": "1", "action": "add"}],
+        "relatedParty": [{"id": "cust-1", "@referredType": "Individual", "role": "customer"}],
+    }
+    body.update(extra)
+    return body
+
+
+async def wait_for_state(
+    http: httpx.AsyncClient, order_id: str, states: set[str] = FINAL_STATES, timeout: float = 30
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    last: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = await http.get(f"{ORDERS}/{order_id}")
+        if response.status_code == 200:
+            last = response.json()
+            if last.get("state") in states:
+                return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"order {order_id} did not reach {states}; last seen: {last.get('state')}")

@@ -1,0 +1,191 @@
+"""TMF622 Product Ordering v4 resources: ProductOrder_Create, ProductOrder and their items."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from tmf.common import (
+    Characteristic,
+    EntityRef,
+    Note,
+    OrderPrice,
+    RelatedParty,
+    StrictTmfModel,
+    TmfModel,
+    UtcDatetime,
+)
+
+PRODUCT_ORDERING_BASE = "/tmf-api/productOrderingManagement/v4"
+
+
+class OrderState(StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    REJECTED = "rejected"
+    PENDING = "pending"
+    HELD = "held"
+    IN_PROGRESS = "inProgress"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    PARTIAL = "partial"
+    ASSESSING_CANCELLATION = "assessingCancellation"
+    PENDING_CANCELLATION = "pendingCancellation"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_ORDER_STATES
+
+
+FINAL_ORDER_STATES = frozenset(
+    {
+        OrderState.REJECTED,
+        OrderState.CANCELLED,
+        OrderState.COMPLETED,
+        OrderState.FAILED,
+        OrderState.PARTIAL,
+    }
+)
+
+
+class ItemState(StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    REJECTED = "rejected"
+    PENDING = "pending"
+    HELD = "held"
+    IN_PROGRESS = "inProgress"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    ASSESSING_CANCELLATION = "assessingCancellation"
+    PENDING_CANCELLATION = "pendingCancellation"
+
+
+class ItemAction(StrEnum):
+    ADD = "add"
+    MODIFY = "modify"
+    DELETE = "delete"
+    NO_CHANGE = "noChange"
+    # TMF622 allows extension values; suspend and resume are what telecom change orders need.
+    SUSPEND = "suspend"
+    RESUME = "resume"
+
+
+class RelationshipType(StrEnum):
+    RELIES_ON = "reliesOn"
+    BUNDLES = "bundles"
+    BUNDLED = "bundled"
+
+
+class OrderItemRelationship(StrictTmfModel):
+    id: str = Field(min_length=1)
+    relationship_type: RelationshipType = Field(alias="relationshipType")
+
+
+class ProductRefOrValue(TmfModel):
+    """The product an item acts on: its id (modify/delete) and/or its characteristics."""
+
+    id: str | None = None
+    href: str | None = None
+    name: str | None = None
+    product_characteristic: list[Characteristic] = Field(
+        default_factory=list, alias="productCharacteristic"
+    )
+    product_specification: EntityRef | None = Field(default=None, alias="productSpecification")
+    place: list[dict[str, Any]] | None = None
+    related_party: list[RelatedParty] | None = Field(default=None, alias="relatedParty")
+
+    def characteristic_values(self) -> dict[str, Any]:
+        return {c.name: c.value for c in self.product_characteristic}
+
+
+class ProductOrderItem(TmfModel):
+    id: str = Field(min_length=1)
+    action: ItemAction
+    quantity: int = Field(default=1, ge=1, le=10_000)
+    product_offering: EntityRef | None = Field(default=None, alias="productOffering")
+    product: ProductRefOrValue | None = None
+    product_order_item_relationship: list[OrderItemRelationship] = Field(
+        default_factory=list, alias="productOrderItemRelationship"
+    )
+    # Server-computed, read-only to clients.
+    state: ItemState | None = None
+    item_price: list[OrderPrice] | None = Field(default=None, alias="itemPrice")
+    item_total_price: list[OrderPrice] | None = Field(default=None, alias="itemTotalPrice")
+
+
+class ProductOrderCreate(TmfModel):
+    """ProductOrder_Create: what a channel sends. Server-owned fields are refused by the API."""
+
+    product_order_item: list[ProductOrderItem] = Field(alias="productOrderItem", min_length=1)
+    related_party: list[RelatedParty] = Field(default_factory=list, alias="relatedParty")
+    external_id: str | None = Field(default=None, alias="externalId", max_length=200)
+    description: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    channel: list[EntityRef] = Field(default_factory=list)
+    note: list[Note] = Field(default_factory=list)
+    notification_contact: str | None = Field(default=None, alias="notificationContact")
+    requested_start_date: UtcDatetime | None = Field(default=None, alias="requestedStartDate")
+    requested_completion_date: UtcDatetime | None = Field(
+        default=None, alias="requestedCompletionDate"
+    )
+    billing_account: EntityRef | None = Field(default=None, alias="billingAccount")
+
+    @field_validator("priority")
+    @classmethod
+    def _priority_is_a_small_number(cls, value: str | None) -> str | None:
+        # TMF leaves priority a string; we read it as 0 (highest) .. 4 (lowest) to rank orders.
+        if value is not None and value not in {"0", "1", "2", "3", "4"}:
+            raise ValueError("priority must be one of '0' (highest) to '4' (lowest)")
+        return value
+
+    def customer_id(self) -> str | None:
+        """The party the order is for: the customer role if named, else the first party."""
+        for party in self.related_party:
+            if (party.role or "").lower() == "customer":
+                return party.id
+        return self.related_party[0].id if self.related_party else None
+
+    def channel_name(self) -> str | None:
+        if not self.channel:
+            return None
+        return self.channel[0].name or self.channel[0].id
+
+
+class OrderErrorMessage(TmfModel):
+    """Why an order or item was rejected or failed (TMF622 v5 `errorMessage`)."""
+
+    code: str
+    reason: str
+    message: str | None = None
+    product_order_item: list[str] | None = Field(default=None, alias="productOrderItem")
+
+
+class ProductOrder(ProductOrderCreate):
+    """The ProductOrder resource, as GET returns it."""
+
+    id: str
+    href: str
+    order_date: UtcDatetime = Field(alias="orderDate")
+    state: OrderState = OrderState.ACKNOWLEDGED
+    completion_date: UtcDatetime | None = Field(default=None, alias="completionDate")
+    expected_completion_date: UtcDatetime | None = Field(
+        default=None, alias="expectedCompletionDate"
+    )
+    cancellation_date: UtcDatetime | None = Field(default=None, alias="cancellationDate")
+    cancellation_reason: str | None = Field(default=None, alias="cancellationReason")
+    order_total_price: list[OrderPrice] | None = Field(default=None, alias="orderTotalPrice")
+    error_message: list[OrderErrorMessage] | None = Field(default=None, alias="errorMessage")
+    # Tessera extensions, documented in the OpenAPI schema.
+    version: int = 1
+    catalog_version: str | None = Field(default=None, alias="catalogVersion")
+
+    def item(self, item_id: str) -> ProductOrderItem | None:
+        return next((i for i in self.product_order_item if i.id == item_id), None)
+
+
+def order_href(base_url: str, order_id: str) -> str:
+    return f"{base_url.rstrip('/')}{PRODUCT_ORDERING_BASE}/productOrder/{order_id}"

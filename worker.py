@@ -1,0 +1,53 @@
+"""The Tessera worker: hosts every workflow and activity on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.order_planning import plan_order
+from activities.order_store import save_order
+from log import configure_logging, get_logger
+from settings import Settings, get_settings
+from store.db import create_tables
+from temporal_client import connect_temporal
+from workflows.registry import WORKFLOWS
+
+log = get_logger(__name__)
+
+
+def all_activities() -> list[Callable[..., Any]]:
+    return [plan_order, save_order]
+
+
+def build_worker(client: Client, settings: Settings | None = None, task_queue: str | None = None) -> Worker:
+    settings = settings or get_settings()
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(),
+        # Activities are sync (SQLModel is sync); they run on this pool.
+        activity_executor=ThreadPoolExecutor(max_workers=settings.activity_threads),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+    )
+
+
+async def run_worker() -> None:
+    configure_logging()
+    settings = get_settings()
+    create_tables()
+    client = await connect_temporal()
+    worker = build_worker(client, settings)
+    log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(run_worker())
