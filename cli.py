@@ -90,12 +90,17 @@ def dev_server_command(data_dir: Path, port: int = 7233, ui_port: int = 8233) ->
 
 @app.command()
 def dev(
-    data_dir: Path = typer.Option(Path(".data"), help="Where the Temporal and order databases live."),
+    data_dir: Path = typer.Option(
+        Path(".data"), help="Where the Temporal and order databases live."
+    ),
 ) -> None:
-    """Start the Temporal dev server (file database), a worker and the API; Ctrl-C stops them all."""
+    """Start the Temporal dev server (file database), a worker and the API; Ctrl-C stops all."""
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = get_settings()
-    env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{data_dir}/tessera.db")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{data_dir}/tessera.db"),
+    }
     children: list[subprocess.Popen[bytes]] = []
 
     def stop_all(*_: object) -> None:

@@ -16,7 +16,9 @@ def _env(name: str, default: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    temporal_address: str = field(default_factory=lambda: _env("TEMPORAL_ADDRESS", "127.0.0.1:7233"))
+    temporal_address: str = field(
+        default_factory=lambda: _env("TEMPORAL_ADDRESS", "127.0.0.1:7233")
+    )
     temporal_namespace: str = field(default_factory=lambda: _env("TEMPORAL_NAMESPACE", "default"))
     task_queue: str = field(default_factory=lambda: _env("TESSERA_TASK_QUEUE", "tessera-orders"))
     database_url: str = field(
@@ -41,7 +43,9 @@ class Settings:
     max_concurrent_workflow_tasks: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "200"))
     )
-    activity_threads: int = field(default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "64")))
+    activity_threads: int = field(
+        default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "64"))
+    )
 
 
 @lru_cache(maxsize=1)

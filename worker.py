@@ -25,7 +25,9 @@ def all_activities() -> list[Callable[..., Any]]:
     return [plan_order, save_order]
 
 
-def build_worker(client: Client, settings: Settings | None = None, task_queue: str | None = None) -> Worker:
+def build_worker(
+    client: Client, settings: Settings | None = None, task_queue: str | None = None
+) -> Worker:
     settings = settings or get_settings()
     return Worker(
         client,

@@ -63,7 +63,9 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
 
     @app.middleware("http")
-    async def bind_request_context(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    async def bind_request_context(
+        request: Request, call_next: RequestResponseEndpoint
+    ) -> Response:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(method=request.method, path=request.url.path)
         return await call_next(request)

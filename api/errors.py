@@ -66,7 +66,9 @@ def install_error_handlers(app: FastAPI) -> None:
         first = _location(errors[0].get("loc", ())) if errors else "body"
         return error_response(
             422,
-            "InvalidBody" if errors and errors[0].get("loc", ("",))[0] == "body" else "InvalidRequest",
+            "InvalidBody"
+            if errors and errors[0].get("loc", ("",))[0] == "body"
+            else "InvalidRequest",
             f"Invalid value for '{first}'",
             describe_validation_errors(errors),
         )
@@ -79,7 +81,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable", 415: "UnsupportedMediaType"}
+        codes = {
+            404: "NotFound",
+            405: "MethodNotAllowed",
+            406: "NotAcceptable",
+            415: "UnsupportedMediaType",
+        }
         return error_response(
             exc.status_code,
             codes.get(exc.status_code, f"Http{exc.status_code}"),

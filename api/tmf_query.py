@@ -29,7 +29,9 @@ def parse_page(params: Mapping[str, str]) -> Page:
         try:
             value = int(raw)
         except ValueError:
-            raise TmfError(400, "InvalidQuery", f"'{name}' must be an integer, got '{raw}'") from None
+            raise TmfError(
+                400, "InvalidQuery", f"'{name}' must be an integer, got '{raw}'"
+            ) from None
         if not low <= value <= high:
             raise TmfError(400, "InvalidQuery", f"'{name}' must be between {low} and {high}")
         return value
@@ -47,7 +49,7 @@ def parse_fields(params: Mapping[str, str]) -> set[str] | None:
 
 
 def select_fields(document: dict[str, Any], fields: set[str] | None) -> dict[str, Any]:
-    """First-level attribute selection; `id` and `href` are always kept so a client can follow up."""
+    """First-level attribute selection; `id` and `href` always stay, so a client can follow up."""
     if fields is None:
         return document
     keep = fields | {"id", "href"}

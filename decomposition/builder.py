@@ -65,7 +65,9 @@ def result_schema(fields: dict[str, str]) -> dict[str, Any] | None:
     return {
         "type": "object",
         "required": list(fields),
-        "properties": {name: dict(_JSON_TYPES.get(kind, {"type": kind})) for name, kind in fields.items()},
+        "properties": {
+            name: dict(_JSON_TYPES.get(kind, {"type": kind})) for name, kind in fields.items()
+        },
     }
 
 
@@ -120,7 +122,9 @@ class PlanBuilder:
                     continue
                 target = self.catalog.spec(rel.target)
                 assert target is not None
-                mapped = {t: spec_values[s] for t, s in rel.attribute_mapping.items() if s in spec_values}
+                mapped = {
+                    t: spec_values[s] for t, s in rel.attribute_mapping.items() if s in spec_values
+                }
                 if rel.repeat_per is None:
                     children.append((target, mapped, scope, node.id))
                     continue

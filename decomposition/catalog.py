@@ -115,6 +115,7 @@ class CharacteristicSpec(CatalogModel):
     assetizable: bool = True
     # Decomposition of the spec waits until the value is known (staggered decomposition).
     required_for_decomposition: bool = False
+    modifiable: bool = True  # False: changing it means a new product (delete and add)
 
 
 class SpecRelationship(CatalogModel):
@@ -199,6 +200,7 @@ class PriceSpec(CatalogModel):
     currency: str = "EUR"
     recurring_period: str | None = None  # "month" for recurring prices
     condition: str | None = None  # on the product's characteristics, e.g. "downloadSpeed == 1000"
+    per_unit_of: str | None = None  # an integer characteristic multiplying the amount (siteCount)
 
 
 class DiscountRule(CatalogModel):
@@ -233,6 +235,9 @@ class ProductOffering(CatalogModel):
     discounts: list[DiscountRule] = Field(default_factory=list)
     bundled: list[BundledOffering] = Field(default_factory=list)
     sellable: bool = True  # False: only sold inside a bundle
+    # TMF620 prodSpecCharValueUse: the values this offering allows for some characteristics of
+    # its spec (e.g. technology: [fiber]); the first one is the default when none is given.
+    char_value_use: dict[str, list[Any]] = Field(default_factory=dict)
 
     @property
     def is_bundle(self) -> bool:
@@ -399,6 +404,16 @@ class _CatalogChecker:
             if price.price_type == PriceType.RECURRING and not price.recurring_period:
                 self.error(f"{where}: recurring price '{price.id}' needs a recurringPeriod")
             self._check_condition(price.condition, names, f"{where} price '{price.id}'")
+            if price.per_unit_of is not None and price.per_unit_of not in names:
+                self.error(f"{where} price '{price.id}': unknown perUnitOf '{price.per_unit_of}'")
+        for name, allowed in offering.char_value_use.items():
+            char = spec.characteristic(name) if spec else None
+            if char is None:
+                self.error(f"{where}: charValueUse names unknown characteristic '{name}'")
+            elif not allowed or (
+                char.allowed_values and any(v not in char.allowed_values for v in allowed)
+            ):
+                self.error(f"{where}: charValueUse of '{name}' must be allowed values of the spec")
         keys = [b.key for b in offering.bundled]
         if len(set(keys)) != len(keys):
             self.error(f"{where}: bundled keys are not unique")
@@ -440,7 +455,9 @@ class _CatalogChecker:
             for template in templates:
                 self._check_task(spec, action, template, names)
 
-    def _check_relationship(self, spec: Specification, rel: SpecRelationship, names: set[str]) -> None:
+    def _check_relationship(
+        self, spec: Specification, rel: SpecRelationship, names: set[str]
+    ) -> None:
         where = f"spec '{spec.id}' {rel.type.value} '{rel.target}'"
         target = self.specs.get(rel.target)
         source_type, target_type = _LAYER[rel.type]
@@ -474,7 +491,9 @@ class _CatalogChecker:
         if rel.repeat_per is not None:
             char = spec.characteristic(rel.repeat_per)
             if char is None or char.value_type != ValueType.INTEGER:
-                self.error(f"{where}: repeatPer '{rel.repeat_per}' is not an integer characteristic")
+                self.error(
+                    f"{where}: repeatPer '{rel.repeat_per}' is not an integer characteristic"
+                )
         if rel.index_as is not None and rel.index_as not in target_names:
             self.error(f"{where}: indexAs '{rel.index_as}' is not a characteristic of the target")
 

@@ -113,7 +113,9 @@ class _Resolver:
                 try:
                     values[char.name] = normalize_value(char, given[char.name])
                 except CharacteristicError as exc:
-                    self.problems.append(_problem(exc.code, f"item '{item.id}': {exc.reason}", item))
+                    self.problems.append(
+                        _problem(exc.code, f"item '{item.id}': {exc.reason}", item)
+                    )
             elif with_defaults and char.default is not None:
                 values[char.name] = char.default
         return values
@@ -163,8 +165,11 @@ class _Resolver:
         ref = item.product_offering
         if ref is None:
             self.problems.append(
-                _problem("MissingOffering", f"item '{item.id}' adds a product but names no "
-                         "productOffering", item)
+                _problem(
+                    "MissingOffering",
+                    f"item '{item.id}' adds a product but names no productOffering",
+                    item,
+                )
             )
             return
         offering = self.catalog.offering(ref.id)

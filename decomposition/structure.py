@@ -8,7 +8,12 @@ from decomposition.problems import Problem
 from tmf.product_order import ItemAction, ProductOrderCreate
 
 # Actions that act on a product the customer already owns, so they must name it.
-_ACTIONS_ON_EXISTING = {ItemAction.MODIFY, ItemAction.DELETE, ItemAction.SUSPEND, ItemAction.RESUME}
+_ACTIONS_ON_EXISTING = {
+    ItemAction.MODIFY,
+    ItemAction.DELETE,
+    ItemAction.SUSPEND,
+    ItemAction.RESUME,
+}
 
 
 def validate_structure(order: ProductOrderCreate) -> list[Problem]:
@@ -50,8 +55,8 @@ def validate_structure(order: ProductOrderCreate) -> list[Problem]:
                 Problem(
                     code="MissingProductId",
                     reason=(
-                        f"item '{item.id}' has action '{item.action.value}' but names no product.id "
-                        "of an existing product"
+                        f"item '{item.id}' has action '{item.action.value}' but names no "
+                        "product.id of an existing product"
                     ),
                     item_id=item.id,
                 )

@@ -34,7 +34,7 @@ HISTORIES = ROOT / "tests" / "histories"
 Scenario = Callable[[Client, str], Awaitable[str]]
 
 
-def _order(order_id: str, items: list[dict[str, object]]) -> ProductOrder:
+def _order(order_id: str, items: list[dict[str, str]]) -> ProductOrder:
     return ProductOrder.model_validate(
         {
             "id": order_id,
@@ -49,7 +49,10 @@ def _order(order_id: str, items: list[dict[str, object]]) -> ProductOrder:
 async def completed_order(client: Client, queue: str) -> str:
     order = _order("hist-completed", [{"id": "1", "action": "add"}])
     await client.execute_workflow(
-        ProductOrderWorkflow.run, ProductOrderInput(order=order), id=f"order-{order.id}", task_queue=queue
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order),
+        id=f"order-{order.id}",
+        task_queue=queue,
     )
     return f"order-{order.id}"
 
@@ -58,7 +61,10 @@ async def rejected_order(client: Client, queue: str) -> str:
     items = [{"id": "1", "action": "add"}, {"id": "1", "action": "modify"}]
     order = _order("hist-rejected", items)
     await client.execute_workflow(
-        ProductOrderWorkflow.run, ProductOrderInput(order=order), id=f"order-{order.id}", task_queue=queue
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order),
+        id=f"order-{order.id}",
+        task_queue=queue,
     )
     return f"order-{order.id}"
 

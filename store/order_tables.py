@@ -1,4 +1,4 @@
-"""The product order projection: one row per order, its TMF document and the columns lists filter on."""
+"""The product order projection: a row per order, its TMF document, the columns lists filter on."""
 
 from __future__ import annotations
 

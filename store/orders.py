@@ -118,9 +118,7 @@ class OrderFilter:
     order_date_lte: datetime | None = None
 
 
-def list_orders(
-    flt: OrderFilter, offset: int, limit: int
-) -> tuple[list[dict[str, Any]], int]:
+def list_orders(flt: OrderFilter, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
     """Orders matching every filter (AND), newest first, and the total count before paging."""
     query = select(ProductOrderRecord)
     if flt.id is not None:

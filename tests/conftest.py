@@ -120,7 +120,16 @@ class ApiServer:
     def start(self) -> None:
         env = {**os.environ, "PUBLIC_BASE_URL": self.base_url}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(self.port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:app",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
             cwd=ROOT,
             env=env,
         )

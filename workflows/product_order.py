@@ -32,7 +32,9 @@ class ProductOrderResult(BaseModel):
 STORE_TIMEOUT = timedelta(seconds=10)
 PLANNING_TIMEOUT = timedelta(seconds=30)
 # Store writes must eventually land; a database outage only delays them.
-STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+STORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+)
 
 
 def workflow_id_for(order_id: str) -> str:
@@ -42,10 +44,15 @@ def workflow_id_for(order_id: str) -> str:
 def order_memo(order: ProductOrder) -> dict[str, object]:
     """What the Temporal UI shows about an order at a glance."""
     offerings = sorted(
-        {i.product_offering.name or i.product_offering.id for i in order.product_order_item if i.product_offering}
+        {
+            i.product_offering.name or i.product_offering.id
+            for i in order.product_order_item
+            if i.product_offering
+        }
     )
+    customer = order.customer_id() or "unknown customer"
     return {
-        "summary": f"{len(order.product_order_item)} item(s) for {order.customer_id() or 'unknown customer'}",
+        "summary": f"{len(order.product_order_item)} item(s) for {customer}",
         "externalId": order.external_id or "",
         "offerings": offerings,
         "href": order.href,

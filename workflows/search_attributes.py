@@ -15,7 +15,7 @@ DOMAIN = SearchAttributeKey.for_keyword("Domain")
 JEOPARDY = SearchAttributeKey.for_keyword("Jeopardy")
 FALLOUT_COUNT = SearchAttributeKey.for_int("FalloutCount")
 
-ALL_KEYS: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
+ALL_KEYS: tuple[SearchAttributeKey, ...] = (
     ORDER_STATE,
     CUSTOMER_ID,
     CHANNEL,

@@ -25,13 +25,13 @@ from api.tmf_query import (
 from log import get_logger
 from settings import get_settings
 from store import orders
-from workflows.product_order import workflow_id_for
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
     ProductOrder,
     ProductOrderCreate,
     order_href,
 )
+from workflows.product_order import workflow_id_for
 
 log = get_logger(__name__)
 router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["productOrder"])
@@ -87,7 +87,9 @@ async def create_product_order(
     document, created = await run_in_threadpool(orders.accept_order, order, idempotency_key)
     stored = ProductOrder.model_validate(document)
     # A replayed request answers for the first order: log it under that order's ids.
-    structlog.contextvars.bind_contextvars(order_id=stored.id, workflow_id=workflow_id_for(stored.id))
+    structlog.contextvars.bind_contextvars(
+        order_id=stored.id, workflow_id=workflow_id_for(stored.id)
+    )
     try:
         await ensure_order_workflow(await get_client(), stored)
     except (RPCError, RuntimeError, OSError) as err:
@@ -121,7 +123,11 @@ def list_product_orders(request: Request) -> JSONResponse:
         attr: params[name] for name, attr in ORDER_FILTERS.items() if name in params
     }
     criteria.update(
-        {attr: parse_datetime(name, params[name]) for name, attr in DATE_FILTERS.items() if name in params}
+        {
+            attr: parse_datetime(name, params[name])
+            for name, attr in DATE_FILTERS.items()
+            if name in params
+        }
     )
     found, total = orders.list_orders(orders.OrderFilter(**criteria), page.offset, page.limit)  # type: ignore[arg-type]
     fields = parse_fields(params)

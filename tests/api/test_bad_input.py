@@ -14,18 +14,45 @@ MALFORMED: dict[str, tuple[object, str]] = {
     "no items": ({"relatedParty": PARTY}, "productOrderItem"),
     "empty items": ({"productOrderItem": [], "relatedParty": PARTY}, "productOrderItem"),
     "item without id": ({"productOrderItem": [{"action": "add"}]}, "productOrderItem[0].id"),
-    "unknown action": ({"productOrderItem": [{"id": "1", "action": "upgrade"}]}, "productOrderItem[0].action"),
-    "zero quantity": ({"productOrderItem": [{"id": "1", "action": "add", "quantity": 0}]}, "productOrderItem[0].quantity"),
-    "quantity not a number": ({"productOrderItem": [{"id": "1", "action": "add", "quantity": "two"}]}, "productOrderItem[0].quantity"),
+    "unknown action": (
+        {"productOrderItem": [{"id": "1", "action": "upgrade"}]},
+        "productOrderItem[0].action",
+    ),
+    "zero quantity": (
+        {"productOrderItem": [{"id": "1", "action": "add", "quantity": 0}]},
+        "productOrderItem[0].quantity",
+    ),
+    "quantity not a number": (
+        {"productOrderItem": [{"id": "1", "action": "add", "quantity": "two"}]},
+        "productOrderItem[0].quantity",
+    ),
     "bad date": (minimal_order(requestedStartDate="next tuesday"), "requestedStartDate"),
-    "party without type": ({"productOrderItem": [{"id": "1", "action": "add"}], "relatedParty": [{"id": "c"}]}, "relatedParty[0].@referredType"),
+    "party without type": (
+        {"productOrderItem": [{"id": "1", "action": "add"}], "relatedParty": [{"id": "c"}]},
+        "relatedParty[0].@referredType",
+    ),
     "bad relationship type": (
-        {"productOrderItem": [{"id": "1", "action": "add", "productOrderItemRelationship": [{"id": "2", "relationshipType": "likes"}]}]},
+        {
+            "productOrderItem": [
+                {
+                    "id": "1",
+                    "action": "add",
+                    "productOrderItemRelationship": [{"id": "2", "relationshipType": "likes"}],
+                }
+            ]
+        },
         "productOrderItem[0].productOrderItemRelationship[0].relationshipType",
     ),
-    "offering without id": ({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"name": "x"}}]}, "productOrderItem[0].productOffering.id"),
+    "offering without id": (
+        {"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"name": "x"}}]},
+        "productOrderItem[0].productOffering.id",
+    ),
     "characteristic without name": (
-        {"productOrderItem": [{"id": "1", "action": "add", "product": {"productCharacteristic": [{"value": 1}]}}]},
+        {
+            "productOrderItem": [
+                {"id": "1", "action": "add", "product": {"productCharacteristic": [{"value": 1}]}}
+            ]
+        },
         "productOrderItem[0].product.productCharacteristic[0].name",
     ),
     "priority out of range": (minimal_order(priority="urgent"), "priority"),
@@ -37,7 +64,9 @@ MALFORMED: dict[str, tuple[object, str]] = {
 async def test_malformed_body_is_422_naming_the_field(http: httpx.AsyncClient, case: str) -> None:
     body, field = MALFORMED[case]
     if isinstance(body, str):
-        response = await http.post(ORDERS, content=body, headers={"content-type": "application/json"})
+        response = await http.post(
+            ORDERS, content=body, headers={"content-type": "application/json"}
+        )
     else:
         response = await http.post(ORDERS, json=body)
 

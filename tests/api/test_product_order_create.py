@@ -88,15 +88,16 @@ async def test_concurrent_posts_with_one_key_create_one_order(
 ) -> None:
     key = str(uuid.uuid4())
     responses = await asyncio.gather(
-        *[http.post(ORDERS, json=minimal_order(), headers={"Idempotency-Key": key}) for _ in range(8)]
+        *[
+            http.post(ORDERS, json=minimal_order(), headers={"Idempotency-Key": key})
+            for _ in range(8)
+        ]
     )
 
     ids = {r.json()["id"] for r in responses}
     assert [r.status_code for r in responses] == [201] * 8
     assert len(ids) == 1
-    workflows = [
-        w async for w in client.list_workflows(f"WorkflowId = 'order-{ids.pop()}'")
-    ]
+    workflows = [w async for w in client.list_workflows(f"WorkflowId = 'order-{ids.pop()}'")]
     assert len(workflows) == 1
 
 

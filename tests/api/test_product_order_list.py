@@ -40,7 +40,9 @@ async def test_fields_selects_first_level_attributes(http: httpx.AsyncClient) ->
     customer = f"fields-{uuid.uuid4()}"
     await _orders_for(http, customer, 2)
 
-    response = await http.get(ORDERS, params={"relatedParty.id": customer, "fields": "state,externalId"})
+    response = await http.get(
+        ORDERS, params={"relatedParty.id": customer, "fields": "state,externalId"}
+    )
 
     assert response.status_code == 200
     assert len(response.json()) == 2
@@ -55,7 +57,9 @@ async def test_filter_by_state_external_id_and_id(http: httpx.AsyncClient) -> No
         await wait_for_state(http, order["id"])
 
     completed = await http.get(ORDERS, params={"relatedParty.id": customer, "state": "completed"})
-    acknowledged = await http.get(ORDERS, params={"relatedParty.id": customer, "state": "acknowledged"})
+    acknowledged = await http.get(
+        ORDERS, params={"relatedParty.id": customer, "state": "acknowledged"}
+    )
     by_external = await http.get(ORDERS, params={"externalId": created[1]["externalId"]})
     by_id = await http.get(ORDERS, params={"id": created[0]["id"]})
 
@@ -75,7 +79,8 @@ async def test_order_date_exact_and_ranges(http: httpx.AsyncClient) -> None:
 
     exact = await http.get(ORDERS, params={"orderDate": order["orderDate"]})
     after = await http.get(
-        ORDERS, params={"relatedParty.id": customer, "orderDate.gt": iso(stamp + timedelta(seconds=1))}
+        ORDERS,
+        params={"relatedParty.id": customer, "orderDate.gt": iso(stamp + timedelta(seconds=1))},
     )
     window = await http.get(
         ORDERS,
@@ -92,7 +97,13 @@ async def test_order_date_exact_and_ranges(http: httpx.AsyncClient) -> None:
 
 
 async def test_bad_list_parameters_are_400(http: httpx.AsyncClient) -> None:
-    for params in ({"limit": "abc"}, {"limit": "0"}, {"offset": "-1"}, {"orderDate.gt": "yesterday"}, {"colour": "red"}):
+    for params in (
+        {"limit": "abc"},
+        {"limit": "0"},
+        {"offset": "-1"},
+        {"orderDate.gt": "yesterday"},
+        {"colour": "red"},
+    ):
         response = await http.get(ORDERS, params=params)
         assert response.status_code == 400, params
         assert response.json()["@type"] == "Error"

@@ -49,11 +49,13 @@ def run_kit(name: str, api: ApiServer, tmp_path: Path) -> dict:
     )
     run = json.loads(report.read_text())["run"]
     assert completed.returncode == 0, completed.stdout[-4000:]
-    return run  # type: ignore[no-any-return]
+    return run
 
 
 @pytest.mark.parametrize("kit", sorted(KITS))
-def test_ctk_passes_every_assertion(kit: str, api_server: ApiServer, worker: object, tmp_path: Path) -> None:
+def test_ctk_passes_every_assertion(
+    kit: str, api_server: ApiServer, worker: object, tmp_path: Path
+) -> None:
     run = run_kit(kit, api_server, tmp_path)
 
     assertions = run["stats"]["assertions"]

@@ -45,7 +45,10 @@ async def test_sigkilled_worker_restarts_and_every_order_completes_once(client: 
             }
         )
         await client.start_workflow(
-            ProductOrderWorkflow.run, ProductOrderInput(order=order), id=f"order-{order_id}", task_queue=queue
+            ProductOrderWorkflow.run,
+            ProductOrderInput(order=order),
+            id=f"order-{order_id}",
+            task_queue=queue,
         )
 
     first = _start_worker(queue, address)
@@ -72,5 +75,7 @@ async def test_sigkilled_worker_restarts_and_every_order_completes_once(client: 
         described = await client.get_workflow_handle(f"order-{order_id}").describe()
         assert described.status == WorkflowExecutionStatus.COMPLETED
         history = await client.get_workflow_handle(f"order-{order_id}").fetch_history()
-        started = [e for e in history.events if e.HasField("workflow_execution_started_event_attributes")]
+        started = [
+            e for e in history.events if e.HasField("workflow_execution_started_event_attributes")
+        ]
         assert len(started) == 1
