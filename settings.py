@@ -36,6 +36,11 @@ class Settings:
     temporal_ui_url: str = field(
         default_factory=lambda: _env("TEMPORAL_UI_URL", "http://127.0.0.1:8233")
     )
+    # Field-service simulator: a technician's next free slot, in seconds from now, when the
+    # requested start has passed; unset means the next morning at 09:00 UTC.
+    simulator_next_slot_seconds: int | None = field(
+        default_factory=lambda: int(v) if (v := _env("SIMULATOR_NEXT_SLOT_SECONDS", "")) else None
+    )
     # Worker tuning: chosen by measurement (bench/), see ARCHITECTURE.md.
     max_concurrent_activities: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_ACTIVITIES", "64"))

@@ -10,8 +10,11 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.order_planning import plan_order
+from activities.order_planning import extend_order_plan, plan_order
 from activities.order_store import save_order
+from activities.product_inventory import assetize, deassetize
+from activities.southbound.registry import southbound_activities
+from activities.work_queue import open_manual_task, update_manual_task
 from log import configure_logging, get_logger
 from settings import Settings, get_settings
 from store.db import create_tables
@@ -22,7 +25,16 @@ log = get_logger(__name__)
 
 
 def all_activities() -> list[Callable[..., Any]]:
-    return [plan_order, save_order]
+    return [
+        plan_order,
+        extend_order_plan,
+        save_order,
+        open_manual_task,
+        update_manual_task,
+        assetize,
+        deassetize,
+        *southbound_activities(),
+    ]
 
 
 def build_worker(

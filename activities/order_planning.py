@@ -1,4 +1,8 @@
-"""Validation and decomposition of an order, run as an activity so the workflow stays small."""
+"""Validation and decomposition of an order against the catalog, as activities.
+
+Decomposition is pure (decomposition/), but it reads the catalog files and the customer's
+inventory, so the workflow runs it here and keeps only the resulting plan.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,30 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from activities.logging_context import bind_activity_context
+from decomposition.decompose import decompose, extend_plan
+from decomposition.plan import Plan
+from decomposition.pricing import OrderPricing, price_order
 from decomposition.problems import Problem
-from decomposition.structure import validate_structure
 from log import get_logger
-from tmf.product_order import ProductOrder
+from store.catalogs import catalog_version
+from tmf.product_inventory import Product
+from tmf.product_order import ItemAction, ProductOrder
 
 log = get_logger(__name__)
+
+
+def customer_inventory(order: ProductOrder) -> list[Product]:
+    """The products the order's parties own, for modify/delete/suspend/resume items."""
+    if all(
+        item.action in {ItemAction.ADD, ItemAction.NO_CHANGE} for item in order.product_order_item
+    ):
+        return []  # a new customer's order needs no inventory read
+    from store.inventory import products_for_party
+
+    products: list[Product] = []
+    for party_id in sorted({p.id for p in order.related_party}):
+        products.extend(products_for_party(party_id))
+    return products
 
 
 class PlanOrderInput(BaseModel):
@@ -20,11 +42,39 @@ class PlanOrderInput(BaseModel):
 
 class PlanOrderResult(BaseModel):
     problems: list[Problem] = []
+    plan: Plan | None = None
+    pricing: OrderPricing | None = None
 
 
 @activity.defn(name="decomposition.plan_order")
 def plan_order(input: PlanOrderInput) -> PlanOrderResult:
     bind_activity_context(input.order.id)
-    problems = validate_structure(input.order)
-    log.info("order validated", problems=len(problems))
-    return PlanOrderResult(problems=problems)
+    catalog = catalog_version()
+    inventory = customer_inventory(input.order)
+    result = decompose(input.order, catalog, inventory, order_id=input.order.id)
+    log.info(
+        "order decomposed",
+        catalog_version=catalog.version,
+        problems=len(result.problems),
+        tasks=len(result.plan.tasks) if result.plan else 0,
+        deferred=len(result.plan.deferred) if result.plan else 0,
+    )
+    if result.plan is None:
+        return PlanOrderResult(problems=result.problems)
+    pricing = price_order(input.order, catalog, inventory)
+    return PlanOrderResult(problems=pricing.problems, plan=result.plan, pricing=pricing)
+
+
+class ExtendPlanInput(BaseModel):
+    order: ProductOrder
+    plan: Plan
+
+
+@activity.defn(name="decomposition.extend_plan")
+def extend_order_plan(input: ExtendPlanInput) -> PlanOrderResult:
+    """Decompose the parts that waited for information, on the catalog the order started with."""
+    bind_activity_context(input.order.id)
+    catalog = catalog_version(input.plan.catalog_version)
+    result = extend_plan(input.plan, input.order, catalog, customer_inventory(input.order))
+    log.info("plan extended", problems=len(result.problems))
+    return PlanOrderResult(problems=result.problems, plan=result.plan)

@@ -15,7 +15,16 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from api.errors import install_error_handlers
 from api.order_workflows import ensure_order_workflow
-from api.routers import product_order
+from api.routers import (
+    order_ops,
+    plan_preview,
+    product_catalog,
+    product_inventory,
+    product_order,
+    simulators,
+    tasks,
+    workforce,
+)
 from api.temporal import get_client
 from log import configure_logging, get_logger
 from store import orders
@@ -75,6 +84,14 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(product_order.router)
+    app.include_router(product_inventory.router)
+    app.include_router(product_catalog.router)
+    app.include_router(order_ops.router)
+    app.include_router(plan_preview.router)
+    app.include_router(tasks.router)
+    # Before the simulators router, whose /{system} would otherwise take this path.
+    app.include_router(workforce.router)
+    app.include_router(simulators.router)
     return app
 
 

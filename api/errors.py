@@ -25,13 +25,17 @@ class TmfError(Exception):
 
 
 def error_response(
-    status: int, code: str, reason: str, message: str | None = None, **headers: str
+    status: int,
+    code: str,
+    reason: str,
+    message: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """A TMF error body; `details` adds extension fields (e.g. the problems item by item)."""
     body = ErrorBody(code=code, reason=reason, message=message, status=str(status))
     return JSONResponse(
         status_code=status,
-        content=body.model_dump(by_alias=True, exclude_none=True),
-        headers=headers or None,
+        content={**body.model_dump(by_alias=True, exclude_none=True), **(details or {})},
     )
 
 

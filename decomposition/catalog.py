@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from decomposition.conditions import Condition, ConditionError, parse_condition
@@ -257,10 +258,6 @@ class CatalogVersion(CatalogModel):
     service_specifications: list[ServiceSpecification] = Field(default_factory=list)
     resource_specifications: list[ResourceSpecification] = Field(default_factory=list)
 
-    _offerings: dict[str, ProductOffering] = PrivateAttr(default_factory=dict)
-    _specs: dict[str, Specification] = PrivateAttr(default_factory=dict)
-    _conditions: dict[str, Condition] = PrivateAttr(default_factory=dict)
-
     @model_validator(mode="after")
     def _check(self) -> CatalogVersion:
         errors = _CatalogChecker(self).check()
@@ -268,31 +265,23 @@ class CatalogVersion(CatalogModel):
             raise ValueError("invalid catalog:\n- " + "\n- ".join(errors))
         return self
 
-    def model_post_init(self, context: Any) -> None:
-        self._offerings = {o.id: o for o in self.offerings}
-        specs: list[Specification] = [
-            *self.product_specifications,
-            *self.service_specifications,
-            *self.resource_specifications,
-        ]
-        self._specs = {s.id: s for s in specs}
-        texts = [r.condition for s in specs for r in s.relationships if r.condition]
-        texts += [c.required_when for s in specs for c in s.characteristics if c.required_when]
-        texts += [p.condition for o in self.offerings for p in o.prices if p.condition]
-        self._conditions = {text: parse_condition(text) for text in texts}
+    @cached_property
+    def index(self) -> CatalogIndex:
+        """Lookups by id, built once (plain dicts: decomposition reads them thousands of times)."""
+        return CatalogIndex(self)
 
     def offering(self, offering_id: str) -> ProductOffering | None:
-        return self._offerings.get(offering_id)
+        return self.index.offerings.get(offering_id)
 
     def spec(self, spec_id: str) -> Specification | None:
-        return self._specs.get(spec_id)
+        return self.index.specs.get(spec_id)
 
     def product_spec(self, spec_id: str) -> ProductSpecification | None:
-        spec = self._specs.get(spec_id)
+        spec = self.index.specs.get(spec_id)
         return spec if isinstance(spec, ProductSpecification) else None
 
     def condition(self, text: str) -> Condition:
-        return self._conditions[text]
+        return self.index.conditions[text]
 
     @staticmethod
     def domain_of(spec: Specification) -> Domain:
@@ -303,7 +292,23 @@ class CatalogVersion(CatalogModel):
         return Domain.RESOURCE
 
     def task_count(self) -> int:
-        return sum(len(ts) for s in self._specs.values() for ts in s.tasks.values())
+        return sum(len(ts) for s in self.index.specs.values() for ts in s.tasks.values())
+
+
+class CatalogIndex:
+    def __init__(self, catalog: CatalogVersion) -> None:
+        self.offerings = {o.id: o for o in catalog.offerings}
+        specs: list[Specification] = [
+            *catalog.product_specifications,
+            *catalog.service_specifications,
+            *catalog.resource_specifications,
+        ]
+        self.specs = {s.id: s for s in specs}
+        self.domains = {s.id: CatalogVersion.domain_of(s) for s in specs}
+        texts = [r.condition for s in specs for r in s.relationships if r.condition]
+        texts += [c.required_when for s in specs for c in s.characteristics if c.required_when]
+        texts += [p.condition for o in catalog.offerings for p in o.prices if p.condition]
+        self.conditions = {text: parse_condition(text) for text in texts}
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -366,7 +371,7 @@ class _CatalogChecker:
             *self.catalog.resource_specifications,
         ]
         for spec in all_specs:
-            if spec.id in self.specs or spec.id in self.offerings:
+            if spec.id in self.specs:
                 self.error(f"id '{spec.id}' is defined twice")
             self.specs[spec.id] = spec
         if len(self.offerings) != len(self.catalog.offerings):

@@ -128,12 +128,14 @@ def decompose(
                 )
             ]
         )
-    plan = Plan.model_construct(
-        order_id=order_id,
-        catalog_version=catalog.version,
-        domain_orders=builder.domain_orders,
-        tasks=builder.tasks,
-        deferred=[deferred[i.key] for i in resolved.instances if i.key in deferred],
+    plan = Plan.trusted(
+        dict(
+            order_id=order_id,
+            catalog_version=catalog.version,
+            domain_orders=builder.domain_orders,
+            tasks=builder.tasks,
+            deferred=[deferred[i.key] for i in resolved.instances if i.key in deferred],
+        )
     )
     return Decomposition(plan=plan)
 
@@ -169,11 +171,13 @@ def extend_plan(
         unknown = [d for d in task.depends_on if d not in known_tasks]
         if unknown:
             raise ValueError(f"task '{task.id}' depends on tasks outside the plan: {unknown}")
-    extended = Plan.model_construct(
-        order_id=plan.order_id,
-        catalog_version=plan.catalog_version,
-        domain_orders=[*plan.domain_orders, *new_orders],
-        tasks=[*plan.tasks, *new_tasks],
-        deferred=[d for d in full.plan.deferred if d.product_key in waiting],
+    extended = Plan.trusted(
+        dict(
+            order_id=plan.order_id,
+            catalog_version=plan.catalog_version,
+            domain_orders=[*plan.domain_orders, *new_orders],
+            tasks=[*plan.tasks, *new_tasks],
+            deferred=[d for d in full.plan.deferred if d.product_key in waiting],
+        )
     )
     return Decomposition(plan=extended)

@@ -103,21 +103,39 @@ class _Resolver:
         item: ProductOrderItem,
         given: Mapping[str, Any],
         spec: ProductSpecification,
+        offering: ProductOffering,
         *,
         with_defaults: bool,
     ) -> dict[str, Any]:
         """Normalized values in spec order; problems for ill-typed or invalid ones."""
         values: dict[str, Any] = {}
         for char in spec.characteristics:
+            offered = offering.char_value_use.get(char.name)
             if char.name in given and given[char.name] is not None:
                 try:
-                    values[char.name] = normalize_value(char, given[char.name])
+                    value = normalize_value(char, given[char.name])
                 except CharacteristicError as exc:
                     self.problems.append(
                         _problem(exc.code, f"item '{item.id}': {exc.reason}", item)
                     )
-            elif with_defaults and char.default is not None:
-                values[char.name] = char.default
+                    continue
+                if offered is not None and value not in offered:
+                    allowed = ", ".join(repr(v) for v in offered)
+                    self.problems.append(
+                        _problem(
+                            "InvalidCharacteristicValue",
+                            f"item '{item.id}': characteristic '{char.name}' value {value!r} is "
+                            f"not offered by '{offering.name}' (one of {allowed})",
+                            item,
+                        )
+                    )
+                    continue
+                values[char.name] = value
+            elif with_defaults:
+                if offered is not None:
+                    values[char.name] = char.default if char.default in offered else offered[0]
+                elif char.default is not None:
+                    values[char.name] = char.default
         return values
 
     def _check_required(
@@ -231,7 +249,7 @@ class _Resolver:
         assert spec is not None  # the catalog checker guarantees it
         # Problems are the same for every quantity instance: report them once.
         known = len(self.problems)
-        values = self._values(item, given, spec, with_defaults=True)
+        values = self._values(item, given, spec, offering, with_defaults=True)
         missing = self._check_required(item, spec, values)
         if (item.id, spec.id) in self.checked:
             del self.problems[known:]
@@ -334,7 +352,22 @@ class _Resolver:
                     old[char.name] = normalize_value(char, stored)
                 except CharacteristicError:
                     pass
-        new = {**old, **self._values(item, given, spec, with_defaults=False)}
+        changes = self._values(item, given, spec, offering, with_defaults=False)
+        for char in spec.characteristics:
+            if (
+                not char.modifiable
+                and char.name in changes
+                and changes[char.name] != old.get(char.name)
+            ):
+                self.problems.append(
+                    _problem(
+                        "CharacteristicNotModifiable",
+                        f"item '{item.id}': characteristic '{char.name}' cannot be changed on an "
+                        "existing product; order a delete and an add instead",
+                        item,
+                    )
+                )
+        new = {**old, **changes}
         values = {c.name: new[c.name] for c in spec.characteristics if c.name in new}
         self.instances.append(
             ProductInstance(

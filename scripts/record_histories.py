@@ -12,8 +12,9 @@ import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,53 +26,88 @@ from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from store.db import create_tables  # noqa: E402
-from tmf.product_order import ProductOrder  # noqa: E402
+from store.tasks import set_workforce_config  # noqa: E402
+from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
+from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
 from worker import build_worker  # noqa: E402
+from workflows.messages import ProvideInformation  # noqa: E402
 from workflows.product_order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"
-Scenario = Callable[[Client, str], Awaitable[str]]
+Scenario = Callable[[Client, str], Awaitable[list[str]]]
 
 
-def _order(order_id: str, items: list[dict[str, str]]) -> ProductOrder:
+def _order(order_id: str, body: dict[str, Any]) -> ProductOrder:
     return ProductOrder.model_validate(
         {
+            **body,
             "id": order_id,
-            "href": f"http://127.0.0.1:8000/tmf-api/productOrderingManagement/v4/productOrder/{order_id}",
-            "orderDate": datetime(2026, 11, 22, tzinfo=UTC),
-            "productOrderItem": items,
-            "relatedParty": [{"id": "cust-1", "@referredType": "Individual", "role": "customer"}],
+            "href": f"http://127.0.0.1:8000{PRODUCT_ORDERING_BASE}/productOrder/{order_id}",
+            "orderDate": datetime.now(UTC),
         }
     )
 
 
-async def completed_order(client: Client, queue: str) -> str:
-    order = _order("hist-completed", [{"id": "1", "action": "add"}])
-    await client.execute_workflow(
+async def _run(client: Client, queue: str, order: ProductOrder) -> list[str]:
+    """Run an order to its end; the ids of its workflow and of its children."""
+    handle = await client.start_workflow(
         ProductOrderWorkflow.run,
         ProductOrderInput(order=order),
         id=f"order-{order.id}",
         task_queue=queue,
     )
-    return f"order-{order.id}"
+    await handle.result()
+    children = [w.id async for w in client.list_workflows(f"OrderId = '{order.id}'")]
+    return [handle.id, *sorted(children)]
 
 
-async def rejected_order(client: Client, queue: str) -> str:
+async def completed_order(client: Client, queue: str) -> list[str]:
+    return await _run(client, queue, _order("hist-handset", sample_order("handset-nova-x5")))
+
+
+async def rejected_order(client: Client, queue: str) -> list[str]:
     items = [{"id": "1", "action": "add"}, {"id": "1", "action": "modify"}]
-    order = _order("hist-rejected", items)
-    await client.execute_workflow(
+    return await _run(client, queue, _order("hist-rejected", order_body(items)))
+
+
+async def order_with_technician(client: Client, queue: str) -> list[str]:
+    """Manual install (field-workforce simulator), appointment timer, cross-domain waits."""
+    set_workforce_config(auto_complete=True, latency_ms=50)
+    body = sample_order("fiber-broadband", start_in=timedelta(seconds=3))
+    return await _run(client, queue, _order("hist-fiber", body))
+
+
+async def staggered_order(client: Client, queue: str) -> list[str]:
+    """Decomposition waits for the installation address, then joins the running plan."""
+    set_workforce_config(auto_complete=True, latency_ms=50)
+    items = [dict(i) for i in SAMPLE_ITEMS["fiber-broadband"]]
+    items[0]["product"] = {"productCharacteristic": [{"name": "technology", "value": "fiber"}]}
+    order = _order("hist-staggered", order_body(items, start_in=timedelta(seconds=4)))
+    handle = await client.start_workflow(
         ProductOrderWorkflow.run,
         ProductOrderInput(order=order),
         id=f"order-{order.id}",
         task_queue=queue,
     )
-    return f"order-{order.id}"
+    while True:
+        view = await handle.query(ProductOrderWorkflow.get_plan)
+        if view.execution is not None:
+            break
+        await asyncio.sleep(0.1)
+    await handle.execute_update(
+        "provide_information",
+        ProvideInformation(item_id="1", characteristics={"installationAddress": ADDRESS}),
+    )
+    await handle.result()
+    return [handle.id]
 
 
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
+    "product_order_technician": order_with_technician,
+    "product_order_staggered": staggered_order,
 }
 
 
@@ -87,10 +123,12 @@ async def main(names: list[str]) -> None:
     try:
         async with build_worker(env.client, task_queue=queue):
             for name in names or list(SCENARIOS):
-                workflow_id = await SCENARIOS[name](env.client, queue)
-                history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-                (HISTORIES / f"{name}.json").write_text(history.to_json())
-                print(f"recorded {name} ({len(history.events)} events)")
+                workflow_ids = await SCENARIOS[name](env.client, queue)
+                for n, workflow_id in enumerate(workflow_ids):
+                    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                    suffix = "" if n == 0 else "." + workflow_id.rsplit("/", 1)[-1]
+                    (HISTORIES / f"{name}{suffix}.json").write_text(history.to_json())
+                    print(f"recorded {name}{suffix} ({len(history.events)} events)")
     finally:
         await env.shutdown()
 

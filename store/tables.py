@@ -1,6 +1,13 @@
 """All tables, imported once so that `create_tables` creates every one of them."""
 
+import store.inventory_tables  # noqa: F401 (registers the product inventory's tables)
 import store.simulator_tables  # noqa: F401 (registers the southbound simulators' tables)
 from store.order_tables import OrderParty, ProductOrderRecord
+from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
-__all__ = ["OrderParty", "ProductOrderRecord"]
+__all__ = [
+    "ManualTaskRecord",
+    "OrderParty",
+    "ProductOrderRecord",
+    "WorkforceSimulatorConfig",
+]

@@ -41,12 +41,15 @@ def _configure_database() -> str:
 os.environ["DATABASE_URL"] = _configure_database()
 os.environ["TESSERA_TASK_QUEUE"] = f"tessera-test-{RUN_ID}"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# A technician who comes two seconds after a passed requested start, not the next morning.
+os.environ.setdefault("SIMULATOR_NEXT_SLOT_SECONDS", "2")
 os.environ.setdefault("LOG_FORMAT", "json")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
+from log import configure_logging  # noqa: E402
 from settings import get_settings  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
@@ -64,6 +67,7 @@ def temporal_cli() -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[str]:
+    configure_logging()
     create_tables()
     yield os.environ["DATABASE_URL"]
     if os.environ.get("TESSERA_TEST_DB") == "postgres":

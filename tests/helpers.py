@@ -33,4 +33,8 @@ async def wait_for_state(
             if last.get("state") in states:
                 return last
         await asyncio.sleep(0.1)
-    raise AssertionError(f"order {order_id} did not reach {states}; last seen: {last.get('state')}")
+    items = [(i["id"], i.get("state")) for i in last.get("productOrderItem", [])]
+    raise AssertionError(
+        f"order {order_id} did not reach {states}; last seen: {last.get('state')}, items {items}, "
+        f"errors {last.get('errorMessage')}"
+    )

@@ -23,7 +23,9 @@ def test_every_variable_given_to_tessera_is_a_setting() -> None:
 
 
 def test_tessera_services_run_existing_cli_commands() -> None:
-    commands = {c.name or (c.callback.__name__ if c.callback else "") for c in cli_app.registered_commands}
+    commands = {
+        c.name or (c.callback.__name__ if c.callback else "") for c in cli_app.registered_commands
+    }
     for service in ("api", "worker"):
         program, command = COMPOSE["services"][service]["command"]
         assert program == "oms" and command in commands
@@ -33,7 +35,8 @@ def test_compose_registers_every_search_attribute() -> None:
     script = COMPOSE["services"]["temporal-search-attributes"]["command"][0]
     registered = dict(re.findall(r"--name (\w+) --type (\w+)", script))
     expected = {
-        key.name: {"KEYWORD": "Keyword", "INT": "Int"}[key.indexed_value_type.name] for key in ALL_KEYS
+        key.name: {"KEYWORD": "Keyword", "INT": "Int"}[key.indexed_value_type.name]
+        for key in ALL_KEYS
     }
     assert registered == expected
 

@@ -45,16 +45,14 @@ class ProductPrice(TmfModel):
     product_offering_price: EntityRef | None = Field(default=None, alias="productOfferingPrice")
 
 
-class Product(TmfModel):
-    """A TMF637 Product. Only assetizable characteristics are ever stored in it."""
+class ProductCreate(TmfModel):
+    """Product_Create: a product as a client POSTs it; the server assigns `id` and `href`."""
 
-    id: str = Field(min_length=1)
-    href: str | None = None
     name: str | None = None
     description: str | None = None
     is_bundle: bool | None = Field(default=None, alias="isBundle")
     is_customer_visible: bool | None = Field(default=None, alias="isCustomerVisible")
-    status: ProductStatus = ProductStatus.ACTIVE
+    status: ProductStatus  # required by TMF637 on create
     product_serial_number: str | None = Field(default=None, alias="productSerialNumber")
     order_date: UtcDatetime | None = Field(default=None, alias="orderDate")
     start_date: UtcDatetime | None = Field(default=None, alias="startDate")
@@ -85,6 +83,26 @@ class Product(TmfModel):
             if (party.role or "").lower() == "customer":
                 return party.id
         return None
+
+
+# Keys every product document carries, null when unknown: TMF637 clients (and its conformance
+# kit) read them as mandatory, although the specification leaves them optional.
+ALWAYS_PRESENT = ("billingAccount", "productOffering")
+
+
+class Product(ProductCreate):
+    """A TMF637 Product. Only assetizable characteristics are ever stored in it."""
+
+    id: str = Field(min_length=1)
+    href: str | None = None
+    status: ProductStatus = ProductStatus.ACTIVE
+
+    def to_tmf(self) -> dict[str, Any]:
+        body = super().to_tmf()
+        head: dict[str, Any] = {key: body.pop(key) for key in ("id", "href") if key in body}
+        for key in ALWAYS_PRESENT:
+            body.setdefault(key, None)
+        return {**head, **body}
 
 
 def product_href(base_url: str, product_id: str) -> str:

@@ -101,6 +101,16 @@ class ProductRefOrValue(TmfModel):
         return {c.name: c.value for c in self.product_characteristic}
 
 
+class DomainOrderRef(TmfModel):
+    """Tessera extension on an item: a domain order it decomposed into, with its state."""
+
+    id: str
+    domain: str
+    specification: str
+    state: str
+    href: str | None = None
+
+
 class ProductOrderItem(TmfModel):
     id: str = Field(min_length=1)
     action: ItemAction
@@ -114,6 +124,8 @@ class ProductOrderItem(TmfModel):
     state: ItemState | None = None
     item_price: list[OrderPrice] | None = Field(default=None, alias="itemPrice")
     item_total_price: list[OrderPrice] | None = Field(default=None, alias="itemTotalPrice")
+    domain_order: list[DomainOrderRef] | None = Field(default=None, alias="domainOrder")
+    point_of_no_return: bool | None = Field(default=None, alias="pointOfNoReturn")
 
 
 class ProductOrderCreate(TmfModel):
@@ -164,6 +176,16 @@ class OrderErrorMessage(TmfModel):
     product_order_item: list[str] | None = Field(default=None, alias="productOrderItem")
 
 
+class Milestone(TmfModel):
+    """A milestone the order reached (TMF622 v5 ProductOrderMilestone)."""
+
+    id: str
+    name: str
+    milestone_date: UtcDatetime = Field(alias="milestoneDate")
+    status: str = "reached"
+    product_order_item: list[str] | None = Field(default=None, alias="productOrderItem")
+
+
 class ProductOrder(ProductOrderCreate):
     """The ProductOrder resource, as GET returns it."""
 
@@ -179,6 +201,7 @@ class ProductOrder(ProductOrderCreate):
     cancellation_reason: str | None = Field(default=None, alias="cancellationReason")
     order_total_price: list[OrderPrice] | None = Field(default=None, alias="orderTotalPrice")
     error_message: list[OrderErrorMessage] | None = Field(default=None, alias="errorMessage")
+    milestone: list[Milestone] | None = None
     # Tessera extensions, documented in the OpenAPI schema.
     version: int = 1
     catalog_version: str | None = Field(default=None, alias="catalogVersion")

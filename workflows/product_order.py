@@ -1,22 +1,47 @@
 """ProductOrderWorkflow: one durable workflow per TMF622 product order (`order-<id>`).
 
-State machine (TMF622): acknowledged -> inProgress -> completed, or acknowledged -> rejected.
-The workflow owns the order; the store is its projection, written through `store.save_order`.
+Order states (TMF622): acknowledged -> inProgress -> completed | partial | failed, or
+acknowledged -> rejected. The workflow owns the order and its plan: it decides when each task
+may run (dependencies hold across domains) and hands it to the domain order's child workflow.
+The store is the order's projection, written through `store.save_order`.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.order_planning import PlanOrderInput, PlanOrderResult
+    from activities.order_planning import ExtendPlanInput, PlanOrderInput, PlanOrderResult
     from activities.order_store import SaveOrderInput
-    from tmf.product_order import ItemState, OrderErrorMessage, OrderState, ProductOrder
+    from decomposition.catalog import WaitSource
+    from decomposition.plan import DomainOrder, Plan, PlanTask
+    from tmf.common import Characteristic
+    from tmf.product_order import (
+        DomainOrderRef,
+        ItemState,
+        Milestone,
+        OrderErrorMessage,
+        OrderState,
+        ProductOrder,
+        ProductRefOrValue,
+    )
     from workflows import search_attributes as sa
+    from workflows.domain_order import DomainOrderWorkflow
+    from workflows.messages import (
+        DomainOrderInput,
+        DomainOrderResult,
+        ProvideInformation,
+        RunTask,
+        TaskFinished,
+    )
+    from workflows.plan_execution import PlanExecution, TaskStatus
 
 
 class ProductOrderInput(BaseModel):
@@ -26,6 +51,14 @@ class ProductOrderInput(BaseModel):
 class ProductOrderResult(BaseModel):
     order_id: str
     state: OrderState
+
+
+class OrderPlanView(BaseModel):
+    """The plan with live task states: what /ops/v1/orders/{id}/plan and /timeline show."""
+
+    order_id: str
+    state: OrderState
+    execution: PlanExecution | None = None
 
 
 # Short: a write takes milliseconds, and a worker that died mid-write is retried sooner.
@@ -39,6 +72,10 @@ STORE_RETRY = RetryPolicy(
 
 def workflow_id_for(order_id: str) -> str:
     return f"order-{order_id}"
+
+
+def child_workflow_id(order_id: str, domain_order_id: str) -> str:
+    return f"{workflow_id_for(order_id)}/{domain_order_id}"
 
 
 def order_memo(order: ProductOrder) -> dict[str, object]:
@@ -66,6 +103,10 @@ class ProductOrderWorkflow:
         # Set here, not in run(): queries and updates may arrive before run() starts.
         self._order = input.order.model_copy(deep=True)
         self._revision = 0
+        self._execution: PlanExecution | None = None
+        self._children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
+        self._inbox: list[TaskFinished] = []
+        self._plan_changed = False
 
     @workflow.run
     async def run(self, input: ProductOrderInput) -> ProductOrderResult:
@@ -75,21 +116,292 @@ class ProductOrderWorkflow:
             result_type=PlanOrderResult,
             start_to_close_timeout=PLANNING_TIMEOUT,
         )
-        if planned.problems:
+        if planned.problems or planned.plan is None:
             await self._reject(planned)
             return self._result()
 
-        self._set_items(ItemState.IN_PROGRESS)
+        self._order.catalog_version = planned.plan.catalog_version
+        if planned.pricing is not None:
+            self._order.order_total_price = planned.pricing.order_total_price
+            for item in self._order.product_order_item:
+                item.item_price = planned.pricing.item_price.get(item.id)
+        self._execution = PlanExecution.start(planned.plan, workflow.now())
+        self._refresh_items()
         await self._move_to(OrderState.IN_PROGRESS)
 
-        self._set_items(ItemState.COMPLETED)
+        await self._orchestrate(self._execution)
+
         self._order.completion_date = workflow.now()
-        await self._move_to(OrderState.COMPLETED)
+        await self._move_to(self._final_state())
+        await self._close_children()
         return self._result()
+
+    # -- messages ---------------------------------------------------------------------------
+
+    @workflow.signal(name="task_finished")
+    def task_finished(self, outcome: TaskFinished) -> None:
+        self._inbox.append(outcome)
 
     @workflow.query(name="get_order")
     def get_order(self) -> ProductOrder:
         return self._order
+
+    @workflow.query(name="get_plan")
+    def get_plan(self) -> OrderPlanView:
+        return OrderPlanView(
+            order_id=self._order.id, state=self._order.state, execution=self._execution
+        )
+
+    @workflow.update(name="provide_information")
+    async def provide_information(self, info: ProvideInformation) -> ProductOrder:
+        """Characteristics an item's decomposition waited for: plan only what was deferred."""
+        assert self._execution is not None
+        amended = self._order.model_copy(deep=True)
+        item = amended.item(info.item_id)
+        assert item is not None
+        product = item.product or ProductRefOrValue()
+        values = {**product.characteristic_values(), **info.characteristics}
+        product.product_characteristic = [
+            Characteristic(name=name, value=value) for name, value in values.items()
+        ]
+        item.product = product
+        extended = await workflow.execute_activity(
+            "decomposition.extend_plan",
+            ExtendPlanInput(order=amended, plan=self._execution.plan),
+            result_type=PlanOrderResult,
+            start_to_close_timeout=PLANNING_TIMEOUT,
+        )
+        if extended.problems or extended.plan is None:
+            reasons = "; ".join(p.reason for p in extended.problems)
+            raise ApplicationError(reasons or "the order cannot be planned", type="Invalid")
+        self._order.product_order_item = amended.product_order_item
+        self._execution.plan = extended.plan
+        self._execution.add_runs(workflow.now())
+        self._plan_changed = True
+        self._refresh_items()
+        await self._persist()
+        return self._order
+
+    @provide_information.validator
+    def _validate_information(self, info: ProvideInformation) -> None:
+        if self._order.state.is_final:
+            raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+        if self._execution is None:
+            raise ApplicationError("the order is not planned yet", type="InvalidState")
+        if self._order.item(info.item_id) is None:
+            raise ApplicationError(f"no item '{info.item_id}' in the order", type="NotFound")
+        if not any(
+            d.root_item_id == info.item_id or d.item_id == info.item_id
+            for d in self._execution.plan.deferred
+        ):
+            raise ApplicationError(
+                f"item '{info.item_id}' is not waiting for information", type="InvalidState"
+            )
+
+    # -- orchestration -----------------------------------------------------------------------
+
+    async def _orchestrate(self, execution: PlanExecution) -> None:
+        while True:
+            await self._dispatch(execution.ready())
+            if execution.is_settled() and not execution.plan.deferred:
+                return
+            await workflow.wait_condition(lambda: bool(self._inbox) or self._plan_changed)
+            self._plan_changed = False
+            before = self._item_snapshot()
+            milestones = len(self._order.milestone or [])
+            while self._inbox:
+                outcome = self._inbox.pop(0)
+                execution.finish(outcome)
+                self._note_milestone(execution.plan.task(outcome.task_id), outcome)
+            self._refresh_items()
+            if self._item_snapshot() != before or len(self._order.milestone or []) != milestones:
+                await self._persist()
+
+    async def _dispatch(self, tasks: list[PlanTask]) -> None:
+        if not tasks:
+            return
+        assert self._execution is not None
+        plan = self._execution.plan
+        # In plan order, never set order: commands must come out the same on every replay.
+        needed = [
+            d for d in dict.fromkeys(t.domain_order_id for t in tasks) if d not in self._children
+        ]
+        await asyncio.gather(*(self._start_child(self._domain_order(plan, d)) for d in needed))
+        requests = []
+        for task in tasks:
+            run = self._execution.mark_running(task.id, workflow.now())
+            requests.append(
+                self._children[task.domain_order_id].signal(
+                    DomainOrderWorkflow.run_task,
+                    RunTask(
+                        task=self._prepared(task),
+                        idempotency_key=f"{self._order.id}/{task.id}/{run.run}",
+                        wait_until=self._wait_until(task),
+                    ),
+                )
+            )
+        await asyncio.gather(*requests)
+
+    async def _start_child(self, domain_order: DomainOrder) -> None:
+        self._children[domain_order.id] = await workflow.start_child_workflow(
+            DomainOrderWorkflow.run,
+            DomainOrderInput(
+                order_id=self._order.id,
+                parent_workflow_id=workflow.info().workflow_id,
+                domain_order=domain_order,
+            ),
+            id=child_workflow_id(self._order.id, domain_order.id),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.ORDER_ID, self._order.id),
+                    SearchAttributePair(sa.DOMAIN, domain_order.domain.value),
+                ]
+            ),
+            memo={"item": domain_order.item_id, "specification": domain_order.spec_id},
+            # The parent closes its children itself, so they end Completed, never Terminated.
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+
+    async def _close_children(self) -> None:
+        for handle in self._children.values():
+            await handle.signal(DomainOrderWorkflow.close)
+        await asyncio.gather(*self._children.values())
+
+    @staticmethod
+    def _domain_order(plan: Plan, domain_order_id: str) -> DomainOrder:
+        return next(d for d in plan.domain_orders if d.id == domain_order_id)
+
+    def _prepared(self, task: PlanTask) -> PlanTask:
+        """Order-level context a task needs: appointments are booked at the requested start,
+        and assetization gets the product as inventory will record it."""
+        if task.system == "field_service" and self._order.requested_start_date is not None:
+            when = self._order.requested_start_date.isoformat().replace("+00:00", "Z")
+            return task.model_copy(update={"params": {**task.params, "requestedStartDate": when}})
+        if task.system != "product_inventory":
+            return task
+        assert self._execution is not None
+        plan = self._execution.plan
+        product_order = next(
+            d
+            for d in plan.domain_orders
+            if d.product_key == task.product_key and d.domain == "product"
+        )
+        realizing = [d for d in plan.domain_orders if d.product_key == task.product_key]
+        item = self._order.item(task.item_id)
+        offering = item.product_offering if item else None
+        product = {
+            "name": offering.name or offering.id if offering else product_order.spec_id,
+            "productOffering": {
+                "id": product_order.offering_id or (offering.id if offering else "")
+            },
+            "productSpecification": {"id": product_order.spec_id},
+            "productCharacteristic": [
+                {"name": k, "value": v}
+                for k, v in task.params.items()
+                if k not in {"productId", "action"}
+            ],
+            "relatedParty": [p.to_tmf() for p in self._order.related_party],
+            "realizingService": [
+                {"id": child_workflow_id(self._order.id, d.id), "name": d.spec_id}
+                for d in realizing
+                if d.domain == "service"
+            ],
+            "realizingResource": [
+                {"id": child_workflow_id(self._order.id, d.id), "name": d.spec_id}
+                for d in realizing
+                if d.domain == "resource"
+            ],
+            "productOrderItem": [
+                {
+                    "orderItemId": task.item_id,
+                    "productOrderId": self._order.id,
+                    "orderItemAction": product_order.action.value,
+                }
+            ],
+        }
+        params = {**task.params, "product": product, "action": product_order.action.value}
+        return task.model_copy(update={"params": params})
+
+    def _wait_until(self, task: PlanTask) -> datetime | None:
+        assert self._execution is not None
+        if task.wait_for == WaitSource.REQUESTED_START_DATE:
+            return self._order.requested_start_date
+        if task.wait_for == WaitSource.APPOINTMENT:
+            booking = self._execution.runs.get(str(task.params.get("appointmentTaskId")))
+            if booking is not None and "start" in booking.result:
+                return datetime.fromisoformat(str(booking.result["start"]).replace("Z", "+00:00"))
+        return None
+
+    def _note_milestone(self, task: PlanTask, outcome: TaskFinished) -> None:
+        if task.milestone is None or not outcome.succeeded:
+            return
+        self._order.milestone = [
+            *(self._order.milestone or []),
+            Milestone(
+                id=task.id,
+                name=task.milestone,
+                milestone_date=outcome.ended_at,
+                productOrderItem=[task.root_item_id],
+            ),
+        ]
+
+    # -- order and item state ------------------------------------------------------------------
+
+    def _refresh_items(self) -> None:
+        assert self._execution is not None
+        execution = self._execution
+        deferred = {d.root_item_id for d in execution.plan.deferred}
+        for item in self._order.product_order_item:
+            state = execution.item_state(item.id)
+            if item.id in deferred and state != ItemState.FAILED:
+                state = ItemState.PENDING
+            item.state = state
+            item.point_of_no_return = execution.point_of_no_return_passed(item.id)
+            item.domain_order = [
+                DomainOrderRef(
+                    id=child_workflow_id(self._order.id, d.id),
+                    domain=d.domain.value,
+                    specification=d.spec_id,
+                    state=self._domain_order_state(d.id),
+                )
+                for d in execution.plan.domain_orders
+                if d.root_item_id == item.id
+            ]
+
+    def _domain_order_state(self, domain_order_id: str) -> str:
+        assert self._execution is not None
+        statuses = {
+            self._execution.runs[t.id].status
+            for t in self._execution.plan.tasks
+            if t.domain_order_id == domain_order_id
+        }
+        if TaskStatus.FAILED in statuses:
+            return "failed"
+        if statuses <= {TaskStatus.COMPLETED}:
+            return "completed"
+        if statuses == {TaskStatus.PENDING}:
+            return "acknowledged"
+        return "inProgress"
+
+    def _item_snapshot(self) -> list[object]:
+        """What GET shows of the items: a change in it is worth a store write."""
+        return [
+            (
+                i.id,
+                i.state,
+                i.point_of_no_return,
+                [d.state for d in i.domain_order or []],
+            )
+            for i in self._order.product_order_item
+        ]
+
+    def _final_state(self) -> OrderState:
+        states = {i.state for i in self._order.product_order_item}
+        if states <= {ItemState.COMPLETED}:
+            return OrderState.COMPLETED
+        if ItemState.COMPLETED in states:
+            return OrderState.PARTIAL
+        return OrderState.FAILED
 
     async def _reject(self, planned: PlanOrderResult) -> None:
         self._order.error_message = [
@@ -100,13 +412,10 @@ class ProductOrderWorkflow:
             )
             for p in planned.problems
         ]
-        self._set_items(ItemState.REJECTED)
+        for item in self._order.product_order_item:
+            item.state = ItemState.REJECTED
         self._order.completion_date = workflow.now()
         await self._move_to(OrderState.REJECTED)
-
-    def _set_items(self, state: ItemState) -> None:
-        for item in self._order.product_order_item:
-            item.state = state
 
     async def _move_to(self, state: OrderState) -> None:
         self._order.state = state

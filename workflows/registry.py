@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.domain_order import DomainOrderWorkflow
 from workflows.product_order import ProductOrderWorkflow
 
-WORKFLOWS: list[type] = [ProductOrderWorkflow]
+WORKFLOWS: list[type] = [ProductOrderWorkflow, DomainOrderWorkflow]

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from activities.southbound.contract import SouthboundRequest, SouthboundResult
 from activities.southbound.simulator import Outcome, Simulator
+from settings import get_settings
 from store.simulators import ResourceState
 
 APPOINTMENT_DURATION = timedelta(hours=2)
@@ -20,8 +21,12 @@ class FieldService(Protocol):
     def cancel_appointment(self, request: SouthboundRequest) -> SouthboundResult: ...
 
 
-def appointment_start(requested: Any, now: datetime) -> datetime:
-    """The requested start if it is a future ISO date-time, else the next day at 09:00 UTC."""
+def appointment_start(
+    requested: Any, now: datetime, next_slot_seconds: int | None = None
+) -> datetime:
+    """The requested start if it is a future ISO date-time, else the next free slot: the next
+    day at 09:00 UTC, or `next_slot_seconds` from now (SIMULATOR_NEXT_SLOT_SECONDS, for demos
+    and tests that cannot wait a night)."""
     if isinstance(requested, str):
         try:
             start = datetime.fromisoformat(requested)
@@ -31,6 +36,8 @@ def appointment_start(requested: Any, now: datetime) -> datetime:
             start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
             if start > now:
                 return start
+    if next_slot_seconds is not None:
+        return now + timedelta(seconds=next_slot_seconds)
     return datetime.combine(now.date() + timedelta(days=1), time(9, 0), tzinfo=UTC)
 
 
@@ -44,7 +51,11 @@ class FieldServiceSimulator(Simulator):
         return self.perform("cancel_appointment", request, self._cancel)
 
     def _book(self, session: Session, request: SouthboundRequest) -> Outcome:
-        start = appointment_start(request.params.get("requestedStartDate"), datetime.now(UTC))
+        start = appointment_start(
+            request.params.get("requestedStartDate"),
+            datetime.now(UTC),
+            get_settings().simulator_next_slot_seconds,
+        )
         data = {
             "start": start.isoformat().replace("+00:00", "Z"),
             "end": (start + APPOINTMENT_DURATION).isoformat().replace("+00:00", "Z"),

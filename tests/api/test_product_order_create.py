@@ -10,6 +10,7 @@ import httpx
 from temporalio.client import Client
 
 from tests.helpers import ORDERS, minimal_order, wait_for_state
+from tests.sample_orders import sample_order
 from workflows import search_attributes as sa
 
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -27,8 +28,21 @@ async def test_create_returns_201_with_location_and_server_fields(http: httpx.As
     assert order["productOrderItem"][0]["id"] == "1"
 
 
+async def test_order_without_catalog_data_is_accepted_then_rejected(
+    http: httpx.AsyncClient,
+) -> None:
+    # TMF622 conformance: the minimal body is accepted (201), then rejected asynchronously.
+    created = await http.post(ORDERS, json=minimal_order())
+    assert created.status_code == 201
+
+    rejected = await wait_for_state(http, created.json()["id"])
+
+    assert rejected["state"] == "rejected"
+    assert {e["code"] for e in rejected["errorMessage"]} == {"MissingOffering"}
+
+
 async def test_order_completes_and_get_shows_it(http: httpx.AsyncClient) -> None:
-    created = (await http.post(ORDERS, json=minimal_order())).json()
+    created = (await http.post(ORDERS, json=sample_order("handset-nova-x5"))).json()
 
     done = await wait_for_state(http, created["id"])
 
@@ -42,8 +56,7 @@ async def test_workflow_is_findable_in_temporal_by_search_attributes(
     http: httpx.AsyncClient, client: Client
 ) -> None:
     customer = f"cust-{uuid.uuid4()}"
-    body = minimal_order(channel=[{"id": "web", "name": "web"}])
-    body["relatedParty"][0]["id"] = customer
+    body = sample_order("handset-nova-x5", customer=customer)
     created = (await http.post(ORDERS, json=body)).json()
     await wait_for_state(http, created["id"])
 

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from tests.helpers import ORDERS, minimal_order, wait_for_state
+from tests.helpers import ORDERS, wait_for_state
+from tests.sample_orders import sample_order
 
 
 async def _orders_for(http: httpx.AsyncClient, customer: str, count: int) -> list[dict]:
     created = []
     for n in range(count):
-        body = minimal_order(externalId=f"{customer}-{n}")
-        body["relatedParty"][0]["id"] = customer
+        body = sample_order("handset-nova-x5", customer=customer, externalId=f"{customer}-{n}")
         created.append((await http.post(ORDERS, json=body)).json())
     return created
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import ROOT, ApiServer
@@ -20,7 +21,37 @@ KITS = {
         "Product_Ordering",
         "/tmf-api/productOrderingManagement/v4/",
     ),
+    "TMF637": (
+        "TMF637-ProductInventory/TMF637-ProductInventory-v4.0.0.testkit.json",
+        "TMF637-ProductInventory/TMFENV-V4.0.0.postman_environment.json",
+        "Product_Inventory",
+        "/tmf-api/productInventory/v4/",
+    ),
 }
+
+# A kit that only reads needs something to read: (path, body) to POST before it runs.
+SEEDS: dict[str, tuple[str, dict]] = {
+    "TMF637": (
+        "/tmf-api/productInventory/v4/product",
+        {
+            "name": "CTK Fiber Broadband",
+            "status": "active",
+            "productOffering": {"id": "fiber-broadband", "name": "Fiber Broadband"},
+            "productCharacteristic": [{"name": "technology", "value": "fiber"}],
+            "billingAccount": {"id": "ctk-billing-account"},
+            "relatedParty": [
+                {"id": "ctk-customer", "role": "customer", "@referredType": "Individual"}
+            ],
+        },
+    ),
+}
+
+
+def seed(name: str, api: ApiServer) -> None:
+    if name in SEEDS:
+        path, body = SEEDS[name]
+        response = httpx.post(f"{api.base_url}{path}", json=body, timeout=10)
+        assert response.status_code == 201, response.text
 
 
 def run_kit(name: str, api: ApiServer, tmp_path: Path) -> dict:
@@ -56,6 +87,7 @@ def run_kit(name: str, api: ApiServer, tmp_path: Path) -> dict:
 def test_ctk_passes_every_assertion(
     kit: str, api_server: ApiServer, worker: object, tmp_path: Path
 ) -> None:
+    seed(kit, api_server)
     run = run_kit(kit, api_server, tmp_path)
 
     assertions = run["stats"]["assertions"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_type_hints
+
 import pytest
 from temporalio import activity
+from temporalio.testing import ActivityEnvironment
 
 from activities.southbound import registry
 from activities.southbound.contract import (
@@ -54,10 +57,8 @@ def test_every_operation_is_an_activity_under_its_catalog_name() -> None:
 
 @pytest.mark.parametrize("system", sorted(SOUTHBOUND_OPERATIONS))
 def test_each_simulator_implements_its_interface(system: str) -> None:
-    adapters = registry.SouthboundAdapters()
-    simulator = getattr(adapters, system)
-    interface = type(adapters).__dataclass_fields__[system].type
-    protocol = getattr(registry, str(interface))
+    protocol = get_type_hints(registry.SouthboundAdapters)[system]
+    simulator = getattr(registry.SouthboundAdapters(), system)
     assert isinstance(simulator, protocol)
     declared = {name for name in vars(protocol) if not name.startswith("_")}
     assert declared == set(SOUTHBOUND_OPERATIONS[system])
@@ -87,8 +88,6 @@ def test_a_real_adapter_replaces_a_simulator() -> None:
     fake = FakeShipping()
     activities = registry.southbound_activity_map(registry.SouthboundAdapters(shipping=fake))
     order_id = new_order_id()
-    from temporalio.testing import ActivityEnvironment
-
     result = ActivityEnvironment().run(activities["shipping.ship"], make_request(order_id, "t1"))
     assert result.reference == "real-1"
     assert fake.calls == ["ship"]

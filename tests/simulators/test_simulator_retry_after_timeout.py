@@ -64,7 +64,6 @@ async def test_a_retry_after_a_timeout_replays_the_first_effect(client: Client) 
                 request,
                 id=f"simulators-retry-{order_id}",
                 task_queue=task_queue,
-                result_type=SouthboundResult,
             )
 
     assert result.replayed  # attempt 2 got attempt 1's result back

@@ -14,7 +14,10 @@ from datetime import UTC, datetime
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from store import orders
+from store.inventory import products_for_party
+from store.simulators import effects_for
 from tests.conftest import ROOT
+from tests.sample_orders import sample_order
 from tmf.product_order import ProductOrder
 from workflows.product_order import ProductOrderInput, ProductOrderWorkflow
 
@@ -37,11 +40,10 @@ async def test_sigkilled_worker_restarts_and_every_order_completes_once(client: 
     for order_id in ids:
         order = ProductOrder.model_validate(
             {
+                **sample_order("handset-nova-x5", customer=f"restart-{order_id}"),
                 "id": order_id,
                 "href": f"http://test/{order_id}",
                 "orderDate": datetime.now(UTC),
-                "productOrderItem": [{"id": "1", "action": "add"}],
-                "relatedParty": [{"id": "c", "@referredType": "Individual"}],
             }
         )
         await client.start_workflow(
@@ -71,6 +73,11 @@ async def test_sigkilled_worker_restarts_and_every_order_completes_once(client: 
 
     assert {r["state"] for r in results} == {"completed"}
     assert _completed(ids) == BATCH
+    # Every southbound effect once: one per automated task, none twice after the kill.
+    for order_id in ids:
+        effects = [e.operation for e in effects_for(order_id)]
+        assert sorted(effects) == ["ship", "start_billing"], (order_id, effects)
+        assert len(products_for_party(f"restart-{order_id}")) == 1
     for order_id in ids[:5]:
         described = await client.get_workflow_handle(f"order-{order_id}").describe()
         assert described.status == WorkflowExecutionStatus.COMPLETED

@@ -1,0 +1,54 @@
+"""POST /ops/v1/plan-preview: the plan and prices an order would get, without starting anything."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.errors import error_response
+from api.plan_views import iso, task_row
+from decomposition.preview import preview_order
+from store.catalogs import catalog_version
+from tmf.product_order import ProductOrderCreate
+from workflows.plan_execution import PlanExecution
+
+router = APIRouter(prefix="/ops/v1", tags=["plan preview"])
+
+
+@router.post("/plan-preview", summary="Decompose and price an order without starting it")
+def plan_preview(body: ProductOrderCreate) -> JSONResponse:
+    result = preview_order(body, catalog_version())
+    if result.preview is None or result.problems:
+        return error_response(
+            422,
+            "InvalidOrder",
+            result.problems[0].reason if result.problems else "the order cannot be planned",
+            "; ".join(p.reason for p in result.problems),
+            # The same reasons, item by item, as a rejected order carries in `errorMessage`.
+            details={"problems": [p.model_dump(mode="json") for p in result.problems]},
+        )
+    plan = result.preview.plan
+    now = datetime.now(UTC)
+    schedule = PlanExecution.start(plan, now)
+    tasks = [task_row(task, schedule.runs[task.id]) for task in plan.tasks]
+    pricing = result.pricing
+    seconds = result.preview.expected_duration_seconds
+    return JSONResponse(
+        {
+            "catalogVersion": plan.catalog_version,
+            "domainOrders": [d.model_dump(mode="json") for d in plan.domain_orders],
+            "tasks": tasks,
+            "deferred": [d.model_dump(mode="json") for d in plan.deferred],
+            "criticalPath": result.preview.critical_path.task_ids,
+            "criticalPathSeconds": seconds,
+            "expectedCompletionDate": iso(now + timedelta(seconds=seconds)),
+            "orderTotalPrice": [p.to_tmf() for p in pricing.order_total_price] if pricing else [],
+            "itemPrice": (
+                {item: [p.to_tmf() for p in prices] for item, prices in pricing.item_price.items()}
+                if pricing
+                else {}
+            ),
+        }
+    )

@@ -1,0 +1,132 @@
+"""Manual work items: /ops/v1/tasks, for technicians, the porting desk and site surveyors.
+
+The store lists them; claims and completions go to the owning workflow as updates, so the
+workflow validates them (state, result data) before anything is recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.errors import TmfError
+from api.tmf_query import count_headers, parse_page, reject_unknown_filters
+from api.workflow_calls import execute_update
+from store import tasks
+from store.task_tables import ManualTaskRecord
+from tmf.common import UtcDatetime
+from workflows.messages import ClaimManualTask, CompleteManualTask, ManualTaskView
+
+router = APIRouter(prefix="/ops/v1/tasks", tags=["tasks"])
+
+TASK_FILTERS = {
+    "queue": "queue",
+    "skill": "skill",
+    "state": "state",
+    "orderId": "order_id",
+    "assignee": "assignee",
+}
+
+
+class TaskView(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    order_id: str = Field(alias="orderId")
+    item_id: str = Field(alias="itemId")
+    task_id: str = Field(alias="taskId")
+    workflow_id: str = Field(alias="workflowId")
+    name: str
+    queue: str
+    skill: str | None
+    state: str
+    assignee: str | None
+    note: str | None
+    params: dict[str, Any]
+    result_schema: dict[str, Any] | None = Field(alias="resultSchema")
+    result: dict[str, Any] | None
+    created_at: UtcDatetime = Field(alias="createdAt")
+    claimed_at: UtcDatetime | None = Field(alias="claimedAt")
+    completed_at: UtcDatetime | None = Field(alias="completedAt")
+
+    @classmethod
+    def of(cls, record: ManualTaskRecord) -> TaskView:
+        return cls.model_validate(record.model_dump())
+
+
+class ClaimBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: str = Field(min_length=1, max_length=200)
+
+
+class CompleteBody(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    result: dict[str, Any] = Field(default_factory=dict)
+    completed_by: str | None = Field(default=None, alias="completedBy", max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _view(record: ManualTaskRecord) -> dict[str, Any]:
+    return TaskView.of(record).model_dump(mode="json", by_alias=True)
+
+
+def _task_or_404(task_ref: str) -> ManualTaskRecord:
+    record = tasks.get_task(task_ref)
+    if record is None:
+        raise TmfError(404, "NotFound", f"No task with id '{task_ref}'")
+    return record
+
+
+@router.get("", summary="List manual tasks (filters: queue, skill, state, orderId, assignee)")
+def list_tasks(request: Request) -> JSONResponse:
+    params = request.query_params
+    reject_unknown_filters(params.keys(), TASK_FILTERS)
+    page = parse_page(params)
+    criteria = {attr: params[name] for name, attr in TASK_FILTERS.items() if name in params}
+    found, total = tasks.list_tasks(tasks.TaskFilter(**criteria), page.offset, page.limit)
+    return JSONResponse([_view(r) for r in found], headers=count_headers(total, len(found)))
+
+
+@router.get("/{task_ref}", summary="A manual task, with the JSON schema of the result it expects")
+def get_task(task_ref: str) -> dict[str, Any]:
+    return _view(_task_or_404(task_ref))
+
+
+@router.post("/{task_ref}/claim", summary="Claim a task for an assignee")
+async def claim_task(task_ref: str, body: ClaimBody) -> dict[str, Any]:
+    record = await run_in_threadpool(_task_or_404, task_ref)
+    await execute_update(
+        record.workflow_id,
+        "claim_manual_task",
+        ClaimManualTask(task_id=record.task_id, assignee=body.assignee),
+        ManualTaskView,
+    )
+    return _view(await run_in_threadpool(_task_or_404, task_ref))
+
+
+@router.post("/{task_ref}/complete", summary="Complete a task with its result data")
+async def complete_task(task_ref: str, body: CompleteBody) -> dict[str, Any]:
+    record = await run_in_threadpool(_task_or_404, task_ref)
+    if record.state in {"completed", "cancelled"}:
+        raise TmfError(409, "InvalidState", f"task {task_ref} is {record.state}")
+    view: ManualTaskView = await execute_update(
+        record.workflow_id,
+        "complete_manual_task",
+        CompleteManualTask(
+            task_id=record.task_id,
+            result=body.result,
+            completed_by=body.completed_by,
+            note=body.note,
+        ),
+        ManualTaskView,
+    )
+    # The workflow records the completion in the store right after; answer with what it accepted.
+    answer = _view(record)
+    answer.update(state=view.state, result=view.result, assignee=view.assignee)
+    return answer

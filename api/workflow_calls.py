@@ -1,0 +1,57 @@
+"""Calling workflows from the API: updates and queries, with their failures in TMF shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import WorkflowHandle, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import TmfError
+from api.temporal import get_client
+
+# ApplicationError types raised by workflow validators, and the HTTP status each means.
+STATUS_BY_ERROR_TYPE = {
+    "InvalidState": 409,
+    "PointOfNoReturn": 409,
+    "NotFound": 404,
+    "Invalid": 422,
+    "InvalidResult": 422,
+}
+
+
+async def workflow_handle(workflow_id: str) -> WorkflowHandle[Any, Any]:
+    return (await get_client()).get_workflow_handle(workflow_id)
+
+
+async def execute_update(workflow_id: str, update: str, arg: Any, result_type: type) -> Any:
+    handle = await workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(update, arg, result_type=result_type)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            status = STATUS_BY_ERROR_TYPE.get(cause.type or "", 409)
+            raise TmfError(status, cause.type or "Rejected", cause.message) from err
+        raise TmfError(409, "Rejected", str(cause or err)) from err
+    except RPCError as err:
+        raise _rpc_error(err, workflow_id) from err
+
+
+async def execute_query(workflow_id: str, query: str, result_type: type) -> Any:
+    handle = await workflow_handle(workflow_id)
+    try:
+        return await handle.query(query, result_type=result_type)
+    except WorkflowQueryFailedError as err:
+        raise TmfError(409, "QueryFailed", str(err)) from err
+    except RPCError as err:
+        raise _rpc_error(err, workflow_id) from err
+
+
+def _rpc_error(err: RPCError, workflow_id: str) -> TmfError:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return TmfError(404, "NotFound", f"No running workflow '{workflow_id}'")
+    if err.status in {RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.INVALID_ARGUMENT}:
+        return TmfError(409, "InvalidState", f"Workflow '{workflow_id}' no longer accepts this")
+    return TmfError(503, "ServiceUnavailable", "Temporal is not reachable; retry the request")

@@ -1,0 +1,173 @@
+"""Plan building time for 1, 10, 100 and 1,000-item orders (target: 1,000 items < 50 ms).
+
+Measures `decompose` (validation + plan) on an already parsed order, with the catalog loaded,
+as the order workflow's decomposition activity runs it. The orders mix the sample offerings:
+fiber and DSL broadband, IPTV relying on a broadband of the same order, mobile (SIM with port-in
+and eSIM) and handsets. Each run starts after a collection; garbage collection stays on during
+the run unless --no-gc (timeit's default), which shows how much of the time the collector takes.
+
+    .venv/bin/python bench/bench_decomposition.py [--repeat N] [--no-gc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from decomposition.decompose import decompose  # noqa: E402
+from store.catalog_files import load_catalog_repository  # noqa: E402
+from tmf.product_order import ProductOrderCreate  # noqa: E402
+
+SIZES = (1, 10, 100, 1000)
+TARGET_MS = {1000: 50.0}
+ADDRESS = "12 Rue de la Paix, Paris"
+
+
+def _chars(values: dict[str, Any]) -> dict[str, Any]:
+    return {"productCharacteristic": [{"name": k, "value": v} for k, v in values.items()]}
+
+
+def _item(n: int) -> dict[str, Any]:
+    """The n-th item of the mix (0-based); every 6 items form one household."""
+    item_id = str(n + 1)
+    kind = n % 6
+    if kind == 0:
+        values = {"installationAddress": f"{n} {ADDRESS}", "downloadSpeed": 500}
+        return {
+            "id": item_id,
+            "action": "add",
+            "productOffering": {"id": "fiber-broadband"},
+            "product": _chars(values),
+        }
+    if kind == 1:
+        return {
+            "id": item_id,
+            "action": "add",
+            "productOffering": {"id": "iptv"},
+            "product": _chars({"deliveryAddress": ADDRESS, "package": "premium"}),
+            "productOrderItemRelationship": [{"id": str(n), "relationshipType": "reliesOn"}],
+        }
+    if kind == 2:
+        values = {
+            "simType": "sim",
+            "dateOfBirth": "1985-04-12",
+            "deliveryAddress": ADDRESS,
+            "numberPortIn": True,
+            "msisdnToPort": f"+336{n:08d}",
+            "donorOperator": "Orange",
+            "portingPin": "4321",
+        }
+        return {
+            "id": item_id,
+            "action": "add",
+            "productOffering": {"id": "mobile-postpaid"},
+            "product": _chars(values),
+        }
+    if kind == 3:
+        values = {"simType": "esim", "dateOfBirth": "1990-01-01", "dataAllowanceGb": 200}
+        return {
+            "id": item_id,
+            "action": "add",
+            "productOffering": {"id": "mobile-postpaid"},
+            "product": _chars(values),
+        }
+    if kind == 4:
+        return {
+            "id": item_id,
+            "action": "add",
+            "productOffering": {"id": "handset-nova-x5"},
+            "product": _chars({"deliveryAddress": ADDRESS, "storageGb": 256}),
+        }
+    values = {"installationAddress": f"{n} Chemin Vert, Lyon", "downloadSpeed": 50}
+    return {
+        "id": item_id,
+        "action": "add",
+        "productOffering": {"id": "dsl-broadband"},
+        "product": _chars(values),
+    }
+
+
+def build_order(size: int) -> ProductOrderCreate:
+    items = [_item(n) for n in range(size)]
+    if size == 1:
+        items = [_item(0)]
+    # An IPTV item needs its broadband in the order: the mix puts it right before.
+    return ProductOrderCreate.model_validate(
+        {
+            "channel": [{"id": "web", "name": "web"}],
+            "requestedStartDate": "2026-03-02T08:00:00Z",
+            "relatedParty": [{"id": "cust-1", "role": "customer", "@referredType": "Individual"}],
+            "productOrderItem": items,
+        }
+    )
+
+
+def measure(size: int, repeat: int, catalog: Any, no_gc: bool) -> dict[str, Any]:
+    order = build_order(size)
+    result = decompose(order, catalog)  # warm-up; also checks the order is valid
+    assert result.plan is not None, result.problems
+    times: list[float] = []
+    for _ in range(repeat):
+        gc.collect()
+        if no_gc:
+            gc.disable()
+        start = time.perf_counter()
+        decompose(order, catalog)
+        times.append((time.perf_counter() - start) * 1000)
+        gc.enable()
+    times.sort()
+    return {
+        "items": size,
+        "tasks": len(result.plan.tasks),
+        "domain_orders": len(result.plan.domain_orders),
+        "runs": repeat,
+        "median_ms": round(statistics.median(times), 3),
+        "min_ms": round(times[0], 3),
+        "p90_ms": round(times[int(0.9 * (len(times) - 1))], 3),
+        "target_ms": TARGET_MS.get(size),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--no-gc", action="store_true", help="garbage collector off during runs")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "decomposition.json"))
+    args = parser.parse_args()
+    catalog = load_catalog_repository(ROOT / "catalog").latest
+    rows = [measure(size, args.repeat, catalog, args.no_gc) for size in SIZES]
+    print(f"{'items':>6} {'tasks':>6} {'median ms':>10} {'min ms':>8} {'p90 ms':>8}  target")
+    for row in rows:
+        target = f"< {row['target_ms']:.0f} ms" if row["target_ms"] else ""
+        print(
+            f"{row['items']:>6} {row['tasks']:>6} {row['median_ms']:>10.2f} "
+            f"{row['min_ms']:>8.2f} {row['p90_ms']:>8.2f}  {target}"
+        )
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "benchmark": "decomposition",
+        "catalog_version": catalog.version,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "gc_during_runs": not args.no_gc,
+        "results": rows,
+    }
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,334 @@
+"""The shape of a product's plan: its realization tree and tasks, independent of the instance.
+
+Products of the same spec, action and "structural" values (those read by conditions and repeats)
+have the same shape; only ids and characteristic values differ. Computing the shape once and
+instantiating it per product is what keeps a 1,000-item order within its time budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from decomposition.catalog import (
+    Action,
+    CatalogVersion,
+    Domain,
+    ServiceSpecification,
+    Specification,
+    TaskKind,
+    TaskTemplate,
+    WaitSource,
+)
+from decomposition.plan import CompensationSpec, RetrySpec
+
+_JSON_TYPES = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "date-time": {"type": "string", "format": "date-time"},
+}
+
+
+def result_schema(fields: Mapping[str, str]) -> dict[str, Any] | None:
+    """The JSON schema of a manual task's result, from the catalog's short form."""
+    if not fields:
+        return None
+    return {
+        "type": "object",
+        "required": list(fields),
+        "properties": {k: dict(_JSON_TYPES.get(v, {"type": v})) for k, v in fields.items()},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class NodeShape:
+    """One domain order of the tree; its values come from the product's through `mapping`."""
+
+    prefix: str  # "service-cfs-internet-access-": the id is prefix + product key + suffix
+    suffix: str  # ".2" for the second repeat (e.g. site 2), "" otherwise
+    spec: Specification
+    domain: Domain
+    parent: int | None
+    scope: tuple[int, ...]  # repeat indices along the path
+    mapping: tuple[tuple[str, str], ...]  # (own characteristic, product characteristic)
+    constants: tuple[tuple[str, Any], ...]  # e.g. ("siteIndex", 2)
+    category: str | None  # "CFS" / "RFS" for services
+
+    def values(self, product_values: Mapping[str, Any]) -> dict[str, Any]:
+        values = {own: product_values[src] for own, src in self.mapping if src in product_values}
+        values.update(self.constants)
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class TaskShape:
+    node: int
+    template: TaskTemplate
+    static: dict[str, Any]  # PlanTask fields shared by every instance
+    deps: tuple[tuple[int, str], ...]  # (node index, task key), inside the product
+    waited: tuple[int, str] | None  # the booking task a wait-for-appointment reads
+    cross: tuple[tuple[str, str], ...]  # "reliesOn:" references: (spec id, task key)
+    inputs: tuple[str, ...] | None  # characteristic params; None: all the node's values
+    keep: frozenset[str] | None  # assetization: the assetizable characteristics only
+    key: str
+    constant_params: dict[str, Any]
+    waits_for_start: bool  # gets the order's requestedStartDate as param "until"
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    nodes: tuple[NodeShape, ...]
+    tasks: tuple[TaskShape, ...]
+    emitted: tuple[int, ...]  # nodes that become domain orders
+    by_spec: dict[str, tuple[int, ...]]
+
+
+def structural_names(catalog: CatalogVersion, product: Specification) -> tuple[str, ...]:
+    """Product characteristics that conditions or repeats may read, at any depth."""
+    names: list[str] = []
+    stack: list[tuple[Specification, dict[str, str]]] = [
+        (product, {c.name: c.name for c in product.characteristics})
+    ]
+    while stack:
+        spec, to_product = stack.pop()
+        for rel in spec.relationships:
+            read = set(catalog.condition(rel.condition).names) if rel.condition else set()
+            if rel.repeat_per:
+                read.add(rel.repeat_per)
+            names.extend(to_product[n] for n in sorted(read) if n in to_product)
+            target = catalog.spec(rel.target)
+            if target is not None:
+                mapped = {
+                    t: to_product[s] for t, s in rel.attribute_mapping.items() if s in to_product
+                }
+                stack.append((target, mapped))
+    return tuple(dict.fromkeys(names))
+
+
+def expand(
+    catalog: CatalogVersion, product: Specification, values: Mapping[str, Any]
+) -> tuple[NodeShape, ...]:
+    """The realization tree for these product values: depth-first, in catalog order."""
+    nodes: list[NodeShape] = []
+    identity = tuple((c.name, c.name) for c in product.characteristics)
+    stack: list[
+        tuple[
+            Specification, tuple[tuple[str, str], ...], dict[str, Any], tuple[int, ...], int | None
+        ]
+    ] = [(product, identity, {}, (), None)]
+    while stack:
+        spec, mapping, constants, scope, parent = stack.pop()
+        domain = catalog.index.domains[spec.id]
+        node = NodeShape(
+            prefix=f"{domain.value}-{spec.id}-",
+            suffix="".join(f".{i}" for i in scope),
+            spec=spec,
+            domain=domain,
+            parent=parent,
+            scope=scope,
+            mapping=mapping,
+            constants=tuple(constants.items()),
+            category=spec.category.value if isinstance(spec, ServiceSpecification) else None,
+        )
+        index = len(nodes)
+        nodes.append(node)
+        own = node.values(values)
+        to_product = dict(mapping)
+        children = []
+        for rel in spec.relationships:
+            if rel.condition and not catalog.condition(rel.condition).holds(own):
+                continue
+            target = catalog.spec(rel.target)
+            assert target is not None  # the catalog checker guarantees it
+            child_mapping = tuple(
+                (t, to_product[s]) for t, s in rel.attribute_mapping.items() if s in to_product
+            )
+            child_constants = {
+                t: constants[s] for t, s in rel.attribute_mapping.items() if s in constants
+            }
+            if rel.repeat_per is None:
+                children.append((target, child_mapping, child_constants, scope, index))
+                continue
+            for i in range(1, int(own.get(rel.repeat_per) or 0) + 1):
+                repeated = {**child_constants, rel.index_as: i} if rel.index_as else child_constants
+                children.append((target, child_mapping, repeated, (*scope, i), index))
+        stack.extend(reversed(children))
+    return tuple(nodes)
+
+
+def _static_fields(catalog: CatalogVersion, template: TaskTemplate) -> dict[str, Any]:
+    retry = template.retry or catalog.defaults.retry
+    compensation = template.compensation
+    return {
+        "key": template.key,
+        "name": template.name,
+        "kind": template.kind,
+        "system": template.system,
+        "operation": template.operation,
+        "queue": template.queue,
+        "skill": template.skill,
+        "milestone": template.milestone,
+        "wait_for": template.wait_for,
+        "expected_duration_seconds": template.expected_duration_seconds,
+        "point_of_no_return": template.point_of_no_return or template.assetization,
+        "hard_point_of_no_return": template.assetization,
+        "compensation": CompensationSpec(
+            system=compensation.system, operation=compensation.operation
+        )
+        if compensation
+        else None,
+        "retry": RetrySpec(
+            max_attempts=retry.max_attempts,
+            initial_interval_seconds=retry.initial_interval_seconds,
+            backoff=retry.backoff,
+            non_retryable_errors=list(retry.non_retryable_errors),
+        ),
+        "characteristics": list(template.characteristics),
+        "result_schema": result_schema(template.result),
+    }
+
+
+def _scoped(candidates: tuple[int, ...], nodes: tuple[NodeShape, ...], node: int) -> list[int]:
+    """Of several instances of a spec, those in the same repeated branch (e.g. the same site)."""
+    if len(candidates) <= 1:
+        return list(candidates)
+    scope = nodes[node].scope
+    matching = []
+    for candidate in candidates:
+        other = nodes[candidate].scope
+        common = min(len(other), len(scope))
+        if other[:common] == scope[:common]:
+            matching.append(candidate)
+    return matching
+
+
+def build_fragment(
+    catalog: CatalogVersion,
+    nodes: tuple[NodeShape, ...],
+    action: Action,
+    changed: frozenset[str] | None,
+) -> Fragment:
+    """The tasks of a tree for an action. `changed` (modify only): the product characteristics
+    that changed; a task tied to characteristics runs only if one of them changed."""
+    by_spec: dict[str, list[int]] = {}
+    for i, node in enumerate(nodes):
+        by_spec.setdefault(node.spec.id, []).append(i)
+    spec_index = {k: tuple(v) for k, v in by_spec.items()}
+
+    selected: list[tuple[int, TaskTemplate]] = []
+    for i, node in enumerate(nodes):
+        node_changed = None
+        if changed is not None:
+            node_changed = {own for own, src in node.mapping if src in changed}
+        for template in node.spec.tasks.get(action, ()):
+            if node_changed is not None and template.characteristics:
+                if not node_changed.intersection(template.characteristics):
+                    continue
+            selected.append((i, template))
+    planned = {(i, t.key) for i, t in selected}
+
+    def resolve(node: int, refs: list[str], cross: list[tuple[str, str]]) -> list[tuple[int, str]]:
+        # A reference to a spec the conditions left out is dropped; one to a task not planned
+        # (a modify skips it) is replaced by that task's own dependencies, to keep the order.
+        found: list[tuple[int, str]] = []
+        for ref in refs:
+            parts = ref.split(":")
+            if parts[0] == "reliesOn":
+                cross.append((parts[1], parts[2]))
+                continue
+            if len(parts) == 1:
+                targets = [(node, parts[0])]
+            else:
+                targets = [
+                    (c, parts[1]) for c in _scoped(spec_index.get(parts[0], ()), nodes, node)
+                ]
+            for target in targets:
+                if target in planned:
+                    if target not in found:
+                        found.append(target)
+                    continue
+                skipped = next(
+                    (t for t in nodes[target[0]].spec.tasks.get(action, ()) if t.key == target[1]),
+                    None,
+                )
+                if skipped is not None:
+                    for dep in resolve(target[0], skipped.depends_on, cross):
+                        if dep not in found:
+                            found.append(dep)
+        return found
+
+    tasks: list[TaskShape] = []
+    assetization: tuple[int, TaskTemplate] | None = None
+    for i, template in selected:
+        if template.assetization:
+            assetization = (i, template)
+            continue
+        tasks.append(_shape(catalog, nodes, i, template, resolve))
+    if assetization is not None:
+        i, template = assetization
+        shape = _shape(catalog, nodes, i, template, resolve)
+        # The last task of a product: after every task nothing else in the product waits for
+        # (so after all of them).
+        awaited = {dep for t in tasks for dep in t.deps}
+        sinks = [(t.node, t.template.key) for t in tasks if (t.node, t.template.key) not in awaited]
+        deps = shape.deps + tuple(s for s in sinks if s not in shape.deps)
+        product = nodes[0].spec
+        keep = frozenset(c.name for c in product.characteristics if c.assetizable)
+        tasks.append(
+            TaskShape(
+                node=shape.node,
+                template=shape.template,
+                static=shape.static,
+                deps=deps,
+                waited=shape.waited,
+                cross=shape.cross,
+                inputs=shape.inputs,
+                keep=keep,
+                key=shape.key,
+                constant_params=shape.constant_params,
+                waits_for_start=shape.waits_for_start,
+            )
+        )
+    with_tasks = {t.node for t in tasks}
+    emitted = tuple(
+        i
+        for i, node in enumerate(nodes)
+        if changed is None or node.domain == Domain.PRODUCT or i in with_tasks
+    )
+    return Fragment(nodes=nodes, tasks=tuple(tasks), emitted=emitted, by_spec=spec_index)
+
+
+def _shape(
+    catalog: CatalogVersion,
+    nodes: tuple[NodeShape, ...],
+    node: int,
+    template: TaskTemplate,
+    resolve: Any,
+) -> TaskShape:
+    cross: list[tuple[str, str]] = []
+    deps: list[tuple[int, str]] = resolve(node, template.depends_on, cross)
+    waited = None
+    if template.wait_for_task:
+        found = resolve(node, [template.wait_for_task], cross)
+        waited = found[0] if found else None
+        deps.extend(d for d in found if d not in deps)
+    inputs = tuple(template.inputs) if template.inputs is not None else None
+    if inputs is None and template.kind not in (TaskKind.AUTOMATED, TaskKind.MANUAL):
+        inputs = ()  # milestones and waits act on nothing: no characteristic values
+    return TaskShape(
+        node=node,
+        template=template,
+        static=_static_fields(catalog, template),
+        deps=tuple(deps),
+        waited=waited,
+        cross=tuple(cross),
+        inputs=inputs,
+        keep=None,
+        key=template.key,
+        constant_params=dict(template.params),
+        waits_for_start=template.wait_for == WaitSource.REQUESTED_START_DATE,
+    )

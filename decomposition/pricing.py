@@ -1,0 +1,205 @@
+"""Order pricing from the catalog: each item's itemPrice and the order's orderTotalPrice.
+
+Amounts are computed in Decimal and rounded to cents. Every OrderPrice carries the price after
+discounts; its priceAlteration lists the discounts applied (negative amounts, with the
+percentage when there is one), so the list price is price minus the alterations.
+Only items that add a product are priced (a change of an existing product has no new charge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from decomposition.catalog import (
+    CatalogVersion,
+    Channel,
+    DiscountRule,
+    PriceSpec,
+    PriceType,
+    ProductOffering,
+)
+from decomposition.items import ProductInstance, resolve_order
+from decomposition.problems import Problem
+from decomposition.structure import validate_structure
+from tmf.common import Money, OrderPrice, Price, PriceAlteration
+from tmf.product_inventory import Product
+from tmf.product_order import ItemAction, ProductOrderCreate
+
+_CENT = Decimal("0.01")
+_NAMES = {PriceType.ONE_TIME: "One-time charges", PriceType.RECURRING: "Recurring charges"}
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    return Money(unit=currency, value=float(amount.quantize(_CENT, rounding=ROUND_HALF_UP)))
+
+
+@dataclass
+class _Charge:
+    """The charges of one price type, period and currency, with the discounts on them."""
+
+    price_type: PriceType
+    period: str | None
+    currency: str
+    amount: Decimal
+    discounts: list[tuple[DiscountRule, Decimal]]
+
+    def total(self) -> Decimal:
+        return self.amount - sum((d for _, d in self.discounts), Decimal(0))
+
+
+class OrderPricing(BaseModel):
+    item_price: dict[str, list[OrderPrice]] = Field(default_factory=dict)  # by item id
+    order_total_price: list[OrderPrice] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+
+
+def _applies(rule: DiscountRule, channel: Channel | None) -> bool:
+    return not rule.channels or channel in rule.channels
+
+
+def _price_amount(price: PriceSpec, values: dict[str, Any]) -> Decimal:
+    if price.per_unit_of is None:
+        return price.amount
+    return price.amount * int(values.get(price.per_unit_of) or 0)
+
+
+def _charges(
+    catalog: CatalogVersion,
+    offering: ProductOffering,
+    instances: Sequence[ProductInstance],
+    channel: Channel | None,
+    quantity: int,
+) -> list[_Charge]:
+    """Charges of one item: its instances' prices (one set per quantity unit), then discounts:
+    an offering's own discounts on its own prices, a bundle's on the whole bundle."""
+    charges: dict[tuple[PriceType, str | None, str], _Charge] = {}
+
+    def charge_for(price: PriceSpec) -> _Charge:
+        key = (price.price_type, price.recurring_period, price.currency)
+        if key not in charges:
+            charges[key] = _Charge(
+                price.price_type, price.recurring_period, price.currency, Decimal(0), []
+            )
+        return charges[key]
+
+    per_offering: dict[str, dict[tuple[PriceType, str | None, str], Decimal]] = {}
+    for instance in instances:
+        for price in instance.offering.prices:
+            if price.condition and not catalog.condition(price.condition).holds(instance.values):
+                continue
+            amount = _price_amount(price, instance.values)
+            charge_for(price).amount += amount
+            key = (price.price_type, price.recurring_period, price.currency)
+            own = per_offering.setdefault(instance.offering.id, {})
+            own[key] = own.get(key, Decimal(0)) + amount
+    # Discounts of each component offering (e.g. online-only) on that offering's charges...
+    for offering_id, amounts in per_offering.items():
+        component = catalog.offering(offering_id)
+        if component is None or (component.id == offering.id and offering.is_bundle):
+            continue
+        for rule in component.discounts:
+            if _applies(rule, channel):
+                _discount(charges, amounts, rule, quantity)
+    # ... and the bundle's discounts on the bundle's total.
+    if offering.is_bundle:
+        totals = {k: c.amount for k, c in charges.items()}
+        for rule in offering.discounts:
+            if _applies(rule, channel):
+                _discount(charges, totals, rule, quantity)
+    return [charges[k] for k in sorted(charges, key=lambda k: (k[0].value, k[1] or "", k[2]))]
+
+
+def _discount(
+    charges: dict[tuple[PriceType, str | None, str], _Charge],
+    base: dict[tuple[PriceType, str | None, str], Decimal],
+    rule: DiscountRule,
+    quantity: int,
+) -> None:
+    for key, amount in base.items():
+        if key[0] != rule.applies_to or amount <= 0:
+            continue
+        if rule.percentage is not None:
+            off = amount * rule.percentage / Decimal(100)
+        else:
+            off = min(amount, (rule.amount or Decimal(0)) * quantity)
+        charges[key].discounts.append((rule, off))
+
+
+def _order_price(charge: _Charge) -> OrderPrice:
+    alterations = [
+        PriceAlteration(
+            name=rule.name,
+            description=rule.description or None,
+            price_type=charge.price_type.value,
+            recurring_charge_period=charge.period,
+            price=Price(
+                percentage=float(rule.percentage) if rule.percentage is not None else None,
+                tax_included_amount=_money(-off, charge.currency),
+            ),
+        )
+        for rule, off in charge.discounts
+    ]
+    return OrderPrice(
+        name=_NAMES[charge.price_type],
+        price_type=charge.price_type.value,
+        recurring_charge_period=charge.period,
+        price=Price(tax_included_amount=_money(charge.total(), charge.currency)),
+        price_alteration=alterations or None,
+    )
+
+
+def price_order(
+    order: ProductOrderCreate, catalog: CatalogVersion, inventory: Sequence[Product] = ()
+) -> OrderPricing:
+    """itemPrice per add item and the orderTotalPrice, or the problems that prevent pricing.
+
+    Catalog prices are tax included. Deferred items are priced too: their price does not
+    depend on the information they wait for."""
+    problems = validate_structure(order)
+    resolved = resolve_order(order, catalog, inventory) if not problems else None
+    if problems or resolved is None or resolved.problems:
+        return OrderPricing(problems=problems or (resolved.problems if resolved else []))
+    channel_name = order.channel_name()
+    channel = Channel(channel_name.lower()) if channel_name else None
+    by_item: dict[str, list[ProductInstance]] = {}
+    for instance in resolved.instances:
+        by_item.setdefault(instance.item_id, []).append(instance)
+
+    pricing = OrderPricing()
+    totals: dict[tuple[PriceType, str | None, str], _Charge] = {}
+    for item in order.product_order_item:
+        if item.action != ItemAction.ADD or item.product_offering is None:
+            continue
+        offering = catalog.offering(item.product_offering.id)
+        if offering is None:
+            continue
+        charges = _charges(catalog, offering, by_item.get(item.id, []), channel, item.quantity)
+        pricing.item_price[item.id] = [_order_price(c) for c in charges]
+        for charge in charges:
+            key = (charge.price_type, charge.period, charge.currency)
+            total = totals.setdefault(
+                key, _Charge(charge.price_type, charge.period, charge.currency, Decimal(0), [])
+            )
+            total.amount += charge.amount
+            total.discounts.extend(charge.discounts)
+    pricing.order_total_price = [
+        _order_price(_merge_discounts(totals[k]))
+        for k in sorted(totals, key=lambda k: (k[0].value, k[1] or "", k[2]))
+    ]
+    return pricing
+
+
+def _merge_discounts(charge: _Charge) -> _Charge:
+    """One alteration per discount rule in the order total (summed over items)."""
+    merged: dict[str, tuple[DiscountRule, Decimal]] = {}
+    for rule, off in charge.discounts:
+        previous = merged.get(rule.id)
+        merged[rule.id] = (rule, off + (previous[1] if previous else Decimal(0)))
+    return _Charge(
+        charge.price_type, charge.period, charge.currency, charge.amount, list(merged.values())
+    )

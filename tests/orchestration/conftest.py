@@ -1,0 +1,18 @@
+"""Orchestration tests run with the field-workforce simulator on, unless a test turns it off."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest_asyncio
+
+WORKFORCE = "/ops/v1/simulators/field-workforce"
+
+
+@pytest_asyncio.fixture
+async def workforce(http: httpx.AsyncClient) -> AsyncIterator[None]:
+    response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 200})
+    assert response.status_code == 200
+    yield
+    await http.put(WORKFORCE, json={"autoComplete": False, "latencyMs": 0})

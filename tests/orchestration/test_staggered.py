@@ -1,0 +1,94 @@
+"""Staggered decomposition: what lacks data waits for it, the rest proceeds."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+
+from tests.helpers import ORDERS, wait_for_state
+from tests.sample_orders import ADDRESS, order_body
+
+
+async def _until(
+    http: httpx.AsyncClient, order_id: str, check: Callable[[dict], bool], timeout: float = 60
+) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        order = (await http.get(f"{ORDERS}/{order_id}")).json()
+        if check(order):
+            return dict(order)
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"condition not met; last: {order}")
+
+
+async def test_mobile_proceeds_while_broadband_waits_for_its_address(
+    http: httpx.AsyncClient, workforce: None
+) -> None:
+    items = [
+        {
+            "id": "bb",
+            "action": "add",
+            "productOffering": {"id": "fiber-broadband"},
+            "product": {"productCharacteristic": [{"name": "technology", "value": "fiber"}]},
+        },
+        {
+            "id": "mob",
+            "action": "add",
+            "productOffering": {"id": "mobile-postpaid"},
+            "product": {
+                "productCharacteristic": [
+                    {"name": "simType", "value": "esim"},
+                    {"name": "dateOfBirth", "value": "1990-01-01"},
+                ]
+            },
+        },
+    ]
+    # The technician comes at the requested start: late enough to still be ahead once the
+    # address arrives, or the simulator books the next free slot, tomorrow morning.
+    body = order_body(items, customer=f"stagger-{uuid.uuid4()}", start_in=timedelta(seconds=20))
+    created = await http.post(ORDERS, json=body)
+    order_id = created.json()["id"]
+
+    def states(order: dict) -> dict[str, str]:
+        return {i["id"]: i.get("state") for i in order["productOrderItem"]}
+
+    waiting = await _until(http, order_id, lambda o: states(o)["bb"] == "pending")
+    assert waiting["state"] == "inProgress"
+    plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
+    assert [(d["item_id"], d["missing"]) for d in plan["deferred"]] == [
+        ("bb", ["installationAddress"])
+    ]
+    assert not any(t["itemId"] == "bb" for t in plan["tasks"])
+    # The mobile line goes on meanwhile: its eSIM is provisioned before the address arrives.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
+        if any(t["itemId"] == "mob" and t["status"] == "completed" for t in plan["tasks"]):
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError("no mobile task completed while broadband waited")
+
+    refused = await http.post(
+        f"/ops/v1/orders/{order_id}/information",
+        json={"itemId": "mob", "characteristics": {"installationAddress": ADDRESS}},
+    )
+    assert refused.status_code == 409
+
+    supplied = await http.post(
+        f"/ops/v1/orders/{order_id}/information",
+        json={"itemId": "bb", "characteristics": {"installationAddress": ADDRESS}},
+    )
+    assert supplied.status_code == 200, supplied.text
+
+    done = await wait_for_state(http, order_id, timeout=90)
+    assert done["state"] == "completed"
+    assert states(done) == {"bb": "completed", "mob": "completed"}
+    plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
+    assert plan["deferred"] == []
+    assert any(t["itemId"] == "bb" for t in plan["tasks"])

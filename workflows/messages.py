@@ -1,0 +1,74 @@
+"""What the order workflow and its domain-order children say to each other, and to the API.
+
+Pure pydantic: safe inside the workflow sandbox, and the API builds the same models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from decomposition.plan import DomainOrder, PlanTask
+
+
+class DomainOrderInput(BaseModel):
+    order_id: str
+    parent_workflow_id: str
+    domain_order: DomainOrder
+
+
+class DomainOrderResult(BaseModel):
+    domain_order_id: str
+    tasks_run: int
+
+
+class RunTask(BaseModel):
+    """Parent -> child: run this task now (its dependencies are done)."""
+
+    task: PlanTask
+    # The key of this task's effect: retries reuse it, a redo after an amendment gets a new one.
+    idempotency_key: str
+    wait_until: datetime | None = None
+
+
+class TaskFinished(BaseModel):
+    """Child -> parent: a task ended, well or not."""
+
+    task_id: str
+    succeeded: bool
+    started_at: datetime
+    ended_at: datetime
+    result: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    error_type: str | None = None
+
+
+class ClaimManualTask(BaseModel):
+    task_id: str
+    assignee: str = Field(min_length=1, max_length=200)
+
+
+class CompleteManualTask(BaseModel):
+    task_id: str
+    result: dict[str, Any] = Field(default_factory=dict)
+    completed_by: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ManualTaskView(BaseModel):
+    """A manual task as its owning workflow sees it."""
+
+    task_id: str
+    state: str  # open | claimed | completed
+    assignee: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class ProvideInformation(BaseModel):
+    """Missing characteristics for an item whose decomposition waits for them (staggered)."""
+
+    item_id: str
+    characteristics: dict[str, Any] = Field(min_length=1)
+    provided_by: str | None = Field(default=None, max_length=200)
