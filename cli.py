@@ -14,9 +14,11 @@ from pathlib import Path
 
 import typer
 
+from cli_fallout import app as fallout_app
 from settings import get_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
+app.add_typer(fallout_app, name="fallout")
 
 
 @app.command()

@@ -30,6 +30,8 @@ class Settings:
     public_base_url: str = field(
         default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
     )
+    # Where the CLI finds the API (`oms fallout ...`).
+    api_url: str = field(default_factory=lambda: _env("TESSERA_API_URL", "http://127.0.0.1:8000"))
     catalog_dir: str = field(default_factory=lambda: _env("CATALOG_DIR", "catalog"))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))  # auto|json|console
@@ -50,6 +52,31 @@ class Settings:
     )
     activity_threads: int = field(
         default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "64"))
+    )
+    # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
+    # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most
+    # HUB_DELIVERY_MAX_AGE_SECONDS after the event was read; then it goes to the dead letters.
+    hub_retry_initial_seconds: float = field(
+        default_factory=lambda: float(_env("HUB_RETRY_INITIAL_SECONDS", "1"))
+    )
+    hub_retry_backoff: float = field(default_factory=lambda: float(_env("HUB_RETRY_BACKOFF", "2")))
+    hub_retry_max_interval_seconds: float = field(
+        default_factory=lambda: float(_env("HUB_RETRY_MAX_INTERVAL_SECONDS", "300"))
+    )
+    hub_delivery_max_age_seconds: float = field(
+        default_factory=lambda: float(_env("HUB_DELIVERY_MAX_AGE_SECONDS", "86400"))
+    )
+    # One POST to a listener; a slow listener fails the attempt, not the pipeline.
+    hub_http_timeout_seconds: float = field(
+        default_factory=lambda: float(_env("HUB_HTTP_TIMEOUT_SECONDS", "5"))
+    )
+    # How often the outbox reader looks for new events while it waits (the delivery latency).
+    hub_poll_interval_seconds: float = field(
+        default_factory=lambda: float(_env("HUB_POLL_INTERVAL_SECONDS", "0.2"))
+    )
+    # Courtesy notifications: which events notify which customers (YAML).
+    notifications_config: str = field(
+        default_factory=lambda: _env("NOTIFICATIONS_CONFIG", "config/notifications.yaml")
     )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.event_delivery import event_delivery_activities
+from activities.fallout import open_fallout_case, record_fallout_decision
 from activities.order_planning import extend_order_plan, plan_order
 from activities.order_store import save_order
 from activities.product_inventory import assetize, deassetize
@@ -33,7 +35,10 @@ def all_activities() -> list[Callable[..., Any]]:
         update_manual_task,
         assetize,
         deassetize,
+        open_fallout_case,
+        record_fallout_decision,
         *southbound_activities(),
+        *event_delivery_activities(),
     ]
 
 

@@ -8,6 +8,7 @@ from temporalio import activity
 from activities.logging_context import bind_activity_context
 from log import get_logger
 from store import orders
+from tmf.events import OrderEvent
 from tmf.product_order import ProductOrder
 
 log = get_logger(__name__)
@@ -17,11 +18,19 @@ class SaveOrderInput(BaseModel):
     order: ProductOrder
     # The workflow's write counter: the idempotency key of this write (a retry writes the same).
     revision: int
+    # Events since the last write, for the outbox (same transaction as the snapshot).
+    events: list[OrderEvent] = []
 
 
 @activity.defn(name="store.save_order")
 def save_order(input: SaveOrderInput) -> bool:
     bind_activity_context(input.order.id)
-    written = orders.save_order(input.order, input.revision)
-    log.info("order saved", state=input.order.state.value, revision=input.revision, written=written)
+    written = orders.save_order(input.order, input.revision, input.events)
+    log.info(
+        "order saved",
+        state=input.order.state.value,
+        revision=input.revision,
+        events=len(input.events),
+        written=written,
+    )
     return written

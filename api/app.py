@@ -16,6 +16,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 from api.errors import install_error_handlers
 from api.order_workflows import ensure_order_workflow
 from api.routers import (
+    fallout,
     order_ops,
     plan_preview,
     product_catalog,
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     app.include_router(order_ops.router)
     app.include_router(plan_preview.router)
     app.include_router(tasks.router)
+    app.include_router(fallout.router)
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)

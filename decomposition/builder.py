@@ -86,13 +86,20 @@ class PlanBuilder:
 
     def _place(self, instance: ProductInstance, fragment: Fragment) -> None:
         key = instance.key
+        item_id = instance.item_id
+        root_item_id = instance.root_item_id
+        product_id = instance.product_id
         nodes = fragment.nodes
         node_ids = [f"{n.prefix}{key}{n.suffix}" for n in nodes]
+        # Each node's values are a new dict (the product's own are copied once, when used).
         values = [instance.values if n.parent is None else n.values(instance.values) for n in nodes]
+        shapes = fragment.tasks
+        task_ids = [f"{s.id_head}{key}{s.id_tail}" for s in shapes]
         placed = _Placed(fragment=fragment, node_ids=node_ids)
         self._placed[key] = placed
+        tasks = placed.tasks
 
-        for shape in fragment.tasks:
+        for shape, task_id in zip(shapes, task_ids):
             node_values = values[shape.node]
             if shape.keep is not None:
                 # Inventory keeps no personal data: only assetizable characteristics.
@@ -102,25 +109,25 @@ class PlanBuilder:
             else:
                 params = {k: node_values[k] for k in shape.inputs if k in node_values}
             params.update(shape.constant_params)
-            if instance.product_id is not None:
-                params["productId"] = instance.product_id
-            if shape.waited is not None:
-                params["appointmentTaskId"] = f"{node_ids[shape.waited[0]]}:{shape.waited[1]}"
+            if product_id is not None:
+                params["productId"] = product_id
+            if shape.waited_task is not None:
+                params["appointmentTaskId"] = task_ids[shape.waited_task]
             if shape.waits_for_start:
                 params["until"] = self._start
-            node_id = node_ids[shape.node]
-            data = {
-                "id": f"{node_id}:{shape.key}",
-                "domain_order_id": node_id,
-                "item_id": instance.item_id,
-                "root_item_id": instance.root_item_id,
-                "product_key": key,
-                "depends_on": [f"{node_ids[i]}:{k}" for i, k in shape.deps],
-                "params": params,
-                **shape.static,
-            }
-            task = PlanTask.trusted(data)
-            placed.tasks.append(task)
+            task = PlanTask.trusted(
+                {
+                    "id": task_id,
+                    "domain_order_id": node_ids[shape.node],
+                    "item_id": item_id,
+                    "root_item_id": root_item_id,
+                    "product_key": key,
+                    "depends_on": [task_ids[i] for i in shape.after],
+                    "params": params,
+                    **shape.static,
+                }
+            )
+            tasks.append(task)
             if shape.keep is not None:
                 placed.assetization = task
             for spec_id, task_key in shape.cross:
@@ -132,26 +139,25 @@ class PlanBuilder:
         for i in fragment.emitted:
             node = nodes[i]
             is_product = node.domain == Domain.PRODUCT
-            parent = node_ids[node.parent] if node.parent is not None else bundle_parent
             self.domain_orders.append(
                 DomainOrder.trusted(
-                    dict(
-                        id=node_ids[i],
-                        domain=node.domain,
-                        spec_id=node.spec.id,
-                        category=node.category,
-                        offering_id=instance.offering.id if is_product else None,
-                        item_id=instance.item_id,
-                        root_item_id=instance.root_item_id,
-                        product_key=key,
-                        parent_id=parent,
-                        action=instance.action,
-                        product_id=instance.product_id if is_product else None,
-                        characteristics=dict(values[i]),
-                    )
+                    {
+                        "id": node_ids[i],
+                        "domain": node.domain,
+                        "spec_id": node.spec.id,
+                        "category": node.category,
+                        "offering_id": instance.offering.id if is_product else None,
+                        "item_id": item_id,
+                        "root_item_id": root_item_id,
+                        "product_key": key,
+                        "parent_id": bundle_parent if node.parent is None else node_ids[node.parent],
+                        "action": instance.action,
+                        "product_id": product_id if is_product else None,
+                        "characteristics": dict(values[i]) if node.parent is None else values[i],
+                    }
                 )
             )
-        self.tasks.extend(placed.tasks)
+        self.tasks.extend(tasks)
 
     def link(self, instances: Iterable[ProductInstance]) -> None:
         """Cross-product dependencies: reliesOn references, and bundles after their children."""

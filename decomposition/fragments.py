@@ -8,7 +8,7 @@ instantiating it per product is what keeps a 1,000-item order within its time bu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from decomposition.catalog import (
@@ -77,6 +77,13 @@ class TaskShape:
     key: str
     constant_params: dict[str, Any]
     waits_for_start: bool  # gets the order's requestedStartDate as param "until"
+    # The task id is id_head + product key + id_tail ("<domain order id>:<task key>").
+    id_head: str
+    id_tail: str
+    # `deps` and `waited` as positions in Fragment.tasks, so that instantiating a product looks
+    # its task ids up instead of building each string again.
+    after: tuple[int, ...] = ()
+    waited_task: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,21 +285,16 @@ def build_fragment(
         deps = shape.deps + tuple(s for s in sinks if s not in shape.deps)
         product = nodes[0].spec
         keep = frozenset(c.name for c in product.characteristics if c.assetizable)
-        tasks.append(
-            TaskShape(
-                node=shape.node,
-                template=shape.template,
-                static=shape.static,
-                deps=deps,
-                waited=shape.waited,
-                cross=shape.cross,
-                inputs=shape.inputs,
-                keep=keep,
-                key=shape.key,
-                constant_params=shape.constant_params,
-                waits_for_start=shape.waits_for_start,
-            )
+        tasks.append(replace(shape, deps=deps, keep=keep))
+    position = {(t.node, t.key): i for i, t in enumerate(tasks)}
+    tasks = [
+        replace(
+            t,
+            after=tuple(position[d] for d in t.deps),
+            waited_task=position[t.waited] if t.waited is not None else None,
         )
+        for t in tasks
+    ]
     with_tasks = {t.node for t in tasks}
     emitted = tuple(
         i
@@ -331,4 +333,6 @@ def _shape(
         key=template.key,
         constant_params=dict(template.params),
         waits_for_start=template.wait_for == WaitSource.REQUESTED_START_DATE,
+        id_head=nodes[node].prefix,
+        id_tail=f"{nodes[node].suffix}:{template.key}",
     )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from store.db import session_scope
+from store.event_tables import OrderEventRecord
 from store.order_tables import OrderParty, ProductOrderRecord
+from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import ProductOrder
 
 
@@ -78,9 +81,38 @@ def find_duplicate(idempotency_key: str | None, external_key: str | None) -> dic
     return None
 
 
-def save_order(order: ProductOrder, revision: int) -> bool:
-    """Write the workflow's snapshot of an order; ignored if the store already has a newer one."""
+def _add_events(session: Session, order: ProductOrder, events: Sequence[OrderEvent]) -> None:
+    """Outbox rows in the snapshot's transaction; an event already written is not written again."""
+    if not events:
+        return
+    ids = [e.event_id for e in events]
+    known = set(
+        session.exec(
+            select(OrderEventRecord.event_id).where(col(OrderEventRecord.event_id).in_(ids))
+        ).all()
+    )
+    resource = order.to_tmf()
+    for event in events:
+        if event.event_id in known:
+            continue
+        session.add(
+            OrderEventRecord(
+                event_id=event.event_id,
+                order_id=order.id,
+                event_type=event.event_type.value,
+                event_time=_naive_utc(event.event_time),
+                actor=event.actor,
+                reason=event.reason,
+                body=tmf_event(event, order.id, resource),
+            )
+        )
+
+
+def save_order(order: ProductOrder, revision: int, events: Sequence[OrderEvent] = ()) -> bool:
+    """Write the workflow's snapshot of an order and its events, atomically; a snapshot older
+    than the stored one is ignored (its events were written with it the first time)."""
     with session_scope() as session:
+        _add_events(session, order, events)
         record = session.get(ProductOrderRecord, order.id, with_for_update=True)
         if record is None:
             # The API's insert is the first write, but the workflow must not depend on it.
@@ -175,3 +207,14 @@ def unstarted_orders(accepted_before: datetime, limit: int = 100) -> list[dict[s
             .limit(limit)
         ).all()
         return [r.document for r in rows]
+
+
+def order_events(order_id: str) -> list[OrderEventRecord]:
+    """An order's events, oldest first: its history."""
+    with session_scope() as session:
+        query = (
+            select(OrderEventRecord)
+            .where(OrderEventRecord.order_id == order_id)
+            .order_by(col(OrderEventRecord.seq))
+        )
+        return list(session.exec(query).all())

@@ -1,11 +1,16 @@
 """All tables, imported once so that `create_tables` creates every one of them."""
 
+import store.hub_tables  # noqa: F401 (registers the event hub's tables)
 import store.inventory_tables  # noqa: F401 (registers the product inventory's tables)
 import store.simulator_tables  # noqa: F401 (registers the southbound simulators' tables)
+from store.event_tables import OrderEventRecord
+from store.fallout_tables import FalloutCase
 from store.order_tables import OrderParty, ProductOrderRecord
 from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
 __all__ = [
+    "FalloutCase",
+    "OrderEventRecord",
     "ManualTaskRecord",
     "OrderParty",
     "ProductOrderRecord",

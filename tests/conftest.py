@@ -54,6 +54,9 @@ from settings import get_settings  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
+# Fixtures shared by several test folders.
+pytest_plugins = ["tests.workforce_fixture"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:

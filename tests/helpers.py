@@ -38,3 +38,18 @@ async def wait_for_state(
         f"order {order_id} did not reach {states}; last seen: {last.get('state')}, items {items}, "
         f"errors {last.get('errorMessage')}"
     )
+
+
+async def wait_for_item_states(
+    http: httpx.AsyncClient, order_id: str, expected: dict[str, str], timeout: float = 30
+) -> dict[str, Any]:
+    """Poll until the order's items are in the expected states (item id -> state)."""
+    deadline = time.monotonic() + timeout
+    states: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        order = (await http.get(f"{ORDERS}/{order_id}")).json()
+        states = {i["id"]: i.get("state") for i in order.get("productOrderItem", [])}
+        if all(states.get(k) == v for k, v in expected.items()):
+            return dict(order)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"order {order_id}: items {states}, wanted {expected}")

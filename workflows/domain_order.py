@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    RetryState,
+    is_cancelled_exception,
+)
 
 with workflow.unsafe.imports_passed_through():
-    from activities.southbound.contract import SouthboundRequest, SouthboundResult
+    from activities.fallout import FalloutDecisionInput, OpenFalloutInput, fallout_case_id
+    from activities.southbound.contract import (
+        SYSTEM_OFFLINE,
+        SouthboundRequest,
+        SouthboundResult,
+    )
     from activities.work_queue import (
         CloseManualTaskInput,
         OpenManualTaskInput,
@@ -28,15 +39,24 @@ with workflow.unsafe.imports_passed_through():
         CompleteManualTask,
         DomainOrderInput,
         DomainOrderResult,
+        FalloutAction,
+        FalloutDecision,
+        FalloutNotice,
+        FalloutView,
         ManualTaskView,
         RunTask,
         TaskFinished,
+        TaskHeld,
     )
     from workflows.result_validation import result_errors
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
-# An automated task may take a while in a real system; past this the attempt is retried.
-MIN_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# While a system is offline its tasks retry after these pauses (growing by half each time).
+OFFLINE_FIRST_PAUSE = timedelta(seconds=2)
+OFFLINE_MAX_PAUSE = timedelta(seconds=60)
+# One call to a southbound system. The task's expected duration is business time (a shipment
+# takes days), not how long the call may hang: a worker killed mid-call is retried after this.
+ATTEMPT_TIMEOUT = timedelta(seconds=30)
 
 
 def retry_policy_for(task: PlanTask) -> RetryPolicy:
@@ -45,7 +65,8 @@ def retry_policy_for(task: PlanTask) -> RetryPolicy:
         backoff_coefficient=task.retry.backoff,
         maximum_attempts=task.retry.max_attempts,
         maximum_interval=timedelta(minutes=5),
-        non_retryable_error_types=task.retry.non_retryable_errors,
+        # An offline system is waited for by the workflow (a hold), not retried into fallout.
+        non_retryable_error_types=[*task.retry.non_retryable_errors, SYSTEM_OFFLINE],
     )
 
 
@@ -60,6 +81,11 @@ class DomainOrderWorkflow:
         self._tasks_run = 0
         self._manual: dict[str, ManualTaskView] = {}
         self._manual_runs: dict[str, RunTask] = {}
+        self._held: dict[str, int] = {}  # task id -> pauses so far while its system is offline
+        self._failures: dict[str, int] = {}  # task id -> times it fell out
+        self._fallout: dict[str, FalloutView] = {}  # task id -> its open case
+        self._decisions: dict[str, FalloutDecision] = {}
+        self._running_requests: dict[str, RunTask] = {}
 
     @workflow.run
     async def run(self, input: DomainOrderInput) -> DomainOrderResult:
@@ -71,6 +97,7 @@ class DomainOrderWorkflow:
                 break
             request = self._queue.pop(0)
             self._running.add(request.task.id)
+            self._running_requests[request.task.id] = request
             self._tasks_run += 1
             asyncio.create_task(self._execute(request))  # noqa: RUF006 (awaited via _running)
         return DomainOrderResult(domain_order_id=input.domain_order.id, tasks_run=self._tasks_run)
@@ -123,35 +150,180 @@ class DomainOrderWorkflow:
         if errors:
             raise ApplicationError("; ".join(errors), type="InvalidResult")
 
+    @workflow.query(name="fallout_cases")
+    def fallout_cases(self) -> list[FalloutView]:
+        return list(self._fallout.values())
+
+    @workflow.update(name="fallout_decision")
+    async def fallout_decision(self, decision: FalloutDecision) -> FalloutView:
+        view = self._fallout[decision.task_id]
+        if decision.action == FalloutAction.ASSIGN:
+            view.state, view.assignee = "inProgress", decision.agent
+        else:
+            view.state, view.resolution = "resolved", decision.action.value
+        await workflow.execute_activity(
+            "fallout.record_decision",
+            FalloutDecisionInput(
+                case_id=view.case_id,
+                decision_key=f"{view.case_id}/{workflow.uuid4()}",
+                order_id=self._input.order_id,
+                action=decision.action.value,
+                actor=decision.agent,
+                note=decision.note,
+                state=view.state,
+            ),
+            start_to_close_timeout=WORK_QUEUE_TIMEOUT,
+        )
+        await self._parent().signal(
+            "fallout_changed",
+            FalloutNotice(
+                task_id=decision.task_id,
+                case_id=view.case_id,
+                state=view.state,
+                action=decision.action.value,
+                actor=decision.agent,
+                note=decision.note,
+            ),
+        )
+        if decision.action != FalloutAction.ASSIGN:
+            self._decisions[decision.task_id] = decision
+        return view
+
+    @fallout_decision.validator
+    def _validate_decision(self, decision: FalloutDecision) -> None:
+        view = self._fallout.get(decision.task_id)
+        if view is None or view.state == "resolved" or decision.task_id in self._decisions:
+            raise ApplicationError(
+                f"task {decision.task_id} has no open fallout case", type="InvalidState"
+            )
+        if decision.action == FalloutAction.SKIP:
+            run = self._running_requests.get(decision.task_id)
+            schema = run.task.result_schema if run else None
+            if not decision.result and not schema:
+                raise ApplicationError(
+                    "skip needs the result of the work done by hand", type="InvalidResult"
+                )
+            errors = result_errors(schema, decision.result)
+            if errors:
+                raise ApplicationError("; ".join(errors), type="InvalidResult")
+
     async def _execute(self, request: RunTask) -> None:
         task = request.task
         started = workflow.now()
-        outcome: TaskFinished
+        outcome: TaskFinished | None = None
         try:
-            result = await self._perform(request)
-            outcome = TaskFinished(
-                task_id=task.id,
-                succeeded=True,
-                started_at=started,
-                ended_at=workflow.now(),
-                result=result,
-            )
-        except ActivityError as err:
-            if is_cancelled_exception(err):
-                raise
-            cause = err.cause
-            outcome = TaskFinished(
-                task_id=task.id,
-                succeeded=False,
-                started_at=started,
-                ended_at=workflow.now(),
-                error=str(cause or err),
-                error_type=cause.type if isinstance(cause, ApplicationError) else None,
-            )
+            while outcome is None:
+                try:
+                    result = await self._perform(request)
+                    outcome = TaskFinished(
+                        task_id=task.id,
+                        succeeded=True,
+                        started_at=started,
+                        ended_at=workflow.now(),
+                        result=result,
+                    )
+                except ActivityError as err:
+                    if is_cancelled_exception(err):
+                        raise
+                    cause = err.cause
+                    error_type = cause.type if isinstance(cause, ApplicationError) else None
+                    if error_type == SYSTEM_OFFLINE:
+                        # Not fallout: nobody needs to act, the system just has to come back.
+                        await self._hold_until_online(task, str(cause))
+                        continue
+                    decision = await self._fall_out(request, err, error_type)
+                    if decision.action == FalloutAction.RETRY:
+                        params = {**task.params, **decision.params}
+                        task = task.model_copy(update={"params": params})
+                        request = request.model_copy(update={"task": task})
+                    elif decision.action == FalloutAction.SKIP:
+                        outcome = TaskFinished(
+                            task_id=task.id,
+                            succeeded=True,
+                            started_at=started,
+                            ended_at=workflow.now(),
+                            result=decision.result,
+                            skipped_by=decision.agent,
+                        )
+                    else:
+                        outcome = TaskFinished(
+                            task_id=task.id,
+                            succeeded=False,
+                            started_at=started,
+                            ended_at=workflow.now(),
+                            error=decision.note or str(cause or err),
+                            error_type=error_type,
+                        )
         finally:
             self._running.discard(task.id)
-        parent = workflow.get_external_workflow_handle(self._input.parent_workflow_id)
-        await parent.signal("task_finished", outcome)
+            self._running_requests.pop(task.id, None)
+        await self._parent().signal("task_finished", outcome)
+
+    def _parent(self) -> workflow.ExternalWorkflowHandle[Any]:
+        return workflow.get_external_workflow_handle(self._input.parent_workflow_id)
+
+    async def _hold_until_online(self, task: PlanTask, reason: str) -> None:
+        """Wait with growing pauses, then let the caller try again; the parent shows it held."""
+        if task.id not in self._held:
+            self._held[task.id] = 0
+            await self._parent().signal(
+                "task_held", TaskHeld(task_id=task.id, held=True, reason=reason)
+            )
+        pause = min(OFFLINE_FIRST_PAUSE * (1.5 ** self._held[task.id]), OFFLINE_MAX_PAUSE)
+        self._held[task.id] += 1
+        await workflow.sleep(pause)
+
+    async def _resume_if_held(self, task: PlanTask) -> None:
+        if self._held.pop(task.id, None) is not None:
+            await self._parent().signal("task_held", TaskHeld(task_id=task.id, held=False))
+
+    async def _fall_out(
+        self, request: RunTask, err: ActivityError, error_type: str | None
+    ) -> FalloutDecision:
+        """Open (or reopen) the task's fallout case and wait for an agent's decision."""
+        task = request.task
+        await self._resume_if_held(task)
+        failures = self._failures.get(task.id, 0) + 1
+        self._failures[task.id] = failures
+        case_id = fallout_case_id(request.idempotency_key)
+        message = str(err.cause or err)
+        exhausted = err.retry_state == RetryState.MAXIMUM_ATTEMPTS_REACHED
+        await workflow.execute_activity(
+            "fallout.open_case",
+            OpenFalloutInput(
+                case_id=case_id,
+                failure_key=f"{request.idempotency_key}/failure-{failures}",
+                order_id=self._input.order_id,
+                item_id=task.item_id,
+                task_id=task.id,
+                task_name=task.name,
+                workflow_id=workflow.info().workflow_id,
+                system=task.system or "",
+                operation=task.operation or "",
+                error_type=error_type or "ActivityFailure",
+                message=message,
+                attempts=task.retry.max_attempts if exhausted else 1,
+                failed_at=workflow.now(),
+            ),
+            start_to_close_timeout=WORK_QUEUE_TIMEOUT,
+        )
+        view = FalloutView(task_id=task.id, case_id=case_id, state="open")
+        self._fallout[task.id] = view
+        await self._parent().signal(
+            "fallout_changed",
+            FalloutNotice(
+                task_id=task.id,
+                case_id=case_id,
+                state="open",
+                action="opened",
+                error_type=error_type,
+                error=message,
+            ),
+        )
+        await workflow.wait_condition(lambda: task.id in self._decisions)
+        decision = self._decisions.pop(task.id)
+        del self._fallout[task.id]
+        return decision
 
     async def _perform(self, request: RunTask) -> dict[str, object]:
         task = request.task
@@ -171,7 +343,6 @@ class DomainOrderWorkflow:
     async def _call_system(self, request: RunTask) -> dict[str, object]:
         task = request.task
         assert task.activity is not None, f"automated task {task.id} names no system"
-        timeout = max(MIN_ACTIVITY_TIMEOUT, timedelta(seconds=task.expected_duration_seconds * 2))
         result = await workflow.execute_activity(
             task.activity,
             SouthboundRequest(
@@ -184,9 +355,10 @@ class DomainOrderWorkflow:
             result_type=SouthboundResult,
             # The task id reads well in the Temporal UI and ties history events to the plan.
             activity_id=self._activity_id(request),
-            start_to_close_timeout=timeout,
+            start_to_close_timeout=ATTEMPT_TIMEOUT,
             retry_policy=retry_policy_for(task),
         )
+        await self._resume_if_held(task)
         return {"reference": result.reference, **result.data}
 
     async def _manual_task(self, request: RunTask) -> dict[str, object]:
@@ -222,10 +394,12 @@ class DomainOrderWorkflow:
         await self._record_manual(view, request, task_ref=opened.task_ref)
         return dict(view.result or {})
 
-    @staticmethod
-    def _activity_id(request: RunTask) -> str:
+    def _activity_id(self, request: RunTask) -> str:
         run = request.idempotency_key.rsplit("/", 1)[-1]
-        return request.task.id if run == "1" else f"{request.task.id}#{run}"
+        name = request.task.id if run == "1" else f"{request.task.id}#{run}"
+        # Activity ids are unique in a workflow: later tries after a hold or fallout count up.
+        tries = self._held.get(request.task.id, 0) + self._failures.get(request.task.id, 0)
+        return name if tries == 0 else f"{name}@{tries + 1}"
 
     async def _record_manual(
         self, view: ManualTaskView, request: RunTask, task_ref: str | None = None

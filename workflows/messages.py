@@ -6,6 +6,7 @@ Pure pydantic: safe inside the workflow sandbox, and the API builds the same mod
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -43,6 +44,56 @@ class TaskFinished(BaseModel):
     result: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
     error_type: str | None = None
+    skipped_by: str | None = None  # the agent who did the work by hand after a fallout
+
+
+class TaskHeld(BaseModel):
+    """Child -> parent: a task waits for its system to be back online (not fallout), or resumed."""
+
+    task_id: str
+    held: bool
+    reason: str | None = None
+
+
+class FalloutNotice(BaseModel):
+    """Child -> parent: a task fell out, or an agent acted on its fallout case."""
+
+    task_id: str
+    case_id: str
+    state: str  # open | inProgress | resolved
+    action: str  # opened | assign | retry | skip | fail
+    actor: str | None = None
+    note: str | None = None
+    error_type: str | None = None
+    error: str | None = None
+
+
+class FalloutAction(StrEnum):
+    ASSIGN = "assign"
+    RETRY = "retry"
+    SKIP = "skip"
+    FAIL = "fail"
+
+
+class FalloutDecision(BaseModel):
+    """An agent's decision on a fallout case, sent to the workflow that owns the task."""
+
+    task_id: str
+    action: FalloutAction
+    agent: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+    # retry: corrected task data, merged into the task's params.
+    params: dict[str, Any] = Field(default_factory=dict)
+    # skip: the result of the work the agent did by hand.
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
+class FalloutView(BaseModel):
+    task_id: str
+    case_id: str
+    state: str
+    assignee: str | None = None
+    resolution: str | None = None
 
 
 class ClaimManualTask(BaseModel):

@@ -20,8 +20,14 @@ from workflows.messages import TaskFinished
 class TaskStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
+    HELD = "held"  # its system is offline; it resumes by itself
+    FALLOUT = "fallout"  # failed for good; waits for an agent's decision
     COMPLETED = "completed"
     FAILED = "failed"
+
+
+# Started and not finished: the task's domain order is working on it.
+ACTIVE = frozenset({TaskStatus.RUNNING, TaskStatus.HELD, TaskStatus.FALLOUT})
 
 
 TERMINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED})
@@ -38,6 +44,9 @@ class TaskRun(BaseModel):
     result: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
     error_type: str | None = None
+    fallout_case_id: str | None = None
+    skipped_by: str | None = None
+    compensated: bool = False  # its effect was undone (the item failed or was cancelled)
 
 
 class PlanExecution(BaseModel):
@@ -65,7 +74,7 @@ class PlanExecution(BaseModel):
             if run.status in TERMINAL and run.actual_end is not None:
                 ends[task_id] = run.actual_end
                 continue
-            if run.status == TaskStatus.RUNNING and run.actual_start is not None:
+            if run.status in ACTIVE and run.actual_start is not None:
                 start = run.actual_start
             else:
                 start = max([now, *(ends[d] for d in by_id[task_id].depends_on)])
@@ -96,7 +105,14 @@ class PlanExecution(BaseModel):
         run.result = outcome.result
         run.error = outcome.error
         run.error_type = outcome.error_type
+        run.skipped_by = outcome.skipped_by
         return run
+
+    def set_status(self, task_id: str, status: TaskStatus) -> None:
+        """Held or in fallout, and back to running: only while the task is active."""
+        run = self.runs[task_id]
+        if run.status in ACTIVE:
+            run.status = status
 
     def blocked(self) -> set[str]:
         """Pending tasks that can never run because something they depend on failed."""
@@ -112,18 +128,38 @@ class PlanExecution(BaseModel):
 
     def is_settled(self) -> bool:
         """Nothing runs and nothing more can start."""
-        if any(r.status == TaskStatus.RUNNING for r in self.runs.values()):
+        if any(r.status in ACTIVE for r in self.runs.values()):
             return False
         return not self.ready()
 
+    def fallout_count(self) -> int:
+        return sum(1 for r in self.runs.values() if r.status == TaskStatus.FALLOUT)
+
+    def to_compensate(self, item_id: str) -> list[PlanTask]:
+        """The item's completed tasks that have an undo, latest first (reverse dependency order)."""
+        order = self.plan.topological_order()
+        tasks = {t.id: t for t in self.plan.tasks}
+        return [
+            tasks[task_id]
+            for task_id in reversed(order)
+            if tasks[task_id].root_item_id == item_id
+            and tasks[task_id].compensation is not None
+            and self.runs[task_id].status == TaskStatus.COMPLETED
+            and not self.runs[task_id].compensated
+        ]
+
     def item_state(self, item_id: str) -> ItemState:
-        runs = [self.runs[t.id] for t in self.plan.tasks if t.root_item_id == item_id]
+        tasks = [t for t in self.plan.tasks if t.root_item_id == item_id]
+        runs = [self.runs[t.id] for t in tasks]
         if not runs:
             return ItemState.COMPLETED
-        if any(r.status == TaskStatus.FAILED for r in runs):
+        blocked = self.blocked()
+        if any(r.status == TaskStatus.FAILED for r in runs) or any(t.id in blocked for t in tasks):
             return ItemState.FAILED
         if all(r.status == TaskStatus.COMPLETED for r in runs):
             return ItemState.COMPLETED
+        if any(r.status in {TaskStatus.HELD, TaskStatus.FALLOUT} for r in runs):
+            return ItemState.HELD
         return ItemState.IN_PROGRESS
 
     def point_of_no_return_passed(self, item_id: str) -> bool:

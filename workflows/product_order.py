@@ -20,9 +20,11 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.order_planning import ExtendPlanInput, PlanOrderInput, PlanOrderResult
     from activities.order_store import SaveOrderInput
+    from activities.southbound.contract import SouthboundRequest, SouthboundResult
     from decomposition.catalog import WaitSource
     from decomposition.plan import DomainOrder, Plan, PlanTask
     from tmf.common import Characteristic
+    from tmf.events import EventType, OrderEvent
     from tmf.product_order import (
         DomainOrderRef,
         ItemState,
@@ -37,9 +39,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         DomainOrderInput,
         DomainOrderResult,
+        FalloutNotice,
         ProvideInformation,
         RunTask,
         TaskFinished,
+        TaskHeld,
     )
     from workflows.plan_execution import PlanExecution, TaskStatus
 
@@ -64,6 +68,11 @@ class OrderPlanView(BaseModel):
 # Short: a write takes milliseconds, and a worker that died mid-write is retried sooner.
 STORE_TIMEOUT = timedelta(seconds=10)
 PLANNING_TIMEOUT = timedelta(seconds=30)
+# Undoing must eventually happen: retried without limit, backing off to a minute.
+COMPENSATION_TIMEOUT = timedelta(seconds=30)
+COMPENSATION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60)
+)
 # Store writes must eventually land; a database outage only delays them.
 STORE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
@@ -105,8 +114,12 @@ class ProductOrderWorkflow:
         self._revision = 0
         self._execution: PlanExecution | None = None
         self._children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
-        self._inbox: list[TaskFinished] = []
+        self._inbox: list[TaskFinished | TaskHeld | FalloutNotice] = []
+        self._fallout_count = 0
         self._plan_changed = False
+        # Events since the last store write; written with the next snapshot (the outbox).
+        self._events: list[OrderEvent] = []
+        self._emit(EventType.ORDER_CREATE, "Order created")
 
     @workflow.run
     async def run(self, input: ProductOrderInput) -> ProductOrderResult:
@@ -127,6 +140,7 @@ class ProductOrderWorkflow:
                 item.item_price = planned.pricing.item_price.get(item.id)
         self._execution = PlanExecution.start(planned.plan, workflow.now())
         self._refresh_items()
+        self._ask_for_missing_information()
         await self._move_to(OrderState.IN_PROGRESS)
 
         await self._orchestrate(self._execution)
@@ -141,6 +155,14 @@ class ProductOrderWorkflow:
     @workflow.signal(name="task_finished")
     def task_finished(self, outcome: TaskFinished) -> None:
         self._inbox.append(outcome)
+
+    @workflow.signal(name="task_held")
+    def task_held(self, notice: TaskHeld) -> None:
+        self._inbox.append(notice)
+
+    @workflow.signal(name="fallout_changed")
+    def fallout_changed(self, notice: FalloutNotice) -> None:
+        self._inbox.append(notice)
 
     @workflow.query(name="get_order")
     def get_order(self) -> ProductOrder:
@@ -178,7 +200,15 @@ class ProductOrderWorkflow:
         self._execution.plan = extended.plan
         self._execution.add_runs(workflow.now())
         self._plan_changed = True
+        self._emit(
+            EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
+            f"Information supplied for item {info.item_id}",
+            actor=info.provided_by,
+            itemId=info.item_id,
+            characteristics=sorted(info.characteristics),
+        )
         self._refresh_items()
+        self._ask_for_missing_information()
         await self._persist()
         return self._order
 
@@ -208,14 +238,102 @@ class ProductOrderWorkflow:
             await workflow.wait_condition(lambda: bool(self._inbox) or self._plan_changed)
             self._plan_changed = False
             before = self._item_snapshot()
-            milestones = len(self._order.milestone or [])
+            events = len(self._events)
             while self._inbox:
-                outcome = self._inbox.pop(0)
-                execution.finish(outcome)
-                self._note_milestone(execution.plan.task(outcome.task_id), outcome)
+                self._handle(execution, self._inbox.pop(0))
             self._refresh_items()
-            if self._item_snapshot() != before or len(self._order.milestone or []) != milestones:
+            self._count_fallout(execution)
+            if self._item_snapshot() != before or len(self._events) != events:
                 await self._persist()
+            await self._compensate_failed_items(execution)
+
+    def _handle(
+        self, execution: PlanExecution, message: TaskFinished | TaskHeld | FalloutNotice
+    ) -> None:
+        task = execution.plan.task(message.task_id)
+        if isinstance(message, TaskFinished):
+            execution.finish(message)
+            self._note_milestone(task, message)
+            if not message.succeeded:
+                self._note_error("TaskFailed", f"task '{task.name}' failed: {message.error}", task)
+        elif isinstance(message, TaskHeld):
+            execution.set_status(task.id, TaskStatus.HELD if message.held else TaskStatus.RUNNING)
+        else:
+            self._note_fallout(execution, task, message)
+
+    def _note_fallout(
+        self, execution: PlanExecution, task: PlanTask, notice: FalloutNotice
+    ) -> None:
+        detail = {"caseId": notice.case_id, "taskId": task.id, "itemId": task.root_item_id}
+        if notice.action == "opened":
+            execution.set_status(task.id, TaskStatus.FALLOUT)
+            execution.runs[task.id].fallout_case_id = notice.case_id
+            self._emit(
+                EventType.FALLOUT_OPENED,
+                f"Task '{task.name}' fell out",
+                reason=notice.error,
+                errorType=notice.error_type,
+                system=task.system,
+                **detail,
+            )
+        elif notice.action == "assign":
+            self._emit(
+                EventType.FALLOUT_ASSIGNED,
+                f"Fallout of '{task.name}' assigned to {notice.actor}",
+                actor=notice.actor,
+                reason=notice.note,
+                **detail,
+            )
+        else:
+            if notice.action == "retry":
+                execution.set_status(task.id, TaskStatus.RUNNING)
+            self._emit(
+                EventType.FALLOUT_RESOLVED,
+                f"Fallout of '{task.name}' resolved: {notice.action}",
+                actor=notice.actor,
+                reason=notice.note,
+                action=notice.action,
+                **detail,
+            )
+
+    def _count_fallout(self, execution: PlanExecution) -> None:
+        count = execution.fallout_count()
+        if count != self._fallout_count:
+            self._fallout_count = count
+            workflow.upsert_search_attributes([sa.FALLOUT_COUNT.value_set(count)])
+
+    def _note_error(self, code: str, reason: str, task: PlanTask) -> None:
+        self._order.error_message = [
+            *(self._order.error_message or []),
+            OrderErrorMessage(code=code, reason=reason, productOrderItem=[task.root_item_id]),
+        ]
+
+    async def _compensate_failed_items(self, execution: PlanExecution) -> None:
+        """Undo, latest first, what a failed item had done; tasks still running when the item
+        failed are undone once they finish."""
+        for item in self._order.product_order_item:
+            if item.state != ItemState.FAILED:
+                continue
+            for task in execution.to_compensate(item.id):
+                assert task.compensation is not None
+                run = execution.runs[task.id]
+                effect = f"{self._order.id}/{task.id}/{run.run}"
+                await workflow.execute_activity(
+                    task.compensation.activity,
+                    SouthboundRequest(
+                        idempotency_key=f"{effect}/undo",
+                        order_id=self._order.id,
+                        item_id=task.item_id,
+                        task_id=task.id,
+                        params=task.params,
+                        compensates=effect,
+                    ),
+                    result_type=SouthboundResult,
+                    activity_id=f"{task.id}~undo",
+                    start_to_close_timeout=COMPENSATION_TIMEOUT,
+                    retry_policy=COMPENSATION_RETRY,
+                )
+                run.compensated = True
 
     async def _dispatch(self, tasks: list[PlanTask]) -> None:
         if not tasks:
@@ -335,6 +453,13 @@ class ProductOrderWorkflow:
     def _note_milestone(self, task: PlanTask, outcome: TaskFinished) -> None:
         if task.milestone is None or not outcome.succeeded:
             return
+        self._emit(
+            EventType.ORDER_MILESTONE,
+            f"Milestone {task.milestone} reached",
+            milestone=task.milestone,
+            itemId=task.root_item_id,
+            taskId=task.id,
+        )
         self._order.milestone = [
             *(self._order.milestone or []),
             Milestone(
@@ -347,9 +472,24 @@ class ProductOrderWorkflow:
 
     # -- order and item state ------------------------------------------------------------------
 
+    def _ask_for_missing_information(self) -> None:
+        assert self._execution is not None
+        missing = [
+            {"itemId": d.item_id, "characteristics": d.missing}
+            for d in self._execution.plan.deferred
+            if d.missing
+        ]
+        if missing:
+            self._emit(
+                EventType.ORDER_INFORMATION_REQUIRED,
+                "Information required to decompose the order",
+                missing=missing,
+            )
+
     def _refresh_items(self) -> None:
         assert self._execution is not None
         execution = self._execution
+        before = {i.id: i.state for i in self._order.product_order_item}
         deferred = {d.root_item_id for d in execution.plan.deferred}
         for item in self._order.product_order_item:
             state = execution.item_state(item.id)
@@ -367,6 +507,13 @@ class ProductOrderWorkflow:
                 for d in execution.plan.domain_orders
                 if d.root_item_id == item.id
             ]
+        changed = [
+            {"id": i.id, "fromState": before[i.id], "toState": i.state}
+            for i in self._order.product_order_item
+            if i.state != before[i.id]
+        ]
+        if changed:
+            self._emit(EventType.ORDER_STATE_CHANGE, "Item state changed", productOrderItem=changed)
 
     def _domain_order_state(self, domain_order_id: str) -> str:
         assert self._execution is not None
@@ -377,6 +524,8 @@ class ProductOrderWorkflow:
         }
         if TaskStatus.FAILED in statuses:
             return "failed"
+        if statuses & {TaskStatus.HELD, TaskStatus.FALLOUT}:
+            return "held"
         if statuses <= {TaskStatus.COMPLETED}:
             return "completed"
         if statuses == {TaskStatus.PENDING}:
@@ -417,16 +566,45 @@ class ProductOrderWorkflow:
         self._order.completion_date = workflow.now()
         await self._move_to(OrderState.REJECTED)
 
+    def _emit(
+        self,
+        event_type: EventType,
+        title: str,
+        actor: str | None = None,
+        reason: str | None = None,
+        **detail: object,
+    ) -> None:
+        self._events.append(
+            OrderEvent(
+                event_id=str(workflow.uuid4()),
+                event_type=event_type,
+                event_time=workflow.now(),
+                title=title,
+                actor=actor,
+                reason=reason,
+                priority=self._order.priority,
+                detail=detail,
+            )
+        )
+
     async def _move_to(self, state: OrderState) -> None:
+        if state != self._order.state:
+            self._emit(
+                EventType.ORDER_STATE_CHANGE,
+                f"Order {state.value}",
+                fromState=self._order.state.value,
+                toState=state.value,
+            )
         self._order.state = state
         workflow.upsert_search_attributes([sa.ORDER_STATE.value_set(state.value)])
         await self._persist()
 
     async def _persist(self) -> None:
         self._revision += 1
+        events, self._events = self._events, []
         await workflow.execute_activity(
             "store.save_order",
-            SaveOrderInput(order=self._order, revision=self._revision),
+            SaveOrderInput(order=self._order, revision=self._revision, events=events),
             result_type=bool,
             start_to_close_timeout=STORE_TIMEOUT,
             retry_policy=STORE_RETRY,

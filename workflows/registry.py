@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflows.domain_order import DomainOrderWorkflow
+from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.product_order import ProductOrderWorkflow
 
-WORKFLOWS: list[type] = [ProductOrderWorkflow, DomainOrderWorkflow]
+WORKFLOWS: list[type] = [ProductOrderWorkflow, DomainOrderWorkflow, EventDeliveryWorkflow]

@@ -65,7 +65,7 @@ async def test_sigkilled_worker_restarts_and_every_order_completes_once(client: 
     second = _start_worker(queue, address)
     try:
         results = await asyncio.wait_for(
-            asyncio.gather(*[client.get_workflow_handle(f"order-{i}").result() for i in ids]), 90
+            asyncio.gather(*[client.get_workflow_handle(f"order-{i}").result() for i in ids]), 150
         )
     finally:
         second.terminate()

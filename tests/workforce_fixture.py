@@ -1,4 +1,4 @@
-"""Orchestration tests run with the field-workforce simulator on, unless a test turns it off."""
+"""`workforce`: the field-workforce simulator on for one test, so manual tasks finish by themselves."""
 
 from __future__ import annotations
 

@@ -1,0 +1,89 @@
+"""Fallout cases in the store, opened and updated by the workflow that owns the failed task."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.logging_context import bind_activity_context
+from log import get_logger
+from store import fallout
+from store.fallout_tables import FalloutCase
+
+log = get_logger(__name__)
+
+
+def fallout_case_id(task_effect_key: str) -> str:
+    """One case per task run, so a retry that fails again reopens the same case."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"tessera:fallout:{task_effect_key}"))
+
+
+class OpenFalloutInput(BaseModel):
+    case_id: str
+    # Unique per failure, so a retried activity records the failure once.
+    failure_key: str
+    order_id: str
+    item_id: str
+    task_id: str
+    task_name: str
+    workflow_id: str
+    system: str
+    operation: str
+    error_type: str
+    message: str
+    attempts: int
+    failed_at: datetime
+
+
+class FalloutDecisionInput(BaseModel):
+    case_id: str
+    decision_key: str
+    order_id: str
+    action: str  # assign | retry | skip | fail
+    actor: str
+    note: str | None = None
+    state: str  # the case's state after the decision
+
+
+@activity.defn(name="fallout.open_case")
+def open_fallout_case(input: OpenFalloutInput) -> None:
+    bind_activity_context(input.order_id)
+    failed_at = input.failed_at.replace(tzinfo=None)
+    case = fallout.record_failure(
+        FalloutCase(
+            id=input.case_id,
+            order_id=input.order_id,
+            item_id=input.item_id,
+            task_id=input.task_id,
+            task_name=input.task_name,
+            workflow_id=input.workflow_id,
+            system=input.system,
+            operation=input.operation,
+            error_type=input.error_type,
+            message=input.message[:4000],
+            attempts=input.attempts,
+            first_failure=failed_at,
+            last_failure=failed_at,
+            state="open",
+        ),
+        input.failure_key,
+    )
+    log.warning(
+        "fallout opened",
+        case_id=case.id,
+        system=input.system,
+        error_type=input.error_type,
+        failures=case.failures,
+    )
+
+
+@activity.defn(name="fallout.record_decision")
+def record_fallout_decision(input: FalloutDecisionInput) -> None:
+    bind_activity_context(input.order_id)
+    fallout.record_decision(
+        input.case_id, input.decision_key, input.action, input.actor, input.note, input.state
+    )
+    log.info("fallout decision", case_id=input.case_id, action=input.action, actor=input.actor)

@@ -1,0 +1,186 @@
+"""Fallout management: /ops/v1/fallout, where agents retry, skip or fail what fell out.
+
+The store lists the cases; every decision goes to the workflow that owns the task as an
+update, validated there before anything is recorded, and lands in the order's history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.errors import TmfError
+from api.tmf_query import count_headers, parse_page, reject_unknown_filters
+from api.workflow_calls import execute_update
+from store import fallout
+from store.fallout_tables import FalloutCase
+from tmf.common import UtcDatetime
+from workflows.messages import FalloutAction, FalloutDecision, FalloutView
+
+router = APIRouter(prefix="/ops/v1/fallout", tags=["fallout"])
+
+FALLOUT_FILTERS = {
+    "state": "state",
+    "system": "system",
+    "errorType": "error_type",
+    "orderId": "order_id",
+}
+# Retrying many cases at once: a bounded number of updates in flight.
+BULK_CONCURRENCY = 20
+
+
+class FalloutCaseView(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    order_id: str = Field(alias="orderId")
+    item_id: str = Field(alias="itemId")
+    task_id: str = Field(alias="taskId")
+    task_name: str = Field(alias="taskName")
+    workflow_id: str = Field(alias="workflowId")
+    system: str
+    operation: str
+    error_type: str = Field(alias="errorType")
+    message: str
+    attempts: int
+    failures: int
+    first_failure: UtcDatetime = Field(alias="firstFailure")
+    last_failure: UtcDatetime = Field(alias="lastFailure")
+    state: str
+    assignee: str | None
+    resolution: str | None
+    notes: list[dict[str, Any]]
+
+
+class DecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RetryBody(DecisionBody):
+    params: dict[str, Any] = Field(default_factory=dict)  # corrected task data
+
+
+class SkipBody(DecisionBody):
+    result: dict[str, Any] = Field(default_factory=dict)  # what the agent did by hand
+
+
+class BulkRetryBody(DecisionBody):
+    system: str = Field(min_length=1)
+
+
+def _view(case: FalloutCase) -> dict[str, Any]:
+    return FalloutCaseView.model_validate(case.model_dump()).model_dump(mode="json", by_alias=True)
+
+
+def _case_or_404(case_id: str) -> FalloutCase:
+    case = fallout.get_case(case_id)
+    if case is None:
+        raise TmfError(404, "NotFound", f"No fallout case with id '{case_id}'")
+    return case
+
+
+def _filter(request: Request) -> fallout.FalloutFilter:
+    params = request.query_params
+    reject_unknown_filters(params.keys(), [*FALLOUT_FILTERS, "minAgeMinutes"])
+    criteria: dict[str, Any] = {
+        attr: params[name] for name, attr in FALLOUT_FILTERS.items() if name in params
+    }
+    if "minAgeMinutes" in params:
+        try:
+            minutes = float(params["minAgeMinutes"])
+        except ValueError:
+            raise TmfError(400, "InvalidQuery", "'minAgeMinutes' must be a number") from None
+        criteria["failed_before"] = datetime.now(UTC) - timedelta(minutes=minutes)
+    return fallout.FalloutFilter(**criteria)
+
+
+@router.get("", summary="List fallout cases (filters: state, system, errorType, orderId, age)")
+def list_fallout(request: Request) -> JSONResponse:
+    flt = _filter(request)
+    page = parse_page(request.query_params)
+    cases, total = fallout.list_cases(flt, page.offset, page.limit)
+    return JSONResponse([_view(c) for c in cases], headers=count_headers(total, len(cases)))
+
+
+@router.get("/summary", summary="Fallout counts per system and per error type")
+def fallout_summary(request: Request) -> dict[str, Any]:
+    return fallout.case_counts(_filter(request))
+
+
+@router.get("/{case_id}", summary="One fallout case, with its history of decisions")
+def get_fallout(case_id: str) -> dict[str, Any]:
+    return _view(_case_or_404(case_id))
+
+
+async def _decide(case_id: str, decision: FalloutDecision) -> dict[str, Any]:
+    case = await run_in_threadpool(_case_or_404, case_id)
+    if case.state == "resolved":
+        raise TmfError(409, "InvalidState", f"fallout case {case_id} is already resolved")
+    decision = decision.model_copy(update={"task_id": case.task_id})
+    await execute_update(case.workflow_id, "fallout_decision", decision, FalloutView)
+    return _view(await run_in_threadpool(_case_or_404, case_id))
+
+
+@router.post("/{case_id}/assign", summary="Take a case (the agent becomes its assignee)")
+async def assign_fallout(case_id: str, body: DecisionBody) -> dict[str, Any]:
+    decision = FalloutDecision(
+        task_id="", action=FalloutAction.ASSIGN, agent=body.agent, note=body.note
+    )
+    return await _decide(case_id, decision)
+
+
+@router.post("/{case_id}/retry", summary="Run the task again, optionally with corrected data")
+async def retry_fallout(case_id: str, body: RetryBody) -> dict[str, Any]:
+    decision = FalloutDecision(
+        task_id="", action=FalloutAction.RETRY, agent=body.agent, note=body.note, params=body.params
+    )
+    return await _decide(case_id, decision)
+
+
+@router.post("/{case_id}/skip", summary="The agent did the work by hand: go on with its result")
+async def skip_fallout(case_id: str, body: SkipBody) -> dict[str, Any]:
+    decision = FalloutDecision(
+        task_id="", action=FalloutAction.SKIP, agent=body.agent, note=body.note, result=body.result
+    )
+    return await _decide(case_id, decision)
+
+
+@router.post("/{case_id}/fail", summary="Fail the item: its completed work is undone")
+async def fail_fallout(case_id: str, body: DecisionBody) -> dict[str, Any]:
+    decision = FalloutDecision(
+        task_id="", action=FalloutAction.FAIL, agent=body.agent, note=body.note
+    )
+    return await _decide(case_id, decision)
+
+
+@router.post("/bulk-retry", summary="Retry every open case of one system (after an outage)")
+async def bulk_retry(body: BulkRetryBody) -> dict[str, Any]:
+    cases, _ = await run_in_threadpool(
+        fallout.list_cases, fallout.FalloutFilter(state="open", system=body.system), 0, 100_000
+    )
+    limit = asyncio.Semaphore(BULK_CONCURRENCY)
+
+    async def retry(case: FalloutCase) -> str | None:
+        async with limit:
+            try:
+                await _decide(
+                    case.id,
+                    FalloutDecision(
+                        task_id="", action=FalloutAction.RETRY, agent=body.agent, note=body.note
+                    ),
+                )
+            except TmfError as err:
+                return f"{case.id}: {err.reason}"
+            return None
+
+    failures = [f for f in await asyncio.gather(*(retry(c) for c in cases)) if f]
+    return {"system": body.system, "retried": len(cases) - len(failures), "failed": failures}

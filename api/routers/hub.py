@@ -1,0 +1,103 @@
+"""TMF622 / TMF688 event subscriptions: /tmf-api/productOrderingManagement/v4/hub.
+
+A listener registers `{callback, query, secret?}`; from then on it receives every order event
+matching `query` (store.hub.EventQuery: e.g.
+`eventType=ProductOrderStateChangeEvent&event.productOrder.state=completed`) as a POST of the TMF
+event body, at least once, in order per order. Each POST carries `X-Tessera-Event-Id` (also the
+body's `eventId`: de-duplicate on it) and, when a secret was given, `X-Tessera-Signature:
+sha256=<hex HMAC-SHA256 of the exact body with the secret>`. The secret is never returned.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.service import RPCError
+
+from api.errors import TmfError
+from api.temporal import get_client
+from log import get_logger
+from settings import get_settings
+from store import hub
+from store.hub_tables import HubSubscriptionRecord
+from tmf.product_order import PRODUCT_ORDERING_BASE
+from workflows.event_delivery_starter import start_subscription_delivery
+
+log = get_logger(__name__)
+router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["hub"])
+
+
+class HubCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    callback: str = Field(min_length=1, max_length=2000)
+    query: str | None = Field(default=None, max_length=4000)
+    secret: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+def _hub_view(record: HubSubscriptionRecord) -> dict[str, str]:
+    return {"id": record.id, "callback": record.callback, "query": record.query}
+
+
+def _hub_href(subscription_id: str) -> str:
+    return f"{get_settings().public_base_url}{PRODUCT_ORDERING_BASE}/hub/{subscription_id}"
+
+
+def _check_callback(callback: str) -> None:
+    try:
+        url = httpx.URL(callback)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in {"http", "https"} or not url.host:
+        raise TmfError(400, "InvalidCallback", f"callback '{callback}' is not an http(s) URL")
+
+
+@router.post(
+    "/hub",
+    status_code=201,
+    summary="Register a listener (starts its delivery workflow)",
+    responses={201: {"description": "Subscribed; `Location` is the subscription's href"}},
+)
+async def register_listener(body: HubCreate) -> JSONResponse:
+    _check_callback(body.callback)
+    query = (body.query or "").strip()
+    try:
+        hub.EventQuery.parse(query)
+    except hub.InvalidEventQueryError as err:
+        raise TmfError(400, "InvalidQuery", "Invalid hub query", str(err)) from None
+    record = await run_in_threadpool(hub.create_subscription, body.callback, query, body.secret)
+    try:
+        await start_subscription_delivery(await get_client(), record.id)
+    except (RPCError, RuntimeError, OSError) as err:
+        log.warning("hub workflow start failed", subscription_id=record.id, error=str(err))
+        await run_in_threadpool(hub.forget_subscription, record.id)
+        raise TmfError(
+            503, "ServiceUnavailable", "The listener could not be registered; retry"
+        ) from err
+    log.info("listener registered", subscription_id=record.id, callback=record.callback)
+    return JSONResponse(
+        status_code=201, content=_hub_view(record), headers={"Location": _hub_href(record.id)}
+    )
+
+
+@router.get("/hub/{subscription_id}", summary="Retrieve a listener's subscription")
+def retrieve_listener(subscription_id: str) -> JSONResponse:
+    record = hub.get_subscription(subscription_id)
+    if record is None:
+        raise TmfError(404, "NotFound", f"No hub subscription with id '{subscription_id}'")
+    return JSONResponse(_hub_view(record))
+
+
+@router.delete(
+    "/hub/{subscription_id}", status_code=204, summary="Unregister a listener (stops delivery)"
+)
+def unregister_listener(subscription_id: str) -> Response:
+    # The delivery workflow sees the deletion at its next outbox poll and ends; each delivery
+    # attempt checks it too, so retries in flight stop as well.
+    if not hub.delete_subscription(subscription_id):
+        raise TmfError(404, "NotFound", f"No hub subscription with id '{subscription_id}'")
+    log.info("listener unregistered", subscription_id=subscription_id)
+    return Response(status_code=204)

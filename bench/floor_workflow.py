@@ -1,0 +1,50 @@
+"""The engine floor: a workflow that runs one no-op activity per task of a DAG, and nothing else.
+
+Bench only: the product worker never registers it. Each task's activity starts once the
+activities of its dependencies have returned, so the DAG width (parallel activities) is the
+reference order's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+FLOOR_WORKFLOW = "BenchFloor"
+
+
+@dataclass
+class FloorTask:
+    id: str
+    depends_on: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FloorInput:
+    tasks: list[FloorTask]  # topological order: dependencies first
+
+
+@activity.defn(name="bench.noop")
+async def noop(task_id: str) -> str:
+    return task_id
+
+
+@workflow.defn(name=FLOOR_WORKFLOW)
+class FloorWorkflow:
+    @workflow.run
+    async def run(self, input: FloorInput) -> int:
+        running: dict[str, asyncio.Task[str]] = {}
+
+        async def perform(task: FloorTask) -> str:
+            await asyncio.gather(*(running[d] for d in task.depends_on))
+            return await workflow.execute_activity(
+                noop, task.id, activity_id=task.id, start_to_close_timeout=timedelta(seconds=30)
+            )
+
+        for task in input.tasks:
+            running[task.id] = asyncio.create_task(perform(task))
+        await asyncio.gather(*running.values())
+        return len(running)

@@ -1,0 +1,212 @@
+"""Benchmark 2, orders end to end, against the engine floor measured in the same run.
+
+On one fresh dev server (file database, WAL): first the engine floor (bench/engine_floor.py),
+then N reference orders submitted through a real API process and run by a real worker process,
+simulators at zero latency and failure, manual tasks completed by the field-workforce simulator.
+Headline: orders/s / floor workflows/s (target >= 0.8).
+
+    .venv/bin/python -m bench.orders [-n 140] [--concurrency 8] [--profile]
+
+--profile samples the worker with py-spy during the measured phase and summarizes where its
+time goes (bench/results/orders_profile.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from bench.common import RESULTS, machine_facts, ms, percentile, proc_stats, write_result
+from bench.engine_floor import run_floor
+from bench.history import mean_cost, workflow_cost
+from bench.profile_summary import summarize
+from bench.reference import MIX, plan_facts, reference_order
+from bench.stack import Stack
+
+ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
+WORKFORCE = "/ops/v1/simulators/field-workforce"
+TARGET_RATIO = 0.8
+
+
+async def submit_and_wait(
+    http: httpx.AsyncClient, client: Client, n: int, concurrency: int, run: str
+) -> dict[str, Any]:
+    """POST n reference orders (at most `concurrency` in flight), wait for every workflow."""
+    gate = asyncio.Semaphore(concurrency)
+    submit: list[float] = []
+    sent: dict[str, float] = {}
+    done: dict[str, float] = {}
+    states: dict[str, str] = {}
+
+    async def one(i: int) -> None:
+        async with gate:
+            started = time.monotonic()
+            response = await http.post(
+                ORDERS, json=reference_order(i, run), headers={"Idempotency-Key": f"{run}-{i}"}
+            )
+            submit.append(time.monotonic() - started)
+        assert response.status_code == 201, response.text
+        order_id = response.json()["id"]
+        sent[order_id] = started
+        result = await client.get_workflow_handle(f"order-{order_id}").result()
+        done[order_id] = time.monotonic()
+        states[order_id] = result["state"]
+
+    await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(n))), 3600)
+    return {"submit": submit, "sent": sent, "done": done, "states": states}
+
+
+def start_profiler(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    command = [py_spy, "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--gil"]
+    command += ["--output", str(output), "--nonblocking"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes]) -> None:
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(timeout=60)
+
+
+async def run_orders(
+    stack: Stack, n: int, concurrency: int, profile: bool, variant: str = "", name: str = "orders"
+) -> dict[str, Any]:
+    assert stack.server is not None
+    if variant:
+        stack.env["BENCH_WORKER_VARIANT"] = variant
+        worker = stack.start_worker([sys.executable, "-m", "bench.worker_variant"])
+    else:
+        worker = stack.start_worker()
+    stack.start_api()
+    client = await Client.connect(stack.address)
+    run = uuid.uuid4().hex[:6]
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 0})
+        assert response.status_code == 200, response.text
+        await submit_and_wait(http, client, len(MIX), concurrency, f"warmup-{run}")
+        raw_profile = RESULTS / f"{name}_profile.raw.txt"
+        profiler = start_profiler(worker.pid, raw_profile) if profile else None
+        server_before = proc_stats(stack.server.pid)
+        worker_before = proc_stats(worker.pid)
+        measured = await submit_and_wait(http, client, n, concurrency, run)
+        server_after = proc_stats(stack.server.pid)
+        worker_after = proc_stats(worker.pid)
+        if profiler is not None:
+            stop_profiler(profiler)
+    order_ids = list(measured["sent"])
+    costs = [await workflow_cost(client, f"order-{i}") for i in order_ids[: len(MIX) * 2]]
+    first = min(measured["sent"].values())
+    last = max(measured["done"].values())
+    completion = [measured["done"][i] - measured["sent"][i] for i in order_ids]
+    states: dict[str, int] = {}
+    for state in measured["states"].values():
+        states[state] = states.get(state, 0) + 1
+    report: dict[str, Any] = {
+        "orders": n,
+        "concurrency": concurrency,
+        "worker": f"bench.worker_variant {variant}" if variant else "oms worker",
+        "final_states": states,
+        "elapsed_s": round(last - first, 2),
+        "orders_per_s": round(n / (last - first), 2),
+        "submit_latency_ms": {
+            q: ms(percentile(measured["submit"], float(q[1:]))) for q in ("p50", "p95", "p99")
+        },
+        "time_to_completion_ms": {
+            "p50": ms(percentile(completion, 50)),
+            "p99": ms(percentile(completion, 99)),
+        },
+        "worker_cpu_s": round(worker_after.cpu_seconds - worker_before.cpu_seconds, 2),
+        "worker_peak_rss_mb": worker_after.peak_rss_mb,
+        "server_cpu_s": round(server_after.cpu_seconds - server_before.cpu_seconds, 2),
+        "history_per_order": mean_cost(costs),
+    }
+    if profile:
+        summary = summarize(raw_profile.read_text())
+        (RESULTS / f"{name}_profile.txt").write_text(summary)
+        report["profile"] = f"bench/results/{name}_profile.txt"
+    return report
+
+
+def table(floor: dict[str, Any], orders: dict[str, Any], ratio: float) -> list[tuple[str, str]]:
+    f_hist, o_hist = floor["history_per_workflow"], orders["history_per_order"]
+
+    def both(key: str) -> str:
+        return f"{f_hist.get(key, 0)} / {o_hist.get(key, 0)}"
+
+    return [
+        ("**orders/s ÷ floor workflows/s** (target ≥ 0.8)", f"**{ratio:.2f}**"),
+        ("floor workflows/s", str(floor["workflows_per_s"])),
+        ("orders/s", str(orders["orders_per_s"])),
+        ("orders, final states", str(orders["final_states"])),
+        (
+            "submit latency p50 / p95 / p99 (ms)",
+            "{p50} / {p95} / {p99}".format(**orders["submit_latency_ms"]),
+        ),
+        (
+            "order time to completion p50 / p99 (ms)",
+            "{p50} / {p99}".format(**orders["time_to_completion_ms"]),
+        ),
+        ("worker CPU s: floor / orders", f"{floor['worker_cpu_s']} / {orders['worker_cpu_s']}"),
+        ("server CPU s: floor / orders", f"{floor['server_cpu_s']} / {orders['server_cpu_s']}"),
+        (
+            "worker peak RSS MB: floor / orders",
+            f"{floor['worker_peak_rss_mb']} / {orders['worker_peak_rss_mb']}",
+        ),
+        ("per workflow vs per order (parent + children): workflows", both("workflows")),
+        ("history events", both("events")),
+        ("workflow tasks", both("workflow_tasks")),
+        ("activities", both("activities")),
+        (
+            "signals sent / received (orders)",
+            f"{o_hist.get('signals_sent', 0)} / {o_hist.get('signals_received', 0)}",
+        ),
+        ("timers (orders)", str(o_hist.get("timers", 0))),
+    ]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=140, help="orders (a multiple of 7 keeps the mix)")
+    parser.add_argument("--concurrency", type=int, default=8, help="POSTs in flight at most")
+    parser.add_argument("--profile", action="store_true", help="py-spy the worker")
+    parser.add_argument(
+        "--worker-variant",
+        default="",
+        help="run bench/worker_variant.py with these options (unsandboxed,pollers) instead",
+    )
+    parser.add_argument("--name", default="orders", help="results file name")
+    args = parser.parse_args()
+    machine = machine_facts()
+    stack = Stack("orders")
+    try:
+        stack.start_server()
+        floor = await run_floor(stack, args.n)
+        orders = await run_orders(
+            stack, args.n, args.concurrency, args.profile, args.worker_variant, args.name
+        )
+    finally:
+        stack.stop()
+    ratio = orders["orders_per_s"] / floor["workflows_per_s"]
+    report = {
+        "machine": machine,
+        "mix": {o: plan_facts(o) for o in MIX},
+        "floor": floor,
+        "orders": orders,
+        "ratio": round(ratio, 3),
+        "target_ratio": TARGET_RATIO,
+    }
+    write_result(args.name, report, table(floor, orders, ratio))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,91 @@
+"""`oms fallout ...`: the fallout agent's command line, over the REST API (/ops/v1/fallout)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import typer
+
+from settings import get_settings
+
+app = typer.Typer(help="Work fallout cases: list, show, retry, skip, fail, bulk-retry.")
+
+
+def _call(method: str, path: str, **kwargs: Any) -> Any:
+    url = f"{get_settings().api_url.rstrip('/')}/ops/v1/fallout{path}"
+    response = httpx.request(method, url, timeout=60, **kwargs)
+    body = response.json()
+    if response.status_code >= 400:
+        typer.echo(f"{response.status_code} {body.get('code')}: {body.get('reason')}", err=True)
+        raise typer.Exit(1)
+    return body
+
+
+def _show(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2))
+
+
+@app.command("list")
+def list_cases(
+    state: str | None = typer.Option("open", help="open | inProgress | resolved; '' for all"),
+    system: str | None = typer.Option(None),
+    error_type: str | None = typer.Option(None, "--error-type"),
+    limit: int = typer.Option(50),
+) -> None:
+    """Open cases (by default), oldest first, one line each."""
+    params = {"state": state or None, "system": system, "errorType": error_type, "limit": limit}
+    cases = _call("GET", "", params={k: v for k, v in params.items() if v is not None})
+    for case in cases:
+        typer.echo(
+            f"{case['id']}  {case['state']:<10} {case['system']}.{case['operation']:<18} "
+            f"{case['errorType']:<26} order {case['orderId']}  {case['message'][:60]}"
+        )
+    typer.echo(f"{len(cases)} case(s)")
+
+
+@app.command()
+def show(case_id: str) -> None:
+    """A case with its decisions so far."""
+    _show(_call("GET", f"/{case_id}"))
+
+
+@app.command()
+def retry(
+    case_id: str,
+    agent: str = typer.Option(..., help="Who decides (recorded in the order's history)."),
+    note: str | None = typer.Option(None),
+    params: str | None = typer.Option(None, help="Corrected task data, as a JSON object."),
+) -> None:
+    """Run the failed task again."""
+    body = {"agent": agent, "note": note, "params": json.loads(params) if params else {}}
+    _show(_call("POST", f"/{case_id}/retry", json=body))
+
+
+@app.command()
+def skip(
+    case_id: str,
+    agent: str = typer.Option(...),
+    result: str = typer.Option(..., help="The result of the work done by hand, as JSON."),
+    note: str | None = typer.Option(None),
+) -> None:
+    """The work was done by hand: go on with its result."""
+    body = {"agent": agent, "note": note, "result": json.loads(result)}
+    _show(_call("POST", f"/{case_id}/skip", json=body))
+
+
+@app.command()
+def fail(
+    case_id: str, agent: str = typer.Option(...), note: str | None = typer.Option(None)
+) -> None:
+    """Fail the item; its completed work is undone."""
+    _show(_call("POST", f"/{case_id}/fail", json={"agent": agent, "note": note}))
+
+
+@app.command("bulk-retry")
+def bulk_retry(
+    system: str, agent: str = typer.Option(...), note: str | None = typer.Option(None)
+) -> None:
+    """Retry every open case of one system, e.g. after its outage was fixed."""
+    _show(_call("POST", "/bulk-retry", json={"system": system, "agent": agent, "note": note}))

@@ -1,0 +1,115 @@
+"""Event hub tests: the API with the hub's routers over real HTTP, real listeners, fast backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from settings import get_settings
+from tests.conftest import ROOT, free_port
+from tests.events.listener import Listener
+
+# Backoff in fractions of a second so that an outage and its recovery take seconds. Read by the
+# API (the workflow's delivery policy) and by the worker in this process (activities).
+os.environ.setdefault("HUB_RETRY_INITIAL_SECONDS", "0.2")
+os.environ.setdefault("HUB_RETRY_MAX_INTERVAL_SECONDS", "1")
+os.environ.setdefault("HUB_POLL_INTERVAL_SECONDS", "0.1")
+os.environ.setdefault("HUB_HTTP_TIMEOUT_SECONDS", "2")
+get_settings.cache_clear()
+
+HUB = "/tmf-api/productOrderingManagement/v4/hub"
+DELIVERIES = "/ops/v1/deliveries"
+T = TypeVar("T")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], timeout: float = 30, what: str = "condition"
+) -> T:
+    """Poll `probe` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := await probe():
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def events_api(temporal_env: WorkflowEnvironment) -> Iterator[str]:
+    """The API (tests/events/hub_app.py) as its own process."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PUBLIC_BASE_URL": base_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.events.hub_app:app", "--port", str(port)]
+        + ["--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                process.terminate()
+                raise RuntimeError("API did not start") from None
+            time.sleep(0.2)
+    yield base_url
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def courtesy(client: Client, worker: Worker) -> None:
+    from workflows.event_delivery_starter import ensure_courtesy_notifications
+
+    await ensure_courtesy_notifications(client)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def hub_http(
+    events_api: str, worker: Worker, courtesy: None
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=events_api, timeout=30) as session:
+        yield session
+
+
+@pytest.fixture
+def listeners() -> Iterator[Callable[..., Listener]]:
+    started: list[Listener] = []
+
+    def start(**options: Any) -> Listener:
+        listener = Listener(**options).start()
+        started.append(listener)
+        return listener
+
+    yield start
+    for listener in started:
+        listener.stop()
+
+
+async def subscribe(
+    http: httpx.AsyncClient, listener: Listener, query: str | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"callback": listener.url}
+    if query is not None:
+        body["query"] = query
+    if listener.secret:
+        body["secret"] = listener.secret
+    response = await http.post(HUB, json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())

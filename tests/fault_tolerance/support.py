@@ -1,0 +1,109 @@
+"""A stack of real processes for fault-tolerance tests: a Temporal dev server with a file
+database on free ports, worker and API subprocesses; each can be killed and restarted.
+
+The processes share the test session's DATABASE_URL (SQLite or PostgreSQL), so the test reads
+the store directly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from cli import dev_server_command
+from tests.conftest import ROOT, free_port
+
+
+def _wait_for_port(port: int, timeout: float) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f}s")
+
+
+class Processes:
+    """Processes this test started, ended by pid only."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.temporal_port = free_port()
+        self.ui_port = free_port()
+        self.api_port = free_port()
+        self.address = f"127.0.0.1:{self.temporal_port}"
+        self.api_url = f"http://127.0.0.1:{self.api_port}"
+        self.queue = f"fault-{uuid.uuid4().hex[:8]}"
+        self.server: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.api: subprocess.Popen[bytes] | None = None
+        self.env = {
+            **os.environ,
+            "TEMPORAL_ADDRESS": self.address,
+            "TESSERA_TASK_QUEUE": self.queue,
+            "API_HOST": "127.0.0.1",
+            "API_PORT": str(self.api_port),
+            "PUBLIC_BASE_URL": self.api_url,
+        }
+
+    def start_server(self) -> None:
+        log = (self.data_dir / "temporal.log").open("ab")
+        self.server = subprocess.Popen(
+            dev_server_command(self.data_dir, self.temporal_port, self.ui_port),
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+        _wait_for_port(self.temporal_port, 60)
+
+    def stop_server(self) -> None:
+        self._end(self.server, signal.SIGTERM)
+
+    def start_worker(self) -> None:
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "cli", "worker"], cwd=ROOT, env=self.env
+        )
+
+    def kill_worker(self) -> None:
+        self._end(self.worker, signal.SIGKILL)
+
+    def start_api(self) -> None:
+        self.api = subprocess.Popen([sys.executable, "-m", "cli", "api"], cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.api_url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the API did not start")
+
+    def kill_api(self) -> None:
+        self._end(self.api, signal.SIGKILL)
+
+    @staticmethod
+    def _end(process: subprocess.Popen[bytes] | None, sig: int) -> None:
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        self._end(self.api, signal.SIGTERM)
+        self._end(self.worker, signal.SIGTERM)
+        self.stop_server()

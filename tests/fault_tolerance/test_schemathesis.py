@@ -1,0 +1,65 @@
+"""schemathesis against the live API's OpenAPI document: no generated request gets a 5xx.
+
+Bounded: a few examples per operation, and a time budget for the whole test. Every 5xx is
+collected with the request that caused it, so one run reports all of them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from temporalio.worker import Worker
+
+from tests.conftest import ApiServer
+
+EXAMPLES_PER_OPERATION = 8
+BUDGET_S = 100.0
+
+
+def _fuzz(
+    operation: schemathesis.APIOperation, base_url: str, errors: list[str]
+) -> Callable[[], None]:
+    """A hypothesis test of one operation that records every 5xx in `errors`."""
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        case = data.draw(operation.as_strategy())
+        response = case.call(base_url=base_url, timeout=15)
+        if response.status_code >= 500:
+            errors.append(
+                f"{response.status_code} {case.method} {case.formatted_path} "
+                f"query={case.query} headers={case.headers} body={case.body!r}: "
+                f"{response.text[:300]}"
+            )
+
+    return check
+
+
+def test_no_generated_request_gets_a_server_error(api_server: ApiServer, worker: Worker) -> None:
+    schema = schemathesis.openapi.from_url(f"{api_server.base_url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 10, "the OpenAPI document lists too few operations"
+    deadline = time.monotonic() + BUDGET_S
+    errors: list[str] = []
+    called: list[str] = []
+
+    for operation in operations:
+        if time.monotonic() > deadline:
+            pytest.fail(f"time budget spent after {len(called)} of {len(operations)} operations")
+        _fuzz(operation, api_server.base_url, errors)()
+        called.append(operation.label)
+
+    assert len(called) == len(operations)
+    assert not errors, "5xx responses:\n" + "\n".join(errors)
