@@ -47,8 +47,10 @@ test: lint test-sqlite test-postgres
 histories: setup
 	$(PY) scripts/record_histories.py
 
+# Benchmarks (bench/README.md); results in bench/results/. BENCH_ARGS=--quick for a smoke run.
 bench: setup
 	$(PY) bench/bench_decomposition.py
+	$(PY) -m bench.run_all $(BENCH_ARGS)
 
 clean:
 	rm -rf .data .ctk .pytest_cache .mypy_cache .ruff_cache

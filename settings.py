@@ -43,6 +43,24 @@ class Settings:
     simulator_next_slot_seconds: int | None = field(
         default_factory=lambda: int(v) if (v := _env("SIMULATOR_NEXT_SLOT_SECONDS", "")) else None
     )
+    # Order policy (workflows/policy.py), fixed per order when it starts.
+    jeopardy_warning_share: float = field(
+        default_factory=lambda: float(_env("JEOPARDY_WARNING_SHARE", "0.8"))
+    )
+    order_due_hours_by_priority: str = field(
+        default_factory=lambda: _env(
+            "ORDER_DUE_HOURS_BY_PRIORITY", '{"0": 24, "1": 72, "2": 168, "3": 336, "4": 720}'
+        )
+    )
+    order_default_due_hours: float = field(
+        default_factory=lambda: float(_env("ORDER_DEFAULT_DUE_HOURS", "336"))
+    )
+    offline_first_pause_seconds: float = field(
+        default_factory=lambda: float(_env("OFFLINE_FIRST_PAUSE_SECONDS", "2"))
+    )
+    offline_max_pause_seconds: float = field(
+        default_factory=lambda: float(_env("OFFLINE_MAX_PAUSE_SECONDS", "60"))
+    )
     # Worker tuning: chosen by measurement (bench/), see ARCHITECTURE.md.
     max_concurrent_activities: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_ACTIVITIES", "64"))

@@ -21,6 +21,7 @@ from log import configure_logging, get_logger
 from settings import Settings, get_settings
 from store.db import create_tables
 from temporal_client import connect_temporal
+from workflows.event_delivery_starter import ensure_courtesy_notifications
 from workflows.registry import WORKFLOWS
 
 log = get_logger(__name__)
@@ -64,6 +65,8 @@ async def run_worker() -> None:
     create_tables()
     client = await connect_temporal()
     worker = build_worker(client, settings)
+    # Courtesy notifications follow the outbox in a workflow of their own; started once.
+    await ensure_courtesy_notifications(client)
     log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     await worker.run()
 

@@ -16,7 +16,11 @@ from starlette.middleware.base import RequestResponseEndpoint
 from api.errors import install_error_handlers
 from api.order_workflows import ensure_order_workflow
 from api.routers import (
+    deliveries,
     fallout,
+    hub,
+    jeopardy,
+    order_history,
     order_ops,
     plan_preview,
     product_catalog,
@@ -87,10 +91,14 @@ def create_app() -> FastAPI:
     app.include_router(product_order.router)
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
+    app.include_router(hub.router)
     app.include_router(order_ops.router)
+    app.include_router(order_history.router)
+    app.include_router(deliveries.router)
     app.include_router(plan_preview.router)
     app.include_router(tasks.router)
     app.include_router(fallout.router)
+    app.include_router(jeopardy.router)
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
@@ -14,6 +17,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from settings import get_settings
 from tmf.product_order import ProductOrder
 from workflows import search_attributes as sa
+from workflows.policy import OrderPolicy
 from workflows.product_order import (
     ProductOrderInput,
     ProductOrderWorkflow,
@@ -22,10 +26,24 @@ from workflows.product_order import (
 )
 
 
+def order_policy() -> OrderPolicy:
+    """The policy a new order runs under, from settings (the workflow cannot read them)."""
+    settings = get_settings()
+    return OrderPolicy(
+        jeopardy_warning_share=settings.jeopardy_warning_share,
+        due_hours_by_priority=json.loads(settings.order_due_hours_by_priority),
+        default_due_hours=settings.order_default_due_hours,
+        offline_first_pause_seconds=settings.offline_first_pause_seconds,
+        offline_max_pause_seconds=settings.offline_max_pause_seconds,
+    )
+
+
 def initial_search_attributes(order: ProductOrder) -> TypedSearchAttributes:
-    pairs: list[SearchAttributePair[str]] = [
+    pairs: list[SearchAttributePair[Any]] = [
         SearchAttributePair(sa.ORDER_STATE, order.state.value),
         SearchAttributePair(sa.ORDER_ID, order.id),
+        SearchAttributePair(sa.JEOPARDY, "none"),
+        SearchAttributePair(sa.FALLOUT_COUNT, 0),
     ]
     if customer := order.customer_id():
         pairs.append(SearchAttributePair(sa.CUSTOMER_ID, customer))
@@ -39,7 +57,7 @@ async def ensure_order_workflow(client: Client, order: ProductOrder) -> None:
     try:
         await client.start_workflow(
             ProductOrderWorkflow.run,
-            ProductOrderInput(order=order),
+            ProductOrderInput(order=order, policy=order_policy()),
             id=workflow_id_for(order.id),
             task_queue=get_settings().task_queue,
             # A closed order is never started again; a running one is simply reused.

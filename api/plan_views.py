@@ -27,6 +27,8 @@ def task_row(task: PlanTask, run: TaskRun) -> dict[str, Any]:
         "expectedDurationSeconds": task.expected_duration_seconds,
         "pointOfNoReturn": task.point_of_no_return,
         "status": run.status.value,
+        "jeopardy": run.jeopardy,
+        "falloutCaseId": run.fallout_case_id,
         "plannedStart": iso(run.planned_start),
         "plannedEnd": iso(run.planned_end),
         "actualStart": iso(run.actual_start),

@@ -132,6 +132,7 @@ async def run_orders(
     }
     if profile:
         summary = summarize(raw_profile.read_text())
+        raw_profile.unlink()  # large; the summary keeps what matters
         (RESULTS / f"{name}_profile.txt").write_text(summary)
         report["profile"] = f"bench/results/{name}_profile.txt"
     return report

@@ -55,7 +55,11 @@ def summarize(raw: str, top: int = 25) -> str:
     def pct(n: int) -> str:
         return f"{100 * n / total:5.1f}%"
 
-    lines = [f"samples: {total} (py-spy --gil, 100 Hz: the thread holding the GIL)", "", "by component:"]
+    lines = [
+        f"samples: {total} (py-spy --gil, 100 Hz: the thread holding the GIL)",
+        "",
+        "by component:",
+    ]
     lines += [f"  {pct(n)}  {name}" for name, n in components.most_common()]
     lines += ["", f"top {top} self time:"]
     lines += [f"  {pct(n)}  {frame}" for frame, n in self_time.most_common(top)]

@@ -8,7 +8,7 @@ come at once, and the field-workforce simulator completes the manual tasks.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from bench.common import ROOT
@@ -27,7 +27,7 @@ def reference_order(i: int, run: str, offering: str | None = None) -> dict[str, 
     return sample_order(offering, customer=f"bench-{run}-{i}", start_in=timedelta(0))
 
 
-@lru_cache(maxsize=None)
+@cache
 def plan_of(offering: str) -> Any:
     """The plan the order workflow builds for a sample order of this offering."""
     from decomposition.decompose import decompose

@@ -99,7 +99,7 @@ class PlanBuilder:
         self._placed[key] = placed
         tasks = placed.tasks
 
-        for shape, task_id in zip(shapes, task_ids):
+        for shape, task_id in zip(shapes, task_ids, strict=True):
             node_values = values[shape.node]
             if shape.keep is not None:
                 # Inventory keeps no personal data: only assetizable characteristics.
@@ -115,18 +115,15 @@ class PlanBuilder:
                 params["appointmentTaskId"] = task_ids[shape.waited_task]
             if shape.waits_for_start:
                 params["until"] = self._start
-            task = PlanTask.trusted(
-                {
-                    "id": task_id,
-                    "domain_order_id": node_ids[shape.node],
-                    "item_id": item_id,
-                    "root_item_id": root_item_id,
-                    "product_key": key,
-                    "depends_on": [task_ids[i] for i in shape.after],
-                    "params": params,
-                    **shape.static,
-                }
-            )
+            fields = shape.fields.copy()
+            fields["id"] = task_id
+            fields["domain_order_id"] = node_ids[shape.node]
+            fields["item_id"] = item_id
+            fields["root_item_id"] = root_item_id
+            fields["product_key"] = key
+            fields["depends_on"] = [task_ids[i] for i in shape.after]
+            fields["params"] = params
+            task = PlanTask.trusted(fields)
             tasks.append(task)
             if shape.keep is not None:
                 placed.assetization = task
@@ -150,7 +147,9 @@ class PlanBuilder:
                         "item_id": item_id,
                         "root_item_id": root_item_id,
                         "product_key": key,
-                        "parent_id": bundle_parent if node.parent is None else node_ids[node.parent],
+                        "parent_id": bundle_parent
+                        if node.parent is None
+                        else node_ids[node.parent],
                         "action": instance.action,
                         "product_id": product_id if is_product else None,
                         "characteristics": dict(values[i]) if node.parent is None else values[i],
@@ -175,6 +174,8 @@ class PlanBuilder:
                         target = f"{related.node_ids[i]}:{task_key}"
                         if target in planned and target not in task.depends_on:
                             task.depends_on.append(target)
+            if not instance.bundle_children:
+                continue
             # A bundle is fulfilled after its components: its own first tasks (e.g. the bundle
             # discount) and its assetization wait for the children's assetization.
             children = [self._placed.get(k) for k in instance.bundle_children]

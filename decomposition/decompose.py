@@ -58,8 +58,10 @@ def _item_cycle(order: ProductOrderCreate) -> list[Problem]:
 def _deferred_parts(instances: list[ProductInstance]) -> dict[str, DeferredPart]:
     """Instances that cannot be decomposed yet: missing information, or waiting for one that
     is (a product relying on it, or a bundle root waiting for its children)."""
-    by_key = {i.key: i for i in instances}
     deferred: dict[str, DeferredPart] = {}
+    if not any(i.missing for i in instances):
+        return deferred  # nothing is missing, so nothing waits either
+    by_key = {i.key: i for i in instances}
     decided: set[str] = set()
     for start in instances:
         # Iterative post-order over "waits for" edges (acyclic: item cycles were rejected).

@@ -68,7 +68,9 @@ class NodeShape:
 class TaskShape:
     node: int
     template: TaskTemplate
-    static: dict[str, Any]  # PlanTask fields shared by every instance
+    # Every PlanTask field, in order: those of the template set, those of the product None.
+    # A task's fields are a copy of it with the product's filled in.
+    fields: dict[str, Any]
     deps: tuple[tuple[int, str], ...]  # (node index, task key), inside the product
     waited: tuple[int, str] | None  # the booking task a wait-for-appointment reads
     cross: tuple[tuple[str, str], ...]  # "reliesOn:" references: (spec id, task key)
@@ -167,10 +169,17 @@ def expand(
     return tuple(nodes)
 
 
-def _static_fields(catalog: CatalogVersion, template: TaskTemplate) -> dict[str, Any]:
+def _task_fields(catalog: CatalogVersion, template: TaskTemplate) -> dict[str, Any]:
     retry = template.retry or catalog.defaults.retry
     compensation = template.compensation
     return {
+        "id": None,
+        "domain_order_id": None,
+        "item_id": None,
+        "root_item_id": None,
+        "product_key": None,
+        "depends_on": None,
+        "params": None,
         "key": template.key,
         "name": template.name,
         "kind": template.kind,
@@ -324,7 +333,7 @@ def _shape(
     return TaskShape(
         node=node,
         template=template,
-        static=_static_fields(catalog, template),
+        fields=_task_fields(catalog, template),
         deps=tuple(deps),
         waited=waited,
         cross=tuple(cross),

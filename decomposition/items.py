@@ -13,6 +13,7 @@ from typing import Any
 
 from decomposition.catalog import (
     Action,
+    BundledOffering,
     CatalogVersion,
     Channel,
     ProductOffering,
@@ -55,6 +56,11 @@ class ResolvedOrder:
     problems: list[Problem]
 
 
+# An offering's bundled children (None: not in the catalog) and the characteristic names its
+# items may set.
+_OfferingParts = tuple[list[tuple[BundledOffering, ProductOffering | None]], frozenset[str]]
+
+
 def _problem(code: str, reason: str, item: ProductOrderItem) -> Problem:
     return Problem(code=code, reason=reason, item_id=item.id)
 
@@ -71,6 +77,7 @@ class _Resolver:
         self.keys_by_item: dict[str, list[str]] = {}
         self.channel: Channel | None = None
         self.checked: set[tuple[str, str]] = set()  # (item id, spec id) whose values were checked
+        self.offering_parts: dict[str, _OfferingParts] = {}
 
     def resolve(self) -> ResolvedOrder:
         name = self.order.channel_name()
@@ -111,9 +118,10 @@ class _Resolver:
         values: dict[str, Any] = {}
         for char in spec.characteristics:
             offered = offering.char_value_use.get(char.name)
-            if char.name in given and given[char.name] is not None:
+            raw = given.get(char.name)
+            if raw is not None:
                 try:
-                    value = normalize_value(char, given[char.name])
+                    value = normalize_value(char, raw)
                 except CharacteristicError as exc:
                     self.problems.append(
                         _problem(exc.code, f"item '{item.id}': {exc.reason}", item)
@@ -164,9 +172,8 @@ class _Resolver:
         return deferred
 
     def _check_unknown(
-        self, item: ProductOrderItem, given: Mapping[str, Any], specs: list[ProductSpecification]
+        self, item: ProductOrderItem, given: Mapping[str, Any], known: frozenset[str]
     ) -> None:
-        known = {c.name for spec in specs for c in spec.characteristics}
         for name in given:
             if name not in known:
                 self.problems.append(
@@ -178,6 +185,20 @@ class _Resolver:
                 )
 
     # -- add ---------------------------------------------------------------------------------
+
+    def _offering_parts(self, offering: ProductOffering) -> _OfferingParts:
+        """The bundled children of an offering and the characteristics its items may set."""
+        parts = self.offering_parts.get(offering.id)
+        if parts is None:
+            children = [(b, self.catalog.offering(b.offering)) for b in offering.bundled]
+            specs = [
+                self.catalog.product_spec(o.product_specification or "") for _, o in children if o
+            ]
+            if offering.product_specification:
+                specs.insert(0, self.catalog.product_spec(offering.product_specification))
+            known = frozenset(c.name for s in specs if s is not None for c in s.characteristics)
+            parts = self.offering_parts[offering.id] = (children, known)
+        return parts
 
     def _resolve_add(self, item: ProductOrderItem) -> None:
         ref = item.product_offering
@@ -220,12 +241,8 @@ class _Resolver:
                 )
             )
         given = item.product.characteristic_values() if item.product else {}
-        children = [(b, self.catalog.offering(b.offering)) for b in offering.bundled]
-        specs = [self.catalog.product_spec(o.product_specification or "") for _, o in children if o]
-        if offering.product_specification:
-            specs.insert(0, self.catalog.product_spec(offering.product_specification))
-        present = [s for s in specs if s is not None]
-        self._check_unknown(item, given, present)
+        children, known = self._offering_parts(offering)
+        self._check_unknown(item, given, known)
         keys: list[str] = []
         for n in range(1, item.quantity + 1):
             base = item.id if item.quantity == 1 else f"{item.id}#{n}"
@@ -341,7 +358,7 @@ class _Resolver:
             )
             return
         given = item.product.characteristic_values() if item.product else {}
-        self._check_unknown(item, given, [spec])
+        self._check_unknown(item, given, frozenset(c.name for c in spec.characteristics))
         # Inventory values were valid when stored; the catalog may since have changed, so keep
         # only those still valid instead of rejecting the customer's order for them.
         old: dict[str, Any] = {}

@@ -20,17 +20,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/record.db")
 os.environ.setdefault("TESSERA_TASK_QUEUE", "tessera-record")
+os.environ.setdefault("SIMULATOR_NEXT_SLOT_SECONDS", "1")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from activities.southbound.contract import SYSTEMS  # noqa: E402
+from activities.southbound.faults import (  # noqa: E402
+    FailureMode,
+    FaultConfig,
+    invalidate_cache,
+    reset_config,
+    set_config,
+)
 from store.db import create_tables  # noqa: E402
+from store.fallout import FalloutFilter, list_cases  # noqa: E402
 from store.tasks import set_workforce_config  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
 from worker import build_worker  # noqa: E402
-from workflows.messages import ProvideInformation  # noqa: E402
+from workflows.messages import FalloutAction, FalloutDecision, ProvideInformation  # noqa: E402
 from workflows.product_order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
@@ -103,11 +113,73 @@ async def staggered_order(client: Client, queue: str) -> list[str]:
     return [handle.id]
 
 
+async def _decide_fallout(client: Client, order_id: str, action: FalloutAction) -> None:
+    """Wait for the order's fallout case, then decide as an agent would."""
+    while True:
+        cases, _ = list_cases(FalloutFilter(order_id=order_id, state="open"), 0, 10)
+        if cases:
+            break
+        await asyncio.sleep(0.1)
+    for system in SYSTEMS:
+        reset_config(system)
+    invalidate_cache()
+    await client.get_workflow_handle(cases[0].workflow_id).execute_update(
+        "fallout_decision",
+        FalloutDecision(task_id=cases[0].task_id, action=action, agent="agent-1", note="recorded"),
+    )
+
+
+async def fallout_then_retry(client: Client, queue: str) -> list[str]:
+    """Billing fails for good; the task falls out; an agent retries it and the order completes."""
+    set_config("billing", FaultConfig(failure_rate=1.0, failure_mode=FailureMode.PERMANENT))
+    invalidate_cache()
+    order = _order("hist-fallout", sample_order("handset-nova-x5"))
+    decide = asyncio.create_task(_decide_fallout(client, order.id, FalloutAction.RETRY))
+    ids = await _run(client, queue, order)
+    await decide
+    return ids
+
+
+async def failed_item_is_compensated(client: Client, queue: str) -> list[str]:
+    """Activation fails; the agent fails the broadband item; its work is undone; order partial."""
+    set_workforce_config(auto_complete=True, latency_ms=50)
+    set_config("activation", FaultConfig(failure_rate=1.0, failure_mode=FailureMode.PERMANENT))
+    invalidate_cache()
+    items = [
+        {**SAMPLE_ITEMS["fiber-broadband"][0], "id": "bb"},
+        {**SAMPLE_ITEMS["handset-nova-x5"][0], "id": "phone"},
+    ]
+    order = _order("hist-partial", order_body(items, start_in=timedelta(seconds=2)))
+    decide = asyncio.create_task(_decide_fallout(client, order.id, FalloutAction.FAIL))
+    ids = await _run(client, queue, order)
+    await decide
+    return ids[:1]
+
+
+async def outage_hold(client: Client, queue: str) -> list[str]:
+    """Shipping is offline for a while: the task is held, then resumes by itself."""
+    set_config("shipping", FaultConfig(offline=True))
+    invalidate_cache()
+
+    async def back_online() -> None:
+        await asyncio.sleep(3)
+        reset_config("shipping")
+        invalidate_cache()
+
+    online = asyncio.create_task(back_online())
+    ids = await _run(client, queue, _order("hist-outage", sample_order("handset-nova-x5")))
+    await online
+    return ids
+
+
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
     "product_order_technician": order_with_technician,
     "product_order_staggered": staggered_order,
+    "product_order_fallout_retry": fallout_then_retry,
+    "product_order_partial": failed_item_is_compensated,
+    "product_order_outage_hold": outage_hold,
 }
 
 

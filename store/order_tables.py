@@ -20,6 +20,8 @@ class ProductOrderRecord(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=100)
     # Naive UTC, the same on SQLite and PostgreSQL, so that range filters compare alike.
     order_date: datetime = Field(sa_column=Column(DateTime(), nullable=False))
+    # 0 none, 1 warning, 2 critical: orders at risk list worst first.
+    jeopardy_rank: int = Field(default=0, index=True)
     # Monotonic write counter of the owning workflow: an older snapshot never overwrites a newer.
     revision: int = 0
     # Idempotency: the client's Idempotency-Key, and "<party>|<externalId>"; each unique.

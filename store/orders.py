@@ -24,8 +24,12 @@ def _naive_utc(value: datetime) -> datetime:
     return value
 
 
+JEOPARDY_RANK = {"none": 0, "warning": 1, "critical": 2}
+
+
 def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
     return ProductOrderRecord(
+        jeopardy_rank=JEOPARDY_RANK.get(order.jeopardy.level, 0) if order.jeopardy else 0,
         id=order.id,
         state=order.state.value,
         external_id=order.external_id,
@@ -124,6 +128,7 @@ def save_order(order: ProductOrder, revision: int, events: Sequence[OrderEvent] 
             return False
         fresh = _record_from(order, revision)
         record.state = fresh.state
+        record.jeopardy_rank = fresh.jeopardy_rank
         record.revision = revision
         record.document = fresh.document
         session.add(record)
@@ -218,3 +223,18 @@ def order_events(order_id: str) -> list[OrderEventRecord]:
             .order_by(col(OrderEventRecord.seq))
         )
         return list(session.exec(query).all())
+
+
+def orders_at_risk(min_rank: int, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Orders in jeopardy at `min_rank` or worse, worst first, then oldest first."""
+    query = select(ProductOrderRecord).where(col(ProductOrderRecord.jeopardy_rank) >= min_rank)
+    with session_scope() as session:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        rows = session.exec(
+            query.order_by(
+                col(ProductOrderRecord.jeopardy_rank).desc(), col(ProductOrderRecord.order_date)
+            )
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [r.document for r in rows], int(total)

@@ -1,4 +1,4 @@
-"""`workforce`: the field-workforce simulator on for one test, so manual tasks finish by themselves."""
+"""`workforce`: the field-workforce simulator on for one test; manual tasks end by themselves."""
 
 from __future__ import annotations
 

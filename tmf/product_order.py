@@ -126,6 +126,7 @@ class ProductOrderItem(TmfModel):
     item_total_price: list[OrderPrice] | None = Field(default=None, alias="itemTotalPrice")
     domain_order: list[DomainOrderRef] | None = Field(default=None, alias="domainOrder")
     point_of_no_return: bool | None = Field(default=None, alias="pointOfNoReturn")
+    jeopardy: str | None = None  # none | warning | critical
 
 
 class ProductOrderCreate(TmfModel):
@@ -186,6 +187,25 @@ class Milestone(TmfModel):
     product_order_item: list[str] | None = Field(default=None, alias="productOrderItem")
 
 
+class TaskAtRisk(TmfModel):
+    task_id: str = Field(alias="taskId")
+    item_id: str = Field(alias="itemId")
+    level: str
+    cause: str
+
+
+class OrderJeopardy(TmfModel):
+    """Tessera extension: is the order at risk of missing its due date, and why."""
+
+    level: str  # none | warning | critical
+    cause: str | None = None
+    due_date: UtcDatetime = Field(alias="dueDate")
+    forecast_completion_date: UtcDatetime | None = Field(
+        default=None, alias="forecastCompletionDate"
+    )
+    tasks: list[TaskAtRisk] = Field(default_factory=list)
+
+
 class ProductOrder(ProductOrderCreate):
     """The ProductOrder resource, as GET returns it."""
 
@@ -202,6 +222,7 @@ class ProductOrder(ProductOrderCreate):
     order_total_price: list[OrderPrice] | None = Field(default=None, alias="orderTotalPrice")
     error_message: list[OrderErrorMessage] | None = Field(default=None, alias="errorMessage")
     milestone: list[Milestone] | None = None
+    jeopardy: OrderJeopardy | None = None
     # Tessera extensions, documented in the OpenAPI schema.
     version: int = 1
     catalog_version: str | None = Field(default=None, alias="catalogVersion")

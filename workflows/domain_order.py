@@ -51,9 +51,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.result_validation import result_errors
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
-# While a system is offline its tasks retry after these pauses (growing by half each time).
-OFFLINE_FIRST_PAUSE = timedelta(seconds=2)
-OFFLINE_MAX_PAUSE = timedelta(seconds=60)
 # One call to a southbound system. The task's expected duration is business time (a shipment
 # takes days), not how long the call may hang: a worker killed mid-call is retried after this.
 ATTEMPT_TIMEOUT = timedelta(seconds=30)
@@ -269,7 +266,13 @@ class DomainOrderWorkflow:
             await self._parent().signal(
                 "task_held", TaskHeld(task_id=task.id, held=True, reason=reason)
             )
-        pause = min(OFFLINE_FIRST_PAUSE * (1.5 ** self._held[task.id]), OFFLINE_MAX_PAUSE)
+        policy = self._input.policy
+        pause = timedelta(
+            seconds=min(
+                policy.offline_first_pause_seconds * (1.5 ** self._held[task.id]),
+                policy.offline_max_pause_seconds,
+            )
+        )
         self._held[task.id] += 1
         await workflow.sleep(pause)
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import ActivityError, FailureError, is_cancelled_exception
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -49,6 +49,16 @@ def workflow_id_for(consumer: Consumer) -> str:
     if consumer.kind == ConsumerKind.COURTESY:
         return COURTESY_CONSUMER_ID
     return f"hub-{consumer.id}"
+
+
+def _failure_reason(err: FailureError) -> str:
+    """The causes' messages, e.g. "activity ScheduleToClose timeout: listener answered 503"."""
+    messages: list[str] = []
+    cause = err.cause
+    while cause is not None:
+        messages.append(cause.message if isinstance(cause, FailureError) else str(cause))
+        cause = cause.cause if isinstance(cause, FailureError) else None
+    return ": ".join(messages) or err.message
 
 
 class DeliveryPolicy(BaseModel):
@@ -117,18 +127,9 @@ class EventDeliveryWorkflow:
             self._start_pipeline(order_id)
         while not self._history_is_long():
             await workflow.wait_condition(lambda: self._pending() < self._policy.max_pending)
-            batch = await workflow.execute_activity(
-                "events.next_batch",
-                NextEventsInput(
-                    consumer=self._consumer,
-                    after_seq=self._cursor,
-                    wait_seconds=self._policy.long_poll_seconds,
-                ),
-                result_type=EventBatch,
-                start_to_close_timeout=timedelta(seconds=self._policy.long_poll_seconds + 30),
-                heartbeat_timeout=timedelta(seconds=10),
-                retry_policy=READ_RETRY,
-            )
+            batch = await self._read_next_events()
+            if batch is None:
+                break
             if batch.consumer_gone:
                 await self._stop_pipelines()
                 return EventDeliveryResult(cursor=self._cursor)
@@ -156,6 +157,28 @@ class EventDeliveryWorkflow:
         return DeliveryProgress(
             cursor=self._cursor, pending=self._pending(), orders_in_flight=len(self._pipelines)
         )
+
+    async def _read_next_events(self) -> EventBatch | None:
+        """The next batch from the outbox, or None if the history grew long meanwhile."""
+        read = workflow.start_activity(
+            "events.next_batch",
+            NextEventsInput(
+                consumer=self._consumer,
+                after_seq=self._cursor,
+                wait_seconds=self._policy.long_poll_seconds,
+            ),
+            result_type=EventBatch,
+            start_to_close_timeout=timedelta(seconds=self._policy.long_poll_seconds + 30),
+            heartbeat_timeout=timedelta(seconds=10),
+            retry_policy=READ_RETRY,
+        )
+        # Deliveries grow the history while the read waits: stop waiting when it is long
+        # (the read is side-effect free; the next run reads again from the same cursor).
+        await workflow.wait_condition(lambda: read.done() or self._history_is_long())
+        if not read.done():
+            read.cancel()
+            return None
+        return read.result()
 
     # -- per-order pipelines -------------------------------------------------------------------
 
@@ -217,7 +240,7 @@ class EventDeliveryWorkflow:
         except ActivityError as err:
             if is_cancelled_exception(err):
                 raise
-            reason = str(err.cause) if err.cause is not None else str(err)
+            reason = _failure_reason(err)
             await workflow.execute_activity(
                 "events.give_up",
                 GiveUpInput(consumer=self._consumer, event=pending.event, error=reason),

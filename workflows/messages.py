@@ -12,12 +12,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from decomposition.plan import DomainOrder, PlanTask
+from workflows.policy import OrderPolicy
 
 
 class DomainOrderInput(BaseModel):
     order_id: str
     parent_workflow_id: str
     domain_order: DomainOrder
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
 
 
 class DomainOrderResult(BaseModel):

@@ -47,6 +47,7 @@ class TaskRun(BaseModel):
     fallout_case_id: str | None = None
     skipped_by: str | None = None
     compensated: bool = False  # its effect was undone (the item failed or was cancelled)
+    jeopardy: str = "none"  # none | warning | critical
 
 
 class PlanExecution(BaseModel):

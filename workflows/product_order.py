@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
@@ -30,12 +30,15 @@ with workflow.unsafe.imports_passed_through():
         ItemState,
         Milestone,
         OrderErrorMessage,
+        OrderJeopardy,
         OrderState,
         ProductOrder,
         ProductRefOrValue,
+        TaskAtRisk,
     )
     from workflows import search_attributes as sa
     from workflows.domain_order import DomainOrderWorkflow
+    from workflows.jeopardy import Assessment, JeopardyLevel, assess
     from workflows.messages import (
         DomainOrderInput,
         DomainOrderResult,
@@ -46,10 +49,12 @@ with workflow.unsafe.imports_passed_through():
         TaskHeld,
     )
     from workflows.plan_execution import PlanExecution, TaskStatus
+    from workflows.policy import OrderPolicy
 
 
 class ProductOrderInput(BaseModel):
     order: ProductOrder
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
 
 
 class ProductOrderResult(BaseModel):
@@ -111,7 +116,11 @@ class ProductOrderWorkflow:
     def __init__(self, input: ProductOrderInput) -> None:
         # Set here, not in run(): queries and updates may arrive before run() starts.
         self._order = input.order.model_copy(deep=True)
+        self._policy = input.policy
         self._revision = 0
+        self._jeopardy: Assessment | None = None
+        # While an amendment or cancellation is assessed, jeopardy waits (it would be stale).
+        self._assessing = False
         self._execution: PlanExecution | None = None
         self._children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
         self._inbox: list[TaskFinished | TaskHeld | FalloutNotice] = []
@@ -146,6 +155,7 @@ class ProductOrderWorkflow:
         await self._orchestrate(self._execution)
 
         self._order.completion_date = workflow.now()
+        self._clear_jeopardy()
         await self._move_to(self._final_state())
         await self._close_children()
         return self._result()
@@ -235,7 +245,13 @@ class ProductOrderWorkflow:
             await self._dispatch(execution.ready())
             if execution.is_settled() and not execution.plan.deferred:
                 return
-            await workflow.wait_condition(lambda: bool(self._inbox) or self._plan_changed)
+            try:
+                await workflow.wait_condition(
+                    lambda: bool(self._inbox) or self._plan_changed,
+                    timeout=self._until_next_jeopardy_check(),
+                )
+            except TimeoutError:
+                pass  # a jeopardy threshold: assessed below like any event
             self._plan_changed = False
             before = self._item_snapshot()
             events = len(self._events)
@@ -243,6 +259,7 @@ class ProductOrderWorkflow:
                 self._handle(execution, self._inbox.pop(0))
             self._refresh_items()
             self._count_fallout(execution)
+            self._assess_jeopardy(execution)
             if self._item_snapshot() != before or len(self._events) != events:
                 await self._persist()
             await self._compensate_failed_items(execution)
@@ -294,6 +311,83 @@ class ProductOrderWorkflow:
                 reason=notice.note,
                 action=notice.action,
                 **detail,
+            )
+
+    # -- jeopardy -------------------------------------------------------------------------------
+
+    def _due_date(self) -> datetime:
+        if self._order.requested_completion_date is not None:
+            return self._order.requested_completion_date
+        hours = self._policy.due_hours(self._order.priority)
+        return self._order.order_date + timedelta(hours=hours)
+
+    def _until_next_jeopardy_check(self) -> timedelta | None:
+        if self._jeopardy is None or self._jeopardy.next_check is None or self._assessing:
+            return None
+        return max(self._jeopardy.next_check - workflow.now(), timedelta(milliseconds=1))
+
+    def _assess_jeopardy(self, execution: PlanExecution) -> None:
+        if self._assessing:
+            return
+        now = workflow.now()
+        found = assess(execution, now, self._due_date(), self._policy.jeopardy_warning_share)
+        before = self._jeopardy
+        self._jeopardy = found
+        levels = {t.task_id: t.level.value for t in found.tasks}
+        for task_id, run in execution.runs.items():
+            run.jeopardy = levels.get(task_id, JeopardyLevel.NONE.value)
+        for item in self._order.product_order_item:
+            item.jeopardy = found.item_level(item.id).value
+        self._order.jeopardy = OrderJeopardy(
+            level=found.level.value,
+            cause=found.cause,
+            due_date=found.due,
+            forecast_completion_date=found.forecast,
+            tasks=[
+                TaskAtRisk(task_id=t.task_id, item_id=t.item_id, level=t.level.value, cause=t.cause)
+                for t in found.tasks
+            ],
+        )
+        previous = {t.task_id: t.level for t in before.tasks} if before else {}
+        if (
+            before is not None
+            and before.level == found.level
+            and previous == {t.task_id: t.level for t in found.tasks}
+        ):
+            return
+        if before is None and found.level == JeopardyLevel.NONE:
+            workflow.upsert_search_attributes([sa.JEOPARDY.value_set(found.level.value)])
+            return
+        workflow.upsert_search_attributes([sa.JEOPARDY.value_set(found.level.value)])
+        self._emit(
+            EventType.ORDER_JEOPARDY,
+            f"Jeopardy {found.level.value}",
+            reason=found.cause,
+            level=found.level.value,
+            previousLevel=before.level.value if before else JeopardyLevel.NONE.value,
+            dueDate=found.due.isoformat(),
+            forecastCompletionDate=found.forecast.isoformat(),
+            tasks=[t.model_dump(mode="json") for t in found.tasks],
+        )
+
+    def _clear_jeopardy(self) -> None:
+        """A closed order is at risk of nothing."""
+        if self._order.jeopardy is None:
+            return
+        was = self._order.jeopardy.level
+        self._order.jeopardy = self._order.jeopardy.model_copy(
+            update={"level": JeopardyLevel.NONE.value, "cause": None, "tasks": []}
+        )
+        for item in self._order.product_order_item:
+            item.jeopardy = JeopardyLevel.NONE.value
+        self._jeopardy = None
+        workflow.upsert_search_attributes([sa.JEOPARDY.value_set(JeopardyLevel.NONE.value)])
+        if was != JeopardyLevel.NONE.value:
+            self._emit(
+                EventType.ORDER_JEOPARDY,
+                "Jeopardy cleared",
+                level=JeopardyLevel.NONE.value,
+                previousLevel=was,
             )
 
     def _count_fallout(self, execution: PlanExecution) -> None:
@@ -367,6 +461,7 @@ class ProductOrderWorkflow:
                 order_id=self._order.id,
                 parent_workflow_id=workflow.info().workflow_id,
                 domain_order=domain_order,
+                policy=self._policy,
             ),
             id=child_workflow_id(self._order.id, domain_order.id),
             search_attributes=TypedSearchAttributes(

@@ -88,8 +88,9 @@ async def hub_http(
         yield session
 
 
-@pytest.fixture
-def listeners() -> Iterator[Callable[..., Listener]]:
+@pytest_asyncio.fixture
+async def listeners(hub_http: httpx.AsyncClient) -> AsyncIterator[Callable[..., Listener]]:
+    """Starts listeners; at the end, unsubscribes and stops them (no retries left behind)."""
     started: list[Listener] = []
 
     def start(**options: Any) -> Listener:
@@ -99,6 +100,8 @@ def listeners() -> Iterator[Callable[..., Listener]]:
 
     yield start
     for listener in started:
+        for subscription_id in listener.subscription_ids:
+            await hub_http.delete(f"{HUB}/{subscription_id}")
         listener.stop()
 
 
@@ -112,4 +115,5 @@ async def subscribe(
         body["secret"] = listener.secret
     response = await http.post(HUB, json=body)
     assert response.status_code == 201, response.text
+    listener.subscription_ids.append(response.json()["id"])
     return dict(response.json())

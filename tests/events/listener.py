@@ -39,6 +39,8 @@ class Listener:
     # Events processed, each once, in order of arrival.
     processed: list[Received] = field(default_factory=list)
     duplicates: int = 0
+    # Hub subscriptions made for this listener (deleted when the test ends).
+    subscription_ids: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 

@@ -3,6 +3,7 @@ filtered by their query, retried while down without delaying others, and stopped
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import uuid
 from datetime import datetime
@@ -11,10 +12,15 @@ from typing import Any
 import httpx
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from activities.event_delivery import Consumer, ConsumerKind
+from settings import get_settings
+from store import hub
 from tests.events.conftest import DELIVERIES, HUB, eventually, subscribe
 from tests.events.listener import Listener
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import sample_order
+from workflows.event_delivery import DeliveryProgress, EventDeliveryInput, EventDeliveryWorkflow
+from workflows.event_delivery_starter import delivery_policy
 
 COMPLETED_ORDERS = "eventType=ProductOrderStateChangeEvent&event.productOrder.state=completed"
 
@@ -45,7 +51,8 @@ async def received_all(listener: Listener, order_id: str, expected: list[str]) -
 def latencies(listener: Listener, order_id: str) -> list[float]:
     """Seconds from each event's time to its (first processed) arrival at the listener."""
     return [
-        r.received_at - datetime.fromisoformat(r.body["eventTime"].replace("Z", "+00:00")).timestamp()
+        r.received_at
+        - datetime.fromisoformat(r.body["eventTime"].replace("Z", "+00:00")).timestamp()
         for r in listener.events_of(order_id)
     ]
 
@@ -75,7 +82,9 @@ async def test_listener_receives_an_orders_events_in_order_signed_and_deduplicab
     assert sum(1 for a in listener.attempts if a.event_id == first) >= 2
     observed = latencies(listener, order_id)
     print(f"delivery latency: median {statistics.median(observed):.2f}s max {max(observed):.2f}s")
-    assert statistics.median(observed) < 2.0
+    # From the event's time in the workflow (before its store write) to the listener; about
+    # 1 s on an idle 2-core machine, more when other suites share it.
+    assert statistics.median(observed) < 3.0
 
 
 async def test_order_history_lists_events_oldest_first(hub_http: httpx.AsyncClient) -> None:
@@ -105,7 +114,7 @@ async def test_a_listener_down_for_a_while_gets_everything_after_and_delays_no_o
 
     # The healthy listener gets the whole order while the other one is still down ...
     assert await received_all(healthy, order_id, expected) == expected
-    assert statistics.median(latencies(healthy, order_id)) < 2.0
+    assert statistics.median(latencies(healthy, order_id)) < 3.0
     assert down.events_of(order_id) == []
     assert len(down.attempts_of(order_id)) >= 2, "the down listener was not retried"
 
@@ -161,7 +170,9 @@ async def test_query_filters_and_delete_stops_delivery(
 
 async def test_bad_hub_requests_are_refused(hub_http: httpx.AsyncClient) -> None:
     for query in ("eventType", "eventType=NoSuchEvent", "nothing.here=1", "eventType=&x=1"):
-        response = await hub_http.post(HUB, json={"callback": "http://127.0.0.1:9/x", "query": query})
+        response = await hub_http.post(
+            HUB, json={"callback": "http://127.0.0.1:9/x", "query": query}
+        )
         assert response.status_code == 400, query
         assert response.json()["code"] == "InvalidQuery"
     response = await hub_http.post(HUB, json={"callback": "ftp://example.org/x"})
@@ -203,3 +214,37 @@ async def test_a_refused_event_becomes_a_dead_letter_and_replays(
     await eventually(delivered, what="the replayed delivery")
     assert [r.event_id for r in listener.events_of(order_id)] == [*others, dead[0]["eventId"]]
     assert (await hub_http.post(f"{DELIVERIES}/no-such-delivery/replay")).status_code == 404
+
+
+async def test_continue_as_new_carries_undelivered_events_in_order(
+    hub_http: httpx.AsyncClient, client: Client, listeners: Any
+) -> None:
+    """A history limit small enough that the workflow continues as new while deliveries to a
+    down listener are retrying: they are cancelled, carried over and delivered in order."""
+    listener = listeners(down_status=503)
+    subscription = await asyncio.to_thread(hub.create_subscription, listener.url, "", None)
+    listener.subscription_ids.append(subscription.id)
+    handle = await client.start_workflow(
+        EventDeliveryWorkflow.run,
+        EventDeliveryInput(
+            consumer=Consumer(kind=ConsumerKind.WEBHOOK, id=subscription.id),
+            cursor=await asyncio.to_thread(hub.latest_event_seq),
+            policy=delivery_policy().model_copy(update={"max_history_events": 12}),
+        ),
+        id=f"hub-{subscription.id}",
+        task_queue=get_settings().task_queue,
+    )
+
+    order_id = await complete_order(hub_http)
+    expected = await history_ids(hub_http, order_id)
+
+    async def continued_with_pending() -> bool:
+        if (await handle.describe()).run_id == handle.first_execution_run_id:
+            return False
+        progress = await handle.query("progress", result_type=DeliveryProgress)
+        return progress.pending > 0
+
+    await eventually(continued_with_pending, what="a continue-as-new with events pending")
+    assert listener.events_of(order_id) == []
+    listener.down_status = None
+    assert await received_all(listener, order_id, expected) == expected

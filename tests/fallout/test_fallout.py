@@ -11,7 +11,7 @@ from temporalio.client import Client
 from store.simulators import active_resources
 from tests.fallout.conftest import FALLOUT, Breaker, wait_for_cases
 from tests.helpers import ORDERS, wait_for_item_states, wait_for_state
-from tests.sample_orders import order_body, sample_order, SAMPLE_ITEMS
+from tests.sample_orders import SAMPLE_ITEMS, order_body, sample_order
 from workflows import search_attributes as sa
 
 # Each process caches the simulators' settings this long (activities/southbound/faults.py).

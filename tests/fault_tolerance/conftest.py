@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -30,7 +32,17 @@ def processes() -> Iterator[Processes]:
 
 @pytest_asyncio.fixture
 async def own_client(processes: Processes) -> AsyncIterator[Client]:
-    yield await connect_temporal(processes.address)
+    """A client of the test's own server, once its frontend answers (it listens a bit before)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client = await connect_temporal(processes.address)
+            break
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+    yield client
 
 
 @pytest.fixture

@@ -5,21 +5,26 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
+from functools import cache
 from typing import Any
 
+import httpx
+from sqlalchemy import func
+from sqlmodel import col, select
 from temporalio.client import Client
 
 from activities.southbound.contract import SYSTEMS
 from decomposition.decompose import decompose
 from store import orders
 from store.catalog_files import load_catalog_repository
+from store.db import session_scope
+from store.simulator_tables import SimulatorEffect
 from store.simulators import effects_for
 from tests.conftest import ROOT
+from tests.helpers import ORDERS
 from tests.sample_orders import SAMPLE_ITEMS, sample_order
-from tmf.product_order import ProductOrder, ProductOrderCreate
-from workflows.product_order import ProductOrderInput, ProductOrderWorkflow
+from tmf.product_order import ProductOrderCreate
 
 MIX = tuple(SAMPLE_ITEMS)
 
@@ -32,26 +37,21 @@ def order_body(i: int, prefix: str) -> dict[str, Any]:
     return sample_order(offering_of(i), customer=f"{prefix}-{i}", start_in=timedelta(0))
 
 
-async def start_orders(client: Client, queue: str, count: int) -> list[str]:
-    """Starts `count` order workflows directly (no API), returns the order ids."""
+async def submit_orders(api_url: str, count: int) -> list[str]:
+    """POSTs `count` orders of the mix through the API, returns their ids in mix order."""
     prefix = f"fault-{uuid.uuid4().hex[:8]}"
-    ids = [f"{prefix}-{i}" for i in range(count)]
-    for i, order_id in enumerate(ids):
-        order = ProductOrder.model_validate(
-            {
-                **order_body(i, prefix),
-                "id": order_id,
-                "href": f"http://test/{order_id}",
-                "orderDate": datetime.now(UTC),
-            }
-        )
-        await client.start_workflow(
-            ProductOrderWorkflow.run,
-            ProductOrderInput(order=order),
-            id=f"order-{order_id}",
-            task_queue=queue,
-        )
-    return ids
+    gate = asyncio.Semaphore(8)
+
+    async def one(http: httpx.AsyncClient, i: int) -> str:
+        async with gate:
+            response = await http.post(
+                ORDERS, json=order_body(i, prefix), headers={"Idempotency-Key": f"{prefix}-{i}"}
+            )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        return list(await asyncio.gather(*(one(http, i) for i in range(count))))
 
 
 def completed(ids: list[str]) -> int:
@@ -73,13 +73,34 @@ async def results(client: Client, ids: list[str], timeout: float) -> list[dict[s
     return list(await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout))
 
 
-@lru_cache(maxsize=None)
+@cache
 def simulator_tasks(offering: str) -> tuple[str, ...]:
     """The plan's automated tasks that a southbound simulator performs, sorted by task id."""
     catalog = load_catalog_repository(ROOT / "catalog").latest
     plan = decompose(ProductOrderCreate.model_validate(sample_order(offering)), catalog).plan
     assert plan is not None
     return tuple(sorted(t.id for t in plan.tasks if t.activity and t.system in SYSTEMS))
+
+
+def effects_applied(ids: list[str]) -> int:
+    """How many simulator effects the batch has had so far: its progress."""
+    query = select(func.count()).where(col(SimulatorEffect.order_id).in_(ids))
+    with session_scope() as session:
+        return int(session.exec(query).one())
+
+
+async def wait_for_effects(ids: list[str], at_least: int, timeout: float) -> int:
+    """Polls the store until the batch has `at_least` effects or the time is up."""
+    deadline = time.monotonic() + timeout
+    applied = effects_applied(ids)
+    while applied < at_least and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        applied = effects_applied(ids)
+    return applied
+
+
+def total_effects(count: int) -> int:
+    return sum(len(simulator_tasks(offering_of(i))) for i in range(count))
 
 
 def effect_tasks(order_id: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.core.result import Ok
 from temporalio.worker import Worker
 
 from tests.conftest import ApiServer
@@ -49,7 +50,10 @@ def _fuzz(
 
 def test_no_generated_request_gets_a_server_error(api_server: ApiServer, worker: Worker) -> None:
     schema = schemathesis.openapi.from_url(f"{api_server.base_url}/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"an operation of the OpenAPI document is invalid: {result}"
+        operations.append(result.ok())
     assert len(operations) >= 10, "the OpenAPI document lists too few operations"
     deadline = time.monotonic() + BUDGET_S
     errors: list[str] = []

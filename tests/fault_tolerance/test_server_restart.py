@@ -12,7 +12,9 @@ from tests.fault_tolerance.orders import (
     offering_of,
     results,
     simulator_tasks,
-    start_orders,
+    submit_orders,
+    total_effects,
+    wait_for_effects,
     wait_until_completed,
 )
 from tests.fault_tolerance.support import Processes
@@ -23,13 +25,15 @@ BATCH = 21
 async def test_server_restart_mid_batch_loses_no_order(
     processes: Processes, own_client: Client, field_workforce_on: None
 ) -> None:
-    ids = await start_orders(own_client, processes.queue, BATCH)
+    processes.start_api()
+    ids = await submit_orders(processes.api_url, BATCH)
     processes.start_worker()
-    done = await wait_until_completed(ids, 3, timeout=60)
+    total = total_effects(BATCH)
+    applied = await wait_for_effects(ids, total // 3, timeout=90)
 
     processes.stop_server()
-    at_stop = completed(ids)
-    assert 3 <= done <= at_stop < BATCH, "the server stopped outside the batch"
+    assert total // 3 <= applied < total, f"stopped at {applied}/{total} effects"
+    assert completed(ids) < BATCH, "the batch finished before the server stopped"
     await asyncio.sleep(2)
     processes.start_server()  # same file database, same port
 

@@ -1,0 +1,87 @@
+"""Benchmark 3, the API under load: POST and GET latency at half the measured maximum rate.
+
+A fresh stack like `oms dev` (dev server, worker, API). The load comes from bench/loadgen.py in a
+process of its own: first a closed loop finds the most POSTs/s, then an open loop sends POSTs
+and GETs at half that rate. Target: POST p99 < 50 ms.
+
+    .venv/bin/python -m bench.api_load [--seconds 20] [--no-worker]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from typing import Any
+
+from bench.common import ROOT, machine_facts, proc_stats, write_result
+from bench.stack import Stack
+
+TARGET_POST_P99_MS = 50.0
+
+
+def loadgen(stack: Stack, *args: str, timeout: float) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.loadgen", "--url", stack.api_url, *args]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"loadgen failed: {out.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20, help="each phase's length")
+    parser.add_argument("--concurrency", type=int, default=8, help="closed-loop clients")
+    parser.add_argument("--no-worker", action="store_true", help="API and server only")
+    args = parser.parse_args()
+    machine = machine_facts()
+    stack = Stack("api")
+    try:
+        stack.start_server()
+        if not args.no_worker:
+            stack.start_worker()
+        stack.start_api()
+        assert stack.api is not None
+        budget = args.seconds + 120
+        seconds = str(args.seconds)
+        loadgen(stack, "--mode", "max", "--seconds", "3", timeout=budget)  # warm-up
+        maximum = loadgen(
+            stack, "--mode", "max", "--seconds", seconds,
+            "--concurrency", str(args.concurrency), timeout=budget,
+        )  # fmt: skip
+        rate = round(maximum["posts_per_s"] / 2, 2)
+        api_before = proc_stats(stack.api.pid)
+        at_rate = loadgen(
+            stack, "--mode", "rate", "--rate", str(rate), "--seconds", seconds, timeout=budget
+        )
+        api_after = proc_stats(stack.api.pid)
+    finally:
+        stack.stop()
+    at_rate["api_cpu_s"] = round(api_after.cpu_seconds - api_before.cpu_seconds, 2)
+    at_rate["api_peak_rss_mb"] = api_after.peak_rss_mb
+    report = {
+        "machine": machine,
+        "worker_running": not args.no_worker,
+        "maximum": maximum,
+        "at_half_maximum": at_rate,
+        "target_post_p99_ms": TARGET_POST_P99_MS,
+    }
+    table = [
+        ("max POSTs/s (closed loop)", f"{maximum['posts_per_s']} ({args.concurrency} clients)"),
+        ("arrival rate (POST + GET each)", f"{rate}/s for {args.seconds:.0f} s"),
+        (
+            "**POST p50 / p99 ms** (target p99 < 50)",
+            "**{p50} / {p99}**".format(**at_rate["post_ms"]),
+        ),
+        ("GET p50 / p99 ms", "{p50} / {p99}".format(**at_rate["get_ms"])),
+        ("errors", str(at_rate["errors"])),
+        ("worker running", str(not args.no_worker)),
+        ("API CPU s during the rate phase", str(at_rate["api_cpu_s"])),
+    ]
+    write_result("api_load", report, table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""`make bench`: every benchmark in turn, then bench/results/summary.md from their JSON results.
+
+    .venv/bin/python -m bench.run_all [--quick]
+
+--quick: small N everywhere (a smoke run, minutes); the default takes longer (see README).
+bench_decomposition.py runs before this (the Makefile calls it), and its JSON is summarized here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from typing import Any
+
+from bench.common import RESULTS, ROOT, load_average, machine_facts
+
+
+def run(*args: str) -> None:
+    print(f"\n$ {' '.join(args)}", flush=True)
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, timeout=7200)
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def summary() -> str:
+    rows: list[str] = []
+    orders, api, memory, decomposition = (
+        _load(n) for n in ("orders", "api_load", "memory", "decomposition")
+    )
+    if orders:
+        o, f = orders["orders"], orders["floor"]
+        rows.append(
+            f"| orders/s ÷ engine floor workflows/s | ≥ 0.8 | **{orders['ratio']}** "
+            f"({o['orders_per_s']} / {f['workflows_per_s']}, N={o['orders']}) | "
+            f"{orders['machine']['load_average']} |"
+        )
+        rows.append(
+            "| submit latency p50 / p95 / p99 ms | | {p50} / {p95} / {p99} | |".format(
+                **o["submit_latency_ms"]
+            )
+        )
+        rows.append(
+            "| order time to completion p50 / p99 ms | | {p50} / {p99} | |".format(
+                **o["time_to_completion_ms"]
+            )
+        )
+        rows.append(
+            f"| worker CPU s / peak RSS MB (orders) | | {o['worker_cpu_s']} / "
+            f"{o['worker_peak_rss_mb']} | |"
+        )
+        rows.append(
+            f"| history events per order / per floor workflow | | "
+            f"{o['history_per_order'].get('events')} / "
+            f"{f['history_per_workflow'].get('events')} | |"
+        )
+    if api:
+        a = api["at_half_maximum"]
+        rows.append(
+            f"| POST p99 ms at {a['rate_per_s']}/s (half of max {api['maximum']['posts_per_s']}) "
+            f"| < 50 | **{a['post_ms']['p99']}** (p50 {a['post_ms']['p50']}) | "
+            f"{api['machine']['load_average']} |"
+        )
+        rows.append(f"| GET p50 / p99 ms | | {a['get_ms']['p50']} / {a['get_ms']['p99']} | |")
+    if decomposition:
+        for row in decomposition["results"]:
+            target = f"< {row['target_ms']:.0f} ms" if row.get("target_ms") else ""
+            rows.append(
+                f"| decomposition, {row['items']} items (median ms) | {target} | "
+                f"{row['median_ms']} | |"
+            )
+    if memory:
+        m = memory["result"]
+        rows.append(
+            f"| worker peak RSS MB, {m['orders_waiting']} orders waiting "
+            f"({m['seconds']} s to get there) | < 500 (10,000) | **{m['worker_peak_rss_mb']}** | "
+            f"{memory['machine']['load_average']} |"
+        )
+    machine = machine_facts()
+    return "\n".join(
+        [
+            "# Benchmark summary",
+            "",
+            f"Machine: {machine['cores']} cores, {machine['ram_gb']} GB, Python "
+            f"{machine['python']}, {machine['temporal_cli']}. Load average now {load_average()}; "
+            "the last column is the load when each benchmark started.",
+            "",
+            "| measure | target | measured | load average |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small N: a smoke run")
+    parser.add_argument("--memory-n", type=int, default=None, help="orders for bench/memory.py")
+    args = parser.parse_args()
+    n = "35" if args.quick else "140"
+    memory_n = str(args.memory_n or (200 if args.quick else 2000))
+    run("-m", "bench.orders", "-n", n, "--profile")
+    run("-m", "bench.api_load", "--seconds", "10" if args.quick else "30")
+    run("-m", "bench.memory", "-n", memory_n, "--timeout", "1800")
+    text = summary()
+    (RESULTS / "summary.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Jeopardy: is a task running late, will the order miss its due date? Pure, so timers can
+replay it: the workflow calls `assess` at each event and at the next time a level can change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from workflows.plan_execution import ACTIVE, PlanExecution, TaskStatus
+
+
+class JeopardyLevel(StrEnum):
+    NONE = "none"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return {"none": 0, "warning": 1, "critical": 2}[self.value]
+
+
+def worst(levels: list[JeopardyLevel]) -> JeopardyLevel:
+    return max(levels, key=lambda level: level.rank, default=JeopardyLevel.NONE)
+
+
+class TaskJeopardy(BaseModel):
+    task_id: str
+    item_id: str
+    level: JeopardyLevel
+    cause: str
+
+
+class Assessment(BaseModel):
+    level: JeopardyLevel  # the order's worst
+    cause: str | None = None
+    due: datetime
+    forecast: datetime
+    tasks: list[TaskJeopardy] = Field(default_factory=list)
+    next_check: datetime | None = None  # when a level can change with no event in between
+
+    def item_level(self, item_id: str) -> JeopardyLevel:
+        return worst([t.level for t in self.tasks if t.item_id == item_id])
+
+
+def assess(
+    execution: PlanExecution, now: datetime, due: datetime, warning_share: float
+) -> Assessment:
+    tasks: list[TaskJeopardy] = []
+    checks: list[datetime] = []
+    remaining: dict[str, float] = {}
+    for task in execution.plan.tasks:
+        run = execution.runs[task.id]
+        expected = float(task.expected_duration_seconds)
+        if run.status == TaskStatus.COMPLETED:
+            remaining[task.id] = 0.0
+            continue
+        if run.status not in ACTIVE or run.actual_start is None:
+            remaining[task.id] = expected
+            continue
+        elapsed = (now - run.actual_start).total_seconds()
+        remaining[task.id] = max(expected - elapsed, 0.0)
+        if expected <= 0:
+            continue
+        warn_at = run.actual_start + timedelta(seconds=expected * warning_share)
+        late_at = run.actual_start + timedelta(seconds=expected)
+        if now >= late_at:
+            level, cause = JeopardyLevel.CRITICAL, "running past its expected duration"
+        elif now >= warn_at:
+            level, cause = JeopardyLevel.WARNING, f"past {warning_share:.0%} of its duration"
+            checks.append(late_at)
+        else:
+            checks.append(warn_at)
+            continue
+        tasks.append(
+            TaskJeopardy(task_id=task.id, item_id=task.root_item_id, level=level, cause=cause)
+        )
+    left = execution.plan.critical_path(remaining).duration_seconds if execution.plan.tasks else 0
+    forecast = now + timedelta(seconds=left)
+    outstanding = any(r.status != TaskStatus.COMPLETED for r in execution.runs.values())
+    order_level, order_cause = JeopardyLevel.NONE, ""
+    if outstanding and now >= due:
+        order_level, order_cause = JeopardyLevel.CRITICAL, "due date passed with work outstanding"
+    elif outstanding and forecast > due:
+        order_level, order_cause = JeopardyLevel.WARNING, "forecast completion after the due date"
+    if outstanding and now < due:
+        checks.append(due)
+        # With work running on time the forecast holds still; it moves once something is late.
+        if order_level == JeopardyLevel.NONE:
+            checks.append(due - timedelta(seconds=left))
+    task_level = worst([t.level for t in tasks])
+    level = worst([order_level, task_level])
+    why = order_cause if order_level.rank >= task_level.rank else ""
+    if not why and tasks:
+        top = max(tasks, key=lambda t: t.level.rank)
+        why = f"task {top.task_id} {top.cause}"
+    future = [c for c in checks if c > now]
+    return Assessment(
+        level=level,
+        cause=why or None,
+        due=due,
+        forecast=forecast,
+        tasks=tasks,
+        next_check=min(future) if future else None,
+    )
