@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 from activities.event_delivery import event_delivery_activities
 from activities.fallout import open_fallout_case, record_fallout_decision
 from activities.order_planning import extend_order_plan, plan_order
-from activities.order_store import save_order
+from activities.order_store import save_cancellation, save_order
 from activities.product_inventory import assetize, deassetize
 from activities.southbound.registry import southbound_activities
 from activities.work_queue import open_manual_task, update_manual_task
@@ -32,6 +32,7 @@ def all_activities() -> list[Callable[..., Any]]:
         plan_order,
         extend_order_plan,
         save_order,
+        save_cancellation,
         open_manual_task,
         update_manual_task,
         assetize,

@@ -38,6 +38,8 @@ def customer_inventory(order: ProductOrder) -> list[Product]:
 
 class PlanOrderInput(BaseModel):
     order: ProductOrder
+    # Amendments re-plan on the catalog version the order started with; new orders the latest.
+    catalog_version: str | None = None
 
 
 class PlanOrderResult(BaseModel):
@@ -49,7 +51,7 @@ class PlanOrderResult(BaseModel):
 @activity.defn(name="decomposition.plan_order")
 def plan_order(input: PlanOrderInput) -> PlanOrderResult:
     bind_activity_context(input.order.id)
-    catalog = catalog_version()
+    catalog = catalog_version(input.catalog_version)
     inventory = customer_inventory(input.order)
     result = decompose(input.order, catalog, inventory, order_id=input.order.id)
     log.info(

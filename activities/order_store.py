@@ -7,7 +7,8 @@ from temporalio import activity
 
 from activities.logging_context import bind_activity_context
 from log import get_logger
-from store import orders
+from store import cancellations, orders
+from tmf.cancel_order import CancelProductOrder
 from tmf.events import OrderEvent
 from tmf.product_order import ProductOrder
 
@@ -33,4 +34,17 @@ def save_order(input: SaveOrderInput) -> bool:
         events=len(input.events),
         written=written,
     )
+    return written
+
+
+class SaveCancellationInput(BaseModel):
+    cancellation: CancelProductOrder
+    revision: int
+
+
+@activity.defn(name="store.save_cancellation")
+def save_cancellation(input: SaveCancellationInput) -> bool:
+    bind_activity_context(input.cancellation.product_order.id)
+    written = cancellations.save_cancellation(input.cancellation, input.revision)
+    log.info("cancellation saved", state=input.cancellation.state.value, written=written)
     return written

@@ -16,6 +16,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 from api.errors import install_error_handlers
 from api.order_workflows import ensure_order_workflow
 from api.routers import (
+    cancel_product_order,
     deliveries,
     fallout,
     hub,
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(product_order.router)
+    app.include_router(cancel_product_order.router)
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
     app.include_router(hub.router)

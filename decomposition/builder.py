@@ -19,6 +19,10 @@ from decomposition.plan import DomainOrder, PlanTask
 from decomposition.problems import Problem
 from tmf.product_order import ProductOrderCreate
 
+# Looked up once: attribute lookups on pydantic model classes are slow.
+_new_task = PlanTask.trusted
+_new_domain_order = DomainOrder.trusted
+
 
 @dataclass
 class _Placed:
@@ -89,6 +93,7 @@ class PlanBuilder:
         item_id = instance.item_id
         root_item_id = instance.root_item_id
         product_id = instance.product_id
+        offering_id = instance.offering.id
         nodes = fragment.nodes
         node_ids = [f"{n.prefix}{key}{n.suffix}" for n in nodes]
         # Each node's values are a new dict (the product's own are copied once, when used).
@@ -123,7 +128,7 @@ class PlanBuilder:
             fields["product_key"] = key
             fields["depends_on"] = [task_ids[i] for i in shape.after]
             fields["params"] = params
-            task = PlanTask.trusted(fields)
+            task = _new_task(fields)
             tasks.append(task)
             if shape.keep is not None:
                 placed.assetization = task
@@ -137,13 +142,13 @@ class PlanBuilder:
             node = nodes[i]
             is_product = node.domain == Domain.PRODUCT
             self.domain_orders.append(
-                DomainOrder.trusted(
+                _new_domain_order(
                     {
                         "id": node_ids[i],
                         "domain": node.domain,
-                        "spec_id": node.spec.id,
+                        "spec_id": node.spec_id,
                         "category": node.category,
-                        "offering_id": instance.offering.id if is_product else None,
+                        "offering_id": offering_id if is_product else None,
                         "item_id": item_id,
                         "root_item_id": root_item_id,
                         "product_key": key,

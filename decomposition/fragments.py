@@ -51,6 +51,7 @@ class NodeShape:
     prefix: str  # "service-cfs-internet-access-": the id is prefix + product key + suffix
     suffix: str  # ".2" for the second repeat (e.g. site 2), "" otherwise
     spec: Specification
+    spec_id: str
     domain: Domain
     parent: int | None
     scope: tuple[int, ...]  # repeat indices along the path
@@ -136,6 +137,7 @@ def expand(
             prefix=f"{domain.value}-{spec.id}-",
             suffix="".join(f".{i}" for i in scope),
             spec=spec,
+            spec_id=spec.id,
             domain=domain,
             parent=parent,
             scope=scope,

@@ -16,6 +16,7 @@ from decomposition.catalog import (
     BundledOffering,
     CatalogVersion,
     Channel,
+    CharacteristicSpec,
     ProductOffering,
     ProductSpecification,
 )
@@ -56,6 +57,11 @@ class ResolvedOrder:
     problems: list[Problem]
 
 
+# Raw characteristic values whose normalized value is memoized: immutable, and equal values
+# (of one type) normalize alike, unlike floats (0.0 and -0.0).
+_MEMOIZED_TYPES = (str, int, bool)
+_MISSING = object()
+
 # An offering's bundled children (None: not in the catalog) and the characteristic names its
 # items may set.
 _OfferingParts = tuple[list[tuple[BundledOffering, ProductOffering | None]], frozenset[str]]
@@ -78,6 +84,8 @@ class _Resolver:
         self.channel: Channel | None = None
         self.checked: set[tuple[str, str]] = set()  # (item id, spec id) whose values were checked
         self.offering_parts: dict[str, _OfferingParts] = {}
+        self.spec_characteristics: dict[str, list[tuple[str, CharacteristicSpec]]] = {}
+        self.normalized: dict[tuple[int, type, Any], Any] = {}
 
     def resolve(self) -> ResolvedOrder:
         name = self.order.channel_name()
@@ -116,12 +124,13 @@ class _Resolver:
     ) -> dict[str, Any]:
         """Normalized values in spec order; problems for ill-typed or invalid ones."""
         values: dict[str, Any] = {}
-        for char in spec.characteristics:
-            offered = offering.char_value_use.get(char.name)
-            raw = given.get(char.name)
+        value_use = offering.char_value_use
+        for name, char in self._characteristics(spec):
+            offered = value_use.get(name)
+            raw = given.get(name)
             if raw is not None:
                 try:
-                    value = normalize_value(char, raw)
+                    value = self._normalize(char, raw)
                 except CharacteristicError as exc:
                     self.problems.append(
                         _problem(exc.code, f"item '{item.id}': {exc.reason}", item)
@@ -132,27 +141,45 @@ class _Resolver:
                     self.problems.append(
                         _problem(
                             "InvalidCharacteristicValue",
-                            f"item '{item.id}': characteristic '{char.name}' value {value!r} is "
+                            f"item '{item.id}': characteristic '{name}' value {value!r} is "
                             f"not offered by '{offering.name}' (one of {allowed})",
                             item,
                         )
                     )
                     continue
-                values[char.name] = value
+                values[name] = value
             elif with_defaults:
                 if offered is not None:
-                    values[char.name] = char.default if char.default in offered else offered[0]
+                    values[name] = char.default if char.default in offered else offered[0]
                 elif char.default is not None:
-                    values[char.name] = char.default
+                    values[name] = char.default
         return values
+
+    def _characteristics(self, spec: ProductSpecification) -> list[tuple[str, CharacteristicSpec]]:
+        """A spec's characteristics by name (cached: each item reads them, and reading
+        attributes of pydantic models is slow)."""
+        chars = self.spec_characteristics.get(spec.id)
+        if chars is None:
+            chars = self.spec_characteristics[spec.id] = [(c.name, c) for c in spec.characteristics]
+        return chars
+
+    def _normalize(self, char: CharacteristicSpec, raw: Any) -> Any:
+        """`normalize_value`, memoized per order: items repeat values (speeds, SIM types...)."""
+        if type(raw) not in _MEMOIZED_TYPES:
+            return normalize_value(char, raw)
+        key = (id(char), type(raw), raw)  # by type too: True == 1, but not as a value
+        value = self.normalized.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.normalized[key] = normalize_value(char, raw)
+        return value
 
     def _check_required(
         self, item: ProductOrderItem, spec: ProductSpecification, values: Mapping[str, Any]
     ) -> list[str]:
         """Problems for missing required values; returns the missing requiredForDecomposition."""
         deferred: list[str] = []
-        for char in spec.characteristics:
-            if char.name in values:
+        for name, char in self._characteristics(spec):
+            if name in values:
                 continue
             required = char.required or (
                 char.required_when is not None
@@ -162,13 +189,12 @@ class _Resolver:
                 self.problems.append(
                     _problem(
                         "MissingCharacteristic",
-                        f"item '{item.id}': characteristic '{char.name}' is required by "
-                        f"'{spec.name}'",
+                        f"item '{item.id}': characteristic '{name}' is required by '{spec.name}'",
                         item,
                     )
                 )
             elif char.required_for_decomposition:
-                deferred.append(char.name)
+                deferred.append(name)
         return deferred
 
     def _check_unknown(

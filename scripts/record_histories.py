@@ -38,9 +38,16 @@ from store.db import create_tables  # noqa: E402
 from store.fallout import FalloutFilter, list_cases  # noqa: E402
 from store.tasks import set_workforce_config  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
+from tmf.cancel_order import CancelProductOrder  # noqa: E402
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
 from worker import build_worker  # noqa: E402
-from workflows.messages import FalloutAction, FalloutDecision, ProvideInformation  # noqa: E402
+from workflows.messages import (  # noqa: E402
+    AmendOrder,
+    CancelOrder,
+    FalloutAction,
+    FalloutDecision,
+    ProvideInformation,
+)
 from workflows.product_order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
@@ -172,6 +179,61 @@ async def outage_hold(client: Client, queue: str) -> list[str]:
     return ids
 
 
+async def _wait_for_task(handle: Any, suffix: str, status: str) -> None:
+    while True:
+        view = await handle.query(ProductOrderWorkflow.get_plan)
+        if view.execution is not None and any(
+            t.endswith(suffix) and r.status.value == status for t, r in view.execution.runs.items()
+        ):
+            return
+        await asyncio.sleep(0.1)
+
+
+async def amended_order(client: Client, queue: str) -> list[str]:
+    """A speed change before the point of no return: the port is released and reserved anew."""
+    set_workforce_config(auto_complete=True, latency_ms=50)
+    body = sample_order("fiber-broadband", start_in=timedelta(seconds=4))
+    order = _order("hist-amended", body)
+    handle = await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order),
+        id=f"order-{order.id}",
+        task_queue=queue,
+    )
+    await _wait_for_task(handle, ":reserve-port", "completed")
+    item = dict(body["productOrderItem"][0])
+    item["product"] = {
+        "productCharacteristic": [
+            *item["product"]["productCharacteristic"],
+            {"name": "downloadSpeed", "value": 500},
+        ]
+    }
+    await handle.execute_update(
+        "amend_order", AmendOrder(patch={"productOrderItem": [item]}, actor="agent-1")
+    )
+    await handle.result()
+    return [handle.id]
+
+
+async def cancelled_order(client: Client, queue: str) -> list[str]:
+    """Cancelled before the point of no return: everything done is undone."""
+    body = sample_order("fiber-broadband", start_in=timedelta(seconds=30))
+    order = _order("hist-cancelled", body)
+    handle = await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order),
+        id=f"order-{order.id}",
+        task_queue=queue,
+    )
+    await _wait_for_task(handle, ":reserve-port", "completed")
+    cancellation = CancelProductOrder.model_validate(
+        {"id": "hist-cancel-1", "href": "http://test/cancel/1", "productOrder": {"id": order.id}}
+    )
+    await handle.execute_update("cancel_order", CancelOrder(cancellation=cancellation))
+    await handle.result()
+    return [handle.id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
@@ -180,6 +242,8 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_fallout_retry": fallout_then_retry,
     "product_order_partial": failed_item_is_compensated,
     "product_order_outage_hold": outage_hold,
+    "product_order_amended": amended_order,
+    "product_order_cancelled": cancelled_order,
 }
 
 

@@ -3,12 +3,14 @@
 import store.hub_tables  # noqa: F401 (registers the event hub's tables)
 import store.inventory_tables  # noqa: F401 (registers the product inventory's tables)
 import store.simulator_tables  # noqa: F401 (registers the southbound simulators' tables)
+from store.cancel_tables import CancelOrderRecord
 from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
 from store.order_tables import OrderParty, ProductOrderRecord
 from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
 __all__ = [
+    "CancelOrderRecord",
     "FalloutCase",
     "OrderEventRecord",
     "ManualTaskRecord",

@@ -206,6 +206,22 @@ class OrderJeopardy(TmfModel):
     tasks: list[TaskAtRisk] = Field(default_factory=list)
 
 
+class Amendment(TmfModel):
+    """Tessera extension: one in-flight amendment, what it changed and who asked."""
+
+    version: int
+    date: UtcDatetime
+    actor: str | None = None
+    reason: str | None = None
+    added_items: list[str] = Field(default_factory=list, alias="addedItems")
+    removed_items: list[str] = Field(default_factory=list, alias="removedItems")
+    changed_items: list[str] = Field(default_factory=list, alias="changedItems")
+    discarded: list[str] = Field(default_factory=list)
+    compensated: list[str] = Field(default_factory=list)
+    redone: list[str] = Field(default_factory=list)
+    added: list[str] = Field(default_factory=list)
+
+
 class ProductOrder(ProductOrderCreate):
     """The ProductOrder resource, as GET returns it."""
 
@@ -223,6 +239,7 @@ class ProductOrder(ProductOrderCreate):
     error_message: list[OrderErrorMessage] | None = Field(default=None, alias="errorMessage")
     milestone: list[Milestone] | None = None
     jeopardy: OrderJeopardy | None = None
+    amendment: list[Amendment] | None = None
     # Tessera extensions, documented in the OpenAPI schema.
     version: int = 1
     catalog_version: str | None = Field(default=None, alias="catalogVersion")

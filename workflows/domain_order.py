@@ -8,7 +8,7 @@ Its id reads `order-<id>/<domain order id>` in the Temporal UI.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
     from workflows.messages import (
+        CancelTasks,
         ClaimManualTask,
         CompleteManualTask,
         DomainOrderInput,
@@ -51,6 +52,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.result_validation import result_errors
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
+# The error type of a task stopped because its order was cancelled.
+TASK_CANCELLED = "TaskCancelled"
 # One call to a southbound system. The task's expected duration is business time (a shipment
 # takes days), not how long the call may hang: a worker killed mid-call is retried after this.
 ATTEMPT_TIMEOUT = timedelta(seconds=30)
@@ -83,6 +86,7 @@ class DomainOrderWorkflow:
         self._fallout: dict[str, FalloutView] = {}  # task id -> its open case
         self._decisions: dict[str, FalloutDecision] = {}
         self._running_requests: dict[str, RunTask] = {}
+        self._work: dict[str, asyncio.Task[None]] = {}
 
     @workflow.run
     async def run(self, input: DomainOrderInput) -> DomainOrderResult:
@@ -96,7 +100,7 @@ class DomainOrderWorkflow:
             self._running.add(request.task.id)
             self._running_requests[request.task.id] = request
             self._tasks_run += 1
-            asyncio.create_task(self._execute(request))  # noqa: RUF006 (awaited via _running)
+            self._work[request.task.id] = asyncio.create_task(self._execute(request))
         return DomainOrderResult(domain_order_id=input.domain_order.id, tasks_run=self._tasks_run)
 
     @workflow.signal(name="run_task")
@@ -106,6 +110,14 @@ class DomainOrderWorkflow:
     @workflow.signal(name="close")
     def close(self) -> None:
         self._closing = True
+
+    @workflow.signal(name="cancel_tasks")
+    def cancel_tasks(self, request: CancelTasks) -> None:
+        """Stop work the order no longer wants: timers, waits for technicians, calls."""
+        for task_id in request.task_ids:
+            work = self._work.get(task_id)
+            if work is not None and not work.done():
+                work.cancel()
 
     @workflow.query(name="manual_tasks")
     def manual_tasks(self) -> list[ManualTaskView]:
@@ -210,6 +222,8 @@ class DomainOrderWorkflow:
         outcome: TaskFinished | None = None
         try:
             while outcome is None:
+                if self._cancelled(task.id):
+                    break
                 try:
                     result = await self._perform(request)
                     outcome = TaskFinished(
@@ -251,10 +265,44 @@ class DomainOrderWorkflow:
                             error=decision.note or str(cause or err),
                             error_type=error_type,
                         )
+        except asyncio.CancelledError:
+            outcome = None
         finally:
             self._running.discard(task.id)
             self._running_requests.pop(task.id, None)
+            self._work.pop(task.id, None)
+        if outcome is None:
+            outcome = await self._cancelled_outcome(request, started)
         await self._parent().signal("task_finished", outcome)
+
+    def _cancelled(self, task_id: str) -> bool:
+        work = self._work.get(task_id)
+        return work is not None and work.cancelling() > 0
+
+    async def _cancelled_outcome(self, request: RunTask, started: datetime) -> TaskFinished:
+        """The order stopped this task: its work item is withdrawn, the parent told."""
+        task = request.task
+        if task.id in self._manual:
+            from activities.work_queue import manual_task_ref
+
+            await workflow.execute_activity(
+                "work_queue.update_task",
+                CloseManualTaskInput(
+                    order_id=self._input.order_id,
+                    task_ref=manual_task_ref(request.idempotency_key),
+                    state="cancelled",
+                    note="withdrawn: the order was cancelled",
+                ),
+                start_to_close_timeout=WORK_QUEUE_TIMEOUT,
+            )
+        return TaskFinished(
+            task_id=task.id,
+            succeeded=False,
+            started_at=started,
+            ended_at=workflow.now(),
+            error="cancelled with the order",
+            error_type=TASK_CANCELLED,
+        )
 
     def _parent(self) -> workflow.ExternalWorkflowHandle[Any]:
         return workflow.get_external_workflow_handle(self._input.parent_workflow_id)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from decomposition.plan import DomainOrder, PlanTask
+from tmf.cancel_order import CancelProductOrder
 from workflows.policy import OrderPolicy
 
 
@@ -125,3 +126,29 @@ class ProvideInformation(BaseModel):
     item_id: str
     characteristics: dict[str, Any] = Field(min_length=1)
     provided_by: str | None = Field(default=None, max_length=200)
+
+
+class AmendOrder(BaseModel):
+    """A JSON merge patch of the order, from PATCH /productOrder/{id}."""
+
+    patch: dict[str, Any]
+    actor: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class OverridePointOfNoReturn(BaseModel):
+    """A fulfillment manager lifts an item's soft point of no return."""
+
+    item_id: str
+    actor: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CancelOrder(BaseModel):
+    cancellation: CancelProductOrder
+
+
+class CancelTasks(BaseModel):
+    """Parent -> child: stop these tasks (the order is being cancelled)."""
+
+    task_ids: list[str]

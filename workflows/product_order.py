@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
@@ -19,13 +19,16 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.order_planning import ExtendPlanInput, PlanOrderInput, PlanOrderResult
-    from activities.order_store import SaveOrderInput
+    from activities.order_store import SaveCancellationInput, SaveOrderInput
     from activities.southbound.contract import SouthboundRequest, SouthboundResult
-    from decomposition.catalog import WaitSource
+    from decomposition.catalog import TaskKind, WaitSource
     from decomposition.plan import DomainOrder, Plan, PlanTask
+    from tmf.cancel_order import CancelProductOrder, CancelState
     from tmf.common import Characteristic
     from tmf.events import EventType, OrderEvent
+    from tmf.merge_patch import merge_patch
     from tmf.product_order import (
+        Amendment,
         DomainOrderRef,
         ItemState,
         Milestone,
@@ -33,22 +36,28 @@ with workflow.unsafe.imports_passed_through():
         OrderJeopardy,
         OrderState,
         ProductOrder,
+        ProductOrderItem,
         ProductRefOrValue,
         TaskAtRisk,
     )
     from workflows import search_attributes as sa
-    from workflows.domain_order import DomainOrderWorkflow
+    from workflows.amendment import plan_delta
+    from workflows.domain_order import TASK_CANCELLED, DomainOrderWorkflow
     from workflows.jeopardy import Assessment, JeopardyLevel, assess
     from workflows.messages import (
+        AmendOrder,
+        CancelOrder,
+        CancelTasks,
         DomainOrderInput,
         DomainOrderResult,
         FalloutNotice,
+        OverridePointOfNoReturn,
         ProvideInformation,
         RunTask,
         TaskFinished,
         TaskHeld,
     )
-    from workflows.plan_execution import PlanExecution, TaskStatus
+    from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
     from workflows.policy import OrderPolicy
 
 
@@ -121,6 +130,16 @@ class ProductOrderWorkflow:
         self._jeopardy: Assessment | None = None
         # While an amendment or cancellation is assessed, jeopardy waits (it would be stale).
         self._assessing = False
+        # Amendments and the cancellation change the plan one at a time.
+        self._change_lock = asyncio.Lock()
+        # Tasks an amendment removed or changed while they ran: undone (and redone) once finished.
+        self._retired: dict[str, tuple[PlanTask, TaskRun]] = {}
+        self._redo: set[str] = set()
+        self._undo_queue: list[tuple[PlanTask, TaskRun]] = []
+        self._cancelled_items: set[str] = set()
+        self._ponr_overrides: dict[str, str] = {}  # item id -> who lifted its soft PONR
+        self._cancellation: CancelProductOrder | None = None
+        self._cancel_revision = 0
         self._execution: PlanExecution | None = None
         self._children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
         self._inbox: list[TaskFinished | TaskHeld | FalloutNotice] = []
@@ -152,11 +171,12 @@ class ProductOrderWorkflow:
         self._ask_for_missing_information()
         await self._move_to(OrderState.IN_PROGRESS)
 
-        await self._orchestrate(self._execution)
+        cancelled = await self._orchestrate(self._execution)
 
-        self._order.completion_date = workflow.now()
-        self._clear_jeopardy()
-        await self._move_to(self._final_state())
+        if not cancelled:
+            self._order.completion_date = workflow.now()
+            self._clear_jeopardy()
+            await self._move_to(self._final_state())
         await self._close_children()
         return self._result()
 
@@ -238,20 +258,361 @@ class ProductOrderWorkflow:
                 f"item '{info.item_id}' is not waiting for information", type="InvalidState"
             )
 
+    # -- amendments -------------------------------------------------------------------------
+
+    @workflow.update(name="amend_order")
+    async def amend_order(self, request: AmendOrder) -> ProductOrder:
+        """PATCH in flight: re-plan, then discard, undo, redo or add task by task."""
+        async with self._change_lock:
+            self._assessing = True
+            try:
+                return await self._amend(request)
+            finally:
+                self._assessing = False
+                self._plan_changed = True
+
+    @amend_order.validator
+    def _validate_amendment(self, request: AmendOrder) -> None:
+        if self._order.state.is_final:
+            raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+        if self._cancellation is not None and self._cancellation.state in {
+            CancelState.ACKNOWLEDGED,
+            CancelState.IN_PROGRESS,
+        }:
+            if self._order.state != OrderState.IN_PROGRESS or self._cancel_due():
+                raise ApplicationError("the order is being cancelled", type="InvalidState")
+        if self._execution is None:
+            raise ApplicationError("the order is not planned yet", type="InvalidState")
+        try:
+            amended = self._amended(request.patch)
+        except (ValidationError, ValueError) as err:
+            raise ApplicationError(str(err), type="Invalid") from err
+        blocked = [i for i in self._affected_items(amended) if self._past_ponr(i)]
+        if blocked:
+            raise ApplicationError(
+                f"item(s) {', '.join(blocked)} passed their point of no return",
+                type="PointOfNoReturn",
+            )
+
+    @workflow.update(name="override_point_of_no_return")
+    async def override_point_of_no_return(self, request: OverridePointOfNoReturn) -> ProductOrder:
+        self._ponr_overrides[request.item_id] = request.actor
+        self._emit(
+            EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
+            f"Point of no return of item {request.item_id} overridden",
+            actor=request.actor,
+            reason=request.reason,
+            itemId=request.item_id,
+        )
+        await self._persist()
+        return self._order
+
+    @override_point_of_no_return.validator
+    def _validate_override(self, request: OverridePointOfNoReturn) -> None:
+        if self._order.state.is_final:
+            raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+        if self._order.item(request.item_id) is None:
+            raise ApplicationError(f"no item '{request.item_id}' in the order", type="NotFound")
+        if self._hard_ponr_passed(request.item_id):
+            raise ApplicationError(
+                f"item {request.item_id} is being recorded in inventory: a hard point of no "
+                "return that no one can override",
+                type="PointOfNoReturn",
+            )
+
+    def _amended(self, patch: dict[str, object]) -> ProductOrder:
+        """The order as the merge patch makes it (pure, so the validator can run it too)."""
+        current = self._order.to_tmf()
+        current["productOrderItem"] = [
+            i for i in current["productOrderItem"] if i["id"] not in self._cancelled_items
+        ]
+        return ProductOrder.model_validate(merge_patch(current, patch))
+
+    @staticmethod
+    def _item_request(item: ProductOrderItem) -> dict[str, object]:
+        """What the customer asked of an item, without what the server added."""
+        return item.model_dump(
+            mode="json",
+            by_alias=True,
+            exclude_none=True,
+            exclude={
+                "state",
+                "item_price",
+                "item_total_price",
+                "domain_order",
+                "point_of_no_return",
+                "jeopardy",
+            },
+        )
+
+    def _affected_items(self, amended: ProductOrder) -> list[str]:
+        """Items the amendment removes or changes (added items affect nothing running)."""
+        after = {i.id: self._item_request(i) for i in amended.product_order_item}
+        return [
+            item.id
+            for item in self._order.product_order_item
+            if item.id not in self._cancelled_items
+            and after.get(item.id) != self._item_request(item)
+        ]
+
+    def _hard_ponr_passed(self, item_id: str) -> bool:
+        assert self._execution is not None
+        return any(
+            t.hard_point_of_no_return and self._execution.runs[t.id].status != TaskStatus.PENDING
+            for t in self._execution.plan.tasks
+            if t.root_item_id == item_id
+        )
+
+    def _past_ponr(self, item_id: str) -> bool:
+        assert self._execution is not None
+        if self._hard_ponr_passed(item_id):
+            return True
+        soft = self._execution.point_of_no_return_passed(item_id)
+        return soft and item_id not in self._ponr_overrides
+
+    async def _amend(self, request: AmendOrder) -> ProductOrder:
+        assert self._execution is not None
+        execution = self._execution
+        amended = self._amended(request.patch)
+        planned = await workflow.execute_activity(
+            "decomposition.plan_order",
+            PlanOrderInput(order=amended, catalog_version=self._order.catalog_version),
+            result_type=PlanOrderResult,
+            start_to_close_timeout=PLANNING_TIMEOUT,
+        )
+        if planned.problems or planned.plan is None:
+            reasons = "; ".join(p.reason for p in planned.problems)
+            raise ApplicationError(reasons or "the amended order cannot be planned", type="Invalid")
+        old_plan = execution.plan
+        delta = plan_delta(execution, planned.plan)
+        # Undo what is no longer wanted, or wanted otherwise, latest first.
+        undo_now = set(delta.compensated) | set(delta.redone)
+        for task_id in reversed(old_plan.topological_order()):
+            if task_id in undo_now:
+                await self._undo(old_plan.task(task_id), execution.runs[task_id])
+        # Running and no longer wanted: a wait or a manual job is withdrawn (nothing to undo);
+        # a system call finishes, then is undone.
+        withdrawn = [
+            t for t in delta.retire_when_done if old_plan.task(t).kind != TaskKind.AUTOMATED
+        ]
+        for task_id in delta.retire_when_done:
+            self._retired[task_id] = (old_plan.task(task_id), execution.runs[task_id])
+        await self._withdraw(old_plan, withdrawn)
+        self._redo |= set(delta.redo_when_done)
+        runs: dict[str, TaskRun] = {}
+        for task in planned.plan.tasks:
+            run = execution.runs.get(task.id)
+            if run is None:
+                runs[task.id] = TaskRun(task_id=task.id)
+            elif task.id in delta.redone:
+                runs[task.id] = TaskRun(task_id=task.id, run=run.run + 1)
+            else:
+                runs[task.id] = run
+        execution.plan = planned.plan
+        execution.runs = runs
+        execution.reschedule(workflow.now())
+
+        before_ids = {
+            i.id for i in self._order.product_order_item if i.id not in self._cancelled_items
+        }
+        after_ids = {i.id for i in amended.product_order_item}
+        removed = sorted(before_ids - after_ids)
+        changed = sorted(set(self._affected_items(amended)) - set(removed))
+        kept = [
+            i
+            for i in self._order.product_order_item
+            if i.id in self._cancelled_items or i.id in removed
+        ]
+        for item in kept:
+            if item.id in removed:
+                item.state = ItemState.CANCELLED
+                self._cancelled_items.add(item.id)
+        self._order.product_order_item = [*amended.product_order_item, *kept]
+        for field in ("requested_completion_date", "requested_start_date", "description", "note"):
+            setattr(self._order, field, getattr(amended, field))
+        if planned.pricing is not None:
+            self._order.order_total_price = planned.pricing.order_total_price
+            for item in self._order.product_order_item:
+                if item.id not in self._cancelled_items:
+                    item.item_price = planned.pricing.item_price.get(item.id)
+        self._order.version += 1
+        record = Amendment(
+            version=self._order.version,
+            date=workflow.now(),
+            actor=request.actor,
+            reason=request.reason,
+            added_items=sorted(after_ids - before_ids),
+            removed_items=removed,
+            changed_items=changed,
+            discarded=[*delta.discarded, *withdrawn],
+            compensated=[
+                *delta.compensated,
+                *(t for t in delta.retire_when_done if t not in withdrawn),
+            ],
+            redone=[*delta.redone, *delta.redo_when_done],
+            added=delta.added,
+        )
+        self._order.amendment = [*(self._order.amendment or []), record]
+        self._emit(
+            EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
+            f"Order amended (version {self._order.version})",
+            actor=request.actor,
+            reason=request.reason,
+            amendment=record.model_dump(mode="json", by_alias=True),
+        )
+        self._refresh_items()
+        await self._persist()
+        return self._order
+
+    # -- cancellation -------------------------------------------------------------------------
+
+    @workflow.update(name="cancel_order")
+    async def cancel_order(self, request: CancelOrder) -> CancelProductOrder:
+        self._cancellation = request.cancellation.model_copy(deep=True)
+        self._emit(
+            EventType.CANCEL_CREATE,
+            "Cancellation requested",
+            reason=self._cancellation.cancellation_reason,
+            cancelProductOrderId=self._cancellation.id,
+        )
+        await self._save_cancellation()
+        self._plan_changed = True
+        return self._cancellation
+
+    @cancel_order.validator
+    def _validate_cancellation(self, request: CancelOrder) -> None:
+        if self._order.state.is_final:
+            raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+        if self._cancellation is not None and self._cancellation.state in {
+            CancelState.ACKNOWLEDGED,
+            CancelState.IN_PROGRESS,
+        }:
+            raise ApplicationError("a cancellation is already under way", type="InvalidState")
+
+    def _cancel_due(self) -> bool:
+        pending = self._cancellation
+        if pending is None or pending.state != CancelState.ACKNOWLEDGED:
+            return False
+        when = pending.requested_cancellation_date
+        return when is None or when <= workflow.now()
+
+    def _until_next_check(self) -> timedelta | None:
+        """The next jeopardy threshold or the requested cancellation date, whichever first."""
+        waits = [w for w in [self._until_next_jeopardy_check()] if w is not None]
+        pending = self._cancellation
+        if pending is not None and pending.state == CancelState.ACKNOWLEDGED:
+            if pending.requested_cancellation_date is not None:
+                left = pending.requested_cancellation_date - workflow.now()
+                waits.append(max(left, timedelta(milliseconds=1)))
+        return min(waits) if waits else None
+
+    async def _try_to_cancel(self, execution: PlanExecution) -> bool:
+        """Assess the cancellation: denied past a point of no return, else undo everything."""
+        cancellation = self._cancellation
+        assert cancellation is not None
+        async with self._change_lock:
+            self._assessing = True
+            previous = self._order.state
+            cancellation.state = CancelState.IN_PROGRESS
+            await self._move_to(OrderState.ASSESSING_CANCELLATION)
+            await self._save_cancellation()
+            live = [
+                i.id for i in self._order.product_order_item if i.id not in self._cancelled_items
+            ]
+            blocked = [i for i in live if self._past_ponr(i)]
+            if blocked:
+                cancellation.state = CancelState.TERMINATED_WITH_ERROR
+                cancellation.error_message = (
+                    f"PointOfNoReturn: item(s) {', '.join(blocked)} passed their point of no return"
+                )
+                self._assessing = False
+                await self._move_to(previous)
+                await self._save_cancellation()
+                return False
+            await self._move_to(OrderState.PENDING_CANCELLATION)
+            await self._stop_active_tasks(execution)
+            for task_id in reversed(execution.plan.topological_order()):
+                run = execution.runs[task_id]
+                if run.status == TaskStatus.COMPLETED:
+                    await self._undo(execution.plan.task(task_id), run)
+            for task, run in list(self._retired.values()):
+                await self._undo(task, run)
+            await self._undo_queued()
+            now = workflow.now()
+            for item in self._order.product_order_item:
+                item.state = ItemState.CANCELLED
+            self._order.cancellation_date = now
+            self._order.cancellation_reason = cancellation.cancellation_reason
+            self._order.completion_date = now
+            self._clear_jeopardy()
+            cancellation.state = CancelState.DONE
+            cancellation.effective_cancellation_date = now
+            await self._move_to(OrderState.CANCELLED)
+            await self._save_cancellation()
+            self._assessing = False
+            return True
+
+    async def _stop_active_tasks(self, execution: PlanExecution) -> None:
+        """Withdraw running work and wait until every domain order has let go of it."""
+        active = [t.id for t in execution.plan.tasks if execution.runs[t.id].status in ACTIVE]
+        await self._withdraw(execution.plan, active)
+        while any(r.status in ACTIVE for r in execution.runs.values()) or self._retired:
+            await workflow.wait_condition(lambda: bool(self._inbox))
+            while self._inbox:
+                self._handle(execution, self._inbox.pop(0))
+
+    async def _withdraw(self, plan: Plan, task_ids: list[str]) -> None:
+        """Ask the domain orders running these tasks to stop them."""
+        by_child: dict[str, list[str]] = {}
+        for task_id in task_ids:
+            by_child.setdefault(plan.task(task_id).domain_order_id, []).append(task_id)
+        for domain_order_id, ids in by_child.items():
+            await self._children[domain_order_id].signal(
+                DomainOrderWorkflow.cancel_tasks, CancelTasks(task_ids=ids)
+            )
+
+    async def _save_cancellation(self) -> None:
+        assert self._cancellation is not None
+        self._cancel_revision += 1
+        self._emit(
+            EventType.CANCEL_STATE_CHANGE,
+            f"Cancellation {self._cancellation.state.value}",
+            reason=self._cancellation.error_message,
+            cancelProductOrderId=self._cancellation.id,
+            state=self._cancellation.state.value,
+        )
+        await workflow.execute_activity(
+            "store.save_cancellation",
+            SaveCancellationInput(cancellation=self._cancellation, revision=self._cancel_revision),
+            result_type=bool,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+
     # -- orchestration -----------------------------------------------------------------------
 
-    async def _orchestrate(self, execution: PlanExecution) -> None:
+    async def _orchestrate(self, execution: PlanExecution) -> bool:
+        """Run the plan to its end; True when the order was cancelled instead."""
         while True:
+            if self._cancel_due() and await self._try_to_cancel(execution):
+                return True
+            started = self._item_snapshot()
             await self._dispatch(execution.ready())
-            if execution.is_settled() and not execution.plan.deferred:
-                return
+            self._refresh_items()
+            if self._item_snapshot() != started:
+                await self._persist()  # e.g. an item just passed its point of no return
+            if execution.is_settled() and not execution.plan.deferred and not self._retired:
+                return False
             try:
                 await workflow.wait_condition(
-                    lambda: bool(self._inbox) or self._plan_changed,
-                    timeout=self._until_next_jeopardy_check(),
+                    lambda: (
+                        (bool(self._inbox) or self._plan_changed or self._cancel_due())
+                        and not self._assessing
+                    ),
+                    timeout=self._until_next_check(),
                 )
             except TimeoutError:
-                pass  # a jeopardy threshold: assessed below like any event
+                pass  # a jeopardy threshold or the cancellation date: handled below
             self._plan_changed = False
             before = self._item_snapshot()
             events = len(self._events)
@@ -263,15 +624,32 @@ class ProductOrderWorkflow:
             if self._item_snapshot() != before or len(self._events) != events:
                 await self._persist()
             await self._compensate_failed_items(execution)
+            await self._undo_queued()
 
     def _handle(
         self, execution: PlanExecution, message: TaskFinished | TaskHeld | FalloutNotice
     ) -> None:
+        if message.task_id in self._retired:
+            # Removed by an amendment while it ran: what it did is undone once it is done.
+            if isinstance(message, TaskFinished):
+                task, run = self._retired.pop(message.task_id)
+                if message.succeeded:
+                    self._undo_queue.append((task, run))
+            return
         task = execution.plan.task(message.task_id)
+        if isinstance(message, TaskFinished) and message.task_id in self._redo:
+            self._redo.discard(message.task_id)
+            finished = execution.finish(message)
+            if message.succeeded:
+                # Changed by an amendment while it ran: undo the old effect, run it anew.
+                self._undo_queue.append((task, finished.model_copy()))
+                execution.runs[task.id] = TaskRun(task_id=task.id, run=finished.run + 1)
+                execution.reschedule(workflow.now())
+            return
         if isinstance(message, TaskFinished):
             execution.finish(message)
             self._note_milestone(task, message)
-            if not message.succeeded:
+            if not message.succeeded and message.error_type != TASK_CANCELLED:
                 self._note_error("TaskFailed", f"task '{task.name}' failed: {message.error}", task)
         elif isinstance(message, TaskHeld):
             execution.set_status(task.id, TaskStatus.HELD if message.held else TaskStatus.RUNNING)
@@ -409,28 +787,38 @@ class ProductOrderWorkflow:
             if item.state != ItemState.FAILED:
                 continue
             for task in execution.to_compensate(item.id):
-                assert task.compensation is not None
-                run = execution.runs[task.id]
-                effect = f"{self._order.id}/{task.id}/{run.run}"
-                await workflow.execute_activity(
-                    task.compensation.activity,
-                    SouthboundRequest(
-                        idempotency_key=f"{effect}/undo",
-                        order_id=self._order.id,
-                        item_id=task.item_id,
-                        task_id=task.id,
-                        params=task.params,
-                        compensates=effect,
-                    ),
-                    result_type=SouthboundResult,
-                    activity_id=f"{task.id}~undo",
-                    start_to_close_timeout=COMPENSATION_TIMEOUT,
-                    retry_policy=COMPENSATION_RETRY,
-                )
-                run.compensated = True
+                await self._undo(task, execution.runs[task.id])
+
+    async def _undo_queued(self) -> None:
+        while self._undo_queue:
+            task, run = self._undo_queue.pop(0)
+            await self._undo(task, run)
+
+    async def _undo(self, task: PlanTask, run: TaskRun) -> None:
+        """Run the catalog's compensating task for one completed task run, once."""
+        if task.compensation is None or run.compensated:
+            run.compensated = True
+            return
+        effect = f"{self._order.id}/{task.id}/{run.run}"
+        await workflow.execute_activity(
+            task.compensation.activity,
+            SouthboundRequest(
+                idempotency_key=f"{effect}/undo",
+                order_id=self._order.id,
+                item_id=task.item_id,
+                task_id=task.id,
+                params=task.params,
+                compensates=effect,
+            ),
+            result_type=SouthboundResult,
+            activity_id=f"{task.id}#{run.run}~undo",
+            start_to_close_timeout=COMPENSATION_TIMEOUT,
+            retry_policy=COMPENSATION_RETRY,
+        )
+        run.compensated = True
 
     async def _dispatch(self, tasks: list[PlanTask]) -> None:
-        if not tasks:
+        if not tasks or self._assessing:
             return
         assert self._execution is not None
         plan = self._execution.plan
@@ -587,6 +975,8 @@ class ProductOrderWorkflow:
         before = {i.id: i.state for i in self._order.product_order_item}
         deferred = {d.root_item_id for d in execution.plan.deferred}
         for item in self._order.product_order_item:
+            if item.id in self._cancelled_items:
+                continue
             state = execution.item_state(item.id)
             if item.id in deferred and state != ItemState.FAILED:
                 state = ItemState.PENDING
@@ -640,7 +1030,11 @@ class ProductOrderWorkflow:
         ]
 
     def _final_state(self) -> OrderState:
-        states = {i.state for i in self._order.product_order_item}
+        states = {
+            i.state for i in self._order.product_order_item if i.id not in self._cancelled_items
+        }
+        if not states:
+            return OrderState.CANCELLED
         if states <= {ItemState.COMPLETED}:
             return OrderState.COMPLETED
         if ItemState.COMPLETED in states:

@@ -1,8 +1,9 @@
-"""Operations on one order: its live plan, its timeline, and information it waits for.
+"""Operations on one order: its live plan, timeline, missing information, PONR override.
 
 GET  /ops/v1/orders/{id}/plan          the plan with live task states
 GET  /ops/v1/orders/{id}/timeline      planned vs actual times, critical path (Gantt data)
 POST /ops/v1/orders/{id}/information   characteristics a staggered decomposition waits for
+POST /ops/v1/orders/{id}/ponr-override a fulfillment manager lifts an item's soft PONR
 """
 
 from __future__ import annotations
@@ -15,11 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.plan_views import iso, task_rows
 from api.workflow_calls import execute_query, execute_update
 from tmf.product_order import ProductOrder
-from workflows.messages import ProvideInformation
+from workflows.messages import OverridePointOfNoReturn, ProvideInformation
 from workflows.plan_execution import TaskStatus
 from workflows.product_order import OrderPlanView, workflow_id_for
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["order operations"])
+
+
+class OverrideBody(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    item_id: str = Field(alias="itemId", min_length=1)
+    actor: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class InformationBody(BaseModel):
@@ -90,6 +99,17 @@ async def provide_information(order_id: str, body: InformationBody) -> dict[str,
             characteristics=body.characteristics,
             provided_by=body.provided_by,
         ),
+        ProductOrder,
+    )
+    return order.to_tmf()
+
+
+@router.post("/{order_id}/ponr-override", summary="Lift an item's soft point of no return")
+async def override_point_of_no_return(order_id: str, body: OverrideBody) -> dict[str, Any]:
+    order: ProductOrder = await execute_update(
+        workflow_id_for(order_id),
+        "override_point_of_no_return",
+        OverridePointOfNoReturn(item_id=body.item_id, actor=body.actor, reason=body.reason),
         ProductOrder,
     )
     return order.to_tmf()

@@ -9,9 +9,10 @@ import structlog
 from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from temporalio.service import RPCError
 
-from api.errors import TmfError
+from api.errors import TmfError, describe_validation_errors
 from api.order_workflows import ensure_order_workflow
 from api.temporal import get_client
 from api.tmf_query import (
@@ -22,15 +23,20 @@ from api.tmf_query import (
     reject_unknown_filters,
     select_fields,
 )
+from api.workflow_calls import execute_update
+from decomposition.decompose import decompose
 from log import get_logger
 from settings import get_settings
 from store import orders
+from store.catalogs import catalog_version
+from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
     ProductOrder,
     ProductOrderCreate,
     order_href,
 )
+from workflows.messages import AmendOrder
 from workflows.product_order import workflow_id_for
 
 log = get_logger(__name__)
@@ -133,3 +139,69 @@ def list_product_orders(request: Request) -> JSONResponse:
     fields = parse_fields(params)
     body = [select_fields(doc, fields) for doc in found]
     return JSONResponse(body, headers=count_headers(total, len(body)))
+
+
+@router.patch(
+    "/productOrder/{order_id}",
+    summary="Amend an order in flight (JSON merge patch)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/merge-patch+json": {"schema": {"type": "object"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+            "required": True,
+        }
+    },
+)
+async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type not in {"application/merge-patch+json", "application/json"}:
+        raise TmfError(
+            415,
+            "UnsupportedMediaType",
+            "PATCH takes application/merge-patch+json or application/json",
+        )
+    try:
+        patch = await request.json()
+    except ValueError:
+        raise TmfError(400, "InvalidBody", "Invalid JSON in request body") from None
+    if not isinstance(patch, dict) or not patch:
+        raise TmfError(400, "InvalidBody", "A merge patch is a non-empty JSON object")
+    owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
+    if owned:
+        raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
+    document = await run_in_threadpool(orders.get_order, order_id)
+    if document is None:
+        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+    try:
+        amended = ProductOrderCreate.model_validate(merge_patch(document, patch))
+    except ValidationError as err:
+        raise TmfError(
+            422,
+            "InvalidBody",
+            "The patched order is not valid",
+            describe_validation_errors(err.errors()),
+        ) from err
+    # The same catalog check the workflow makes, answered before anything reaches history.
+    problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
+    if problems:
+        raise TmfError(409, "Invalid", problems[0], "; ".join(problems))
+    order: ProductOrder = await execute_update(
+        workflow_id_for(order_id),
+        "amend_order",
+        AmendOrder(
+            patch=patch,
+            actor=request.headers.get("X-Tessera-Actor"),
+            reason=request.headers.get("X-Tessera-Reason"),
+        ),
+        ProductOrder,
+    )
+    return JSONResponse(order.to_tmf())
+
+
+def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[str]:
+    if version is None:
+        return []
+    result = decompose(order, catalog_version(version))
+    return [p.reason for p in result.problems]

@@ -69,8 +69,19 @@ async def wait_until_completed(ids: list[str], at_least: int, timeout: float) ->
 
 
 async def results(client: Client, ids: list[str], timeout: float) -> list[dict[str, Any]]:
+    """Every order workflow's result; on timeout, an AssertionError saying where each stuck."""
     handles = [client.get_workflow_handle(f"order-{i}") for i in ids]
-    return list(await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout))
+    try:
+        return list(await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout))
+    except TimeoutError:
+        stuck = []
+        for order_id, handle in zip(ids, handles, strict=True):
+            described = await handle.describe()
+            if described.status is None or described.status.name != "COMPLETED":
+                state = (orders.get_order(order_id) or {}).get("state")
+                pending = len(described.raw_description.pending_activities)
+                stuck.append(f"{order_id}: {described.status} store={state} pending={pending}")
+        raise AssertionError(f"{len(stuck)} orders unfinished after {timeout}s: {stuck}") from None
 
 
 @cache
