@@ -102,6 +102,9 @@ def dev(
     env = {
         **os.environ,
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{data_dir}/tessera.db"),
+        # A local demo should not wait for tomorrow morning's technician: the next free slot
+        # is half a minute away unless SIMULATOR_NEXT_SLOT_SECONDS says otherwise.
+        "SIMULATOR_NEXT_SLOT_SECONDS": os.environ.get("SIMULATOR_NEXT_SLOT_SECONDS", "30"),
     }
     children: list[subprocess.Popen[bytes]] = []
 

@@ -50,6 +50,9 @@ async def execute_query(workflow_id: str, query: str, result_type: type) -> Any:
 
 
 def _rpc_error(err: RPCError, workflow_id: str) -> TmfError:
+    if "already completed" in str(err):
+        # The order exists but its workflow has closed: nothing can change it any more.
+        return TmfError(409, "InvalidState", f"Workflow '{workflow_id}' has already closed")
     if err.status == RPCStatusCode.NOT_FOUND:
         return TmfError(404, "NotFound", f"No running workflow '{workflow_id}'")
     if err.status in {RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.INVALID_ARGUMENT}:

@@ -112,7 +112,12 @@ class PlanBuilder:
             elif shape.inputs is None:
                 params = dict(node_values)
             else:
-                params = {k: node_values[k] for k in shape.inputs if k in node_values}
+                # Loops rather than comprehensions in here: in Python 3.11 each comprehension is
+                # a function call, which costs more than the loop itself (a task has few).
+                params = {}
+                for name in shape.inputs:
+                    if name in node_values:
+                        params[name] = node_values[name]
             params.update(shape.constant_params)
             if product_id is not None:
                 params["productId"] = product_id
@@ -126,7 +131,7 @@ class PlanBuilder:
             fields["item_id"] = item_id
             fields["root_item_id"] = root_item_id
             fields["product_key"] = key
-            fields["depends_on"] = [task_ids[i] for i in shape.after]
+            fields["depends_on"] = list(map(task_ids.__getitem__, shape.after))
             fields["params"] = params
             task = _new_task(fields)
             tasks.append(task)

@@ -60,7 +60,10 @@ class NodeShape:
     category: str | None  # "CFS" / "RFS" for services
 
     def values(self, product_values: Mapping[str, Any]) -> dict[str, Any]:
-        values = {own: product_values[src] for own, src in self.mapping if src in product_values}
+        values = {}  # a loop: cheaper than a comprehension for a few values (Python 3.11)
+        for own, src in self.mapping:
+            if src in product_values:
+                values[own] = product_values[src]
         values.update(self.constants)
         return values
 

@@ -1,4 +1,4 @@
-"""CancelProductOrder tasks (TMF622): created by the API, then kept current by the order workflow."""
+"""CancelProductOrder tasks (TMF622): created by the API, then kept current by the workflow."""
 
 from __future__ import annotations
 

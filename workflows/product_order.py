@@ -554,8 +554,15 @@ class ProductOrderWorkflow:
 
     async def _stop_active_tasks(self, execution: PlanExecution) -> None:
         """Withdraw running work and wait until every domain order has let go of it."""
-        active = [t.id for t in execution.plan.tasks if execution.runs[t.id].status in ACTIVE]
-        await self._withdraw(execution.plan, active)
+        # Waits, manual jobs and held or fallen-out tasks have done nothing yet: withdraw them.
+        # A running system call may already have acted: let it finish, then undo it.
+        withdrawn = [
+            t.id
+            for t in execution.plan.tasks
+            if execution.runs[t.id].status in {TaskStatus.HELD, TaskStatus.FALLOUT}
+            or (execution.runs[t.id].status == TaskStatus.RUNNING and t.kind != TaskKind.AUTOMATED)
+        ]
+        await self._withdraw(execution.plan, withdrawn)
         while any(r.status in ACTIVE for r in execution.runs.values()) or self._retired:
             await workflow.wait_condition(lambda: bool(self._inbox))
             while self._inbox:
