@@ -49,6 +49,8 @@ class CloseManualTaskInput(BaseModel):
     assignee: str | None = None
     result: dict[str, Any] | None = None
     note: str | None = None
+    # An amendment changed the job's data while it was open or claimed.
+    params: dict[str, Any] | None = None
 
 
 def sample_result(schema: dict[str, Any] | None, task_ref: str) -> dict[str, Any]:
@@ -104,5 +106,7 @@ def open_manual_task(input: OpenManualTaskInput) -> OpenManualTaskResult:
 @activity.defn(name="work_queue.update_task")
 def update_manual_task(input: CloseManualTaskInput) -> None:
     bind_activity_context(input.order_id)
-    tasks.set_task_state(input.task_ref, input.state, input.assignee, input.result, input.note)
+    tasks.set_task_state(
+        input.task_ref, input.state, input.assignee, input.result, input.note, input.params
+    )
     log.info("manual task updated", task_ref=input.task_ref, state=input.state)

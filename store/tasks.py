@@ -33,6 +33,7 @@ def set_task_state(
     assignee: str | None = None,
     result: dict[str, Any] | None = None,
     note: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> None:
     with session_scope() as session:
         record = session.get(ManualTaskRecord, task_ref, with_for_update=True)
@@ -46,6 +47,8 @@ def set_task_state(
             record.result = result
         if note is not None:
             record.note = note
+        if params is not None:
+            record.params = params
         if state in {"completed", "cancelled"}:
             record.completed_at = record.completed_at or _now()
         session.add(record)

@@ -219,6 +219,7 @@ class Amendment(TmfModel):
     discarded: list[str] = Field(default_factory=list)
     compensated: list[str] = Field(default_factory=list)
     redone: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)  # not started, or a manual job given new data
     added: list[str] = Field(default_factory=list)
 
 

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         RunTask,
         TaskFinished,
         TaskHeld,
+        UpdateTaskData,
     )
     from workflows.result_validation import result_errors
 
@@ -110,6 +111,29 @@ class DomainOrderWorkflow:
     @workflow.signal(name="close")
     def close(self) -> None:
         self._closing = True
+
+    @workflow.signal(name="update_task_data")
+    async def update_task_data(self, request: UpdateTaskData) -> None:
+        """New data for an open or claimed manual job: the technician sees it with a note."""
+        run = self._manual_runs.get(request.task_id)
+        view = self._manual.get(request.task_id)
+        if run is None or view is None or view.state == "completed":
+            return
+        task = run.task.model_copy(update={"params": request.params})
+        self._manual_runs[request.task_id] = run.model_copy(update={"task": task})
+        from activities.work_queue import manual_task_ref
+
+        await workflow.execute_activity(
+            "work_queue.update_task",
+            CloseManualTaskInput(
+                order_id=self._input.order_id,
+                task_ref=manual_task_ref(run.idempotency_key),
+                state=view.state,
+                note=request.note,
+                params=request.params,
+            ),
+            start_to_close_timeout=WORK_QUEUE_TIMEOUT,
+        )
 
     @workflow.signal(name="cancel_tasks")
     def cancel_tasks(self, request: CancelTasks) -> None:

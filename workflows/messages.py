@@ -152,3 +152,11 @@ class CancelTasks(BaseModel):
     """Parent -> child: stop these tasks (the order is being cancelled)."""
 
     task_ids: list[str]
+
+
+class UpdateTaskData(BaseModel):
+    """Parent -> child: an amendment changed an open manual job's data; the worker sees a note."""
+
+    task_id: str
+    params: dict[str, Any]
+    note: str

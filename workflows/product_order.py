@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         RunTask,
         TaskFinished,
         TaskHeld,
+        UpdateTaskData,
     )
     from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
     from workflows.policy import OrderPolicy
@@ -398,7 +399,19 @@ class ProductOrderWorkflow:
         for task_id in delta.retire_when_done:
             self._retired[task_id] = (old_plan.task(task_id), execution.runs[task_id])
         await self._withdraw(old_plan, withdrawn)
-        self._redo |= set(delta.redo_when_done)
+        # An open or claimed manual job keeps its worker: it gets the new data with a note.
+        reworked = [t for t in delta.redo_when_done if old_plan.task(t).kind == TaskKind.MANUAL]
+        for task_id in reworked:
+            task = planned.plan.task(task_id)
+            await self._children[task.domain_order_id].signal(
+                DomainOrderWorkflow.update_task_data,
+                UpdateTaskData(
+                    task_id=task_id,
+                    params=task.params,
+                    note=f"order amended (version {self._order.version + 1}): check the new data",
+                ),
+            )
+        self._redo |= {t for t in delta.redo_when_done if t not in reworked}
         runs: dict[str, TaskRun] = {}
         for task in planned.plan.tasks:
             run = execution.runs.get(task.id)
@@ -449,7 +462,8 @@ class ProductOrderWorkflow:
                 *delta.compensated,
                 *(t for t in delta.retire_when_done if t not in withdrawn),
             ],
-            redone=[*delta.redone, *delta.redo_when_done],
+            redone=[*delta.redone, *(t for t in delta.redo_when_done if t not in reworked)],
+            updated=[*delta.updated, *reworked],
             added=delta.added,
         )
         self._order.amendment = [*(self._order.amendment or []), record]

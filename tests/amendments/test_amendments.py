@@ -187,3 +187,39 @@ async def test_bad_patches_get_tmf_errors(http: httpx.AsyncClient, workforce: No
     await wait_for_state(http, order_id, timeout=90)
     closed = await http.patch(url, json={"description": "late"}, headers=MERGE_PATCH)
     assert closed.status_code == 409 and closed.json()["code"] == "InvalidState"
+
+
+async def test_an_open_manual_job_gets_the_amended_data_with_a_note(
+    http: httpx.AsyncClient,
+) -> None:
+    body = sample_order("mobile-postpaid", customer=f"porting-{uuid.uuid4()}")
+    order_id = (await http.post(ORDERS, json=body)).json()["id"]
+    await _plan_until(http, order_id, ":check-port", "running")
+    [job] = (await http.get("/ops/v1/tasks", params={"orderId": order_id, "state": "open"})).json()
+    claimed = await http.post(f"/ops/v1/tasks/{job['id']}/claim", json={"assignee": "desk-1"})
+    assert claimed.status_code == 200
+
+    item = _with_chars(body["productOrderItem"][0], msisdnToPort="+33699999999")
+    response = await http.patch(
+        f"{ORDERS}/{order_id}", json={"productOrderItem": [item]}, headers=MERGE_PATCH
+    )
+
+    assert response.status_code == 200, response.text
+    [record] = response.json()["amendment"]
+    assert any(t.endswith(":check-port") for t in record["updated"])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        job = (await http.get(f"/ops/v1/tasks/{job['id']}")).json()
+        if job["note"]:
+            break
+        await asyncio.sleep(0.2)
+    assert job["params"]["msisdn"] == "+33699999999"
+    assert "amended" in job["note"] and job["state"] == "claimed" and job["assignee"] == "desk-1"
+    done = await http.post(
+        f"/ops/v1/tasks/{job['id']}/complete",
+        json={"result": {"approved": True, "portDate": "2026-12-01"}},
+    )
+    assert done.status_code == 200, done.text
+    assert (await wait_for_state(http, order_id, timeout=60))["state"] == "completed"
+    ported = [e for e in effects_for(order_id) if e.operation == "port_in"]
+    assert [e.request["params"].get("msisdn") for e in ported] == ["+33699999999"]

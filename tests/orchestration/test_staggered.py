@@ -92,3 +92,31 @@ async def test_mobile_proceeds_while_broadband_waits_for_its_address(
     plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
     assert plan["deferred"] == []
     assert any(t["itemId"] == "bb" for t in plan["tasks"])
+
+
+async def test_the_missing_address_can_arrive_by_tmf622_patch(
+    http: httpx.AsyncClient, workforce: None
+) -> None:
+    item = {
+        "id": "bb",
+        "action": "add",
+        "productOffering": {"id": "fiber-broadband"},
+        "product": {"productCharacteristic": [{"name": "technology", "value": "fiber"}]},
+    }
+    body = order_body([item], customer=f"stagger-patch-{uuid.uuid4()}")
+    order_id = (await http.post(ORDERS, json=body)).json()["id"]
+    await _until(http, order_id, lambda o: o["productOrderItem"][0].get("state") == "pending")
+
+    item["product"]["productCharacteristic"].append(
+        {"name": "installationAddress", "value": ADDRESS}
+    )
+    patched = await http.patch(
+        f"{ORDERS}/{order_id}",
+        json={"productOrderItem": [item]},
+        headers={"content-type": "application/merge-patch+json"},
+    )
+
+    assert patched.status_code == 200, patched.text
+    done = await wait_for_state(http, order_id, timeout=90)
+    assert done["state"] == "completed"
+    assert done["productOrderItem"][0]["state"] == "completed"
