@@ -97,11 +97,12 @@ async def test_mobile_proceeds_while_broadband_waits_for_its_address(
 async def test_the_missing_address_can_arrive_by_tmf622_patch(
     http: httpx.AsyncClient, workforce: None
 ) -> None:
+    chars = [{"name": "technology", "value": "fiber"}]
     item = {
         "id": "bb",
         "action": "add",
         "productOffering": {"id": "fiber-broadband"},
-        "product": {"productCharacteristic": [{"name": "technology", "value": "fiber"}]},
+        "product": {"productCharacteristic": chars},
     }
     body = order_body([item], customer=f"stagger-patch-{uuid.uuid4()}")
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
