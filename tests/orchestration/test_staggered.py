@@ -108,9 +108,7 @@ async def test_the_missing_address_can_arrive_by_tmf622_patch(
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     await _until(http, order_id, lambda o: o["productOrderItem"][0].get("state") == "pending")
 
-    item["product"]["productCharacteristic"].append(
-        {"name": "installationAddress", "value": ADDRESS}
-    )
+    chars.append({"name": "installationAddress", "value": ADDRESS})
     patched = await http.patch(
         f"{ORDERS}/{order_id}",
         json={"productOrderItem": [item]},
