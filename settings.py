@@ -63,13 +63,17 @@ class Settings:
     )
     # Worker tuning: chosen by measurement (bench/), see ARCHITECTURE.md.
     max_concurrent_activities: int = field(
-        default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_ACTIVITIES", "64"))
+        default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_ACTIVITIES", "32"))
     )
     max_concurrent_workflow_tasks: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "200"))
     )
     activity_threads: int = field(
-        default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "64"))
+        default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "32"))
+    )
+    # Workflow runs kept in memory between tasks; bounds the worker's memory (bench/memory.py).
+    max_cached_workflows: int = field(
+        default_factory=lambda: int(_env("WORKER_MAX_CACHED_WORKFLOWS", "1000"))
     )
     # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most

@@ -146,7 +146,9 @@ def main() -> None:
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "decomposition.json"))
     args = parser.parse_args()
     catalog = load_catalog_repository(ROOT / "catalog").latest
+    load_before = os.getloadavg()
     rows = [measure(size, args.repeat, catalog, args.no_gc) for size in SIZES]
+    load_after = os.getloadavg()
     print(f"{'items':>6} {'tasks':>6} {'median ms':>10} {'min ms':>8} {'p90 ms':>8}  target")
     for row in rows:
         target = f"< {row['target_ms']:.0f} ms" if row["target_ms"] else ""
@@ -154,6 +156,8 @@ def main() -> None:
             f"{row['items']:>6} {row['tasks']:>6} {row['median_ms']:>10.2f} "
             f"{row['min_ms']:>8.2f} {row['p90_ms']:>8.2f}  {target}"
         )
+    # The machine is shared: other processes' load makes the times noisy (compare the minimums).
+    print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     report = {
@@ -163,6 +167,7 @@ def main() -> None:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "gc_during_runs": not args.no_gc,
+        "load_average_1min": [round(load_before[0], 2), round(load_after[0], 2)],
         "results": rows,
     }
     output.write_text(json.dumps(report, indent=2) + "\n")

@@ -54,7 +54,7 @@ class PlanBuilder:
         names = self._structural.get(spec.id)
         if names is None:
             names = self._structural[spec.id] = structural_names(self.catalog, spec)
-        key = (spec.id, instance.action, tuple(values.get(n) for n in names), changed)
+        key = (spec.id, instance.action, tuple(map(values.get, names)), changed)
         fragment = self._fragments.get(key)
         if fragment is None:
             nodes = expand(self.catalog, spec, values)

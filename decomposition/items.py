@@ -84,7 +84,7 @@ class _Resolver:
         self.channel: Channel | None = None
         self.checked: set[tuple[str, str]] = set()  # (item id, spec id) whose values were checked
         self.offering_parts: dict[str, _OfferingParts] = {}
-        self.spec_characteristics: dict[str, list[tuple[str, CharacteristicSpec]]] = {}
+        self.spec_characteristics: dict[tuple[str, bool], list[tuple[str, CharacteristicSpec]]] = {}
         self.normalized: dict[tuple[int, type, Any], Any] = {}
 
     def resolve(self) -> ResolvedOrder:
@@ -101,12 +101,13 @@ class _Resolver:
                     )
                 )
         for item in self.order.product_order_item:
-            if item.action == ItemAction.NO_CHANGE:
+            action = item.action
+            if action == ItemAction.NO_CHANGE:
                 continue
-            if item.action == ItemAction.ADD:
+            if action == ItemAction.ADD:
                 self._resolve_add(item)
             else:
-                self._resolve_existing(item, Action(item.action.value))
+                self._resolve_existing(item, Action(action.value))
         self._link_items()
         self._check_relied_on_specs()
         return ResolvedOrder(self.instances, self.problems)
@@ -155,12 +156,22 @@ class _Resolver:
                     values[name] = char.default
         return values
 
-    def _characteristics(self, spec: ProductSpecification) -> list[tuple[str, CharacteristicSpec]]:
-        """A spec's characteristics by name (cached: each item reads them, and reading
-        attributes of pydantic models is slow)."""
-        chars = self.spec_characteristics.get(spec.id)
+    def _characteristics(
+        self, spec: ProductSpecification, *, requirable: bool = False
+    ) -> list[tuple[str, CharacteristicSpec]]:
+        """A spec's characteristics by name, or only those that may be required (cached: each
+        item reads them, and reading attributes of pydantic models is slow)."""
+        chars = self.spec_characteristics.get((spec.id, requirable))
         if chars is None:
-            chars = self.spec_characteristics[spec.id] = [(c.name, c) for c in spec.characteristics]
+            chars = [
+                (c.name, c)
+                for c in spec.characteristics
+                if not requirable
+                or c.required
+                or c.required_when is not None
+                or c.required_for_decomposition
+            ]
+            self.spec_characteristics[(spec.id, requirable)] = chars
         return chars
 
     def _normalize(self, char: CharacteristicSpec, raw: Any) -> Any:
@@ -178,7 +189,7 @@ class _Resolver:
     ) -> list[str]:
         """Problems for missing required values; returns the missing requiredForDecomposition."""
         deferred: list[str] = []
-        for name, char in self._characteristics(spec):
+        for name, char in self._characteristics(spec, requirable=True):
             if name in values:
                 continue
             required = char.required or (
@@ -270,10 +281,12 @@ class _Resolver:
         children, known = self._offering_parts(offering)
         self._check_unknown(item, given, known)
         keys: list[str] = []
-        for n in range(1, item.quantity + 1):
-            base = item.id if item.quantity == 1 else f"{item.id}#{n}"
+        item_id, quantity = item.id, item.quantity
+        has_root = bool(offering.product_specification)
+        for n in range(1, quantity + 1):
+            base = item_id if quantity == 1 else f"{item_id}#{n}"
             child_keys = [f"{base}/{b.key}" for b, child in children if child is not None]
-            if offering.product_specification:
+            if has_root:
                 root = self._new_instance(item, base, offering, given)
                 root.bundle_children = child_keys
                 keys.append(base)
@@ -281,9 +294,9 @@ class _Resolver:
                 if child is not None:
                     instance = self._new_instance(item, f"{base}/{bundled.key}", child, given)
                     instance.relies_on = [f"{base}/{k}" for k in bundled.relies_on]
-                    instance.bundle_root = base if offering.product_specification else None
+                    instance.bundle_root = base if has_root else None
             keys.extend(child_keys)
-        self.keys_by_item[item.id] = keys
+        self.keys_by_item[item_id] = keys
 
     def _new_instance(
         self, item: ProductOrderItem, key: str, offering: ProductOffering, given: Mapping[str, Any]
@@ -294,13 +307,15 @@ class _Resolver:
         known = len(self.problems)
         values = self._values(item, given, spec, offering, with_defaults=True)
         missing = self._check_required(item, spec, values)
-        if (item.id, spec.id) in self.checked:
+        item_id = item.id
+        checked = (item_id, spec.id)
+        if checked in self.checked:
             del self.problems[known:]
-        self.checked.add((item.id, spec.id))
+        self.checked.add(checked)
         instance = ProductInstance(
             key=key,
-            item_id=item.id,
-            root_item_id=item.id,
+            item_id=item_id,
+            root_item_id=item_id,
             offering=offering,
             spec=spec,
             action=Action.ADD,

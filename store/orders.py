@@ -121,6 +121,7 @@ def save_order(order: ProductOrder, revision: int, events: Sequence[OrderEvent] 
         if record is None:
             # The API's insert is the first write, but the workflow must not depend on it.
             session.add(_record_from(order, revision))
+            session.flush()  # the order row first: its parties refer to it
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
             return True
