@@ -53,3 +53,18 @@ async def wait_for_item_states(
             return dict(order)
         await asyncio.sleep(0.1)
     raise AssertionError(f"order {order_id}: items {states}, wanted {expected}")
+
+
+async def wait_for_open_task(
+    http: httpx.AsyncClient, order_id: str, timeout: float = 30
+) -> dict[str, Any]:
+    """The order's first open manual task, once its workflow has put it in the queue."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = (
+            await http.get("/ops/v1/tasks", params={"orderId": order_id, "state": "open"})
+        ).json()
+        if found:
+            return dict(found[0])
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"order {order_id} opened no manual task")

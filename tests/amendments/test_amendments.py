@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from store.simulators import active_resources, effects_for
-from tests.helpers import ORDERS, wait_for_state
+from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body, sample_order
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
@@ -107,7 +107,7 @@ async def test_amendment_after_ponr_is_refused_and_the_order_completes_unchanged
     assert refused.json()["code"] == "PointOfNoReturn" and "1" in refused.json()["reason"]
     order = (await http.get(f"{ORDERS}/{order_id}")).json()
     assert order["productOrderItem"][0]["pointOfNoReturn"] is True
-    [task] = (await http.get("/ops/v1/tasks", params={"orderId": order_id, "state": "open"})).json()
+    task = await wait_for_open_task(http, order_id)
     await http.post(
         f"/ops/v1/tasks/{task['id']}/complete",
         json={"result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S1"}},
@@ -195,7 +195,7 @@ async def test_an_open_manual_job_gets_the_amended_data_with_a_note(
     body = sample_order("mobile-postpaid", customer=f"porting-{uuid.uuid4()}")
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     await _plan_until(http, order_id, ":check-port", "running")
-    [job] = (await http.get("/ops/v1/tasks", params={"orderId": order_id, "state": "open"})).json()
+    job = await wait_for_open_task(http, order_id)
     claimed = await http.post(f"/ops/v1/tasks/{job['id']}/claim", json={"assignee": "desk-1"})
     assert claimed.status_code == 200
 

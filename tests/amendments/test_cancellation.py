@@ -10,7 +10,7 @@ import httpx
 
 from store.simulators import active_resources
 from tests.amendments.test_amendments import LATER, MERGE_PATCH, _plan_until
-from tests.helpers import ORDERS, wait_for_state
+from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import order_body, sample_order
 
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
@@ -85,7 +85,7 @@ async def test_cancellation_after_ponr_is_refused_and_the_order_completes(
     assert "PointOfNoReturn" in refused["errorMessage"]
     order = (await http.get(f"{ORDERS}/{order_id}")).json()
     assert order["state"] == "inProgress"
-    [work] = (await http.get("/ops/v1/tasks", params={"orderId": order_id, "state": "open"})).json()
+    work = await wait_for_open_task(http, order_id)
     await http.post(
         f"/ops/v1/tasks/{work['id']}/complete",
         json={"result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S2"}},

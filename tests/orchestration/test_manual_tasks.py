@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 
 import httpx
 
-from tests.helpers import ORDERS, wait_for_state
+from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import sample_order
 
 TASKS = "/ops/v1/tasks"
-
-
-async def _open_task(http: httpx.AsyncClient, order_id: str, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = (await http.get(TASKS, params={"orderId": order_id, "state": "open"})).json()
-        if found:
-            return found[0]
-        await asyncio.sleep(0.2)
-    raise AssertionError("no manual task opened")
 
 
 async def test_technician_claims_and_completes_the_install(http: httpx.AsyncClient) -> None:
@@ -30,7 +18,7 @@ async def test_technician_claims_and_completes_the_install(http: httpx.AsyncClie
     )
     order_id = created.json()["id"]
 
-    task = await _open_task(http, order_id)
+    task = await wait_for_open_task(http, order_id)
     assert task["queue"] == "field-install" and task["skill"] == "field-technician"
     listed = await http.get(
         TASKS, params={"queue": "field-install", "skill": "field-technician", "state": "open"}
