@@ -37,10 +37,10 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 test-sqlite: setup ctk-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=10
 
 test-postgres: setup ctk-deps postgres
-	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --ignore=tests/decomposition
+	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition
 
 test: lint test-sqlite test-postgres
 

@@ -82,6 +82,7 @@ class DomainOrderWorkflow:
         self._tasks_run = 0
         self._manual: dict[str, ManualTaskView] = {}
         self._manual_runs: dict[str, RunTask] = {}
+        self._opened: set[str] = set()  # manual tasks whose work item is in the store
         self._held: dict[str, int] = {}  # task id -> pauses so far while its system is offline
         self._failures: dict[str, int] = {}  # task id -> times it fell out
         self._fallout: dict[str, FalloutView] = {}  # task id -> its open case
@@ -152,6 +153,8 @@ class DomainOrderWorkflow:
         view = self._manual[claim.task_id]
         view.state = "claimed"
         view.assignee = claim.assignee
+        # The store row must exist before it is updated.
+        await workflow.wait_condition(lambda: claim.task_id in self._opened)
         await self._record_manual(view, self._manual_runs[claim.task_id])
         return view
 
@@ -438,6 +441,11 @@ class DomainOrderWorkflow:
 
     async def _manual_task(self, request: RunTask) -> dict[str, object]:
         task = request.task
+        # Known before the work item is stored: a technician who sees it in the queue at once
+        # can claim or complete it.
+        view = ManualTaskView(task_id=task.id, state="open")
+        self._manual[task.id] = view
+        self._manual_runs[task.id] = request
         opened = await workflow.execute_activity(
             "work_queue.open_task",
             OpenManualTaskInput(
@@ -456,9 +464,7 @@ class DomainOrderWorkflow:
             activity_id=f"{self._activity_id(request)}/open",
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )
-        view = ManualTaskView(task_id=task.id, state="open")
-        self._manual[task.id] = view
-        self._manual_runs[task.id] = request
+        self._opened.add(task.id)
         if opened.simulated_result is not None:
             # The field-workforce simulator: a technician who always finishes the job.
             await workflow.sleep(timedelta(milliseconds=opened.simulated_delay_ms))
