@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
+from store import effects
 from store.db import session_scope
 from store.inventory_tables import InventoryEffect, InventoryProductParty, InventoryProductRecord
 from tmf.product_inventory import Product
@@ -173,26 +173,10 @@ def find_effect(idempotency_key: str) -> InventoryEffect | None:
 def apply_once(
     effect: InventoryEffect, apply: Callable[[Session], dict[str, Any]]
 ) -> tuple[InventoryEffect, bool]:
-    """Apply an effect and record it in one transaction, unless its key is already recorded.
+    """Apply an effect and record it in one transaction, unless its key is already recorded
+    (`store/effects.py`); `apply` changes products in the given session."""
 
-    `apply` changes products in the given session and returns the result to record. Returns the
-    recorded effect (this one or the first with the same key) and whether it was applied now.
-    """
-    existing = find_effect(effect.idempotency_key)
-    if existing is not None:
-        return existing, False
-    try:
-        with session_scope() as session:
-            # Claim the key first: a concurrent call with the same key waits here, then fails on
-            # the primary key, before it changes anything.
-            session.add(effect)
-            session.flush()
-            effect.result = apply(session)
-            effect.product_id = effect.result.get("reference") or None
-            session.add(effect)
-        return effect, True
-    except IntegrityError:
-        existing = find_effect(effect.idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
+    def note_product(recorded: InventoryEffect) -> None:
+        recorded.product_id = recorded.result.get("reference") or None
+
+    return effects.apply_once(effect, find_effect, apply, note_product)

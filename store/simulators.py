@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store import effects
 from store.db import session_scope
 from store.simulator_tables import SimulatorConfigRecord, SimulatorEffect, SimulatorResource
 
@@ -67,29 +67,9 @@ def effect_by_key(session: Session, idempotency_key: str) -> SimulatorEffect | N
 def apply_once(
     effect: SimulatorEffect, apply: Callable[[Session], dict[str, Any]]
 ) -> tuple[SimulatorEffect, bool]:
-    """Apply an effect and record it in one transaction, unless its key is already recorded.
-
-    `apply` changes resources in the given session and returns the result to record. Returns the
-    recorded effect (this one or the first with the same key) and whether it was applied now.
-    """
-    existing = find_effect(effect.idempotency_key)
-    if existing is not None:
-        return existing, False
-    try:
-        with session_scope() as session:
-            # Claim the key first: a concurrent call with the same key waits here, then fails on
-            # the unique index, before it changes anything (and on SQLite the transaction starts
-            # as a write, so it waits for the lock rather than failing on a stale snapshot).
-            session.add(effect)
-            session.flush()
-            effect.result = apply(session)
-            session.add(effect)
-        return effect, True
-    except IntegrityError:
-        existing = find_effect(effect.idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
+    """Apply an effect and record it in one transaction, unless its key is already recorded
+    (`store/effects.py`); `apply` changes resources in the given session."""
+    return effects.apply_once(effect, find_effect, apply)
 
 
 def effects_for(order_id: str) -> list[SimulatorEffect]:

@@ -218,15 +218,10 @@ class ProductOrderWorkflow:
             Characteristic(name=name, value=value) for name, value in values.items()
         ]
         item.product = product
-        extended = await workflow.execute_activity(
-            "decomposition.extend_plan",
-            ExtendPlanInput(order=amended, plan=self._execution.plan),
-            result_type=PlanOrderResult,
-            start_to_close_timeout=PLANNING_TIMEOUT,
+        extended = await self._replan(
+            "decomposition.extend_plan", ExtendPlanInput(order=amended, plan=self._execution.plan)
         )
-        if extended.problems or extended.plan is None:
-            reasons = "; ".join(p.reason for p in extended.problems)
-            raise ApplicationError(reasons or "the order cannot be planned", type="Invalid")
+        assert extended.plan is not None
         self._order.product_order_item = amended.product_order_item
         self._execution.plan = extended.plan
         self._execution.add_runs(workflow.now())
@@ -371,19 +366,27 @@ class ProductOrderWorkflow:
         soft = self._execution.point_of_no_return_passed(item_id)
         return soft and item_id not in self._ponr_overrides
 
+    async def _replan(
+        self, activity: str, arg: PlanOrderInput | ExtendPlanInput
+    ) -> PlanOrderResult:
+        """Decompose the changed order; its problems refuse the change (type Invalid)."""
+        result = await workflow.execute_activity(
+            activity, arg, result_type=PlanOrderResult, start_to_close_timeout=PLANNING_TIMEOUT
+        )
+        if result.problems or result.plan is None:
+            reasons = "; ".join(p.reason for p in result.problems)
+            raise ApplicationError(reasons or "the changed order cannot be planned", type="Invalid")
+        return result
+
     async def _amend(self, request: AmendOrder) -> ProductOrder:
         assert self._execution is not None
         execution = self._execution
         amended = self._amended(request.patch)
-        planned = await workflow.execute_activity(
+        planned = await self._replan(
             "decomposition.plan_order",
             PlanOrderInput(order=amended, catalog_version=self._order.catalog_version),
-            result_type=PlanOrderResult,
-            start_to_close_timeout=PLANNING_TIMEOUT,
         )
-        if planned.problems or planned.plan is None:
-            reasons = "; ".join(p.reason for p in planned.problems)
-            raise ApplicationError(reasons or "the amended order cannot be planned", type="Invalid")
+        assert planned.plan is not None
         old_plan = execution.plan
         delta = plan_delta(execution, planned.plan)
         # Undo what is no longer wanted, or wanted otherwise, latest first.
