@@ -234,6 +234,18 @@ async def cancelled_order(client: Client, queue: str) -> list[str]:
     return [handle.id]
 
 
+async def jeopardy_raised_and_cleared(client: Client, queue: str) -> list[str]:
+    """Billing answers in 6 s where 5 s are expected: warning at 80%, critical at 100%, then
+    cleared when the task is done."""
+    set_config("billing", FaultConfig(latency_ms=6000))
+    invalidate_cache()
+    try:
+        return await _run(client, queue, _order("hist-jeopardy", sample_order("handset-nova-x5")))
+    finally:
+        reset_config("billing")
+        invalidate_cache()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
@@ -244,6 +256,7 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_outage_hold": outage_hold,
     "product_order_amended": amended_order,
     "product_order_cancelled": cancelled_order,
+    "product_order_jeopardy": jeopardy_raised_and_cleared,
 }
 
 

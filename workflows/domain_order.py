@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         CloseManualTaskInput,
         OpenManualTaskInput,
         OpenManualTaskResult,
+        manual_task_ref,
     )
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
@@ -122,8 +123,6 @@ class DomainOrderWorkflow:
             return
         task = run.task.model_copy(update={"params": request.params})
         self._manual_runs[request.task_id] = run.model_copy(update={"task": task})
-        from activities.work_queue import manual_task_ref
-
         await workflow.execute_activity(
             "work_queue.update_task",
             CloseManualTaskInput(
@@ -310,8 +309,6 @@ class DomainOrderWorkflow:
         """The order stopped this task: its work item is withdrawn, the parent told."""
         task = request.task
         if task.id in self._manual:
-            from activities.work_queue import manual_task_ref
-
             await workflow.execute_activity(
                 "work_queue.update_task",
                 CloseManualTaskInput(
@@ -485,8 +482,6 @@ class DomainOrderWorkflow:
     async def _record_manual(
         self, view: ManualTaskView, request: RunTask, task_ref: str | None = None
     ) -> None:
-        from activities.work_queue import manual_task_ref
-
         await workflow.execute_activity(
             "work_queue.update_task",
             CloseManualTaskInput(

@@ -620,10 +620,12 @@ class ProductOrderWorkflow:
         while True:
             if self._cancel_due() and await self._try_to_cancel(execution):
                 return True
-            started = self._item_snapshot()
+            started, events = self._item_snapshot(), len(self._events)
             await self._dispatch(execution.ready())
             self._refresh_items()
-            if self._item_snapshot() != started:
+            # Tasks just started: their jeopardy thresholds become the next timers.
+            self._assess_jeopardy(execution)
+            if self._item_snapshot() != started or len(self._events) != events:
                 await self._persist()  # e.g. an item just passed its point of no return
             if execution.is_settled() and not execution.plan.deferred and not self._retired:
                 return False
