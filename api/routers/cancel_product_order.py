@@ -54,10 +54,11 @@ async def create_cancellation(body: CancelProductOrderCreate) -> JSONResponse:
     except TmfError as err:
         if err.status >= 500:
             raise
-        # Refused outright (order closed, or a cancellation already under way): the task ends here.
+        # Refused outright (order closed, or a cancellation already under way): the workflow
+        # never took this task, so the API's own record ends it (revision 1 after creation's 0).
         task.state = CancelState.TERMINATED_WITH_ERROR
         task.error_message = f"{err.code}: {err.reason}"
-        await run_in_threadpool(cancellations.save_cancellation, task, 1_000_000)
+        await run_in_threadpool(cancellations.save_cancellation, task, 1)
     document = await run_in_threadpool(cancellations.get_cancellation, cancel_id)
     assert document is not None
     return JSONResponse(status_code=201, content=document, headers={"Location": task.href})
