@@ -238,10 +238,14 @@ class ProductOrderWorkflow:
         await self._persist()
         return self._order
 
-    @provide_information.validator
-    def _validate_information(self, info: ProvideInformation) -> None:
+    def _require_open(self) -> None:
+        """Validators refuse any change to a closed order, before it reaches history."""
         if self._order.state.is_final:
             raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+
+    @provide_information.validator
+    def _validate_information(self, info: ProvideInformation) -> None:
+        self._require_open()
         if self._execution is None:
             raise ApplicationError("the order is not planned yet", type="InvalidState")
         if self._order.item(info.item_id) is None:
@@ -269,8 +273,7 @@ class ProductOrderWorkflow:
 
     @amend_order.validator
     def _validate_amendment(self, request: AmendOrder) -> None:
-        if self._order.state.is_final:
-            raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+        self._require_open()
         if self._cancellation is not None and self._cancellation.state in {
             CancelState.ACKNOWLEDGED,
             CancelState.IN_PROGRESS,
@@ -305,8 +308,7 @@ class ProductOrderWorkflow:
 
     @override_point_of_no_return.validator
     def _validate_override(self, request: OverridePointOfNoReturn) -> None:
-        if self._order.state.is_final:
-            raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+        self._require_open()
         if self._order.item(request.item_id) is None:
             raise ApplicationError(f"no item '{request.item_id}' in the order", type="NotFound")
         if self._hard_ponr_passed(request.item_id):
@@ -498,8 +500,7 @@ class ProductOrderWorkflow:
 
     @cancel_order.validator
     def _validate_cancellation(self, request: CancelOrder) -> None:
-        if self._order.state.is_final:
-            raise ApplicationError(f"the order is {self._order.state.value}", type="InvalidState")
+        self._require_open()
         if self._cancellation is not None and self._cancellation.state in {
             CancelState.ACKNOWLEDGED,
             CancelState.IN_PROGRESS,
