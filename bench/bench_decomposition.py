@@ -5,6 +5,9 @@ as the order workflow's decomposition activity runs it. The orders mix the sampl
 fiber and DSL broadband, IPTV relying on a broadband of the same order, mobile (SIM with port-in
 and eSIM) and handsets. Each run starts after a collection; garbage collection stays on during
 the run unless --no-gc (timeit's default), which shows how much of the time the collector takes.
+`decompose` itself pauses the cyclic collector while it builds a plan (see
+decomposition/decompose.py), so the difference is now the one collection when it resumes.
+The time includes freeing the result, as the statement timed drops it.
 
     .venv/bin/python bench/bench_decomposition.py [--repeat N] [--no-gc]
 """

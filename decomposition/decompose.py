@@ -8,7 +8,10 @@ that waits for it) while the rest is planned; `extend_plan` later plans only the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from pydantic import BaseModel, Field
 
@@ -34,15 +37,19 @@ class Decomposition(BaseModel):
         return self.plan is not None and not self.problems
 
 
+_RELIES_ON = RelationshipType.RELIES_ON  # reading an attribute of an enum class is slow
+
+
 def _item_cycle(order: ProductOrderCreate) -> list[Problem]:
-    graph = {
-        item.id: [
-            rel.id
-            for rel in item.product_order_item_relationship
-            if rel.relationship_type == RelationshipType.RELIES_ON
-        ]
-        for item in order.product_order_item
-    }
+    # Only items relying on others: one relying on none is in no cycle, and leaving it out
+    # changes neither whether there is a cycle nor which one `find_cycle` finds first.
+    graph: dict[str, list[str]] = {}
+    for item in order.product_order_item:
+        relationships = item.product_order_item_relationship
+        if relationships:
+            graph[item.id] = [
+                rel.id for rel in relationships if rel.relationship_type == _RELIES_ON
+            ]
     cycle = find_cycle(graph)
     if cycle is None:
         return []
@@ -94,6 +101,39 @@ def _deferred_parts(instances: list[ProductInstance]) -> dict[str, DeferredPart]
     return deferred
 
 
+# The cyclic garbage collector is process-wide: concurrent decompositions (activity or API
+# threads) count themselves, so that it is re-enabled once the last one ends, and only if it was
+# enabled when the first one began.
+_collector_lock = threading.Lock()
+_collector_pausers = 0
+_collector_was_enabled = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a plan is built.
+
+    A plan is a large tree of new container objects (~50,000 for 1,000 items), in no reference
+    cycle. Their allocation triggers ~80 collections, each traversing the growing plan to free
+    next to nothing (a few closures of fragment building): ~15% of the time. Reference counting
+    frees everything else as usual, and the collector catches up in one collection on the first
+    allocations after it is back on.
+    """
+    global _collector_pausers, _collector_was_enabled
+    with _collector_lock:
+        if _collector_pausers == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _collector_pausers += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_pausers -= 1
+            if _collector_pausers == 0 and _collector_was_enabled:
+                gc.enable()
+
+
 def decompose(
     order: ProductOrderCreate,
     catalog: CatalogVersion,
@@ -101,6 +141,16 @@ def decompose(
     order_id: str | None = None,
 ) -> Decomposition:
     """Validates the order against the catalog and plans its fulfillment."""
+    with _collector_paused():
+        return _decompose(order, catalog, inventory, order_id)
+
+
+def _decompose(
+    order: ProductOrderCreate,
+    catalog: CatalogVersion,
+    inventory: Sequence[Product],
+    order_id: str | None,
+) -> Decomposition:
     problems = validate_structure(order)
     if problems:
         return Decomposition(problems=problems)
@@ -120,7 +170,7 @@ def decompose(
         return Decomposition(problems=builder.problems)
     builder.link(planned)
 
-    ids = [d.id for d in builder.domain_orders]
+    ids = builder.domain_order_ids
     if len(set(ids)) != len(ids):
         return Decomposition(
             problems=[

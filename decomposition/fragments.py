@@ -44,6 +44,30 @@ def result_schema(fields: Mapping[str, str]) -> dict[str, Any] | None:
     }
 
 
+class _SharedKeys:
+    """Holds the fields of a plan model as attributes, only for its `__dict__`.
+
+    CPython gives the instances of a class dicts that share one table of keys (a "split" dict,
+    PEP 412), and copying such a dict copies only its values: a third of the memory of an
+    ordinary dict of PlanTask's 24 fields, and faster to copy and free. The builder copies one
+    such dict per task and per domain order (~11,500 for 1,000 items); less memory also means
+    fewer fresh pages to fault in. Any dict would be correct, only slower. One subclass per
+    set of keys: the instances of a class share one table.
+    """
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
+class _TaskFields(_SharedKeys):
+    pass
+
+
+class _DomainOrderFields(_SharedKeys):
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class NodeShape:
     """One domain order of the tree; its values come from the product's through `mapping`."""
@@ -58,6 +82,9 @@ class NodeShape:
     mapping: tuple[tuple[str, str], ...]  # (own characteristic, product characteristic)
     constants: tuple[tuple[str, Any], ...]  # e.g. ("siteIndex", 2)
     category: str | None  # "CFS" / "RFS" for services
+    # Every DomainOrder field, in order: those of the node set, those of the product None.
+    # A domain order's fields are a copy of it with the product's filled in.
+    order_fields: dict[str, Any]
 
     def values(self, product_values: Mapping[str, Any]) -> dict[str, Any]:
         values = {}  # a loop: cheaper than a comprehension for a few values (Python 3.11)
@@ -136,6 +163,21 @@ def expand(
     while stack:
         spec, mapping, constants, scope, parent = stack.pop()
         domain = catalog.index.domains[spec.id]
+        category = spec.category.value if isinstance(spec, ServiceSpecification) else None
+        order_fields = {
+            "id": None,
+            "domain": domain,
+            "spec_id": spec.id,
+            "category": category,
+            "offering_id": None,
+            "item_id": None,
+            "root_item_id": None,
+            "product_key": None,
+            "parent_id": None,
+            "action": None,
+            "product_id": None,
+            "characteristics": None,
+        }
         node = NodeShape(
             prefix=f"{domain.value}-{spec.id}-",
             suffix="".join(f".{i}" for i in scope),
@@ -146,7 +188,8 @@ def expand(
             scope=scope,
             mapping=mapping,
             constants=tuple(constants.items()),
-            category=spec.category.value if isinstance(spec, ServiceSpecification) else None,
+            category=category,
+            order_fields=vars(_DomainOrderFields(order_fields)),
         )
         index = len(nodes)
         nodes.append(node)
@@ -177,7 +220,7 @@ def expand(
 def _task_fields(catalog: CatalogVersion, template: TaskTemplate) -> dict[str, Any]:
     retry = template.retry or catalog.defaults.retry
     compensation = template.compensation
-    return {
+    fields = {
         "id": None,
         "domain_order_id": None,
         "item_id": None,
@@ -211,6 +254,7 @@ def _task_fields(catalog: CatalogVersion, template: TaskTemplate) -> dict[str, A
         "characteristics": list(template.characteristics),
         "result_schema": result_schema(template.result),
     }
+    return vars(_TaskFields(fields))
 
 
 def _scoped(candidates: tuple[int, ...], nodes: tuple[NodeShape, ...], node: int) -> list[int]:

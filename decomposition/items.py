@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from decomposition.catalog import (
     Action,
-    BundledOffering,
+    CatalogIndex,
     CatalogVersion,
     Channel,
     CharacteristicSpec,
@@ -21,6 +22,7 @@ from decomposition.catalog import (
     ProductSpecification,
 )
 from decomposition.characteristics import CharacteristicError, normalize_value
+from decomposition.conditions import Condition
 from decomposition.problems import Problem
 from tmf.product_inventory import Product, ProductStatus
 from tmf.product_order import ItemAction, ProductOrderCreate, ProductOrderItem, RelationshipType
@@ -34,13 +36,16 @@ _ALLOWED_STATES: dict[Action, frozenset[ProductStatus]] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class ProductInstance:
     key: str
     item_id: str
     root_item_id: str
     offering: ProductOffering
     spec: ProductSpecification
+    # offering.id and spec.id: read for every instance, and pydantic attributes are slow to read.
+    offering_id: str
+    spec_id: str
     action: Action
     values: dict[str, Any]
     old_values: dict[str, Any] | None = None  # inventory values, for modify
@@ -60,11 +65,97 @@ class ResolvedOrder:
 # Raw characteristic values whose normalized value is memoized: immutable, and equal values
 # (of one type) normalize alike, unlike floats (0.0 and -0.0).
 _MEMOIZED_TYPES = (str, int, bool)
-_MISSING = object()
+_MISSING: Any = object()
 
-# An offering's bundled children (None: not in the catalog) and the characteristic names its
-# items may set.
-_OfferingParts = tuple[list[tuple[BundledOffering, ProductOffering | None]], frozenset[str]]
+# Read for every item: reading an attribute of an enum class is slow.
+_ADD = Action.ADD
+_ITEM_ADD = ItemAction.ADD
+_ITEM_NO_CHANGE = ItemAction.NO_CHANGE
+_RELIES_ON = RelationshipType.RELIES_ON
+
+# A characteristic of an offering's spec: its name, its spec, the values the offering allows
+# (charValueUse; None: any), and the value an added product gets when the item gives none
+# (_MISSING: no value).
+_CharUse = tuple[str, CharacteristicSpec, list[Any] | None, Any]
+# A characteristic that may be required: name, required, requiredWhen, requiredForDecomposition.
+_Requirable = tuple[str, bool, Condition | None, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Offering:
+    """What resolving an item reads of an offering and its spec, in plain Python objects.
+
+    Computed once per catalog version (a catalog version never changes): items read these for
+    every product, and reading attributes of the pydantic catalog models is slow.
+    """
+
+    offering: ProductOffering
+    id: str
+    name: str
+    sellable: bool
+    channels: frozenset[Channel]
+    spec: ProductSpecification | None  # None for a bundle without a root product
+    spec_id: str
+    spec_name: str
+    chars: tuple[_CharUse, ...]  # in spec order
+    requirable: tuple[_Requirable, ...]
+    # Bundled children: key, keys of the siblings it relies on, offering (None: not in catalog).
+    children: tuple[tuple[str, tuple[str, ...], _Offering | None], ...]
+    known: frozenset[str]  # the characteristics its items may set (own spec and children's)
+
+
+# Per catalog version (entries go with it), the offerings resolved so far by id.
+_OFFERINGS: WeakKeyDictionary[CatalogIndex, dict[str, _Offering]] = WeakKeyDictionary()
+
+
+def _offerings(catalog: CatalogVersion) -> dict[str, _Offering]:
+    index = catalog.index
+    offerings = _OFFERINGS.get(index)
+    if offerings is None:
+        offerings = _OFFERINGS.setdefault(index, {})
+    return offerings
+
+
+def _make_offering(catalog: CatalogVersion, offering: ProductOffering) -> _Offering:
+    spec = catalog.product_spec(offering.product_specification or "")
+    chars: list[_CharUse] = []
+    requirable: list[_Requirable] = []
+    for char in spec.characteristics if spec is not None else ():
+        offered = offering.char_value_use.get(char.name)
+        default = _MISSING
+        if offered is not None:
+            default = char.default if char.default in offered else offered[0]
+        elif char.default is not None:
+            default = char.default
+        chars.append((char.name, char, offered, default))
+        if char.required or char.required_when is not None or char.required_for_decomposition:
+            when = char.required_when
+            condition = catalog.condition(when) if when is not None else None
+            requirable.append(
+                (char.name, char.required, condition, char.required_for_decomposition)
+            )
+    children: list[tuple[str, tuple[str, ...], _Offering | None]] = []
+    known = {c[0] for c in chars}
+    for bundled in offering.bundled:
+        child = catalog.offering(bundled.offering)
+        child_info = _make_offering(catalog, child) if child is not None else None
+        children.append((bundled.key, tuple(bundled.relies_on), child_info))
+        if child_info is not None:
+            known.update(c[0] for c in child_info.chars)
+    return _Offering(
+        offering=offering,
+        id=offering.id,
+        name=offering.name,
+        sellable=offering.sellable,
+        channels=frozenset(offering.channels),
+        spec=spec,
+        spec_id=spec.id if spec is not None else "",
+        spec_name=spec.name if spec is not None else "",
+        chars=tuple(chars),
+        requirable=tuple(requirable),
+        children=tuple(children),
+        known=frozenset(known),
+    )
 
 
 def _problem(code: str, reason: str, item: ProductOrderItem) -> Problem:
@@ -83,8 +174,7 @@ class _Resolver:
         self.keys_by_item: dict[str, list[str]] = {}
         self.channel: Channel | None = None
         self.checked: set[tuple[str, str]] = set()  # (item id, spec id) whose values were checked
-        self.offering_parts: dict[str, _OfferingParts] = {}
-        self.spec_characteristics: dict[tuple[str, bool], list[tuple[str, CharacteristicSpec]]] = {}
+        self.offerings = _offerings(catalog)
         self.normalized: dict[tuple[int, type, Any], Any] = {}
 
     def resolve(self) -> ResolvedOrder:
@@ -102,9 +192,9 @@ class _Resolver:
                 )
         for item in self.order.product_order_item:
             action = item.action
-            if action == ItemAction.NO_CHANGE:
+            if action == _ITEM_NO_CHANGE:
                 continue
-            if action == ItemAction.ADD:
+            if action == _ITEM_ADD:
                 self._resolve_add(item)
             else:
                 self._resolve_existing(item, Action(action.value))
@@ -112,26 +202,35 @@ class _Resolver:
         self._check_relied_on_specs()
         return ResolvedOrder(self.instances, self.problems)
 
+    def _offering(self, offering: ProductOffering) -> _Offering:
+        info = self.offerings.get(offering.id)
+        if info is None:
+            info = self.offerings[offering.id] = _make_offering(self.catalog, offering)
+        return info
+
     # -- values ------------------------------------------------------------------------------
 
     def _values(
         self,
         item: ProductOrderItem,
         given: Mapping[str, Any],
-        spec: ProductSpecification,
-        offering: ProductOffering,
+        offering: _Offering,
         *,
         with_defaults: bool,
     ) -> dict[str, Any]:
         """Normalized values in spec order; problems for ill-typed or invalid ones."""
         values: dict[str, Any] = {}
-        value_use = offering.char_value_use
-        for name, char in self._characteristics(spec):
-            offered = value_use.get(name)
+        normalized = self.normalized
+        for name, char, offered, default in offering.chars:
             raw = given.get(name)
             if raw is not None:
                 try:
-                    value = self._normalize(char, raw)
+                    # `_normalize`, its memo lookup inlined: items give several values each.
+                    value = _MISSING
+                    if type(raw) in _MEMOIZED_TYPES:
+                        value = normalized.get((id(char), type(raw), raw), _MISSING)
+                    if value is _MISSING:
+                        value = self._normalize(char, raw)
                 except CharacteristicError as exc:
                     self.problems.append(
                         _problem(exc.code, f"item '{item.id}': {exc.reason}", item)
@@ -149,30 +248,9 @@ class _Resolver:
                     )
                     continue
                 values[name] = value
-            elif with_defaults:
-                if offered is not None:
-                    values[name] = char.default if char.default in offered else offered[0]
-                elif char.default is not None:
-                    values[name] = char.default
+            elif with_defaults and default is not _MISSING:
+                values[name] = default
         return values
-
-    def _characteristics(
-        self, spec: ProductSpecification, *, requirable: bool = False
-    ) -> list[tuple[str, CharacteristicSpec]]:
-        """A spec's characteristics by name, or only those that may be required (cached: each
-        item reads them, and reading attributes of pydantic models is slow)."""
-        chars = self.spec_characteristics.get((spec.id, requirable))
-        if chars is None:
-            chars = [
-                (c.name, c)
-                for c in spec.characteristics
-                if not requirable
-                or c.required
-                or c.required_when is not None
-                or c.required_for_decomposition
-            ]
-            self.spec_characteristics[(spec.id, requirable)] = chars
-        return chars
 
     def _normalize(self, char: CharacteristicSpec, raw: Any) -> Any:
         """`normalize_value`, memoized per order: items repeat values (speeds, SIM types...)."""
@@ -185,32 +263,31 @@ class _Resolver:
         return value
 
     def _check_required(
-        self, item: ProductOrderItem, spec: ProductSpecification, values: Mapping[str, Any]
+        self, item: ProductOrderItem, offering: _Offering, values: Mapping[str, Any]
     ) -> list[str]:
         """Problems for missing required values; returns the missing requiredForDecomposition."""
         deferred: list[str] = []
-        for name, char in self._characteristics(spec, requirable=True):
+        for name, required, required_when, for_decomposition in offering.requirable:
             if name in values:
                 continue
-            required = char.required or (
-                char.required_when is not None
-                and self.catalog.condition(char.required_when).holds(values)
-            )
-            if required:
+            if required or (required_when is not None and required_when.holds(values)):
                 self.problems.append(
                     _problem(
                         "MissingCharacteristic",
-                        f"item '{item.id}': characteristic '{name}' is required by '{spec.name}'",
+                        f"item '{item.id}': characteristic '{name}' is required by "
+                        f"'{offering.spec_name}'",
                         item,
                     )
                 )
-            elif char.required_for_decomposition:
+            elif for_decomposition:
                 deferred.append(name)
         return deferred
 
     def _check_unknown(
         self, item: ProductOrderItem, given: Mapping[str, Any], known: frozenset[str]
     ) -> None:
+        if known.issuperset(given):
+            return
         for name in given:
             if name not in known:
                 self.problems.append(
@@ -223,20 +300,6 @@ class _Resolver:
 
     # -- add ---------------------------------------------------------------------------------
 
-    def _offering_parts(self, offering: ProductOffering) -> _OfferingParts:
-        """The bundled children of an offering and the characteristics its items may set."""
-        parts = self.offering_parts.get(offering.id)
-        if parts is None:
-            children = [(b, self.catalog.offering(b.offering)) for b in offering.bundled]
-            specs = [
-                self.catalog.product_spec(o.product_specification or "") for _, o in children if o
-            ]
-            if offering.product_specification:
-                specs.insert(0, self.catalog.product_spec(offering.product_specification))
-            known = frozenset(c.name for s in specs if s is not None for c in s.characteristics)
-            parts = self.offering_parts[offering.id] = (children, known)
-        return parts
-
     def _resolve_add(self, item: ProductOrderItem) -> None:
         ref = item.product_offering
         if ref is None:
@@ -248,17 +311,20 @@ class _Resolver:
                 )
             )
             return
-        offering = self.catalog.offering(ref.id)
+        offering = self.offerings.get(ref.id)
         if offering is None:
-            self.problems.append(
-                _problem(
-                    "UnknownOffering",
-                    f"item '{item.id}': product offering '{ref.id}' is not in catalog "
-                    f"version {self.catalog.version}",
-                    item,
+            catalog_offering = self.catalog.offering(ref.id)
+            if catalog_offering is None:
+                self.problems.append(
+                    _problem(
+                        "UnknownOffering",
+                        f"item '{item.id}': product offering '{ref.id}' is not in catalog "
+                        f"version {self.catalog.version}",
+                        item,
+                    )
                 )
-            )
-            return
+                return
+            offering = self._offering(catalog_offering)
         if not offering.sellable:
             self.problems.append(
                 _problem(
@@ -277,51 +343,59 @@ class _Resolver:
                     item,
                 )
             )
-        given = item.product.characteristic_values() if item.product else {}
-        children, known = self._offering_parts(offering)
-        self._check_unknown(item, given, known)
+        product = item.product
+        given = product.characteristic_values() if product else {}
+        self._check_unknown(item, given, offering.known)
         keys: list[str] = []
         item_id, quantity = item.id, item.quantity
-        has_root = bool(offering.product_specification)
+        children = offering.children
+        has_root = offering.spec is not None
         for n in range(1, quantity + 1):
             base = item_id if quantity == 1 else f"{item_id}#{n}"
-            child_keys = [f"{base}/{b.key}" for b, child in children if child is not None]
             if has_root:
-                root = self._new_instance(item, base, offering, given)
-                root.bundle_children = child_keys
+                self._new_instance(item, base, offering, given)
                 keys.append(base)
-            for bundled, child in children:
+            if not children:
+                continue
+            child_keys = [f"{base}/{key}" for key, _, child in children if child is not None]
+            if has_root:
+                self.instances[-1].bundle_children = child_keys
+            for key, relies_on, child in children:
                 if child is not None:
-                    instance = self._new_instance(item, f"{base}/{bundled.key}", child, given)
-                    instance.relies_on = [f"{base}/{k}" for k in bundled.relies_on]
+                    instance = self._new_instance(item, f"{base}/{key}", child, given)
+                    instance.relies_on = [f"{base}/{k}" for k in relies_on]
                     instance.bundle_root = base if has_root else None
             keys.extend(child_keys)
         self.keys_by_item[item_id] = keys
 
     def _new_instance(
-        self, item: ProductOrderItem, key: str, offering: ProductOffering, given: Mapping[str, Any]
+        self, item: ProductOrderItem, key: str, offering: _Offering, given: Mapping[str, Any]
     ) -> ProductInstance:
-        spec = self.catalog.product_spec(offering.product_specification or "")
+        spec = offering.spec
         assert spec is not None  # the catalog checker guarantees it
         # Problems are the same for every quantity instance: report them once.
         known = len(self.problems)
-        values = self._values(item, given, spec, offering, with_defaults=True)
-        missing = self._check_required(item, spec, values)
+        values = self._values(item, given, offering, with_defaults=True)
+        missing = self._check_required(item, offering, values)
         item_id = item.id
-        checked = (item_id, spec.id)
+        checked = (item_id, offering.spec_id)
         if checked in self.checked:
             del self.problems[known:]
         self.checked.add(checked)
+        # Positional arguments, in field order (key, item id, root item id, offering, spec,
+        # their ids, action, values): calling a class with keywords costs twice as much.
         instance = ProductInstance(
-            key=key,
-            item_id=item_id,
-            root_item_id=item_id,
-            offering=offering,
-            spec=spec,
-            action=Action.ADD,
-            values=values,
-            missing=missing,
+            key,
+            item_id,
+            item_id,
+            offering.offering,
+            spec,
+            offering.id,
+            offering.spec_id,
+            _ADD,
+            values,
         )
+        instance.missing = missing
         self.instances.append(instance)
         return instance
 
@@ -410,7 +484,7 @@ class _Resolver:
                     old[char.name] = normalize_value(char, stored)
                 except CharacteristicError:
                     pass
-        changes = self._values(item, given, spec, offering, with_defaults=False)
+        changes = self._values(item, given, self._offering(offering), with_defaults=False)
         for char in spec.characteristics:
             if (
                 not char.modifiable
@@ -434,6 +508,8 @@ class _Resolver:
                 root_item_id=item.id,
                 offering=offering,
                 spec=spec,
+                offering_id=offering.id,
+                spec_id=spec.id,
                 action=action,
                 values=values,
                 old_values=old,
@@ -447,34 +523,40 @@ class _Resolver:
     def _link_items(self) -> None:
         by_key = {i.key: i for i in self.instances}
         for item in self.order.product_order_item:
-            related = [
-                rel.id
-                for rel in item.product_order_item_relationship
-                if rel.relationship_type == RelationshipType.RELIES_ON
-            ]
+            relationships = item.product_order_item_relationship
+            if not relationships:
+                continue
+            related = [rel.id for rel in relationships if rel.relationship_type == _RELIES_ON]
             targets = [k for rel in related for k in self.keys_by_item.get(rel, [])]
             for key in self.keys_by_item.get(item.id, []):
                 by_key[key].relies_on.extend(t for t in targets if t not in by_key[key].relies_on)
 
     def _check_relied_on_specs(self) -> None:
         """An add-on needs one of the products it relies on, ordered alongside or owned."""
-        by_key = {i.key: i for i in self.instances}
+        spec_ids = {i.key: i.spec_id for i in self.instances}
         owned = {
             p.product_specification.id
             for p in self.inventory.values()
             if p.product_specification is not None
             and p.status in {ProductStatus.ACTIVE, ProductStatus.SUSPENDED}
         }
-        items = {i.id: i for i in self.order.product_order_item}
+        items: dict[str, ProductOrderItem] = {}  # by id, built for the first problem
         reported: set[str] = set()
+        needs: dict[str, frozenset[str]] = {}  # by spec id
         for instance in self.instances:
-            needed = set(instance.spec.relies_on_specs)
-            if not needed or instance.action != Action.ADD or instance.item_id in reported:
+            if instance.action != _ADD or instance.item_id in reported:
                 continue
-            related = {by_key[k].spec.id for k in instance.relies_on if k in by_key}
+            needed = needs.get(instance.spec_id)
+            if needed is None:
+                needed = needs[instance.spec_id] = frozenset(instance.spec.relies_on_specs)
+            if not needed:
+                continue
+            related = {spec_ids[k] for k in instance.relies_on if k in spec_ids}
             if needed & (related | owned):
                 continue
             reported.add(instance.item_id)
+            if not items:
+                items = {i.id: i for i in self.order.product_order_item}
             names = ", ".join(sorted(needed))
             self.problems.append(
                 _problem(

@@ -15,12 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from decomposition.catalog import Action, Domain, TaskKind, WaitSource
 
 # Setters of the instance slots of pydantic models, called directly: `object.__setattr__` is
-# slower (it looks each name up). `trusted` sets four per instance, for ~11,000 instances.
-_new = object.__new__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+# slower (it looks each name up). `trusted` sets four per instance, for ~11,000 instances; the
+# plan builder inlines the same four calls in its loop (a function call costs as much again).
+new_instance = object.__new__
+set_dict = BaseModel.__dict__["__dict__"].__set__
+set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 # Per model class, the names of all its fields: the `model_fields_set` of `trusted` instances.
 _all_fields: dict[type[BaseModel], set[str]] = {}
@@ -47,12 +48,17 @@ class PlanModel(BaseModel):
         set of ~20 names per instance would cost more than the rest of the instance. Pydantic
         only ever adds field names to it (here, always already in it) or copies it first.
         """
-        instance = _new(cls)
-        _set_dict(instance, data)
-        _set_fields_set(instance, _all_fields[cls])
-        _set_extra(instance, None)
-        _set_private(instance, None)
+        instance = new_instance(cls)
+        set_dict(instance, data)
+        set_fields_set(instance, _all_fields[cls])
+        set_extra(instance, None)
+        set_private(instance, None)
         return instance
+
+    @classmethod
+    def fields_set(cls) -> set[str]:
+        """The `model_fields_set` shared by the `trusted` instances of the class."""
+        return _all_fields[cls]
 
 
 class DomainOrder(PlanModel):

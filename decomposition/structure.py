@@ -18,36 +18,39 @@ _ACTIONS_ON_EXISTING = {
 
 def validate_structure(order: ProductOrderCreate) -> list[Problem]:
     problems: list[Problem] = []
-    counts = Counter(item.id for item in order.product_order_item)
-    for item_id, count in sorted(counts.items()):
-        if count > 1:
-            problems.append(
-                Problem(
-                    code="DuplicateItemId",
-                    reason=f"productOrderItem id '{item_id}' is used by {count} items",
-                    item_id=item_id,
+    items = order.product_order_item
+    ids = [item.id for item in items]  # read once: attributes of pydantic models are slow
+    known = set(ids)
+    if len(known) != len(ids):
+        counts = Counter(ids)
+        for item_id, count in sorted(counts.items()):
+            if count > 1:
+                problems.append(
+                    Problem(
+                        code="DuplicateItemId",
+                        reason=f"productOrderItem id '{item_id}' is used by {count} items",
+                        item_id=item_id,
+                    )
                 )
-            )
-    known = set(counts)
-    for item in order.product_order_item:
+    for item, item_id in zip(items, ids, strict=True):
         for rel in item.product_order_item_relationship:
             if rel.id not in known:
                 problems.append(
                     Problem(
                         code="UnknownRelatedItem",
                         reason=(
-                            f"item '{item.id}' has a {rel.relationship_type.value} relationship "
+                            f"item '{item_id}' has a {rel.relationship_type.value} relationship "
                             f"to item '{rel.id}', which is not in the order"
                         ),
-                        item_id=item.id,
+                        item_id=item_id,
                     )
                 )
-            elif rel.id == item.id:
+            elif rel.id == item_id:
                 problems.append(
                     Problem(
                         code="SelfRelationship",
-                        reason=f"item '{item.id}' cannot relate to itself",
-                        item_id=item.id,
+                        reason=f"item '{item_id}' cannot relate to itself",
+                        item_id=item_id,
                     )
                 )
         if item.action in _ACTIONS_ON_EXISTING and not (item.product and item.product.id):
@@ -55,10 +58,10 @@ def validate_structure(order: ProductOrderCreate) -> list[Problem]:
                 Problem(
                     code="MissingProductId",
                     reason=(
-                        f"item '{item.id}' has action '{item.action.value}' but names no "
+                        f"item '{item_id}' has action '{item.action.value}' but names no "
                         "product.id of an existing product"
                     ),
-                    item_id=item.id,
+                    item_id=item_id,
                 )
             )
     return problems
