@@ -61,12 +61,17 @@ class Settings:
     offline_max_pause_seconds: float = field(
         default_factory=lambda: float(_env("OFFLINE_MAX_PAUSE_SECONDS", "60"))
     )
+    # How long one call to a southbound system may take before it is tried again (a killed
+    # worker's call is retried after this).
+    southbound_attempt_timeout_seconds: float = field(
+        default_factory=lambda: float(_env("SOUTHBOUND_ATTEMPT_TIMEOUT_SECONDS", "30"))
+    )
     # Worker tuning: chosen by measurement (bench/), see ARCHITECTURE.md.
     max_concurrent_activities: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_ACTIVITIES", "32"))
     )
     max_concurrent_workflow_tasks: int = field(
-        default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "200"))
+        default_factory=lambda: int(_env("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", "20"))
     )
     activity_threads: int = field(
         default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "32"))

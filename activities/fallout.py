@@ -42,7 +42,7 @@ class FalloutDecisionInput(BaseModel):
     case_id: str
     decision_key: str
     order_id: str
-    action: str  # assign | retry | skip | fail
+    action: str  # assign | retry | skip | fail | withdrawn (the order was cancelled)
     actor: str
     note: str | None = None
     state: str  # the case's state after the decision

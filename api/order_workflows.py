@@ -35,6 +35,7 @@ def order_policy() -> OrderPolicy:
         default_due_hours=settings.order_default_due_hours,
         offline_first_pause_seconds=settings.offline_first_pause_seconds,
         offline_max_pause_seconds=settings.offline_max_pause_seconds,
+        southbound_attempt_timeout_seconds=settings.southbound_attempt_timeout_seconds,
     )
 
 

@@ -274,7 +274,10 @@ async def main(names: list[str]) -> None:
             for name in names or list(SCENARIOS):
                 workflow_ids = await SCENARIOS[name](env.client, queue)
                 for n, workflow_id in enumerate(workflow_ids):
-                    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                    handle = env.client.get_workflow_handle(workflow_id)
+                    # Children end just after their parent (its close policy): whole histories.
+                    await handle.result()
+                    history = await handle.fetch_history()
                     suffix = "" if n == 0 else "." + workflow_id.rsplit("/", 1)[-1]
                     (HISTORIES / f"{name}{suffix}.json").write_text(history.to_json())
                     print(f"recorded {name}{suffix} ({len(history.events)} events)")

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, create_engine
 
 from settings import get_settings
@@ -54,7 +55,18 @@ def create_tables(engine: Engine | None = None) -> None:
     # Import the table modules so that SQLModel.metadata knows them all.
     import store.tables  # noqa: F401
 
-    SQLModel.metadata.create_all(engine or get_engine())
+    engine = engine or get_engine()
+    # The API and the worker start together on a fresh database: another process may create a
+    # table between this one's check and its CREATE. Each collision means one more table exists,
+    # so checking again converges.
+    attempts = len(SQLModel.metadata.tables) + 1
+    for attempt in range(attempts):
+        try:
+            SQLModel.metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if attempt == attempts - 1:
+                raise
 
 
 @contextmanager

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         FalloutView,
         ManualTaskView,
         RunTask,
+        RunTasks,
         TaskFinished,
         TaskHeld,
         UpdateTaskData,
@@ -56,9 +57,6 @@ with workflow.unsafe.imports_passed_through():
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
 # The error type of a task stopped because its order was cancelled.
 TASK_CANCELLED = "TaskCancelled"
-# One call to a southbound system. The task's expected duration is business time (a shipment
-# takes days), not how long the call may hang: a worker killed mid-call is retried after this.
-ATTEMPT_TIMEOUT = timedelta(seconds=30)
 
 
 def retry_policy_for(task: PlanTask) -> RetryPolicy:
@@ -77,7 +75,7 @@ class DomainOrderWorkflow:
     @workflow.init
     def __init__(self, input: DomainOrderInput) -> None:
         self._input = input
-        self._queue: list[RunTask] = []
+        self._queue: list[RunTask] = list(input.tasks)
         self._running: set[str] = set()
         self._closing = False
         self._tasks_run = 0
@@ -87,6 +85,10 @@ class DomainOrderWorkflow:
         self._held: dict[str, int] = {}  # task id -> pauses so far while its system is offline
         self._failures: dict[str, int] = {}  # task id -> times it fell out
         self._fallout: dict[str, FalloutView] = {}  # task id -> its open case
+        self._fallout_stored: set[str] = set()  # tasks whose open case is in the store
+        # Tasks the order withdrew. Kept apart from asyncio cancellation, which the SDK drops
+        # when it lands on an operation that completed in the same activation.
+        self._withdrawn: set[str] = set()
         self._decisions: dict[str, FalloutDecision] = {}
         self._running_requests: dict[str, RunTask] = {}
         self._work: dict[str, asyncio.Task[None]] = {}
@@ -106,9 +108,9 @@ class DomainOrderWorkflow:
             self._work[request.task.id] = asyncio.create_task(self._execute(request))
         return DomainOrderResult(domain_order_id=input.domain_order.id, tasks_run=self._tasks_run)
 
-    @workflow.signal(name="run_task")
-    def run_task(self, request: RunTask) -> None:
-        self._queue.append(request)
+    @workflow.signal(name="run_tasks")
+    def run_tasks(self, batch: RunTasks) -> None:
+        self._queue.extend(batch.tasks)
 
     @workflow.signal(name="close")
     def close(self) -> None:
@@ -139,6 +141,7 @@ class DomainOrderWorkflow:
     def cancel_tasks(self, request: CancelTasks) -> None:
         """Stop work the order no longer wants: timers, waits for technicians, calls."""
         for task_id in request.task_ids:
+            self._withdrawn.add(task_id)
             work = self._work.get(task_id)
             if work is not None and not work.done():
                 work.cancel()
@@ -192,22 +195,20 @@ class DomainOrderWorkflow:
     @workflow.update(name="fallout_decision")
     async def fallout_decision(self, decision: FalloutDecision) -> FalloutView:
         view = self._fallout[decision.task_id]
+        # An agent may act on the case the moment it is listed, before this workflow has seen
+        # its store write complete: the decision is recorded after the case, never before.
+        await workflow.wait_condition(lambda: decision.task_id in self._fallout_stored)
         if decision.action == FalloutAction.ASSIGN:
             view.state, view.assignee = "inProgress", decision.agent
         else:
             view.state, view.resolution = "resolved", decision.action.value
-        await workflow.execute_activity(
-            "fallout.record_decision",
-            FalloutDecisionInput(
-                case_id=view.case_id,
-                decision_key=f"{view.case_id}/{workflow.uuid4()}",
-                order_id=self._input.order_id,
-                action=decision.action.value,
-                actor=decision.agent,
-                note=decision.note,
-                state=view.state,
-            ),
-            start_to_close_timeout=WORK_QUEUE_TIMEOUT,
+        await self._record_fallout_decision(
+            view.case_id,
+            f"{view.case_id}/{workflow.uuid4()}",
+            decision.action.value,
+            decision.agent,
+            decision.note,
+            view.state,
         )
         await self._parent().signal(
             "fallout_changed",
@@ -297,17 +298,51 @@ class DomainOrderWorkflow:
             self._running.discard(task.id)
             self._running_requests.pop(task.id, None)
             self._work.pop(task.id, None)
+            self._withdrawn.discard(task.id)
         if outcome is None:
             outcome = await self._cancelled_outcome(request, started)
         await self._parent().signal("task_finished", outcome)
 
+    async def _record_fallout_decision(
+        self, case_id: str, key: str, action: str, actor: str, note: str | None, state: str
+    ) -> None:
+        await workflow.execute_activity(
+            "fallout.record_decision",
+            FalloutDecisionInput(
+                case_id=case_id,
+                decision_key=key,
+                order_id=self._input.order_id,
+                action=action,
+                actor=actor,
+                note=note,
+                state=state,
+            ),
+            start_to_close_timeout=WORK_QUEUE_TIMEOUT,
+        )
+
     def _cancelled(self, task_id: str) -> bool:
-        work = self._work.get(task_id)
-        return work is not None and work.cancelling() > 0
+        return task_id in self._withdrawn
+
+    def _stop_if_withdrawn(self, task_id: str) -> None:
+        if self._cancelled(task_id):
+            raise asyncio.CancelledError(f"task {task_id} withdrawn")
 
     async def _cancelled_outcome(self, request: RunTask, started: datetime) -> TaskFinished:
-        """The order stopped this task: its work item is withdrawn, the parent told."""
+        """The order stopped this task: its work item and fallout case are withdrawn, the parent
+        told."""
         task = request.task
+        case = self._fallout.pop(task.id, None)
+        self._fallout_stored.discard(task.id)
+        if case is not None:
+            # Nobody has to decide on work the order no longer wants: the case closes.
+            await self._record_fallout_decision(
+                case.case_id,
+                f"{case.case_id}/withdrawn",
+                "withdrawn",
+                "tessera",
+                "withdrawn: the order was cancelled",
+                "resolved",
+            )
         if task.id in self._manual:
             await workflow.execute_activity(
                 "work_queue.update_task",
@@ -363,6 +398,9 @@ class DomainOrderWorkflow:
         case_id = fallout_case_id(request.idempotency_key)
         message = str(err.cause or err)
         exhausted = err.retry_state == RetryState.MAXIMUM_ATTEMPTS_REACHED
+        # Known before the case is stored, so a decision arriving at once is accepted.
+        view = FalloutView(task_id=task.id, case_id=case_id, state="open")
+        self._fallout[task.id] = view
         await workflow.execute_activity(
             "fallout.open_case",
             OpenFalloutInput(
@@ -382,8 +420,7 @@ class DomainOrderWorkflow:
             ),
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )
-        view = FalloutView(task_id=task.id, case_id=case_id, state="open")
-        self._fallout[task.id] = view
+        self._fallout_stored.add(task.id)
         await self._parent().signal(
             "fallout_changed",
             FalloutNotice(
@@ -395,9 +432,13 @@ class DomainOrderWorkflow:
                 error=message,
             ),
         )
-        await workflow.wait_condition(lambda: task.id in self._decisions)
+        await workflow.wait_condition(
+            lambda: task.id in self._decisions or self._cancelled(task.id)
+        )
+        self._stop_if_withdrawn(task.id)
         decision = self._decisions.pop(task.id)
         del self._fallout[task.id]
+        self._fallout_stored.discard(task.id)
         return decision
 
     async def _perform(self, request: RunTask) -> dict[str, object]:
@@ -430,7 +471,9 @@ class DomainOrderWorkflow:
             result_type=SouthboundResult,
             # The task id reads well in the Temporal UI and ties history events to the plan.
             activity_id=self._activity_id(request),
-            start_to_close_timeout=ATTEMPT_TIMEOUT,
+            start_to_close_timeout=timedelta(
+                seconds=self._input.policy.southbound_attempt_timeout_seconds
+            ),
             retry_policy=retry_policy_for(task),
         )
         await self._resume_if_held(task)
@@ -468,7 +511,9 @@ class DomainOrderWorkflow:
             if view.state != "completed":
                 view.state, view.assignee = "completed", "field-workforce-simulator"
                 view.result = opened.simulated_result
-        await workflow.wait_condition(lambda: view.state == "completed")
+        await workflow.wait_condition(lambda: view.state == "completed" or self._cancelled(task.id))
+        if view.state != "completed":
+            self._stop_if_withdrawn(task.id)
         await self._record_manual(view, request, task_ref=opened.task_ref)
         return dict(view.result or {})
 

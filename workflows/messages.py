@@ -16,13 +16,6 @@ from tmf.cancel_order import CancelProductOrder
 from workflows.policy import OrderPolicy
 
 
-class DomainOrderInput(BaseModel):
-    order_id: str
-    parent_workflow_id: str
-    domain_order: DomainOrder
-    policy: OrderPolicy = Field(default_factory=OrderPolicy)
-
-
 class DomainOrderResult(BaseModel):
     domain_order_id: str
     tasks_run: int
@@ -35,6 +28,22 @@ class RunTask(BaseModel):
     # The key of this task's effect: retries reuse it, a redo after an amendment gets a new one.
     idempotency_key: str
     wait_until: datetime | None = None
+
+
+class RunTasks(BaseModel):
+    """Parent -> child: the tasks of this domain order that became ready together (one signal)."""
+
+    tasks: list[RunTask]
+
+
+class DomainOrderInput(BaseModel):
+    order_id: str
+    parent_workflow_id: str
+    domain_order: DomainOrder
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
+    # The tasks that made the parent start this child: carried in the start, not signalled after
+    # it, which saves a round trip through the server per child.
+    tasks: list[RunTask] = Field(default_factory=list)
 
 
 class TaskFinished(BaseModel):

@@ -21,6 +21,9 @@ class OrderPolicy(BaseModel):
     # While a southbound system is offline, its tasks try again after pauses growing to the max.
     offline_first_pause_seconds: float = 2
     offline_max_pause_seconds: float = 60
+    # One call to a southbound system. A task's expected duration is business time (a shipment
+    # takes days), not how long a call may hang: a worker killed mid-call is retried after this.
+    southbound_attempt_timeout_seconds: float = Field(default=30, gt=0)
 
     def due_hours(self, priority: str | None) -> float:
         return self.due_hours_by_priority.get(priority or "", self.default_due_hours)

@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         OverridePointOfNoReturn,
         ProvideInformation,
         RunTask,
+        RunTasks,
         TaskFinished,
         TaskHeld,
         UpdateTaskData,
@@ -573,15 +574,26 @@ class ProductOrderWorkflow:
     async def _stop_active_tasks(self, execution: PlanExecution) -> None:
         """Withdraw running work and wait until every domain order has let go of it."""
         # Waits, manual jobs and held or fallen-out tasks have done nothing yet: withdraw them.
-        # A running system call may already have acted: let it finish, then undo it.
-        withdrawn = [
-            t.id
-            for t in execution.plan.tasks
-            if execution.runs[t.id].status in {TaskStatus.HELD, TaskStatus.FALLOUT}
-            or (execution.runs[t.id].status == TaskStatus.RUNNING and t.kind != TaskKind.AUTOMATED)
-        ]
-        await self._withdraw(execution.plan, withdrawn)
-        while any(r.status in ACTIVE for r in execution.runs.values()) or self._retired:
+        # A running system call may already have acted: let it finish, then undo it. Checked
+        # again after each message: a call that fails meanwhile falls out and is withdrawn then.
+        withdrawn: set[str] = set()
+        while True:
+            stoppable = [
+                t.id
+                for t in execution.plan.tasks
+                if t.id not in withdrawn
+                and (
+                    execution.runs[t.id].status in {TaskStatus.HELD, TaskStatus.FALLOUT}
+                    or (
+                        execution.runs[t.id].status == TaskStatus.RUNNING
+                        and t.kind != TaskKind.AUTOMATED
+                    )
+                )
+            ]
+            await self._withdraw(execution.plan, stoppable)
+            withdrawn.update(stoppable)
+            if not any(r.status in ACTIVE for r in execution.runs.values()) and not self._retired:
+                return
             await workflow.wait_condition(lambda: bool(self._inbox))
             while self._inbox:
                 self._handle(execution, self._inbox.pop(0))
@@ -849,27 +861,29 @@ class ProductOrderWorkflow:
             return
         assert self._execution is not None
         plan = self._execution.plan
-        # In plan order, never set order: commands must come out the same on every replay.
-        needed = [
-            d for d in dict.fromkeys(t.domain_order_id for t in tasks) if d not in self._children
-        ]
-        await asyncio.gather(*(self._start_child(self._domain_order(plan, d)) for d in needed))
-        requests = []
+        # Grouped by domain order, in plan order (never set order: commands must come out the
+        # same on every replay). A new child gets its tasks in its start, a running one gets them
+        # in one signal: each message to a child costs workflow tasks on both sides.
+        batches: dict[str, list[RunTask]] = {}
         for task in tasks:
             run = self._execution.mark_running(task.id, workflow.now())
-            requests.append(
-                self._children[task.domain_order_id].signal(
-                    DomainOrderWorkflow.run_task,
-                    RunTask(
-                        task=self._prepared(task),
-                        idempotency_key=f"{self._order.id}/{task.id}/{run.run}",
-                        wait_until=self._wait_until(task),
-                    ),
+            batches.setdefault(task.domain_order_id, []).append(
+                RunTask(
+                    task=self._prepared(task),
+                    idempotency_key=f"{self._order.id}/{task.id}/{run.run}",
+                    wait_until=self._wait_until(task),
                 )
             )
-        await asyncio.gather(*requests)
+        await asyncio.gather(
+            *(
+                self._children[d].signal(DomainOrderWorkflow.run_tasks, RunTasks(tasks=batch))
+                if d in self._children
+                else self._start_child(self._domain_order(plan, d), batch)
+                for d, batch in batches.items()
+            )
+        )
 
-    async def _start_child(self, domain_order: DomainOrder) -> None:
+    async def _start_child(self, domain_order: DomainOrder, tasks: list[RunTask]) -> None:
         self._children[domain_order.id] = await workflow.start_child_workflow(
             DomainOrderWorkflow.run,
             DomainOrderInput(
@@ -877,6 +891,7 @@ class ProductOrderWorkflow:
                 parent_workflow_id=workflow.info().workflow_id,
                 domain_order=domain_order,
                 policy=self._policy,
+                tasks=tasks,
             ),
             id=child_workflow_id(self._order.id, domain_order.id),
             search_attributes=TypedSearchAttributes(
@@ -887,12 +902,15 @@ class ProductOrderWorkflow:
             ),
             memo={"item": domain_order.item_id, "specification": domain_order.spec_id},
             # The parent closes its children itself, so they end Completed, never Terminated.
+            # (Not by REQUEST_CANCEL: the time-skipping test server does not apply that policy.)
             parent_close_policy=ParentClosePolicy.ABANDON,
         )
 
     async def _close_children(self) -> None:
-        for handle in self._children.values():
-            await handle.signal(DomainOrderWorkflow.close)
+        # Every task has reported back: the children are idle. All signals in one workflow task.
+        await asyncio.gather(
+            *(handle.signal(DomainOrderWorkflow.close) for handle in self._children.values())
+        )
         await asyncio.gather(*self._children.values())
 
     @staticmethod

@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import ROOT, ApiServer
 
-CTK_DIR = ROOT.parent / "shared" / "tmf" / "ctk"
+# Copies of the kits from ../shared/tmf/ctk, so a checkout anywhere (CI's included) has them.
+CTK_DIR = Path(__file__).parent / "kits"
 NEWMAN = ROOT / ".ctk" / "node_modules" / ".bin" / "newman"
 
 KITS = {

@@ -153,3 +153,24 @@ async def test_bulk_retry_after_an_outage_of_one_system(
     assert {o["state"] for o in done} == {"completed"}
     still_open = await http.get(FALLOUT, params={"system": "shipping", "state": "open"})
     assert still_open.json() == []
+
+
+async def test_cancelling_an_order_withdraws_its_open_fallout_case(
+    http: httpx.AsyncClient, break_system: Breaker
+) -> None:
+    await break_system("billing", failureRate=1.0, failureMode="permanent")
+    order_id = await _order(http)
+    [case] = await wait_for_cases(http, {"orderId": order_id, "state": "open"}, 1)
+
+    cancel = await http.post(
+        "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
+        json={"productOrder": {"id": order_id}, "cancellationReason": "changed mind"},
+    )
+    assert cancel.status_code == 201, cancel.text
+
+    assert (await wait_for_state(http, order_id))["state"] == "cancelled"
+    withdrawn = (await http.get(f"{FALLOUT}/{case['id']}")).json()
+    assert (withdrawn["state"], withdrawn["resolution"]) == ("resolved", "withdrawn")
+    assert [n["event"] for n in withdrawn["notes"]] == ["opened", "withdrawn"]
+    late = await http.post(f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana"})
+    assert late.status_code == 409 and late.json()["code"] == "InvalidState"

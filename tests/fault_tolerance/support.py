@@ -43,6 +43,9 @@ class Processes:
             "API_HOST": "127.0.0.1",
             "API_PORT": str(self.api_port),
             "PUBLIC_BASE_URL": self.api_url,
+            # A call cut off by a killed worker is retried after this; the simulators answer in
+            # milliseconds, so 5 s is plenty and the test does not wait out the default 30 s.
+            "SOUTHBOUND_ATTEMPT_TIMEOUT_SECONDS": "5",
         }
 
     def start_server(self) -> None:
