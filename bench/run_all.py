@@ -101,7 +101,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small N: a smoke run")
     parser.add_argument("--memory-n", type=int, default=None, help="orders for bench/memory.py")
+    parser.add_argument(
+        "--summary-only", action="store_true", help="rewrite summary.md from the results on disk"
+    )
     args = parser.parse_args()
+    if args.summary_only:
+        (RESULTS / "summary.md").write_text(summary())
+        return
     n = "35" if args.quick else "140"
     memory_n = str(args.memory_n or (200 if args.quick else 2000))
     run("-m", "bench.orders", "-n", n, "--profile")
