@@ -6,16 +6,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.base import RequestResponseEndpoint
 
+from api.admission import admission_loop
 from api.errors import install_error_handlers
-from api.order_workflows import ensure_order_workflow
 from api.routers import (
+    admission,
     cancel_product_order,
     deliveries,
     fallout,
@@ -31,41 +31,21 @@ from api.routers import (
     tasks,
     workforce,
 )
-from api.temporal import get_client
 from log import configure_logging, get_logger
-from store import orders
 from store.db import create_tables
-from tmf.product_order import ProductOrder
 
 log = get_logger(__name__)
-
-RECONCILE_EVERY = timedelta(seconds=30)
-
-
-async def _start_orphaned_orders() -> None:
-    """Start the workflow of any accepted order the API crashed before starting."""
-    while True:
-        await asyncio.sleep(RECONCILE_EVERY.total_seconds())
-        try:
-            cutoff = datetime.now(UTC) - RECONCILE_EVERY
-            pending = await run_in_threadpool(orders.unstarted_orders, cutoff)
-            if pending:
-                client = await get_client()
-                for document in pending:
-                    await ensure_order_workflow(client, ProductOrder.model_validate(document))
-        except Exception as err:  # keep reconciling whatever one sweep hit
-            log.warning("reconcile sweep failed", error=str(err))
 
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     configure_logging()
     await run_in_threadpool(create_tables)
-    reconciler = asyncio.create_task(_start_orphaned_orders())
+    admission = asyncio.create_task(admission_loop())
     yield
-    reconciler.cancel()
+    admission.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await reconciler
+        await admission
 
 
 def create_app() -> FastAPI:
@@ -101,6 +81,7 @@ def create_app() -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(fallout.router)
     app.include_router(jeopardy.router)
+    app.include_router(admission.router)
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)

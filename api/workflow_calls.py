@@ -8,6 +8,7 @@ from temporalio.client import WorkflowHandle, WorkflowQueryFailedError, Workflow
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.admission import is_queued, start_if_queued
 from api.errors import TmfError
 from api.temporal import get_client
 
@@ -36,6 +37,9 @@ async def execute_update(workflow_id: str, update: str, arg: Any, result_type: t
             raise TmfError(status, cause.type or "Rejected", cause.message) from err
         raise TmfError(409, "Rejected", str(cause or err)) from err
     except RPCError as err:
+        # An order still waiting for admission is started for the client acting on it.
+        if err.status == RPCStatusCode.NOT_FOUND and await start_if_queued(workflow_id):
+            return await execute_update(workflow_id, update, arg, result_type)
         raise _rpc_error(err, workflow_id) from err
 
 
@@ -46,6 +50,12 @@ async def execute_query(workflow_id: str, query: str, result_type: type) -> Any:
     except WorkflowQueryFailedError as err:
         raise TmfError(409, "QueryFailed", str(err)) from err
     except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND and await is_queued(workflow_id):
+            raise TmfError(
+                409,
+                "NotStarted",
+                "The order is accepted and waits for the workers' capacity to start",
+            ) from err
         raise _rpc_error(err, workflow_id) from err
 
 

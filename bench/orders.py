@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from bench.common import RESULTS, machine_facts, ms, percentile, proc_stats, write_result
 from bench.engine_floor import run_floor
@@ -36,6 +37,17 @@ from bench.stack import Stack
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 WORKFORCE = "/ops/v1/simulators/field-workforce"
 TARGET_RATIO = 0.8
+
+
+async def order_result(client: Client, order_id: str) -> dict[str, Any]:
+    """The order workflow's result, once admission (api/admission.py) has started it."""
+    while True:
+        try:
+            return dict(await client.get_workflow_handle(f"order-{order_id}").result())
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def submit_and_wait(
@@ -58,7 +70,7 @@ async def submit_and_wait(
         assert response.status_code == 201, response.text
         order_id = response.json()["id"]
         sent[order_id] = started
-        result = await client.get_workflow_handle(f"order-{order_id}").result()
+        result = await order_result(client, order_id)
         done[order_id] = time.monotonic()
         states[order_id] = result["state"]
 

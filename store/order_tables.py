@@ -37,3 +37,19 @@ class OrderParty(SQLModel, table=True):
 
     order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
     party_id: str = Field(primary_key=True, index=True, max_length=200)
+
+
+class OrderAdmission(SQLModel, table=True):
+    """An accepted order whose workflow has not been started yet: the admission queue.
+
+    Written in the acceptance's transaction and deleted once the workflow is started, so an
+    order the API accepted is started even if the API crashes or Temporal is down meanwhile.
+    """
+
+    __tablename__ = "order_admission"
+    __table_args__ = (Index("ix_order_admission_rank", "priority", "accepted_at"),)
+
+    order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
+    # TMF priority, 0 (highest) to 4 (lowest): the more urgent orders are admitted first.
+    priority: int = 4
+    accepted_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
-from store.order_tables import OrderParty, ProductOrderRecord
+from store.order_tables import OrderAdmission, OrderParty, ProductOrderRecord
 from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import ProductOrder
 
@@ -63,6 +63,13 @@ def accept_order(order: ProductOrder, idempotency_key: str | None) -> tuple[dict
             session.flush()
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
+            session.add(
+                OrderAdmission(
+                    order_id=order.id,
+                    priority=int(order.priority or 4),
+                    accepted_at=record.order_date,
+                )
+            )
         return record.document, True
     except IntegrityError:
         existing = find_duplicate(idempotency_key, record.external_key)
@@ -191,28 +198,34 @@ def list_orders(flt: OrderFilter, offset: int, limit: int) -> tuple[list[dict[st
         return [r.document for r in page], int(total)
 
 
-def forget_unstarted(order_id: str) -> None:
-    """Undo an acceptance whose workflow could not be started (the client was told 503)."""
+def mark_started(order_id: str) -> None:
+    """The order's workflow exists: it leaves the admission queue."""
     with session_scope() as session:
-        record = session.get(ProductOrderRecord, order_id)
-        if record is not None and record.revision == 0:
-            for party in session.exec(select(OrderParty).where(OrderParty.order_id == order_id)):
-                session.delete(party)
-            session.flush()
-            session.delete(record)
+        queued = session.get(OrderAdmission, order_id)
+        if queued is not None:
+            session.delete(queued)
 
 
-def unstarted_orders(accepted_before: datetime, limit: int = 100) -> list[dict[str, Any]]:
-    """Accepted orders whose workflow has not written yet: candidates for a (re)start."""
+def is_queued(order_id: str) -> bool:
+    with session_scope() as session:
+        return session.get(OrderAdmission, order_id) is not None
+
+
+def queued_orders(limit: int) -> list[dict[str, Any]]:
+    """The next orders to admit: most urgent first, then oldest first."""
     with session_scope() as session:
         rows = session.exec(
-            select(ProductOrderRecord)
-            .where(ProductOrderRecord.revision == 0)
-            .where(col(ProductOrderRecord.order_date) < _naive_utc(accepted_before))
-            .order_by(col(ProductOrderRecord.order_date))
+            select(ProductOrderRecord.document)
+            .join(OrderAdmission, col(OrderAdmission.order_id) == col(ProductOrderRecord.id))
+            .order_by(col(OrderAdmission.priority), col(OrderAdmission.accepted_at))
             .limit(limit)
         ).all()
-        return [r.document for r in rows]
+        return [dict(document) for document in rows]
+
+
+def queued_count() -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.count()).select_from(OrderAdmission)).one())
 
 
 def order_events(order_id: str) -> list[OrderEventRecord]:

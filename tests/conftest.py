@@ -119,13 +119,14 @@ async def worker(client: Client) -> AsyncIterator[Worker]:
 class ApiServer:
     """The API as its own uvicorn process: tests talk to it over real HTTP."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, env: dict[str, str] | None = None) -> None:
         self.port = port
+        self.env = env or {}
         self.base_url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "PUBLIC_BASE_URL": self.base_url}
+        env = {**os.environ, "PUBLIC_BASE_URL": self.base_url, **self.env}
         self.process = subprocess.Popen(
             [
                 sys.executable,

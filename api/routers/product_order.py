@@ -10,11 +10,9 @@ from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from temporalio.service import RPCError
 
+from api.admission import admit_on_acceptance
 from api.errors import TmfError, describe_validation_errors
-from api.order_workflows import ensure_order_workflow
-from api.temporal import get_client
 from api.tmf_query import (
     count_headers,
     parse_datetime,
@@ -96,16 +94,9 @@ async def create_product_order(
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
     )
-    try:
-        await ensure_order_workflow(await get_client(), stored)
-    except (RPCError, RuntimeError, OSError) as err:
-        log.warning("workflow start failed", order_id=stored.id, error=str(err))
-        if created:
-            await run_in_threadpool(orders.forget_unstarted, stored.id)
-        raise TmfError(
-            503, "ServiceUnavailable", "The order could not be started; retry the request"
-        ) from err
-    log.info("order accepted", order_id=stored.id, created=created)
+    # The order is durable now; its workflow starts at once or when the workers catch up.
+    started = created and await admit_on_acceptance(stored)
+    log.info("order accepted", order_id=stored.id, created=created, started=started)
     headers = {"Location": stored.href}
     if not created:
         headers["Idempotent-Replayed"] = "true"

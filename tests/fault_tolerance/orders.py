@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.southbound.contract import SYSTEMS
 from decomposition.decompose import decompose
@@ -68,8 +69,24 @@ async def wait_until_completed(ids: list[str], at_least: int, timeout: float) ->
     return done
 
 
+async def wait_until_started(client: Client, ids: list[str], timeout: float) -> None:
+    """Waits until every order's workflow exists: an accepted order may wait for admission
+    (api/admission.py) while the workers catch up, or until a restarted API starts it."""
+    deadline = time.monotonic() + timeout
+    waiting = list(ids)
+    while waiting:
+        try:
+            await client.get_workflow_handle(f"order-{waiting[0]}").describe()
+            waiting.pop(0)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND or time.monotonic() > deadline:
+                raise AssertionError(f"order {waiting[0]} was never started") from err
+            await asyncio.sleep(0.2)
+
+
 async def results(client: Client, ids: list[str], timeout: float) -> list[dict[str, Any]]:
     """Every order workflow's result; on timeout, an AssertionError saying where each stuck."""
+    await wait_until_started(client, ids, timeout)
     handles = [client.get_workflow_handle(f"order-{i}") for i in ids]
     try:
         return list(await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout))

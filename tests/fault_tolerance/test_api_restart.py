@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from store import orders
 from store.orders import OrderFilter
-from tests.fault_tolerance.orders import order_body
+from tests.fault_tolerance.orders import order_body, wait_until_started
 from tests.fault_tolerance.support import Processes
 from tests.helpers import ORDERS
 
@@ -83,9 +83,8 @@ async def test_api_restart_during_burst_keeps_each_order_once(
     stored, total = orders.list_orders(OrderFilter(customer_id=customer), 0, BURST * 2)
     assert total == BURST
     assert sorted(d["id"] for d in stored) == sorted(ids)
-    for order_id in ids:
-        described = await own_client.get_workflow_handle(f"order-{order_id}").describe()
-        assert described.id == f"order-{order_id}"
+    # An order accepted just before the kill is started by the restarted API's admission loop.
+    await wait_until_started(own_client, ids, timeout=30)
     # No workflow for an order the store does not hold (visibility is eventually consistent).
     query = f"CustomerId = '{customer}' AND WorkflowType = 'ProductOrder'"
     count = -1

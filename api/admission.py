@@ -1,0 +1,147 @@
+"""Order admission: accepted orders start at the rate the workers sustain.
+
+Every accepted order is written to the store together with a row in the admission queue (one
+transaction), so nothing accepted is lost. While the workers keep up (the task queue's backlog is
+at most ORDER_ADMISSION_MAX_BACKLOG tasks) the API starts the workflow at once; otherwise the
+order waits in the queue, and `admission_loop` starts the most urgent and oldest queued orders,
+a batch per check, as the backlog drains. Without this gate a burst of orders starts thousands of
+workflows that all compete for the worker's slots and cache, and every order slows down
+(bench/results/memory.md). The same loop starts an order the API crashed before starting, and
+the orders accepted while Temporal was unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi.concurrency import run_in_threadpool
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api.order_workflows import ensure_order_workflow
+from api.temporal import get_client
+from log import get_logger
+from settings import get_settings
+from store import orders
+from tmf.product_order import ProductOrder
+from workflows.product_order import workflow_id_for
+
+log = get_logger(__name__)
+
+# What a start may fail with when Temporal is unreachable or overloaded: the order stays queued.
+START_ERRORS = (RPCError, RuntimeError, OSError)
+
+
+@dataclass
+class Gate:
+    """This API process's view of the workers' capacity, refreshed by `admission_loop`."""
+
+    open: bool = True
+    workflow_backlog: int | None = None
+    activity_backlog: int | None = None
+    checked_at: datetime | None = None
+    reason: str = "not checked yet"
+
+
+GATE = Gate()
+
+
+async def task_queue_backlog(client: Client, kind: TaskQueueType.ValueType) -> int:
+    """Tasks of one kind waiting for a worker on the order task queue (approximate)."""
+    described = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=get_settings().task_queue),
+            task_queue_type=kind,
+            report_stats=True,
+        )
+    )
+    return int(described.stats.approximate_backlog_count)
+
+
+async def check_gate(client: Client) -> None:
+    limit = get_settings().order_admission_max_backlog
+    try:
+        workflow = await task_queue_backlog(client, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+        activity = await task_queue_backlog(client, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+    except START_ERRORS as err:
+        # Temporal unreachable: accept orders into the queue rather than wait on a dead server.
+        GATE.open, GATE.reason = False, f"Temporal unreachable: {err}"
+    else:
+        GATE.workflow_backlog, GATE.activity_backlog = workflow, activity
+        GATE.open = max(workflow, activity) <= limit
+        GATE.reason = "workers keep up" if GATE.open else f"task queue backlog above {limit} tasks"
+    GATE.checked_at = datetime.now(UTC)
+
+
+async def start_order(client: Client, order: ProductOrder) -> None:
+    """Start the order's workflow (idempotent) and take it out of the queue."""
+    await ensure_order_workflow(client, order)
+    await run_in_threadpool(orders.mark_started, order.id)
+
+
+async def admit_queued(client: Client) -> int:
+    """Start up to one batch of queued orders while the gate is open; returns how many."""
+    if not GATE.open:
+        return 0
+    batch = await run_in_threadpool(orders.queued_orders, get_settings().order_admission_batch)
+    for document in batch:
+        await start_order(client, ProductOrder.model_validate(document))
+    return len(batch)
+
+
+async def admission_loop() -> None:
+    """Runs for the API's lifetime; several API processes may run it (starts are idempotent)."""
+    while True:
+        try:
+            client = await get_client()
+            await check_gate(client)
+            admitted = await admit_queued(client)
+            if admitted:
+                log.info("orders admitted", count=admitted, backlog=GATE.workflow_backlog)
+        except Exception as err:  # keep admitting whatever one round hit
+            log.warning("admission round failed", error=str(err))
+        await asyncio.sleep(get_settings().order_admission_poll_seconds)
+
+
+async def admit_on_acceptance(order: ProductOrder) -> bool:
+    """Start a just-accepted order now if the workers keep up; returns whether it started."""
+    if not GATE.open:
+        return False
+    try:
+        await start_order(await get_client(), order)
+    except START_ERRORS as err:
+        log.warning("workflow start deferred", order_id=order.id, error=str(err))
+        return False
+    return True
+
+
+def order_id_of(workflow_id: str) -> str | None:
+    """The order of an order workflow id (`order-<id>`); None for any other workflow."""
+    prefix = workflow_id_for("")
+    if workflow_id.startswith(prefix) and "/" not in workflow_id:
+        return workflow_id[len(prefix) :]
+    return None
+
+
+async def is_queued(workflow_id: str) -> bool:
+    order_id = order_id_of(workflow_id)
+    return order_id is not None and await run_in_threadpool(orders.is_queued, order_id)
+
+
+async def start_if_queued(workflow_id: str) -> bool:
+    """An order that a client acts on (amend, cancel, ...) is started at once, gate or not:
+    the caller is waiting for it. Returns whether a queued order was started."""
+    order_id = order_id_of(workflow_id)
+    if order_id is None or not await run_in_threadpool(orders.is_queued, order_id):
+        return False
+    document = await run_in_threadpool(orders.get_order, order_id)
+    if document is None:
+        return False
+    await start_order(await get_client(), ProductOrder.model_validate(document))
+    return True

@@ -1,0 +1,28 @@
+"""GET /ops/v1/admission: whether new orders start at once, and how many wait for capacity."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from api.admission import GATE
+from settings import get_settings
+from store import orders
+
+router = APIRouter(prefix="/ops/v1/admission", tags=["admission"])
+
+
+@router.get("", summary="Order admission: the gate, the task queue backlog, queued orders")
+async def admission_state() -> JSONResponse:
+    return JSONResponse(
+        {
+            "open": GATE.open,
+            "reason": GATE.reason,
+            "maxBacklog": get_settings().order_admission_max_backlog,
+            "workflowTaskBacklog": GATE.workflow_backlog,
+            "activityTaskBacklog": GATE.activity_backlog,
+            "checkedAt": GATE.checked_at.isoformat() if GATE.checked_at else None,
+            "queuedOrders": await run_in_threadpool(orders.queued_count),
+        }
+    )
