@@ -80,18 +80,18 @@ class Settings:
     max_cached_workflows: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CACHED_WORKFLOWS", "1000"))
     )
-    # Order admission (api/admission.py): the API starts an accepted order's workflow while the
-    # task queue's backlog (workflow or activity tasks waiting for a worker) is at most
-    # ORDER_ADMISSION_MAX_BACKLOG; above it, accepted orders wait in the store and are started,
-    # up to ORDER_ADMISSION_BATCH per check, every ORDER_ADMISSION_POLL_SECONDS as it drains.
+    # Order admission (api/admission.py): every ORDER_ADMISSION_POLL_SECONDS the API reads the
+    # task queue's backlog (workflow or activity tasks waiting for a worker); while it is at most
+    # ORDER_ADMISSION_MAX_BACKLOG, up to ORDER_ADMISSION_STARTS_PER_ROUND orders start in that
+    # round (new POSTs and waiting orders together); other accepted orders wait in the store.
     order_admission_max_backlog: int = field(
         default_factory=lambda: int(_env("ORDER_ADMISSION_MAX_BACKLOG", "50"))
     )
     order_admission_poll_seconds: float = field(
         default_factory=lambda: float(_env("ORDER_ADMISSION_POLL_SECONDS", "1"))
     )
-    order_admission_batch: int = field(
-        default_factory=lambda: int(_env("ORDER_ADMISSION_BATCH", "10"))
+    order_admission_starts_per_round: int = field(
+        default_factory=lambda: int(_env("ORDER_ADMISSION_STARTS_PER_ROUND", "20"))
     )
     # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most

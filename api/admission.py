@@ -3,8 +3,11 @@
 Every accepted order is written to the store together with a row in the admission queue (one
 transaction), so nothing accepted is lost. While the workers keep up (the task queue's backlog is
 at most ORDER_ADMISSION_MAX_BACKLOG tasks) the API starts the workflow at once; otherwise the
-order waits in the queue, and `admission_loop` starts the most urgent and oldest queued orders,
-a batch per check, as the backlog drains. Without this gate a burst of orders starts thousands of
+order waits in the queue, and `admission_loop` starts the most urgent and oldest queued orders
+as the backlog drains. Starts are also capped per round (ORDER_ADMISSION_STARTS_PER_ROUND, POSTs
+and queued orders together): the backlog shows an order's work only after its workflow and
+children have started, so without a cap a burst would start hundreds of orders before the
+backlog could close the gate. Without this gate a burst of orders starts thousands of
 workflows that all compete for the worker's slots and cache, and every order slows down
 (bench/results/memory.md). The same loop starts an order the API crashed before starting, and
 the orders accepted while Temporal was unreachable.
@@ -42,13 +45,23 @@ class Gate:
     """This API process's view of the workers' capacity, refreshed by `admission_loop`."""
 
     open: bool = True
+    # Starts left in this round; refilled by each check while the gate is open.
+    allowance: int = 0
     workflow_backlog: int | None = None
     activity_backlog: int | None = None
     checked_at: datetime | None = None
     reason: str = "not checked yet"
 
 
-GATE = Gate()
+GATE = Gate(allowance=get_settings().order_admission_starts_per_round)
+
+
+def take_start() -> bool:
+    """One start from this round's allowance, if the gate is open and any is left."""
+    if not GATE.open or GATE.allowance <= 0:
+        return False
+    GATE.allowance -= 1
+    return True
 
 
 async def task_queue_backlog(client: Client, kind: TaskQueueType.ValueType) -> int:
@@ -76,6 +89,7 @@ async def check_gate(client: Client) -> None:
         GATE.workflow_backlog, GATE.activity_backlog = workflow, activity
         GATE.open = max(workflow, activity) <= limit
         GATE.reason = "workers keep up" if GATE.open else f"task queue backlog above {limit} tasks"
+    GATE.allowance = get_settings().order_admission_starts_per_round if GATE.open else 0
     GATE.checked_at = datetime.now(UTC)
 
 
@@ -86,13 +100,17 @@ async def start_order(client: Client, order: ProductOrder) -> None:
 
 
 async def admit_queued(client: Client) -> int:
-    """Start up to one batch of queued orders while the gate is open; returns how many."""
-    if not GATE.open:
+    """Start queued orders with what is left of this round's allowance; returns how many."""
+    if not GATE.open or GATE.allowance <= 0:
         return 0
-    batch = await run_in_threadpool(orders.queued_orders, get_settings().order_admission_batch)
+    batch = await run_in_threadpool(orders.queued_orders, GATE.allowance)
+    started = 0
     for document in batch:
+        if not take_start():
+            break
         await start_order(client, ProductOrder.model_validate(document))
-    return len(batch)
+        started += 1
+    return started
 
 
 async def admission_loop() -> None:
@@ -111,7 +129,7 @@ async def admission_loop() -> None:
 
 async def admit_on_acceptance(order: ProductOrder) -> bool:
     """Start a just-accepted order now if the workers keep up; returns whether it started."""
-    if not GATE.open:
+    if not take_start():
         return False
     try:
         await start_order(await get_client(), order)

@@ -66,7 +66,7 @@ def gated_api(gated_queue: str, client: Client) -> Any:
         env={
             "TESSERA_TASK_QUEUE": gated_queue,
             "ORDER_ADMISSION_MAX_BACKLOG": "0",
-            "ORDER_ADMISSION_BATCH": "1",
+            "ORDER_ADMISSION_STARTS_PER_ROUND": "1",
             "ORDER_ADMISSION_POLL_SECONDS": "0.5",
         },
     )
