@@ -9,11 +9,10 @@ once or later (staggered decomposition) and whatever else the order contains.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from decomposition.catalog import Action, CatalogVersion, Domain
-from decomposition.fragments import Fragment, build_fragment, expand, structural_names
+from decomposition.fragments import Fragment, catalog_shapes
 from decomposition.items import ProductInstance
 from decomposition.plan import (
     DomainOrder,
@@ -35,16 +34,9 @@ _PRODUCT = Domain.PRODUCT
 _MODIFY = Action.MODIFY
 
 
-@dataclass(slots=True)
-class _Placed:
-    """A product instance once planned: its fragment, node ids and tasks."""
-
-    fragment: Fragment
-    node_ids: list[str]
-    task_ids: list[str]
-    tasks: list[PlanTask]
-    assetization: PlanTask | None
-    cross: list[tuple[PlanTask, str, str]]
+# A product instance once planned: its fragment, node ids, task ids, and the position of its
+# first task in the plan (its tasks follow in fragment order). A tuple: most are never read.
+_Placed = tuple[Fragment, list[str], list[str], int]
 
 
 class PlanBuilder:
@@ -55,24 +47,23 @@ class PlanBuilder:
         self.tasks: list[PlanTask] = []
         self.problems: list[Problem] = []
         self._placed: dict[str, _Placed] = {}
-        self._fragments: dict[tuple[Any, ...], Fragment] = {}
-        self._structural: dict[str, tuple[str, ...]] = {}
+        self._shapes = catalog_shapes(catalog)
+        self._fragments: dict[tuple[Any, ...], Fragment] = {}  # this plan's copies
         requested = order.requested_start_date
         self._start = requested.isoformat().replace("+00:00", "Z") if requested else None
 
     def _fragment(
         self, instance: ProductInstance, values: dict[str, Any], changed: frozenset[str] | None
     ) -> Fragment:
-        spec_id = instance.spec_id
-        names = self._structural.get(spec_id)
-        if names is None:
-            names = self._structural[spec_id] = structural_names(self.catalog, instance.spec)
-        key = (spec_id, instance.action, tuple(map(values.get, names)), changed)
+        spec = instance.spec
+        names = self._shapes.structural_names(self.catalog, spec)
+        key = (instance.spec_id, instance.action, tuple(map(values.get, names)), changed)
         fragment = self._fragments.get(key)
         if fragment is None:
-            nodes = expand(self.catalog, instance.spec, values)
-            fragment = build_fragment(self.catalog, nodes, instance.action, changed)
-            self._fragments[key] = fragment
+            shared = self._shapes.fragment(
+                self.catalog, key, spec, instance.action, values, changed
+            )
+            fragment = self._fragments[key] = shared.for_plan()
         return fragment
 
     def add_instance(self, instance: ProductInstance) -> None:
@@ -103,37 +94,42 @@ class PlanBuilder:
 
     def _place(self, instance: ProductInstance, fragment: Fragment) -> None:
         # The hot loop of decomposition (~7,500 tasks for 1,000 items): plain loops rather than
-        # comprehensions (in Python 3.11 each comprehension is a function call, which costs
-        # more than the loop over a product's few nodes or tasks), and `PlanModel.trusted`
-        # inlined.
+        # comprehensions or helper calls (in Python 3.11 each comprehension or call costs more
+        # than the loop over a product's few nodes or tasks), and `PlanModel.trusted` inlined.
         key = instance.key
         item_id = instance.item_id
         root_item_id = instance.root_item_id
         product_id = instance.product_id
         product_values = instance.values
-        nodes = fragment.nodes
         node_ids: list[str] = []
-        # Each node's values are a new dict (the product's own are copied once, when used).
+        # Each node's values are a new dict; the root's are the product's own, made for it by
+        # resolve_order and the root domain order's characteristics (tasks copy them).
         values: list[dict[str, Any]] = []
+        nodes = fragment.nodes
         for node in nodes:
             node_ids.append(f"{node.prefix}{key}{node.suffix}")
-            values.append(product_values if node.parent is None else node.values(product_values))
-        shapes = fragment.tasks
+            if node.parent is None:
+                values.append(product_values)
+                continue
+            own = {}  # NodeShape.values, inlined
+            for name, source in node.mapping:
+                if source in product_values:
+                    own[name] = product_values[source]
+            if node.constants:
+                own.update(node.constants)
+            values.append(own)
         task_ids: list[str] = []
+        shapes = fragment.tasks
         for shape in shapes:
             task_ids.append(f"{shape.id_head}{key}{shape.id_tail}")
-        tasks: list[PlanTask] = []
-        placed = _Placed(fragment, node_ids, task_ids, tasks, None, [])
-        self._placed[key] = placed
+        tasks = self.tasks
+        self._placed[key] = (fragment, node_ids, task_ids, len(tasks))
 
+        start = self._start
         for shape, task_id in zip(shapes, task_ids, strict=True):
             node_values = values[shape.node]
             inputs = shape.inputs
-            if shape.keep is not None:
-                # Inventory keeps no personal data: only assetizable characteristics.
-                keep = shape.keep
-                params = {k: v for k, v in node_values.items() if k in keep}
-            elif inputs is None:
+            if inputs is None:
                 params = node_values.copy()
             else:
                 params = {}
@@ -147,7 +143,7 @@ class PlanBuilder:
             if shape.waited_task is not None:
                 params["appointmentTaskId"] = task_ids[shape.waited_task]
             if shape.waits_for_start:
-                params["until"] = self._start
+                params["until"] = start
             depends_on: list[str] = []
             for position in shape.after:
                 depends_on.append(task_ids[position])
@@ -165,17 +161,12 @@ class PlanBuilder:
             set_extra(task, None)
             set_private(task, None)
             tasks.append(task)
-            if shape.keep is not None:
-                placed.assetization = task
-            if shape.cross:
-                for spec_id, task_key in shape.cross:
-                    placed.cross.append((task, spec_id, task_key))
 
         offering_id = instance.offering_id
         action = instance.action
         bundle_parent = None
         if instance.bundle_root is not None and instance.bundle_root in self._placed:
-            bundle_parent = self._placed[instance.bundle_root].node_ids[0]
+            bundle_parent = self._placed[instance.bundle_root][1][0]
         domain_orders = self.domain_orders
         domain_order_ids = self.domain_order_ids
         for i in fragment.emitted:
@@ -192,10 +183,9 @@ class PlanBuilder:
             parent = node.parent
             if parent is None:
                 fields["parent_id"] = bundle_parent
-                fields["characteristics"] = values[i].copy()
             else:
                 fields["parent_id"] = node_ids[parent]
-                fields["characteristics"] = values[i]
+            fields["characteristics"] = values[i]
             fields["action"] = action
             domain_order = new_instance(DomainOrder)  # DomainOrder.trusted(fields), inlined
             set_dict(domain_order, fields)
@@ -203,31 +193,39 @@ class PlanBuilder:
             set_extra(domain_order, None)
             set_private(domain_order, None)
             domain_orders.append(domain_order)
-        self.tasks.extend(tasks)
 
     def link(self, instances: Iterable[ProductInstance]) -> None:
         """Cross-product dependencies: reliesOn references, and bundles after their children."""
+        tasks = self.tasks
         for instance in instances:
             placed = self._placed.get(instance.key)
             if placed is None:
                 continue
-            for task, spec_id, task_key in placed.cross:
+            fragment, _, _, first = placed
+            for position, spec_id, task_key in fragment.crossing:
+                depends_on = tasks[first + position].depends_on
                 for related_key in instance.relies_on:
                     related = self._placed.get(related_key)
                     if related is None:
                         continue
-                    planned = set(related.task_ids)
-                    for i in related.fragment.by_spec.get(spec_id, ()):
-                        target = f"{related.node_ids[i]}:{task_key}"
-                        if target in planned and target not in task.depends_on:
-                            task.depends_on.append(target)
+                    related_fragment, related_nodes, related_tasks, _ = related
+                    planned = set(related_tasks)
+                    for i in related_fragment.by_spec.get(spec_id, ()):
+                        target = f"{related_nodes[i]}:{task_key}"
+                        if target in planned and target not in depends_on:
+                            depends_on.append(target)
             if not instance.bundle_children:
                 continue
             # A bundle is fulfilled after its components: its own first tasks (e.g. the bundle
             # discount) and its assetization wait for the children's assetization.
-            children = [self._placed.get(k) for k in instance.bundle_children]
-            after = [c.assetization.id for c in children if c and c.assetization]
+            after = []
+            for child_key in instance.bundle_children:
+                child = self._placed.get(child_key)
+                if child is not None and child[0].assetization is not None:
+                    after.append(child[2][child[0].assetization])
             if after:
-                for task in placed.tasks:
-                    if not task.depends_on or task is placed.assetization:
-                        task.depends_on.extend(a for a in after if a not in task.depends_on)
+                own = fragment.assetization
+                for position in range(len(fragment.tasks)):
+                    depends_on = tasks[first + position].depends_on
+                    if not depends_on or position == own:
+                        depends_on.extend(a for a in after if a not in depends_on)

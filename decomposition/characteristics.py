@@ -7,6 +7,7 @@ identical whatever spelling the channel used, and modify can compare old and new
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,66 +24,107 @@ class CharacteristicError(ValueError):
         self.reason = reason
 
 
-def _typed(spec: CharacteristicSpec, value: Any) -> Any:
-    kind = spec.value_type
-    if kind == ValueType.STRING and isinstance(value, str):
-        return value
-    if kind == ValueType.BOOLEAN:
-        if isinstance(value, bool):
+# Read for every value: reading an attribute of an enum class is slow.
+_STRING = ValueType.STRING
+_INTEGER_TYPE = ValueType.INTEGER
+_NUMBER_TYPE = ValueType.NUMBER
+_BOOLEAN = ValueType.BOOLEAN
+_DATE = ValueType.DATE
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRule:
+    """What checking a value reads of its characteristic's spec, in plain Python objects.
+
+    Built once per characteristic spec of a catalog version (items.py keeps them with the
+    offerings): attributes of the pydantic catalog models are slow to read, and an order of
+    1,000 items checks thousands of values.
+    """
+
+    name: str
+    value_type: ValueType
+    allowed_values: list[Any]  # empty: any value
+    pattern: re.Pattern[str] | None  # a full-match regular expression for strings
+    minimum: float | None
+    maximum: float | None
+
+    @classmethod
+    def of(cls, spec: CharacteristicSpec) -> ValueRule:
+        return cls(
+            name=spec.name,
+            value_type=spec.value_type,
+            allowed_values=spec.allowed_values,
+            pattern=re.compile(spec.pattern) if spec.pattern is not None else None,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+        )
+
+    def normalize(self, value: Any) -> Any:
+        """The canonical value, or CharacteristicError with a specific code and reason."""
+        typed = self._typed(value)
+        if self.allowed_values and typed not in self.allowed_values:
+            allowed = ", ".join(repr(v) for v in self.allowed_values)
+            raise CharacteristicError(
+                "InvalidCharacteristicValue",
+                f"characteristic '{self.name}' value {typed!r} is not one of {allowed}",
+            )
+        if self.pattern is not None and not self.pattern.fullmatch(str(typed)):
+            raise CharacteristicError(
+                "InvalidCharacteristicValue",
+                f"characteristic '{self.name}' value does not have the expected format",
+            )
+        if self.minimum is not None and typed < self.minimum:
+            raise CharacteristicError(
+                "InvalidCharacteristicValue",
+                f"characteristic '{self.name}' value {typed!r} is below the minimum "
+                f"{self.minimum:g}",
+            )
+        if self.maximum is not None and typed > self.maximum:
+            raise CharacteristicError(
+                "InvalidCharacteristicValue",
+                f"characteristic '{self.name}' value {typed!r} is above the maximum "
+                f"{self.maximum:g}",
+            )
+        return typed
+
+    def _typed(self, value: Any) -> Any:
+        kind = self.value_type
+        if kind == _STRING and isinstance(value, str):
             return value
-        if isinstance(value, str) and value.lower() in {"true", "false"}:
-            return value.lower() == "true"
-    if kind == ValueType.INTEGER and not isinstance(value, bool):
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and _INTEGER.match(value.strip()):
-            return int(value)
-    if kind == ValueType.NUMBER and not isinstance(value, bool):
-        if isinstance(value, int | float):
-            return value
-        if isinstance(value, str) and _NUMBER.match(value.strip()):
-            return float(value) if "." in value else int(value)
-    if kind == ValueType.DATE:
-        if isinstance(value, datetime):
-            return value.date().isoformat()
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value[:10]).isoformat()
-            except ValueError:
-                pass
-    raise CharacteristicError(
-        "InvalidCharacteristicType",
-        f"characteristic '{spec.name}' must be of type {spec.value_type.value}, "
-        f"got {type(value).__name__} {value!r}",
-    )
+        if kind == _BOOLEAN:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in {"true", "false"}:
+                return value.lower() == "true"
+        if kind == _INTEGER_TYPE and not isinstance(value, bool):
+            if isinstance(value, int):
+                return value
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, str) and _INTEGER.match(value.strip()):
+                return int(value)
+        if kind == _NUMBER_TYPE and not isinstance(value, bool):
+            if isinstance(value, int | float):
+                return value
+            if isinstance(value, str) and _NUMBER.match(value.strip()):
+                return float(value) if "." in value else int(value)
+        if kind == _DATE:
+            if isinstance(value, datetime):
+                return value.date().isoformat()
+            if isinstance(value, date):
+                return value.isoformat()
+            if isinstance(value, str):
+                try:
+                    return date.fromisoformat(value[:10]).isoformat()
+                except ValueError:
+                    pass
+        raise CharacteristicError(
+            "InvalidCharacteristicType",
+            f"characteristic '{self.name}' must be of type {kind.value}, "
+            f"got {type(value).__name__} {value!r}",
+        )
 
 
 def normalize_value(spec: CharacteristicSpec, value: Any) -> Any:
     """The canonical value, or CharacteristicError with a specific code and reason."""
-    typed = _typed(spec, value)
-    if spec.allowed_values and typed not in spec.allowed_values:
-        allowed = ", ".join(repr(v) for v in spec.allowed_values)
-        raise CharacteristicError(
-            "InvalidCharacteristicValue",
-            f"characteristic '{spec.name}' value {typed!r} is not one of {allowed}",
-        )
-    if spec.pattern is not None and not re.fullmatch(spec.pattern, str(typed)):
-        raise CharacteristicError(
-            "InvalidCharacteristicValue",
-            f"characteristic '{spec.name}' value does not have the expected format",
-        )
-    if spec.minimum is not None and typed < spec.minimum:
-        raise CharacteristicError(
-            "InvalidCharacteristicValue",
-            f"characteristic '{spec.name}' value {typed!r} is below the minimum {spec.minimum:g}",
-        )
-    if spec.maximum is not None and typed > spec.maximum:
-        raise CharacteristicError(
-            "InvalidCharacteristicValue",
-            f"characteristic '{spec.name}' value {typed!r} is above the maximum {spec.maximum:g}",
-        )
-    return typed
+    return ValueRule.of(spec).normalize(value)

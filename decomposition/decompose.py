@@ -163,7 +163,9 @@ def _decompose(
 
     deferred = _deferred_parts(resolved.instances)
     builder = PlanBuilder(catalog, order)
-    planned = [i for i in resolved.instances if i.key not in deferred]
+    planned = resolved.instances
+    if deferred:
+        planned = [i for i in planned if i.key not in deferred]
     for instance in planned:
         builder.add_instance(instance)
     if builder.problems:

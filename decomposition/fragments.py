@@ -7,12 +7,15 @@ instantiating it per product is what keeps a 1,000-item order within its time bu
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from decomposition.catalog import (
     Action,
+    CatalogIndex,
     CatalogVersion,
     Domain,
     ServiceSpecification,
@@ -106,7 +109,6 @@ class TaskShape:
     waited: tuple[int, str] | None  # the booking task a wait-for-appointment reads
     cross: tuple[tuple[str, str], ...]  # "reliesOn:" references: (spec id, task key)
     inputs: tuple[str, ...] | None  # characteristic params; None: all the node's values
-    keep: frozenset[str] | None  # assetization: the assetizable characteristics only
     key: str
     constant_params: dict[str, Any]
     waits_for_start: bool  # gets the order's requestedStartDate as param "until"
@@ -125,6 +127,18 @@ class Fragment:
     tasks: tuple[TaskShape, ...]
     emitted: tuple[int, ...]  # nodes that become domain orders
     by_spec: dict[str, tuple[int, ...]]
+    # The tasks' "reliesOn:" references, (task position, spec id, task key), for linking.
+    crossing: tuple[tuple[int, str, str], ...]
+    assetization: int | None  # the position of the assetization task
+
+    def for_plan(self) -> Fragment:
+        """A copy whose tasks have their own mutable field values (characteristics, result
+        schema, retry policy). The tasks of one template share them within a plan, but fragments
+        are kept per catalog version, and a plan must not share anything it could change with
+        another."""
+        return replace(
+            self, tasks=tuple(replace(t, fields=_own_values(t.fields)) for t in self.tasks)
+        )
 
 
 def structural_names(catalog: CatalogVersion, product: Specification) -> tuple[str, ...]:
@@ -257,6 +271,18 @@ def _task_fields(catalog: CatalogVersion, template: TaskTemplate) -> dict[str, A
     return vars(_TaskFields(fields))
 
 
+def _own_values(fields: dict[str, Any]) -> dict[str, Any]:
+    own = fields.copy()  # still a dict of shared keys
+    own["characteristics"] = list(fields["characteristics"])
+    schema = fields["result_schema"]
+    own["result_schema"] = copy.deepcopy(schema) if schema is not None else None
+    retry: RetrySpec = fields["retry"]  # frozen, but its list is not
+    own["retry"] = RetrySpec.trusted(
+        {**vars(retry), "non_retryable_errors": list(retry.non_retryable_errors)}
+    )
+    return own
+
+
 def _scoped(candidates: tuple[int, ...], nodes: tuple[NodeShape, ...], node: int) -> list[int]:
     """Of several instances of a spec, those in the same repeated branch (e.g. the same site)."""
     if len(candidates) <= 1:
@@ -341,9 +367,11 @@ def build_fragment(
         awaited = {dep for t in tasks for dep in t.deps}
         sinks = [(t.node, t.template.key) for t in tasks if (t.node, t.template.key) not in awaited]
         deps = shape.deps + tuple(s for s in sinks if s not in shape.deps)
+        # Inventory keeps no personal data: only the assetizable characteristics, in spec order
+        # (that of the product's values: assetization is a task of the product spec itself).
         product = nodes[0].spec
-        keep = frozenset(c.name for c in product.characteristics if c.assetizable)
-        tasks.append(replace(shape, deps=deps, keep=keep))
+        keep = tuple(c.name for c in product.characteristics if c.assetizable)
+        tasks.append(replace(shape, deps=deps, inputs=keep))
     position = {(t.node, t.key): i for i, t in enumerate(tasks)}
     tasks = [
         replace(
@@ -359,7 +387,14 @@ def build_fragment(
         for i, node in enumerate(nodes)
         if changed is None or node.domain == Domain.PRODUCT or i in with_tasks
     )
-    return Fragment(nodes=nodes, tasks=tuple(tasks), emitted=emitted, by_spec=spec_index)
+    return Fragment(
+        nodes=nodes,
+        tasks=tuple(tasks),
+        emitted=emitted,
+        by_spec=spec_index,
+        crossing=tuple((i, *ref) for i, t in enumerate(tasks) for ref in t.cross),
+        assetization=len(tasks) - 1 if assetization is not None else None,
+    )
 
 
 def _shape(
@@ -387,10 +422,58 @@ def _shape(
         waited=waited,
         cross=tuple(cross),
         inputs=inputs,
-        keep=None,
         key=template.key,
         constant_params=dict(template.params),
         waits_for_start=template.wait_for == WaitSource.REQUESTED_START_DATE,
         id_head=nodes[node].prefix,
         id_tail=f"{nodes[node].suffix}:{template.key}",
     )
+
+
+class CatalogShapes:
+    """The shapes of one catalog version's products, computed once: a catalog version never
+    changes, and the shape of a product depends only on it and the fragment key. Small orders
+    would otherwise spend most of their time building the same fragments again."""
+
+    def __init__(self) -> None:
+        self.structural: dict[str, tuple[str, ...]] = {}  # by product spec id
+        self.fragments: dict[tuple[Any, ...], Fragment] = {}
+
+    def structural_names(self, catalog: CatalogVersion, product: Specification) -> tuple[str, ...]:
+        names = self.structural.get(product.id)
+        if names is None:
+            names = self.structural[product.id] = structural_names(catalog, product)
+        return names
+
+    def fragment(
+        self,
+        catalog: CatalogVersion,
+        key: tuple[Any, ...],
+        product: Specification,
+        action: Action,
+        values: Mapping[str, Any],
+        changed: frozenset[str] | None,
+    ) -> Fragment:
+        """The fragment for `key`: (spec id, action, structural values, changed)."""
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            nodes = expand(catalog, product, values)
+            fragment = build_fragment(catalog, nodes, action, changed)
+            # Bounded: keys hold order values (e.g. a site count), so there could be many.
+            if len(self.fragments) < _MAX_FRAGMENTS:
+                self.fragments[key] = fragment
+        return fragment
+
+
+_MAX_FRAGMENTS = 1000
+# Per catalog version (entries go with it). Shapes refer to the catalog's specs and templates,
+# never to the version or its index, which would keep them alive.
+_SHAPES: WeakKeyDictionary[CatalogIndex, CatalogShapes] = WeakKeyDictionary()
+
+
+def catalog_shapes(catalog: CatalogVersion) -> CatalogShapes:
+    index = catalog.index
+    shapes = _SHAPES.get(index)
+    if shapes is None:
+        shapes = _SHAPES.setdefault(index, CatalogShapes())
+    return shapes

@@ -8,7 +8,7 @@ a bundle gives its root and one per bundled child. Each is keyed by a readable, 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -17,11 +17,10 @@ from decomposition.catalog import (
     CatalogIndex,
     CatalogVersion,
     Channel,
-    CharacteristicSpec,
     ProductOffering,
     ProductSpecification,
 )
-from decomposition.characteristics import CharacteristicError, normalize_value
+from decomposition.characteristics import CharacteristicError, ValueRule, normalize_value
 from decomposition.conditions import Condition
 from decomposition.problems import Problem
 from tmf.product_inventory import Product, ProductStatus
@@ -50,10 +49,12 @@ class ProductInstance:
     values: dict[str, Any]
     old_values: dict[str, Any] | None = None  # inventory values, for modify
     product_id: str | None = None  # the existing product acted on
-    relies_on: list[str] = field(default_factory=list)  # product keys
-    bundle_children: list[str] = field(default_factory=list)  # product keys, for a bundle root
+    # Tuples, replaced rather than changed: an instance is made per product, and a shared
+    # empty tuple costs nothing, unlike a new list.
+    relies_on: tuple[str, ...] = ()  # product keys
+    bundle_children: tuple[str, ...] = ()  # product keys, for a bundle root
     bundle_root: str | None = None  # product key of the bundle root, for a bundled child
-    missing: list[str] = field(default_factory=list)  # requiredForDecomposition, not given
+    missing: tuple[str, ...] = ()  # requiredForDecomposition, not given
 
 
 @dataclass
@@ -64,7 +65,7 @@ class ResolvedOrder:
 
 # Raw characteristic values whose normalized value is memoized: immutable, and equal values
 # (of one type) normalize alike, unlike floats (0.0 and -0.0).
-_MEMOIZED_TYPES = (str, int, bool)
+_MEMOIZED_TYPES = frozenset({str, int, bool})
 _MISSING: Any = object()
 
 # Read for every item: reading an attribute of an enum class is slow.
@@ -73,10 +74,10 @@ _ITEM_ADD = ItemAction.ADD
 _ITEM_NO_CHANGE = ItemAction.NO_CHANGE
 _RELIES_ON = RelationshipType.RELIES_ON
 
-# A characteristic of an offering's spec: its name, its spec, the values the offering allows
-# (charValueUse; None: any), and the value an added product gets when the item gives none
-# (_MISSING: no value).
-_CharUse = tuple[str, CharacteristicSpec, list[Any] | None, Any]
+# A characteristic of an offering's spec: its name, the rule its values follow, the values the
+# offering allows (charValueUse; None: any), and the value an added product gets when the item
+# gives none (_MISSING: no value).
+_CharUse = tuple[str, ValueRule, list[Any] | None, Any]
 # A characteristic that may be required: name, required, requiredWhen, requiredForDecomposition.
 _Requirable = tuple[str, bool, Condition | None, bool]
 
@@ -127,7 +128,7 @@ def _make_offering(catalog: CatalogVersion, offering: ProductOffering) -> _Offer
             default = char.default if char.default in offered else offered[0]
         elif char.default is not None:
             default = char.default
-        chars.append((char.name, char, offered, default))
+        chars.append((char.name, ValueRule.of(char), offered, default))
         if char.required or char.required_when is not None or char.required_for_decomposition:
             when = char.required_when
             condition = catalog.condition(when) if when is not None else None
@@ -175,6 +176,8 @@ class _Resolver:
         self.channel: Channel | None = None
         self.checked: set[tuple[str, str]] = set()  # (item id, spec id) whose values were checked
         self.offerings = _offerings(catalog)
+        # Normalized values by (id of the rule, type, raw value), for the memoized types: items
+        # repeat values (speeds, SIM types...). By type too: True == 1, but not as a value.
         self.normalized: dict[tuple[int, type, Any], Any] = {}
 
     def resolve(self) -> ResolvedOrder:
@@ -221,16 +224,17 @@ class _Resolver:
         """Normalized values in spec order; problems for ill-typed or invalid ones."""
         values: dict[str, Any] = {}
         normalized = self.normalized
-        for name, char, offered, default in offering.chars:
+        for name, rule, offered, default in offering.chars:
             raw = given.get(name)
             if raw is not None:
                 try:
-                    # `_normalize`, its memo lookup inlined: items give several values each.
-                    value = _MISSING
                     if type(raw) in _MEMOIZED_TYPES:
-                        value = normalized.get((id(char), type(raw), raw), _MISSING)
-                    if value is _MISSING:
-                        value = self._normalize(char, raw)
+                        memo_key = (id(rule), type(raw), raw)
+                        value = normalized.get(memo_key, _MISSING)
+                        if value is _MISSING:
+                            value = normalized[memo_key] = rule.normalize(raw)
+                    else:
+                        value = rule.normalize(raw)
                 except CharacteristicError as exc:
                     self.problems.append(
                         _problem(exc.code, f"item '{item.id}': {exc.reason}", item)
@@ -252,21 +256,11 @@ class _Resolver:
                 values[name] = default
         return values
 
-    def _normalize(self, char: CharacteristicSpec, raw: Any) -> Any:
-        """`normalize_value`, memoized per order: items repeat values (speeds, SIM types...)."""
-        if type(raw) not in _MEMOIZED_TYPES:
-            return normalize_value(char, raw)
-        key = (id(char), type(raw), raw)  # by type too: True == 1, but not as a value
-        value = self.normalized.get(key, _MISSING)
-        if value is _MISSING:
-            value = self.normalized[key] = normalize_value(char, raw)
-        return value
-
     def _check_required(
         self, item: ProductOrderItem, offering: _Offering, values: Mapping[str, Any]
-    ) -> list[str]:
+    ) -> tuple[str, ...]:
         """Problems for missing required values; returns the missing requiredForDecomposition."""
-        deferred: list[str] = []
+        deferred: tuple[str, ...] = ()
         for name, required, required_when, for_decomposition in offering.requirable:
             if name in values:
                 continue
@@ -280,14 +274,12 @@ class _Resolver:
                     )
                 )
             elif for_decomposition:
-                deferred.append(name)
+                deferred = (*deferred, name)
         return deferred
 
     def _check_unknown(
         self, item: ProductOrderItem, given: Mapping[str, Any], known: frozenset[str]
     ) -> None:
-        if known.issuperset(given):
-            return
         for name in given:
             if name not in known:
                 self.problems.append(
@@ -344,8 +336,14 @@ class _Resolver:
                 )
             )
         product = item.product
-        given = product.characteristic_values() if product else {}
-        self._check_unknown(item, given, offering.known)
+        given: dict[str, Any] = {}
+        if product is not None:
+            # ProductRefOrValue.characteristic_values, inlined (a loop: a comprehension costs
+            # more for a few values)
+            for characteristic in product.product_characteristic:
+                given[characteristic.name] = characteristic.value
+        if not offering.known.issuperset(given):
+            self._check_unknown(item, given, offering.known)
         keys: list[str] = []
         item_id, quantity = item.id, item.quantity
         children = offering.children
@@ -353,23 +351,28 @@ class _Resolver:
         for n in range(1, quantity + 1):
             base = item_id if quantity == 1 else f"{item_id}#{n}"
             if has_root:
-                self._new_instance(item, base, offering, given)
+                self._new_instance(item, item_id, base, offering, given)
                 keys.append(base)
             if not children:
                 continue
             child_keys = [f"{base}/{key}" for key, _, child in children if child is not None]
             if has_root:
-                self.instances[-1].bundle_children = child_keys
+                self.instances[-1].bundle_children = tuple(child_keys)
             for key, relies_on, child in children:
                 if child is not None:
-                    instance = self._new_instance(item, f"{base}/{key}", child, given)
-                    instance.relies_on = [f"{base}/{k}" for k in relies_on]
+                    instance = self._new_instance(item, item_id, f"{base}/{key}", child, given)
+                    instance.relies_on = tuple(f"{base}/{k}" for k in relies_on)
                     instance.bundle_root = base if has_root else None
             keys.extend(child_keys)
         self.keys_by_item[item_id] = keys
 
     def _new_instance(
-        self, item: ProductOrderItem, key: str, offering: _Offering, given: Mapping[str, Any]
+        self,
+        item: ProductOrderItem,
+        item_id: str,
+        key: str,
+        offering: _Offering,
+        given: Mapping[str, Any],
     ) -> ProductInstance:
         spec = offering.spec
         assert spec is not None  # the catalog checker guarantees it
@@ -377,9 +380,8 @@ class _Resolver:
         known = len(self.problems)
         values = self._values(item, given, offering, with_defaults=True)
         missing = self._check_required(item, offering, values)
-        item_id = item.id
         checked = (item_id, offering.spec_id)
-        if checked in self.checked:
+        if len(self.problems) > known and checked in self.checked:
             del self.problems[known:]
         self.checked.add(checked)
         # Positional arguments, in field order (key, item id, root item id, offering, spec,
@@ -395,7 +397,8 @@ class _Resolver:
             _ADD,
             values,
         )
-        instance.missing = missing
+        if missing:
+            instance.missing = missing
         self.instances.append(instance)
         return instance
 
@@ -521,19 +524,26 @@ class _Resolver:
     # -- relationships -----------------------------------------------------------------------
 
     def _link_items(self) -> None:
-        by_key = {i.key: i for i in self.instances}
+        by_key: dict[str, ProductInstance] = {}  # built for the first relationship
         for item in self.order.product_order_item:
             relationships = item.product_order_item_relationship
             if not relationships:
                 continue
+            if not by_key:
+                by_key = {i.key: i for i in self.instances}
             related = [rel.id for rel in relationships if rel.relationship_type == _RELIES_ON]
             targets = [k for rel in related for k in self.keys_by_item.get(rel, [])]
             for key in self.keys_by_item.get(item.id, []):
-                by_key[key].relies_on.extend(t for t in targets if t not in by_key[key].relies_on)
+                instance = by_key[key]
+                relies_on = list(instance.relies_on)
+                for target in targets:
+                    if target not in relies_on:
+                        relies_on.append(target)
+                instance.relies_on = tuple(relies_on)
 
     def _check_relied_on_specs(self) -> None:
         """An add-on needs one of the products it relies on, ordered alongside or owned."""
-        spec_ids = {i.key: i.spec_id for i in self.instances}
+        spec_ids: dict[str, str] = {}  # by product key, built for the first add-on
         owned = {
             p.product_specification.id
             for p in self.inventory.values()
@@ -551,6 +561,8 @@ class _Resolver:
                 needed = needs[instance.spec_id] = frozenset(instance.spec.relies_on_specs)
             if not needed:
                 continue
+            if not spec_ids:
+                spec_ids = {i.key: i.spec_id for i in self.instances}
             related = {spec_ids[k] for k in instance.relies_on if k in spec_ids}
             if needed & (related | owned):
                 continue

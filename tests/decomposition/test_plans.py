@@ -316,3 +316,41 @@ def test_preview(catalog: CatalogVersion) -> None:
     assert preview.preview.task_count == len(preview.preview.plan.tasks)
     invalid = preview_order(order(item("1", "nope")), catalog)
     assert invalid.preview is None and invalid.problems[0].code == "UnknownOffering"
+
+
+def test_plans_share_no_mutable_values(catalog: CatalogVersion) -> None:
+    # Product shapes are kept per catalog version; the plans built from them stay independent.
+    o = order(
+        item("1", "triple-play", VALID["triple-play"]),
+        item("2", "fiber-broadband", VALID["fiber-broadband"]),
+    )
+    first, second = _plan(catalog, o), _plan(catalog, o)
+    assert first == second
+
+    def mutable(plan: Plan) -> list[object]:
+        values: list[object] = [d.characteristics for d in plan.domain_orders]
+        for t in plan.tasks:
+            values += [t.depends_on, t.params, t.characteristics, t.retry.non_retryable_errors]
+            if t.result_schema is not None:
+                values.append(t.result_schema)
+        return values
+
+    assert {id(v) for v in mutable(first)}.isdisjoint(id(v) for v in mutable(second))
+
+
+def test_shapes_follow_the_catalog_version(catalog: CatalogVersion) -> None:
+    o = order(item("1", "fiber-broadband", VALID["fiber-broadband"]))
+    before = _plan(catalog, o)
+    data = catalog.model_dump(by_alias=True)
+    data["version"] = catalog.version + ".1"
+    for spec in data["productSpecifications"]:
+        for task in spec["tasks"].get("add", []):
+            task["name"] = "Renamed " + task["name"]
+    renamed = CatalogVersion.model_validate(data)
+    after = _plan(renamed, o)
+    assert [t.id for t in after.tasks] == [t.id for t in before.tasks]
+    renamed_ids = {t.id for t in after.tasks if t.name.startswith("Renamed ")}
+    assert renamed_ids and renamed_ids == {
+        t.id for t in before.tasks if t.domain_order_id.startswith("product-")
+    }
+    assert _plan(catalog, o) == before
