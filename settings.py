@@ -80,12 +80,14 @@ class Settings:
     max_cached_workflows: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CACHED_WORKFLOWS", "1000"))
     )
-    # Order admission (api/admission.py): every ORDER_ADMISSION_POLL_SECONDS the API reads the
-    # task queue's backlog (workflow or activity tasks waiting for a worker); while it is at most
-    # ORDER_ADMISSION_MAX_BACKLOG, up to ORDER_ADMISSION_STARTS_PER_ROUND orders start in that
-    # round (new POSTs and waiting orders together); other accepted orders wait in the store.
-    order_admission_max_backlog: int = field(
-        default_factory=lambda: int(_env("ORDER_ADMISSION_MAX_BACKLOG", "50"))
+    # Order admission (api/admission.py), off unless ORDER_ADMISSION_MAX_BACKLOG is set: then
+    # every ORDER_ADMISSION_POLL_SECONDS the API reads the task queue's backlog (workflow or
+    # activity tasks waiting for a worker), and while it is at most that many, up to
+    # ORDER_ADMISSION_STARTS_PER_ROUND orders start in the round (new POSTs and waiting orders
+    # together); other accepted orders wait in the store. Off, every order starts at once, and the
+    # loop starts only those whose start failed (Temporal unreachable, API crash).
+    order_admission_max_backlog: int | None = field(
+        default_factory=lambda: int(v) if (v := _env("ORDER_ADMISSION_MAX_BACKLOG", "")) else None
     )
     order_admission_poll_seconds: float = field(
         default_factory=lambda: float(_env("ORDER_ADMISSION_POLL_SECONDS", "1"))

@@ -1,16 +1,18 @@
 """Order admission: accepted orders start at the rate the workers sustain.
 
 Every accepted order is written to the store together with a row in the admission queue (one
-transaction), so nothing accepted is lost. While the workers keep up (the task queue's backlog is
-at most ORDER_ADMISSION_MAX_BACKLOG tasks) the API starts the workflow at once; otherwise the
-order waits in the queue, and `admission_loop` starts the most urgent and oldest queued orders
-as the backlog drains. Starts are also capped per round (ORDER_ADMISSION_STARTS_PER_ROUND, POSTs
-and queued orders together): the backlog shows an order's work only after its workflow and
-children have started, so without a cap a burst would start hundreds of orders before the
-backlog could close the gate. Without this gate a burst of orders starts thousands of
-workflows that all compete for the worker's slots and cache, and every order slows down
-(bench/results/memory.md). The same loop starts an order the API crashed before starting, and
-the orders accepted while Temporal was unreachable.
+transaction), so nothing accepted is lost, and the loop here starts any order whose start failed
+(Temporal unreachable, an API crash).
+
+Admission control proper is off unless ORDER_ADMISSION_MAX_BACKLOG is set (the benchmarks set
+it). Then, while the workers keep up (the task queue's backlog is at most that many tasks), a
+POST starts its workflow at once; otherwise the order waits in the queue, and `admission_loop`
+starts the most urgent and oldest waiting orders as the backlog drains. Starts are capped per
+round (ORDER_ADMISSION_STARTS_PER_ROUND, POSTs and waiting orders together): the backlog shows
+an order's work only once its workflow and children run, so without a cap a burst would start
+hundreds of orders before the gate closed. Without the gate, a burst of orders starts thousands
+of workflows that compete for the worker's slots and cache, and every order slows down
+(bench/results/memory.md).
 """
 
 from __future__ import annotations
@@ -56,8 +58,15 @@ class Gate:
 GATE = Gate(allowance=get_settings().order_admission_starts_per_round)
 
 
+def gating() -> bool:
+    return get_settings().order_admission_max_backlog is not None
+
+
 def take_start() -> bool:
-    """One start from this round's allowance, if the gate is open and any is left."""
+    """One start from this round's allowance, if the gate is open and any is left; without
+    admission control every new order starts at once."""
+    if not gating():
+        return True
     if not GATE.open or GATE.allowance <= 0:
         return False
     GATE.allowance -= 1
@@ -79,6 +88,12 @@ async def task_queue_backlog(client: Client, kind: TaskQueueType.ValueType) -> i
 
 async def check_gate(client: Client) -> None:
     limit = get_settings().order_admission_max_backlog
+    if limit is None:
+        # Off: the loop only restarts what failed to start, a round's allowance at a time.
+        GATE.open, GATE.reason = True, "admission control off"
+        GATE.allowance = get_settings().order_admission_starts_per_round
+        GATE.checked_at = datetime.now(UTC)
+        return
     try:
         workflow = await task_queue_backlog(client, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
         activity = await task_queue_backlog(client, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
@@ -103,11 +118,13 @@ async def admit_queued(client: Client) -> int:
     """Start queued orders with what is left of this round's allowance; returns how many."""
     if not GATE.open or GATE.allowance <= 0:
         return 0
-    batch = await run_in_threadpool(orders.queued_orders, GATE.allowance)
+    queue = get_settings().task_queue
+    batch = await run_in_threadpool(orders.queued_orders, queue, GATE.allowance)
     started = 0
     for document in batch:
-        if not take_start():
+        if GATE.allowance <= 0:  # new POSTs took the rest of the round
             break
+        GATE.allowance -= 1
         await start_order(client, ProductOrder.model_validate(document))
         started += 1
     return started

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from starlette.middleware.base import RequestResponseEndpoint
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop
 from api.errors import install_error_handlers
@@ -48,6 +48,21 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await admission
 
 
+class RequestLogContext:
+    """Binds each request's method and path to the log context. Plain ASGI: Starlette's
+    `@app.middleware("http")` runs every request through an extra task and memory streams,
+    which the API load benchmark showed in every request's profile."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.bind_contextvars(method=scope["method"], path=scope["path"])
+        await self.app(scope, receive, send)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Tessera Order Management",
@@ -57,13 +72,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def bind_request_context(
-        request: Request, call_next: RequestResponseEndpoint
-    ) -> Response:
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(method=request.method, path=request.url.path)
-        return await call_next(request)
+    app.add_middleware(RequestLogContext)
 
     @app.get("/health", tags=["ops"], summary="Liveness")
     def health() -> dict[str, str]:

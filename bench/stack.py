@@ -44,6 +44,8 @@ class Stack:
             # Technicians come at once when the requested start has passed.
             "SIMULATOR_NEXT_SLOT_SECONDS": "0",
             "SIMULATOR_DEFAULTS": "",
+            # Admission control on, as measured (api/admission.py; off by default).
+            "ORDER_ADMISSION_MAX_BACKLOG": os.environ.get("ORDER_ADMISSION_MAX_BACKLOG", "50"),
             "PYTHONPATH": str(ROOT),
         }
 

@@ -47,9 +47,11 @@ class OrderAdmission(SQLModel, table=True):
     """
 
     __tablename__ = "order_admission"
-    __table_args__ = (Index("ix_order_admission_rank", "priority", "accepted_at"),)
+    __table_args__ = (Index("ix_order_admission_rank", "task_queue", "priority", "accepted_at"),)
 
     order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
+    # The task queue its workflow starts on: only APIs serving that queue start it.
+    task_queue: str = Field(max_length=200)
     # TMF priority, 0 (highest) to 4 (lowest): the more urgent orders are admitted first.
     priority: int = 4
     accepted_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))

@@ -49,8 +49,11 @@ def external_key_of(order: ProductOrder) -> str | None:
     return None
 
 
-def accept_order(order: ProductOrder, idempotency_key: str | None) -> tuple[dict[str, Any], bool]:
-    """Record a newly accepted order; if its idempotency key is known, return the first instead.
+def accept_order(
+    order: ProductOrder, idempotency_key: str | None, task_queue: str
+) -> tuple[dict[str, Any], bool]:
+    """Record a newly accepted order, waiting to start on `task_queue`; if its idempotency key is
+    known, return the first order instead.
 
     Returns the stored TMF document and whether it was created now.
     """
@@ -66,6 +69,7 @@ def accept_order(order: ProductOrder, idempotency_key: str | None) -> tuple[dict
             session.add(
                 OrderAdmission(
                     order_id=order.id,
+                    task_queue=task_queue,
                     priority=int(order.priority or 4),
                     accepted_at=record.order_date,
                 )
@@ -211,21 +215,23 @@ def is_queued(order_id: str) -> bool:
         return session.get(OrderAdmission, order_id) is not None
 
 
-def queued_orders(limit: int) -> list[dict[str, Any]]:
-    """The next orders to admit: most urgent first, then oldest first."""
+def queued_orders(task_queue: str, limit: int) -> list[dict[str, Any]]:
+    """The next orders to admit on `task_queue`: most urgent first, then oldest first."""
     with session_scope() as session:
         rows = session.exec(
             select(ProductOrderRecord.document)
             .join(OrderAdmission, col(OrderAdmission.order_id) == col(ProductOrderRecord.id))
+            .where(OrderAdmission.task_queue == task_queue)
             .order_by(col(OrderAdmission.priority), col(OrderAdmission.accepted_at))
             .limit(limit)
         ).all()
         return [dict(document) for document in rows]
 
 
-def queued_count() -> int:
+def queued_count(task_queue: str) -> int:
     with session_scope() as session:
-        return int(session.exec(select(func.count()).select_from(OrderAdmission)).one())
+        waiting = select(func.count()).where(OrderAdmission.task_queue == task_queue)
+        return int(session.exec(waiting.select_from(OrderAdmission)).one())
 
 
 def order_events(order_id: str) -> list[OrderEventRecord]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
+T = TypeVar("T")
 FINAL_STATES = {"completed", "rejected", "failed", "partial", "cancelled"}
 
 
@@ -68,3 +70,15 @@ async def wait_for_open_task(
             return dict(found[0])
         await asyncio.sleep(0.1)
     raise AssertionError(f"order {order_id} opened no manual task")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], timeout: float = 30, what: str = "condition"
+) -> T:
+    """Poll `probe` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := await probe():
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -23,6 +23,6 @@ async def admission_state() -> JSONResponse:
             "workflowTaskBacklog": GATE.workflow_backlog,
             "activityTaskBacklog": GATE.activity_backlog,
             "checkedAt": GATE.checked_at.isoformat() if GATE.checked_at else None,
-            "queuedOrders": await run_in_threadpool(orders.queued_count),
+            "queuedOrders": await run_in_threadpool(orders.queued_count, get_settings().task_queue),
         }
     )

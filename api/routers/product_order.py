@@ -88,9 +88,11 @@ async def create_product_order(
         href=order_href(get_settings().public_base_url, order_id),
         orderDate=_now_ms(),
     )
-    document, created = await run_in_threadpool(orders.accept_order, order, idempotency_key)
-    stored = ProductOrder.model_validate(document)
-    # A replayed request answers for the first order: log it under that order's ids.
+    document, created = await run_in_threadpool(
+        orders.accept_order, order, idempotency_key, get_settings().task_queue
+    )
+    # A replayed request answers for the first order, as stored: log it under that order's ids.
+    stored = order if created else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
     )

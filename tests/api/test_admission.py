@@ -1,35 +1,24 @@
-"""Order admission: while the workers are behind, accepted orders wait in the store (most urgent
-first) instead of piling onto the task queue, and start as the backlog drains."""
+"""Order admission: accepted orders that cannot start yet wait in the store, survive the API,
+and start most urgent first; a client acting on a waiting order gets it started at once."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Worker
 
 from tests.conftest import ApiServer, free_port
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import sample_order
-from worker import build_worker
 
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
 ADMISSION = "/ops/v1/admission"
-
-
-async def until(probe: Any, what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := await probe():
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def workflow_exists(client: Client, order_id: str) -> bool:
@@ -53,81 +42,60 @@ async def post(http: httpx.AsyncClient, body: dict[str, Any]) -> str:
     return str(response.json()["id"])
 
 
-@pytest.fixture
-def gated_queue() -> str:
-    return f"admission-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def gated_api(gated_queue: str, client: Client) -> Any:
-    """An API on a task queue no worker polls yet, that admits nothing past one waiting task."""
-    server = ApiServer(
-        free_port(),
-        env={
-            "TESSERA_TASK_QUEUE": gated_queue,
-            "ORDER_ADMISSION_MAX_BACKLOG": "0",
-            "ORDER_ADMISSION_STARTS_PER_ROUND": "1",
-            "ORDER_ADMISSION_POLL_SECONDS": "0.5",
-        },
-    )
+def api_with(**settings: str) -> ApiServer:
+    server = ApiServer(free_port(), env={"ORDER_ADMISSION_POLL_SECONDS": "0.5", **settings})
     server.start()
-    yield server
-    server.stop()
+    return server
 
 
-async def test_orders_wait_for_capacity_most_urgent_first_and_all_complete(
-    gated_api: ApiServer, gated_queue: str, client: Client
+async def test_waiting_orders_survive_the_api_and_start_most_urgent_first(
+    client: Client, worker: Worker
 ) -> None:
     customer = f"admit-{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(base_url=gated_api.base_url, timeout=60) as http:
-        # The queue is empty: the first order starts at once, and its task waits for a worker.
-        first = await post(http, sample_order("handset-nova-x5", customer=customer))
-        assert await workflow_exists(client, first)
+    # A gate that never opens (no backlog is at most -1): every order waits.
+    closed_api = api_with(ORDER_ADMISSION_MAX_BACKLOG="-1")
+    try:
+        async with httpx.AsyncClient(base_url=closed_api.base_url, timeout=60) as http:
+            low_id = await post(
+                http, sample_order("handset-nova-x5", customer=customer, priority="4")
+            )
+            urgent_id = await post(
+                http, sample_order("handset-nova-x5", customer=customer, priority="0")
+            )
+            later = sample_order("fiber-broadband", customer=customer, start_in=timedelta(days=7))
+            to_cancel = await post(http, later)
+            await asyncio.sleep(1.5)  # three admission rounds
+            gate = (await http.get(ADMISSION)).json()
+            assert gate["open"] is False and "backlog" in gate["reason"]
+            assert gate["queuedOrders"] >= 3
+            for order_id in (low_id, urgent_id, to_cancel):
+                assert not await workflow_exists(client, order_id)
+                stored = (await http.get(f"{ORDERS}/{order_id}")).json()
+                assert stored["state"] == "acknowledged"
+            plan = await http.get(f"/ops/v1/orders/{low_id}/plan")
+            assert plan.status_code == 409 and plan.json()["code"] == "NotStarted"
 
-        async def gate_closed() -> dict[str, Any] | None:
-            state = (await http.get(ADMISSION)).json()
-            return state if not state["open"] else None
-
-        closed = await until(gate_closed, "the admission gate to close")
-        assert closed["workflowTaskBacklog"] >= 1
-        assert "backlog" in closed["reason"]
-
-        # Now orders are accepted and kept, but not started.
-        later = sample_order("handset-nova-x5", customer=customer, priority="4")
-        urgent = sample_order("handset-nova-x5", customer=customer, priority="0")
-        low_id = await post(http, later)
-        urgent_id = await post(http, urgent)
-        await asyncio.sleep(1.5)  # three admission rounds: the gate stays shut
-        assert not await workflow_exists(client, low_id)
-        assert not await workflow_exists(client, urgent_id)
-        assert (await http.get(ADMISSION)).json()["queuedOrders"] == 2
-        stored = await http.get(f"{ORDERS}/{low_id}")
-        assert stored.status_code == 200 and stored.json()["state"] == "acknowledged"
-        plan = await http.get(f"/ops/v1/orders/{low_id}/plan")
-        assert plan.status_code == 409 and plan.json()["code"] == "NotStarted"
-
-        # A client acting on a waiting order gets it started at once, gate or not.
-        to_cancel = await post(
-            http, sample_order("fiber-broadband", customer=customer, start_in=timedelta(days=7))
-        )
-        cancelling = asyncio.create_task(
-            http.post(CANCEL, json={"productOrder": {"id": to_cancel}, "cancellationReason": "x"})
-        )
-        await until(lambda: workflow_exists(client, to_cancel), "the cancelled order to start")
-        assert not await workflow_exists(client, low_id)
-
-        # A worker arrives: the backlog drains and the waiting orders start, urgent first.
-        async with build_worker(client, task_queue=gated_queue):
-            cancelled = await cancelling
+            # A client acting on a waiting order gets it started at once, gate or not.
+            cancel_body = {"productOrder": {"id": to_cancel}, "cancellationReason": "moved"}
+            cancelled = await http.post(CANCEL, json=cancel_body)
             assert cancelled.status_code == 201, cancelled.text
-            for order_id in (first, urgent_id, low_id):
+            assert (await wait_for_state(http, to_cancel, timeout=60))["state"] == "cancelled"
+            assert not await workflow_exists(client, low_id)
+    finally:
+        closed_api.stop()
+
+    # Another API, admission control off, one start per round: the waiting orders start from
+    # the store, the urgent one first, and complete.
+    open_api = api_with(ORDER_ADMISSION_STARTS_PER_ROUND="1")
+    try:
+        async with httpx.AsyncClient(base_url=open_api.base_url, timeout=60) as http:
+            for order_id in (urgent_id, low_id):
                 done = await wait_for_state(http, order_id, timeout=60)
                 assert done["state"] == "completed", done.get("errorMessage")
-            assert (await wait_for_state(http, to_cancel, timeout=60))["state"] == "cancelled"
-
-        assert (await http.get(ADMISSION)).json()["queuedOrders"] == 0
-        urgent_start = (
-            await client.get_workflow_handle(f"order-{urgent_id}").describe()
-        ).start_time
-        low_start = (await client.get_workflow_handle(f"order-{low_id}").describe()).start_time
-        assert urgent_start < low_start, "the priority 0 order was admitted after priority 4"
+            gate = (await http.get(ADMISSION)).json()
+            assert gate["open"] is True and gate["reason"] == "admission control off"
+    finally:
+        open_api.stop()
+    urgent_start = await started_at(client, urgent_id)
+    low_start = await started_at(client, low_id)
+    assert urgent_start < low_start, "the priority 0 order was admitted after priority 4"

@@ -7,9 +7,9 @@ import re
 import uuid
 
 import httpx
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionDescription
 
-from tests.helpers import ORDERS, minimal_order, wait_for_state
+from tests.helpers import ORDERS, eventually, minimal_order, wait_for_state
 from tests.sample_orders import sample_order
 from workflows import search_attributes as sa
 
@@ -61,9 +61,16 @@ async def test_workflow_is_findable_in_temporal_by_search_attributes(
     await wait_for_state(http, created["id"])
 
     handle = client.get_workflow_handle(f"order-{created['id']}")
-    described = await handle.describe()
+
+    # The store's snapshot is written just before the workflow task that upserts the attribute
+    # completes: the attribute follows a moment later.
+    async def described_completed() -> WorkflowExecutionDescription | None:
+        found = await handle.describe()
+        done = found.typed_search_attributes.get(sa.ORDER_STATE) == "completed"
+        return found if done else None
+
+    described = await eventually(described_completed, timeout=10, what="OrderState completed")
     attributes = described.typed_search_attributes
-    assert attributes.get(sa.ORDER_STATE) == "completed"
     assert attributes.get(sa.CUSTOMER_ID) == customer
     assert attributes.get(sa.CHANNEL) == "web"
     memo = await described.memo()

@@ -11,8 +11,7 @@ from temporalio.client import Client
 
 from activities.event_delivery import COURTESY_CONSUMER_ID
 from store import hub
-from tests.events.conftest import eventually
-from tests.helpers import ORDERS, wait_for_state
+from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.sample_orders import sample_order
 from workflows.event_delivery import DeliveryProgress
 

@@ -15,9 +15,9 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from activities.event_delivery import Consumer, ConsumerKind
 from settings import get_settings
 from store import hub
-from tests.events.conftest import DELIVERIES, HUB, eventually, subscribe
+from tests.events.conftest import DELIVERIES, HUB, subscribe
 from tests.events.listener import Listener
-from tests.helpers import ORDERS, wait_for_state
+from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.sample_orders import sample_order
 from workflows.event_delivery import DeliveryProgress, EventDeliveryInput, EventDeliveryWorkflow
 from workflows.event_delivery_starter import delivery_policy
