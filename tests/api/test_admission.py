@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest_asyncio
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
@@ -16,6 +18,7 @@ from temporalio.worker import Worker
 from tests.conftest import ApiServer, free_port
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import sample_order
+from worker import build_worker
 
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
 ADMISSION = "/ops/v1/admission"
@@ -42,14 +45,26 @@ async def post(http: httpx.AsyncClient, body: dict[str, Any]) -> str:
     return str(response.json()["id"])
 
 
+# A task queue of the test's own: the session's API serves another one, so it never starts
+# these orders (waiting orders are keyed by task queue).
+QUEUE = f"admission-{uuid.uuid4().hex[:8]}"
+
+
 def api_with(**settings: str) -> ApiServer:
-    server = ApiServer(free_port(), env={"ORDER_ADMISSION_POLL_SECONDS": "0.5", **settings})
+    env = {"TESSERA_TASK_QUEUE": QUEUE, "ORDER_ADMISSION_POLL_SECONDS": "0.5", **settings}
+    server = ApiServer(free_port(), env=env)
     server.start()
     return server
 
 
+@pytest_asyncio.fixture
+async def queue_worker(client: Client) -> AsyncIterator[Worker]:
+    async with build_worker(client, task_queue=QUEUE) as running:
+        yield running
+
+
 async def test_waiting_orders_survive_the_api_and_start_most_urgent_first(
-    client: Client, worker: Worker
+    client: Client, queue_worker: Worker
 ) -> None:
     customer = f"admit-{uuid.uuid4().hex[:8]}"
     # A gate that never opens (no backlog is at most -1): every order waits.
@@ -67,7 +82,7 @@ async def test_waiting_orders_survive_the_api_and_start_most_urgent_first(
             await asyncio.sleep(1.5)  # three admission rounds
             gate = (await http.get(ADMISSION)).json()
             assert gate["open"] is False and "backlog" in gate["reason"]
-            assert gate["queuedOrders"] >= 3
+            assert gate["queuedOrders"] == 3
             for order_id in (low_id, urgent_id, to_cancel):
                 assert not await workflow_exists(client, order_id)
                 stored = (await http.get(f"{ORDERS}/{order_id}")).json()
