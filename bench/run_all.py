@@ -61,7 +61,8 @@ def summary() -> str:
     if api:
         a = api["at_half_maximum"]
         rows.append(
-            f"| POST p99 ms at {a['rate_per_s']}/s (half of max {api['maximum']['posts_per_s']}) "
+            f"| POST p99 ms at {a['rate_per_s']}/s, GETs alike "
+            f"(half of max {api['maximum']['posts_per_s']} in all) "
             f"| < 50 | **{a['post_ms']['p99']}** (p50 {a['post_ms']['p50']}) | "
             f"{api['machine']['load_average']} |"
         )
