@@ -125,7 +125,13 @@ async def admit_queued(client: Client) -> int:
         if GATE.allowance <= 0:  # new POSTs took the rest of the round
             break
         GATE.allowance -= 1
-        await start_order(client, ProductOrder.model_validate(document))
+        order = ProductOrder.model_validate(document)
+        try:
+            await start_order(client, order)
+        except START_ERRORS as err:
+            # One order that cannot start must not hold up those behind it in the queue.
+            log.warning("queued order not started", order_id=order.id, error=str(err))
+            continue
         started += 1
     return started
 
