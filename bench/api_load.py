@@ -4,7 +4,7 @@ A fresh stack like `oms dev` (dev server, worker, API). The load comes from benc
 process of its own: first a closed loop finds the most POSTs/s, then an open loop sends requests
 at half that rate in all: a POST and a GET per tick, each at a quarter. Target: POST p99 < 50 ms.
 
-    .venv/bin/python -m bench.api_load [--seconds 20] [--no-worker]
+    [BENCH_DATABASE=postgres] .venv/bin/python -m bench.api_load [--seconds 20] [--no-worker]
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def main() -> None:
     report = {
         "machine": machine,
         "worker_running": not args.no_worker,
+        "store": stack.database,
         "maximum": maximum,
         "at_half_maximum": at_rate,
         "target_post_p99_ms": TARGET_POST_P99_MS,
@@ -82,9 +83,12 @@ def main() -> None:
         ("GET p50 / p99 ms", "{p50} / {p99}".format(**at_rate["get_ms"])),
         ("errors", str(at_rate["errors"])),
         ("worker running", str(not args.no_worker)),
+        ("order store", stack.database),
         ("API CPU s during the rate phase", str(at_rate["api_cpu_s"])),
     ]
-    write_result("api_load", report, table)
+    # One result per setup: api_load[_no_worker][_postgres].
+    name = "api_load" + ("_no_worker" if args.no_worker else "")
+    write_result(name + ("_postgres" if stack.pg_database else ""), report, table)
 
 
 if __name__ == "__main__":

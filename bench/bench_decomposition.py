@@ -9,7 +9,11 @@ the run unless --no-gc (timeit's default), which shows how much of the time the 
 decomposition/decompose.py), so the difference is now the one collection when it resumes.
 The time includes freeing the result, as the statement timed drops it.
 
-    .venv/bin/python bench/bench_decomposition.py [--repeat N] [--no-gc]
+The times move more between processes than within one (on this VM the median of one process
+ranged 28-48 ms for the same code, minutes apart), so the runs are spread over --processes fresh
+interpreters and pooled: the report gives the pooled median and p90 and each process's median.
+
+    .venv/bin/python bench/bench_decomposition.py [--repeat N] [--processes P] [--no-gc]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -116,7 +121,8 @@ def build_order(size: int) -> ProductOrderCreate:
     )
 
 
-def measure(size: int, repeat: int, catalog: Any, no_gc: bool) -> dict[str, Any]:
+def sample(size: int, repeat: int, catalog: Any, no_gc: bool) -> list[float]:
+    """`repeat` timings (ms) of decomposing a `size`-item order, in this process."""
     order = build_order(size)
     result = decompose(order, catalog)  # warm-up; also checks the order is valid
     assert result.plan is not None, result.problems
@@ -129,35 +135,68 @@ def measure(size: int, repeat: int, catalog: Any, no_gc: bool) -> dict[str, Any]
         decompose(order, catalog)
         times.append((time.perf_counter() - start) * 1000)
         gc.enable()
-    times.sort()
+    return times
+
+
+def plan_size(size: int, catalog: Any) -> tuple[int, int]:
+    plan = decompose(build_order(size), catalog).plan
+    assert plan is not None
+    return len(plan.tasks), len(plan.domain_orders)
+
+
+def summarize(size: int, catalog: Any, per_process: list[list[float]]) -> dict[str, Any]:
+    pooled = sorted(t for times in per_process for t in times)
+    tasks, domain_orders = plan_size(size, catalog)
     return {
         "items": size,
-        "tasks": len(result.plan.tasks),
-        "domain_orders": len(result.plan.domain_orders),
-        "runs": repeat,
-        "median_ms": round(statistics.median(times), 3),
-        "min_ms": round(times[0], 3),
-        "p90_ms": round(times[int(0.9 * (len(times) - 1))], 3),
+        "tasks": tasks,
+        "domain_orders": domain_orders,
+        "runs": len(pooled),
+        "processes": len(per_process),
+        "median_ms": round(statistics.median(pooled), 3),
+        "min_ms": round(pooled[0], 3),
+        "p90_ms": round(pooled[int(0.9 * (len(pooled) - 1))], 3),
+        "process_medians_ms": [round(statistics.median(times), 3) for times in per_process],
         "target_ms": TARGET_MS.get(size),
     }
 
 
+def run_processes(processes: int, repeat: int, no_gc: bool) -> list[dict[str, list[float]]]:
+    """Each fresh interpreter times every size and prints its samples as JSON."""
+    command = [sys.executable, __file__, "--sample", "--repeat", str(repeat)]
+    if no_gc:
+        command.append("--no-gc")
+    return [
+        json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        for _ in range(processes)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=30, help="runs per size and process")
+    parser.add_argument("--processes", type=int, default=5, help="fresh interpreters, pooled")
+    parser.add_argument("--sample", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-gc", action="store_true", help="garbage collector off during runs")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "decomposition.json"))
     args = parser.parse_args()
     catalog = load_catalog_repository(ROOT / "catalog").latest
+    if args.sample:
+        samples = {str(size): sample(size, args.repeat, catalog, args.no_gc) for size in SIZES}
+        print(json.dumps(samples))
+        return
     load_before = os.getloadavg()
-    rows = [measure(size, args.repeat, catalog, args.no_gc) for size in SIZES]
+    runs = run_processes(args.processes, args.repeat, args.no_gc)
     load_after = os.getloadavg()
-    print(f"{'items':>6} {'tasks':>6} {'median ms':>10} {'min ms':>8} {'p90 ms':>8}  target")
+    rows = [summarize(size, catalog, [run[str(size)] for run in runs]) for size in SIZES]
+    header = f"{'items':>6} {'tasks':>6} {'median ms':>10} {'min ms':>8} {'p90 ms':>8}"
+    print(f"{header}  per-process medians  target")
     for row in rows:
         target = f"< {row['target_ms']:.0f} ms" if row["target_ms"] else ""
+        medians = " ".join(f"{m:.1f}" for m in row["process_medians_ms"])
         print(
             f"{row['items']:>6} {row['tasks']:>6} {row['median_ms']:>10.2f} "
-            f"{row['min_ms']:>8.2f} {row['p90_ms']:>8.2f}  {target}"
+            f"{row['min_ms']:>8.2f} {row['p90_ms']:>8.2f}  {medians}  {target}"
         )
     # The machine is shared: other processes' load makes the times noisy (compare the minimums).
     print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after")

@@ -29,9 +29,7 @@ def _load(name: str) -> dict[str, Any] | None:
 
 def summary() -> str:
     rows: list[str] = []
-    orders, api, memory, decomposition = (
-        _load(n) for n in ("orders", "api_load", "memory", "decomposition")
-    )
+    orders, memory, decomposition = (_load(n) for n in ("orders", "memory", "decomposition"))
     if orders:
         o, f = orders["orders"], orders["floor"]
         rows.append(
@@ -58,21 +56,42 @@ def summary() -> str:
             f"{o['history_per_order'].get('events')} / "
             f"{f['history_per_workflow'].get('events')} | |"
         )
-    if api:
+    # Each API setup measured: SQLite or PostgreSQL store, with or without the worker.
+    for name in (
+        "api_load",
+        "api_load_postgres",
+        "api_load_no_worker",
+        "api_load_no_worker_postgres",
+    ):
+        api = _load(name)
+        if not api:
+            continue
         a = api["at_half_maximum"]
+        setup = (
+            f"{api.get('store', 'SQLite')} store, worker {'on' if api['worker_running'] else 'off'}"
+        )
         rows.append(
             f"| POST p99 ms at {a['rate_per_s']}/s, GETs alike "
-            f"(half of max {api['maximum']['posts_per_s']} in all) "
+            f"(half of max {api['maximum']['posts_per_s']} in all; {setup}) "
             f"| < 50 | **{a['post_ms']['p99']}** (p50 {a['post_ms']['p50']}) | "
             f"{api['machine']['load_average']} |"
         )
-        rows.append(f"| GET p50 / p99 ms | | {a['get_ms']['p50']} / {a['get_ms']['p99']} | |")
+        rows.append(
+            f"| GET p50 / p99 ms ({setup}) | | {a['get_ms']['p50']} / {a['get_ms']['p99']} | |"
+        )
     if decomposition:
         for row in decomposition["results"]:
             target = f"< {row['target_ms']:.0f} ms" if row.get("target_ms") else ""
+            medians = row.get("process_medians_ms")
+            spread = (
+                f" ({row['runs']} runs in {row['processes']} processes, "
+                f"process medians {min(medians)}-{max(medians)})"
+                if medians
+                else ""
+            )
             rows.append(
                 f"| decomposition, {row['items']} items (median ms) | {target} | "
-                f"{row['median_ms']} | |"
+                f"{row['median_ms']}{spread} | |"
             )
     if memory:
         m = memory["result"]

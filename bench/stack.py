@@ -1,5 +1,9 @@
 """The local stack a benchmark runs on, like `oms dev`: a fresh Temporal dev server (file database,
-WAL), a worker process and an API process, all on 127.0.0.1 ports chosen here."""
+WAL), a worker process and an API process, all on 127.0.0.1 ports chosen here.
+
+The order store is a SQLite file (the embedded default), or with `BENCH_DATABASE=postgres` a
+fresh PostgreSQL database on `BENCH_PG_URL`'s server (default postgresql://postgres@127.0.0.1:5432,
+the production database), created here and dropped by `stop()`."""
 
 from __future__ import annotations
 
@@ -31,11 +35,19 @@ class Stack:
         self.server: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.api: subprocess.Popen[bytes] | None = None
+        self.pg_database: str | None = None
+        self.database = "SQLite"
+        database_url = f"sqlite:///{self.data_dir}/tessera.db"
+        if os.environ.get("BENCH_DATABASE", "sqlite") == "postgres":
+            self.pg_database = f"tessera_bench_{uuid.uuid4().hex[:8]}"
+            _pg_admin(f"CREATE DATABASE {self.pg_database}")
+            database_url = f"{PG_SERVER}/{self.pg_database}"
+            self.database = "PostgreSQL"
         self.env = {
             **os.environ,
             "TEMPORAL_ADDRESS": self.address,
             "TESSERA_TASK_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
-            "DATABASE_URL": f"sqlite:///{self.data_dir}/tessera.db",
+            "DATABASE_URL": database_url,
             "API_HOST": "127.0.0.1",
             "API_PORT": str(self.api_port),
             "PUBLIC_BASE_URL": self.api_url,
@@ -83,3 +95,15 @@ class Stack:
         self.stop_worker()
         end_process(self.server)
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.pg_database is not None:
+            _pg_admin(f"DROP DATABASE IF EXISTS {self.pg_database} WITH (FORCE)")
+
+
+PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _pg_admin(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(statement.encode())  # our own names, no user input
