@@ -36,13 +36,11 @@ class Stack:
         self.worker: subprocess.Popen[bytes] | None = None
         self.api: subprocess.Popen[bytes] | None = None
         self.pg_database: str | None = None
-        self.database = "SQLite"
         database_url = f"sqlite:///{self.data_dir}/tessera.db"
         if os.environ.get("BENCH_DATABASE", "sqlite") == "postgres":
             self.pg_database = f"tessera_bench_{uuid.uuid4().hex[:8]}"
             _pg_admin(f"CREATE DATABASE {self.pg_database}")
             database_url = f"{PG_SERVER}/{self.pg_database}"
-            self.database = "PostgreSQL"
         self.env = {
             **os.environ,
             "TEMPORAL_ADDRESS": self.address,
@@ -60,6 +58,11 @@ class Stack:
             "ORDER_ADMISSION_MAX_BACKLOG": os.environ.get("ORDER_ADMISSION_MAX_BACKLOG", "50"),
             "PYTHONPATH": str(ROOT),
         }
+
+    @property
+    def database(self) -> str:
+        """The order store's kind, for reports."""
+        return "SQLite" if self.pg_database is None else "PostgreSQL"
 
     def start_server(self) -> None:
         from cli import dev_server_command
