@@ -62,15 +62,18 @@ def gating() -> bool:
     return get_settings().order_admission_max_backlog is not None
 
 
-def take_start() -> bool:
-    """One start from this round's allowance, if the gate is open and any is left; without
-    admission control every new order starts at once."""
-    if not gating():
-        return True
+def spend_allowance() -> bool:
+    """One start from this round's allowance, if the gate is open and any is left."""
     if not GATE.open or GATE.allowance <= 0:
         return False
     GATE.allowance -= 1
     return True
+
+
+def take_start() -> bool:
+    """Whether a new order starts now: without admission control every one does, with it one
+    start from the round's allowance."""
+    return not gating() or spend_allowance()
 
 
 async def task_queue_backlog(client: Client, kind: TaskQueueType.ValueType) -> int:
@@ -122,9 +125,8 @@ async def admit_queued(client: Client) -> int:
     batch = await run_in_threadpool(orders.queued_orders, queue, GATE.allowance)
     started = 0
     for document in batch:
-        if GATE.allowance <= 0:  # new POSTs took the rest of the round
+        if not spend_allowance():  # new POSTs took the rest of the round
             break
-        GATE.allowance -= 1
         order = ProductOrder.model_validate(document)
         try:
             await start_order(client, order)
