@@ -76,6 +76,11 @@ class Settings:
     activity_threads: int = field(
         default_factory=lambda: int(_env("WORKER_ACTIVITY_THREADS", "32"))
     )
+    # Added to the worker process's niceness at start. 0 on a host of its own; on a host shared
+    # with the API and a PostgreSQL store, 10 keeps the API's latency while the worker is busy
+    # (bench/api_load.py). Not with SQLite: the worker holds its one write lock, and a niced
+    # holder makes the API wait longer.
+    worker_niceness: int = field(default_factory=lambda: int(_env("WORKER_NICENESS", "0")))
     # Workflow runs kept in memory between tasks; bounds the worker's memory (bench/memory.py).
     max_cached_workflows: int = field(
         default_factory=lambda: int(_env("WORKER_MAX_CACHED_WORKFLOWS", "1000"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -71,6 +72,8 @@ def build_worker(
 async def run_worker() -> None:
     configure_logging()
     settings = get_settings()
+    if settings.worker_niceness:
+        os.nice(settings.worker_niceness)  # below the API on a shared host; see settings.py
     create_tables()
     client = await connect_temporal()
     worker = build_worker(client, settings)

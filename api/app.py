@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.admission import admission_loop
+from api.admission import admission_loop, finish_starts
 from api.errors import install_error_handlers
 from api.routers import (
     admission,
@@ -43,6 +43,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())
     yield
+    await finish_starts()
     admission.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await admission

@@ -65,6 +65,7 @@ def main() -> None:
     report = {
         "machine": machine,
         "worker_running": not args.no_worker,
+        "worker_niceness": int(stack.env["WORKER_NICENESS"]),
         "store": stack.database,
         "maximum": maximum,
         "at_half_maximum": at_rate,
@@ -82,7 +83,7 @@ def main() -> None:
         ),
         ("GET p50 / p99 ms", "{p50} / {p99}".format(**at_rate["get_ms"])),
         ("errors", str(at_rate["errors"])),
-        ("worker running", str(not args.no_worker)),
+        ("worker running (niceness)", f"{not args.no_worker} ({stack.env['WORKER_NICENESS']})"),
         ("order store", stack.database),
         ("API CPU s during the rate phase", str(at_rate["api_cpu_s"])),
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 from bench.common import RESULTS, ROOT, load_average, machine_facts
 
 
-def run(*args: str) -> None:
+def run(*args: str, **env: str) -> None:
     print(f"\n$ {' '.join(args)}", flush=True)
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, timeout=7200)
+    environment = {**os.environ, **env}
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, timeout=7200, env=environment)
 
 
 def _load(name: str) -> dict[str, Any] | None:
@@ -67,9 +69,10 @@ def summary() -> str:
         if not api:
             continue
         a = api["at_half_maximum"]
-        setup = (
-            f"{api.get('store', 'SQLite')} store, worker {'on' if api['worker_running'] else 'off'}"
-        )
+        worker = "off"
+        if api["worker_running"]:
+            worker = f"on, niceness {api.get('worker_niceness', 0)}"
+        setup = f"{api.get('store', 'SQLite')} store, worker {worker}"
         rows.append(
             f"| POST p99 ms at {a['rate_per_s']}/s, GETs alike "
             f"(half of max {api['maximum']['posts_per_s']} in all; {setup}) "
@@ -131,7 +134,9 @@ def main() -> None:
     n = "35" if args.quick else "140"
     memory_n = str(args.memory_n or (200 if args.quick else 2000))
     run("-m", "bench.orders", "-n", n, "--profile")
-    run("-m", "bench.api_load", "--seconds", "10" if args.quick else "30")
+    seconds = "10" if args.quick else "30"
+    run("-m", "bench.api_load", "--seconds", seconds)
+    run("-m", "bench.api_load", "--seconds", seconds, BENCH_DATABASE="postgres")
     run("-m", "bench.memory", "-n", memory_n, "--timeout", "1800")
     text = summary()
     (RESULTS / "summary.md").write_text(text)

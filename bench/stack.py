@@ -56,6 +56,11 @@ class Stack:
             "SIMULATOR_DEFAULTS": "",
             # Admission control on, as measured (api/admission.py; off by default).
             "ORDER_ADMISSION_MAX_BACKLOG": os.environ.get("ORDER_ADMISSION_MAX_BACKLOG", "50"),
+            # The shared-host layout: the API before the worker for the CPU, with PostgreSQL only
+            # (with SQLite the worker holds the store's one write lock; settings.py).
+            "WORKER_NICENESS": os.environ.get(
+                "WORKER_NICENESS", "0" if self.pg_database is None else "10"
+            ),
             "PYTHONPATH": str(ROOT),
         }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -62,6 +62,14 @@ class Characteristic(TmfModel):
     name: str = Field(min_length=1)
     value_type: str | None = Field(default=None, alias="valueType")
     value: Any
+
+    @field_validator("value")
+    @classmethod
+    def _has_value(cls, value: Any) -> Any:
+        # TMF requires a value; a null one would vanish when optional nulls are dropped.
+        if value is None:
+            raise ValueError("a characteristic needs a value, not null")
+        return value
 
 
 class Note(TmfModel):

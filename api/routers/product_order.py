@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from api.admission import admit_on_acceptance
+from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
 from api.tmf_query import (
     count_headers,
@@ -96,9 +96,11 @@ async def create_product_order(
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
     )
-    # The order is durable now; its workflow starts at once or when the workers catch up.
-    started = created and await admit_on_acceptance(stored)
-    log.info("order accepted", order_id=stored.id, created=created, started=started)
+    # The order is durable now; its workflow starts right after this answer, or when the
+    # workers catch up.
+    if created:
+        start_after_response(stored)
+    log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
     if not created:
         headers["Idempotent-Replayed"] = "true"

@@ -55,6 +55,19 @@ MALFORMED: dict[str, tuple[object, str]] = {
         },
         "productOrderItem[0].product.productCharacteristic[0].name",
     ),
+    # Found by schemathesis: a null value vanished with the optional nulls and gave a 500.
+    "characteristic with a null value": (
+        {
+            "productOrderItem": [
+                {
+                    "id": "1",
+                    "action": "add",
+                    "product": {"productCharacteristic": [{"name": "speed", "value": None}]},
+                }
+            ]
+        },
+        "productOrderItem[0].product.productCharacteristic[0].value",
+    ),
     "priority out of range": (minimal_order(priority="urgent"), "priority"),
     "items not a list": ({"productOrderItem": {"id": "1", "action": "add"}}, "productOrderItem"),
 }
