@@ -1,7 +1,11 @@
 """Benchmark 1, the engine floor: N workflows shaped like the reference orders' plans (one no-op
 activity per plan task, the same dependencies), on a fresh dev server, with a bench-only worker.
 
-    .venv/bin/python -m bench.engine_floor [-n 140]
+    .venv/bin/python -m bench.engine_floor [-n 140] [--with-children]
+
+`--with-children` also runs, on the same server, the floor whose workflows each start one empty
+child workflow per domain order of their plan (as an order does), and compares the two: what
+the workflow executions cost by themselves, without any message between them.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ from temporalio.client import Client
 from bench.common import machine_facts, ms, percentile, proc_stats, write_result
 from bench.floor_workflow import FLOOR_WORKFLOW, FloorInput
 from bench.history import mean_cost, workflow_cost
-from bench.reference import MIX, dag_width, floor_dag, offering_of
+from bench.reference import MIX, dag_width, floor_dag, offering_of, plan_of
 from bench.stack import Stack
 
 START_CONCURRENCY = 16
 
 
-async def _run_batch(client: Client, queue: str, ids: list[str]) -> dict[str, float]:
+async def _run_batch(
+    client: Client, queue: str, ids: list[str], children: bool
+) -> dict[str, float]:
     """Start one floor workflow per id (order i has the DAG of offering i), wait for all."""
     gate = asyncio.Semaphore(START_CONCURRENCY)
     started: dict[str, float] = {}
@@ -35,7 +41,10 @@ async def _run_batch(client: Client, queue: str, ids: list[str]) -> dict[str, fl
             started[workflow_id] = time.monotonic()
             handle = await client.start_workflow(
                 FLOOR_WORKFLOW,
-                FloorInput(tasks=floor_dag(offering_of(i))),
+                FloorInput(
+                    tasks=floor_dag(offering_of(i)),
+                    children=len(plan_of(offering_of(i)).domain_orders) if children else 0,
+                ),
                 id=workflow_id,
                 task_queue=queue,
             )
@@ -49,7 +58,7 @@ async def _run_batch(client: Client, queue: str, ids: list[str]) -> dict[str, fl
     }
 
 
-async def run_floor(stack: Stack, n: int) -> dict[str, Any]:
+async def run_floor(stack: Stack, n: int, children: bool = False) -> dict[str, Any]:
     """Runs the floor on a started server; returns its figures (the caller owns the stack)."""
     assert stack.server is not None
     queue = f"floor-{uuid.uuid4().hex[:8]}"
@@ -60,11 +69,12 @@ async def run_floor(stack: Stack, n: int) -> dict[str, Any]:
     try:
         client = await Client.connect(stack.address)
         run = uuid.uuid4().hex[:6]
-        await _run_batch(client, queue, [f"floor-warmup-{run}-{i}" for i in range(len(MIX))])
+        warmup = [f"floor-warmup-{run}-{i}" for i in range(len(MIX))]
+        await _run_batch(client, queue, warmup, children)
         server_before = proc_stats(stack.server.pid)
         worker_before = proc_stats(worker.pid)
         ids = [f"floor-{run}-{i}" for i in range(n)]
-        timings = await _run_batch(client, queue, ids)
+        timings = await _run_batch(client, queue, ids, children)
         server_after = proc_stats(stack.server.pid)
         worker_after = proc_stats(worker.pid)
         costs = [await workflow_cost(client, w) for w in ids[: len(MIX)]]
@@ -74,6 +84,11 @@ async def run_floor(stack: Stack, n: int) -> dict[str, Any]:
     latencies = [timings[w] for w in ids]
     dags = {o: floor_dag(o) for o in MIX}
     return {
+        "children_per_workflow": round(
+            sum(len(plan_of(offering_of(i)).domain_orders) for i in range(n)) / n, 2
+        )
+        if children
+        else 0,
         "workflows": n,
         "elapsed_s": round(elapsed, 2),
         "workflows_per_s": round(n / elapsed, 2),
@@ -109,15 +124,32 @@ async def main() -> None:
     parser.add_argument(
         "-n", type=int, default=140, help="workflows (a multiple of 7 keeps the mix)"
     )
+    parser.add_argument(
+        "--with-children", action="store_true", help="also the floor with empty children"
+    )
     args = parser.parse_args()
     machine = machine_facts()
     stack = Stack("floor")
     try:
         stack.start_server()
         floor = await run_floor(stack, args.n)
+        with_children = (
+            await run_floor(stack, args.n, children=True) if args.with_children else None
+        )
     finally:
         stack.stop()
-    write_result("engine_floor", {"machine": machine, "floor": floor}, table(floor))
+    if with_children is None:
+        write_result("engine_floor", {"machine": machine, "floor": floor}, table(floor))
+        return
+    ratio = round(with_children["workflows_per_s"] / floor["workflows_per_s"], 3)
+    rows = [
+        ("empty children per workflow (mean)", str(with_children["children_per_workflow"])),
+        ("**with children ÷ plain, workflows/s**", f"**{ratio}**"),
+    ]
+    for name, result in (("plain", floor), ("with children", with_children)):
+        rows += [(f"{name}: {label}", value) for label, value in table(result)]
+    report = {"machine": machine, "floor": floor, "with_children": with_children, "ratio": ratio}
+    write_result("engine_floor_children", report, rows)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import asyncio
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from bench.floor_workflow import FloorWorkflow, noop
+from bench.floor_workflow import FloorChildWorkflow, FloorWorkflow, noop
 from settings import get_settings
 
 
@@ -20,7 +20,7 @@ async def main() -> None:
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[FloorWorkflow],
+        workflows=[FloorWorkflow, FloorChildWorkflow],
         activities=[noop],
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,

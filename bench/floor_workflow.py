@@ -14,6 +14,7 @@ from datetime import timedelta
 from temporalio import activity, workflow
 
 FLOOR_WORKFLOW = "BenchFloor"
+FLOOR_CHILD_WORKFLOW = "BenchFloorChild"
 
 
 @dataclass
@@ -25,6 +26,9 @@ class FloorTask:
 @dataclass
 class FloorInput:
     tasks: list[FloorTask]  # topological order: dependencies first
+    # Empty child workflows started alongside (one per domain order of the plan, for the
+    # "with children" floor): what the executions alone cost, without any message.
+    children: int = 0
 
 
 @activity.defn(name="bench.noop")
@@ -32,10 +36,22 @@ async def noop(task_id: str) -> str:
     return task_id
 
 
+@workflow.defn(name=FLOOR_CHILD_WORKFLOW)
+class FloorChildWorkflow:
+    @workflow.run
+    async def run(self) -> None:
+        return None
+
+
 @workflow.defn(name=FLOOR_WORKFLOW)
 class FloorWorkflow:
     @workflow.run
     async def run(self, input: FloorInput) -> int:
+        parent = workflow.info().workflow_id
+        children = [
+            workflow.execute_child_workflow(FloorChildWorkflow.run, id=f"{parent}/{i}")
+            for i in range(input.children)
+        ]
         running: dict[str, asyncio.Task[str]] = {}
 
         async def perform(task: FloorTask) -> str:
@@ -46,5 +62,5 @@ class FloorWorkflow:
 
         for task in input.tasks:
             running[task.id] = asyncio.create_task(perform(task))
-        await asyncio.gather(*running.values())
+        await asyncio.gather(*running.values(), *children)
         return len(running)

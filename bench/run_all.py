@@ -39,6 +39,13 @@ def summary() -> str:
             f"({o['orders_per_s']} / {f['workflows_per_s']}, N={o['orders']}) | "
             f"{orders['machine']['load_average']} |"
         )
+        if c := orders.get("floor_with_children"):
+            rows.append(
+                f"| floor with one empty child per domain order ÷ floor (the most one child per "
+                f"domain order allows) | | {c['workflows_per_s'] / f['workflows_per_s']:.2f} "
+                f"({c['workflows_per_s']} / {f['workflows_per_s']}; orders reach "
+                f"{o['orders_per_s'] / c['workflows_per_s']:.2f} of it) | |"
+            )
         rows.append(
             "| submit latency p50 / p95 / p99 ms | | {p50} / {p95} / {p99} | |".format(
                 **o["submit_latency_ms"]
