@@ -6,13 +6,13 @@ transaction), so nothing accepted is lost, and the loop here starts any order wh
 
 Admission control proper is off unless ORDER_ADMISSION_MAX_BACKLOG is set (the benchmarks set
 it). Then, while the workers keep up (the task queue's backlog is at most that many tasks), a
-POST starts its workflow at once; otherwise the order waits in the queue, and `admission_loop`
-starts the most urgent and oldest waiting orders as the backlog drains. Starts are capped per
-round (ORDER_ADMISSION_STARTS_PER_ROUND, POSTs and waiting orders together): the backlog shows
-an order's work only once its workflow and children run, so without a cap a burst would start
-hundreds of orders before the gate closed. Without the gate, a burst of orders starts thousands
-of workflows that compete for the worker's slots and cache, and every order slows down
-(bench/results/memory.md).
+POST's workflow starts right after its answer; otherwise the order waits in the queue, and
+`admission_loop` starts the most urgent and oldest waiting orders as the backlog drains. Starts
+are capped per round (ORDER_ADMISSION_STARTS_PER_ROUND, POSTs and waiting orders together): the
+backlog shows an order's work only once its workflow and children run, so without a cap a burst
+would start hundreds of orders before the gate closed. Without the gate, a burst of orders
+starts thousands of workflows that compete for the worker's slots and cache, and every order
+slows down (bench/results/memory.md).
 """
 
 from __future__ import annotations
