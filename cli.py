@@ -26,6 +26,9 @@ def worker() -> None:
     """Run a worker: every workflow and activity on the order task queue."""
     from worker import run_worker
 
+    # A shell that starts `oms dev` in the background passes SIGINT on as ignored; the worker
+    # must still stop cleanly when `oms dev` sends it one.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     asyncio.run(run_worker())
 
 
