@@ -153,7 +153,7 @@ async def admission_loop() -> None:
 
 
 # Starts running after their POST answered; held here so the event loop keeps them to the end.
-_STARTING: set[asyncio.Task[bool]] = set()
+_STARTING: set[asyncio.Task[None]] = set()
 
 
 def start_after_response(order: ProductOrder) -> None:
@@ -175,16 +175,14 @@ async def finish_starts() -> None:
         await asyncio.wait(set(_STARTING), timeout=FINISH_STARTS_SECONDS)
 
 
-async def admit_on_acceptance(order: ProductOrder) -> bool:
-    """Start a just-accepted order now if the workers keep up; returns whether it started."""
+async def admit_on_acceptance(order: ProductOrder) -> None:
+    """Start a just-accepted order now if the workers keep up; otherwise the loop starts it."""
     if not take_start():
-        return False
+        return
     try:
         await start_order(await get_client(), order)
     except Exception as err:  # it runs after the answer: whatever failed, the loop starts it
         log.warning("workflow start deferred", order_id=order.id, error=str(err))
-        return False
-    return True
 
 
 def order_id_of(workflow_id: str) -> str | None:

@@ -40,6 +40,11 @@ def plan_of(offering: str) -> Any:
     return result.plan
 
 
+def domain_order_count(offering: str) -> int:
+    """Domain orders in the offering's plan: an order starts one child workflow per each."""
+    return len(plan_of(offering).domain_orders)
+
+
 def floor_dag(offering: str) -> list[FloorTask]:
     """The plan's task DAG in topological order: one no-op activity per plan task."""
     plan = plan_of(offering)
@@ -67,7 +72,7 @@ def plan_facts(offering: str) -> dict[str, Any]:
         kinds[task.kind.value] = kinds.get(task.kind.value, 0) + 1
     return {
         "tasks": len(plan.tasks),
-        "domain_orders": len(plan.domain_orders),
+        "domain_orders": domain_order_count(offering),
         "kinds": kinds,
         "dag_width": dag_width(floor_dag(offering)),
         "automated": sorted(t.activity for t in plan.tasks if t.activity),
