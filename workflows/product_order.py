@@ -1019,24 +1019,28 @@ class ProductOrderWorkflow:
         execution = self._execution
         before = {i.id: i.state for i in self._order.product_order_item}
         deferred = {d.root_item_id for d in execution.plan.deferred}
-        for item in self._order.product_order_item:
-            if item.id in self._cancelled_items:
-                continue
-            state = execution.item_state(item.id)
-            if item.id in deferred and state != ItemState.FAILED:
-                state = ItemState.PENDING
-            item.state = state
-            item.point_of_no_return = execution.point_of_no_return_passed(item.id)
-            item.domain_order = [
+        item_states = execution.item_states()
+        domain_order_states = execution.domain_order_states()
+        past_point_of_no_return = execution.items_past_point_of_no_return()
+        domain_orders: dict[str, list[DomainOrderRef]] = {}
+        for d in execution.plan.domain_orders:
+            domain_orders.setdefault(d.root_item_id, []).append(
                 DomainOrderRef(
                     id=child_workflow_id(self._order.id, d.id),
                     domain=d.domain.value,
                     specification=d.spec_id,
-                    state=self._domain_order_state(d.id),
+                    state=domain_order_states[d.id],
                 )
-                for d in execution.plan.domain_orders
-                if d.root_item_id == item.id
-            ]
+            )
+        for item in self._order.product_order_item:
+            if item.id in self._cancelled_items:
+                continue
+            state = item_states.get(item.id, ItemState.COMPLETED)  # no tasks: nothing to do
+            if item.id in deferred and state != ItemState.FAILED:
+                state = ItemState.PENDING
+            item.state = state
+            item.point_of_no_return = item.id in past_point_of_no_return
+            item.domain_order = domain_orders.get(item.id, [])
         changed = [
             {"id": i.id, "fromState": before[i.id], "toState": i.state}
             for i in self._order.product_order_item
@@ -1044,23 +1048,6 @@ class ProductOrderWorkflow:
         ]
         if changed:
             self._emit(EventType.ORDER_STATE_CHANGE, "Item state changed", productOrderItem=changed)
-
-    def _domain_order_state(self, domain_order_id: str) -> str:
-        assert self._execution is not None
-        statuses = {
-            self._execution.runs[t.id].status
-            for t in self._execution.plan.tasks
-            if t.domain_order_id == domain_order_id
-        }
-        if TaskStatus.FAILED in statuses:
-            return "failed"
-        if statuses & {TaskStatus.HELD, TaskStatus.FALLOUT}:
-            return "held"
-        if statuses <= {TaskStatus.COMPLETED}:
-            return "completed"
-        if statuses == {TaskStatus.PENDING}:
-            return "acknowledged"
-        return "inProgress"
 
     def _item_snapshot(self) -> list[object]:
         """What GET shows of the items: a change in it is worth a store write."""
