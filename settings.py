@@ -100,6 +100,13 @@ class Settings:
     order_admission_starts_per_round: int = field(
         default_factory=lambda: int(_env("ORDER_ADMISSION_STARTS_PER_ROUND", "20"))
     )
+    # The size of one order. Its plan travels in one Temporal payload (2 MB at most by default;
+    # the sample mix takes ~0.9 KB per task, 7.5 tasks per item) and its workflow history grows
+    # ~8.5 KB per task (Temporal warns at 10 MB, stops at 50 MB). A POST with more items than
+    # ORDER_MAX_ITEMS is refused (422); a plan of more than ORDER_MAX_TASKS tasks rejects the
+    # order, or refuses the amendment, with the reason. Bigger deals go in several orders.
+    order_max_items: int = field(default_factory=lambda: int(_env("ORDER_MAX_ITEMS", "200")))
+    order_max_tasks: int = field(default_factory=lambda: int(_env("ORDER_MAX_TASKS", "1500")))
     # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most
     # HUB_DELIVERY_MAX_AGE_SECONDS after the event was read; then it goes to the dead letters.

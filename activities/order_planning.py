@@ -15,6 +15,7 @@ from decomposition.plan import Plan
 from decomposition.pricing import OrderPricing, price_order
 from decomposition.problems import Problem
 from log import get_logger
+from settings import get_settings
 from store.catalogs import catalog_version
 from tmf.product_inventory import Product
 from tmf.product_order import ItemAction, ProductOrder
@@ -34,6 +35,18 @@ def customer_inventory(order: ProductOrder) -> list[Product]:
     for party_id in sorted({p.id for p in order.related_party}):
         products.extend(products_for_party(party_id))
     return products
+
+
+def too_large(plan: Plan) -> list[Problem]:
+    """A plan past ORDER_MAX_TASKS would not fit in Temporal's payload and history limits."""
+    limit = get_settings().order_max_tasks
+    if len(plan.tasks) <= limit:
+        return []
+    reason = (
+        f"The order needs {len(plan.tasks)} fulfilment tasks; one order holds at most {limit} "
+        "(ORDER_MAX_TASKS). Split it into several orders."
+    )
+    return [Problem(code="OrderTooLarge", reason=reason)]
 
 
 class PlanOrderInput(BaseModel):
@@ -63,6 +76,8 @@ def plan_order(input: PlanOrderInput) -> PlanOrderResult:
     )
     if result.plan is None:
         return PlanOrderResult(problems=result.problems)
+    if problems := too_large(result.plan):
+        return PlanOrderResult(problems=problems)  # without the plan, which would not fit
     pricing = price_order(input.order, catalog, inventory)
     return PlanOrderResult(problems=pricing.problems, plan=result.plan, pricing=pricing)
 
@@ -79,4 +94,6 @@ def extend_order_plan(input: ExtendPlanInput) -> PlanOrderResult:
     catalog = catalog_version(input.plan.catalog_version)
     result = extend_plan(input.plan, input.order, catalog, customer_inventory(input.order))
     log.info("plan extended", problems=len(result.problems))
+    if result.plan is not None and (problems := too_large(result.plan)):
+        return PlanOrderResult(problems=problems)
     return PlanOrderResult(problems=result.problems, plan=result.plan)

@@ -58,6 +58,17 @@ DATE_FILTERS = {
 }
 
 
+def refuse_too_many_items(order: ProductOrderCreate) -> None:
+    limit = get_settings().order_max_items
+    if len(order.product_order_item) > limit:
+        raise TmfError(
+            422,
+            "TooManyItems",
+            f"An order holds at most {limit} items; this one has {len(order.product_order_item)}",
+            "Split it into several orders (ORDER_MAX_ITEMS sets the limit)",
+        )
+
+
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -80,6 +91,7 @@ async def create_product_order(
             "ReadOnlyField",
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
+    refuse_too_many_items(body)
     order_id = str(uuid.uuid4())
     structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=workflow_id_for(order_id))
     order = ProductOrder(
@@ -178,6 +190,7 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
             "The patched order is not valid",
             describe_validation_errors(err.errors()),
         ) from err
+    refuse_too_many_items(amended)
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
