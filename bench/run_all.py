@@ -31,7 +31,9 @@ def _load(name: str) -> dict[str, Any] | None:
 
 def summary() -> str:
     rows: list[str] = []
-    orders, memory, decomposition = (_load(n) for n in ("orders", "memory", "decomposition"))
+    orders, memory, decomposition, large = (
+        _load(n) for n in ("orders", "memory", "decomposition", "large_order")
+    )
     if orders:
         o, f = orders["orders"], orders["floor"]
         rows.append(
@@ -110,6 +112,14 @@ def summary() -> str:
             f"({m['seconds']} s to get there) | < 500 (10,000) | **{m['worker_peak_rss_mb']}** | "
             f"{memory['machine']['load_average']} |"
         )
+    if large:
+        for o in large["orders"]:
+            rows.append(
+                f"| one order of {o['items']} items: seconds to completion (worker CPU s, "
+                f"history events) | | {o.get('seconds_to_completion', o['state'])} "
+                f"({o['worker_cpu_s']}, {o['history_events']}) | "
+                f"{large['machine']['load_average']} |"
+            )
     machine = machine_facts()
     return "\n".join(
         [
@@ -145,6 +155,7 @@ def main() -> None:
     run("-m", "bench.api_load", "--seconds", seconds)
     run("-m", "bench.api_load", "--seconds", seconds, BENCH_DATABASE="postgres")
     run("-m", "bench.memory", "-n", memory_n, "--timeout", "1800")
+    run("-m", "bench.large_order", *(["--sizes", "10", "100"] if args.quick else []))
     text = summary()
     (RESULTS / "summary.md").write_text(text)
     print(text)

@@ -1,0 +1,138 @@
+"""Large orders: one order of 10, 100 and 200 items, end to end, one after the other.
+
+An enterprise deal can hold hundreds of items in one order; its workflow must keep up with
+thousands of task events. For each size: time to completion, the worker's CPU, its peak RSS and
+the order workflow's history (events, MB). Also the order workflow's bookkeeping after one task
+event (the item and domain order states derived from every task run), timed in this process
+for 1 to 1,000 items. The items are the decomposition benchmark's mix (bench_decomposition.py);
+simulators at zero latency, manual tasks completed by the field-workforce simulator.
+
+    .venv/bin/python -m bench.large_order [--sizes 10 100 200] [--timeout 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from bench.bench_decomposition import build_order
+from bench.common import ROOT, machine_facts, proc_stats, write_result
+from bench.stack import Stack
+from decomposition.decompose import decompose
+from store.catalog_files import load_catalog_repository
+from workflows.plan_execution import PlanExecution
+
+ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
+WORKFORCE = "/ops/v1/simulators/field-workforce"
+
+
+def bookkeeping_ms(sizes: tuple[int, ...] = (1, 10, 100, 200, 1000)) -> list[dict[str, Any]]:
+    """What the order workflow computes after each task event, for plans of each size."""
+    catalog = load_catalog_repository(ROOT / "catalog").latest
+    rows = []
+    for size in sizes:
+        plan = decompose(build_order(size), catalog).plan
+        assert plan is not None
+        execution = PlanExecution.start(plan, datetime(2026, 3, 2, tzinfo=UTC))
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            execution.item_states()
+            execution.domain_order_states()
+            execution.items_past_point_of_no_return()
+            times.append((time.perf_counter() - start) * 1000)
+        rows.append({"items": size, "tasks": len(plan.tasks), "median_ms": sorted(times)[2]})
+    return rows
+
+
+async def run_order(
+    stack: Stack, http: httpx.AsyncClient, client: Client, size: int, limit_s: float
+) -> dict[str, Any]:
+    assert stack.worker is not None
+    body = build_order(size).model_dump(mode="json", by_alias=True, exclude_none=True)
+    cpu_before = proc_stats(stack.worker.pid).cpu_seconds
+    started = time.monotonic()
+    response = await http.post(ORDERS, json=body)
+    assert response.status_code == 201, response.text[:500]
+    handle = client.get_workflow_handle(f"order-{response.json()['id']}")
+    row: dict[str, Any] = {"items": size}
+    while True:  # admission may start it a moment after the answer
+        try:
+            result = await asyncio.wait_for(handle.result(), limit_s)
+            row["state"] = result["state"]
+            row["seconds_to_completion"] = round(time.monotonic() - started, 1)
+            break
+        except TimeoutError:
+            row["state"] = f"not finished after {limit_s:.0f} s"
+            break
+        except Exception as err:  # not started yet
+            if "not found" not in str(err).lower() or time.monotonic() - started > limit_s:
+                raise
+            await asyncio.sleep(0.5)
+    stats = proc_stats(stack.worker.pid)
+    row["worker_cpu_s"] = round(stats.cpu_seconds - cpu_before, 2)
+    row["worker_peak_rss_mb"] = round(stats.peak_rss_mb, 1)
+    history = await handle.fetch_history()
+    row["history_events"] = len(history.events)
+    row["history_mb"] = round(len(history.to_json()) / 1e6, 1)
+    return row
+
+
+async def measure(sizes: list[int], limit_s: float) -> list[dict[str, Any]]:
+    stack = Stack("large")
+    try:
+        stack.start_server()
+        stack.start_worker()
+        stack.start_api()
+        client = await Client.connect(stack.address)
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+            response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 0})
+            assert response.status_code == 200, response.text
+            return [await run_order(stack, http, client, size, limit_s) for size in sizes]
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 200])
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per order")
+    args = parser.parse_args()
+    machine = machine_facts()
+    bookkeeping = bookkeeping_ms()
+    orders = asyncio.run(measure(args.sizes, args.timeout))
+    table = [
+        (
+            f"{o['items']} items: state, seconds to completion",
+            f"{o['state']}, {o.get('seconds_to_completion', '-')}",
+        )
+        for o in orders
+    ]
+    table += [
+        (
+            f"{o['items']} items: worker CPU s / peak RSS MB; order history events / MB",
+            f"{o['worker_cpu_s']} / {o['worker_peak_rss_mb']}; "
+            f"{o['history_events']} / {o['history_mb']}",
+        )
+        for o in orders
+    ]
+    table += [
+        (f"bookkeeping after one task event, {b['items']} items ({b['tasks']} tasks)",
+         f"{b['median_ms']:.1f} ms")
+        for b in bookkeeping
+    ]  # fmt: skip
+    write_result(
+        "large_order",
+        {"machine": machine, "orders": orders, "bookkeeping": bookkeeping},
+        table,
+    )
+
+
+if __name__ == "__main__":
+    main()
