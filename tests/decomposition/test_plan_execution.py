@@ -32,21 +32,13 @@ def _plan(o: Any) -> Plan:
 
 
 def _can_never_run(plan: Plan, runs: dict[str, TaskStatus], task_id: str) -> bool:
-    """Pending, with a failed task somewhere among its dependencies, however far back."""
-    by_id = {t.id: t for t in plan.tasks}
+    """Pending, and a task it depends on failed or is itself pending and can never run."""
     if runs[task_id] != TaskStatus.PENDING:
         return False
-    seen: set[str] = set()
-    stack = list(by_id[task_id].depends_on)
-    while stack:
-        dep = stack.pop()
-        if dep in seen:
-            continue
-        seen.add(dep)
-        if runs[dep] == TaskStatus.FAILED:
-            return True
-        stack.extend(by_id[dep].depends_on)
-    return False
+    depends_on = next(t.depends_on for t in plan.tasks if t.id == task_id)
+    return any(
+        runs[dep] == TaskStatus.FAILED or _can_never_run(plan, runs, dep) for dep in depends_on
+    )
 
 
 def _expected_item_state(plan: Plan, runs: dict[str, TaskStatus], item_id: str) -> ItemState:
