@@ -180,12 +180,7 @@ class PlanExecution(BaseModel):
         }
 
     def point_of_no_return_passed(self, item_id: str) -> bool:
-        """An item passes its point of no return when a task flagged so has started."""
-        return any(
-            t.point_of_no_return and self.runs[t.id].status != TaskStatus.PENDING
-            for t in self.plan.tasks
-            if t.root_item_id == item_id
-        )
+        return item_id in self.items_past_point_of_no_return()
 
 
 def _item_state(statuses: set[TaskStatus]) -> ItemState:

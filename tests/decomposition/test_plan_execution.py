@@ -35,9 +35,9 @@ def _can_never_run(plan: Plan, runs: dict[str, TaskStatus], task_id: str) -> boo
     """Pending, and a task it depends on failed or is itself pending and can never run."""
     if runs[task_id] != TaskStatus.PENDING:
         return False
-    depends_on = next(t.depends_on for t in plan.tasks if t.id == task_id)
     return any(
-        runs[dep] == TaskStatus.FAILED or _can_never_run(plan, runs, dep) for dep in depends_on
+        runs[dep] == TaskStatus.FAILED or _can_never_run(plan, runs, dep)
+        for dep in plan.task(task_id).depends_on
     )
 
 
@@ -87,9 +87,11 @@ def test_states_follow_the_task_runs(o: Any, data: st.DataObject) -> None:
         else:
             assert domain_orders[d.id] == "inProgress"
 
+    # An item is past its point of no return once one of its tasks flagged so has started.
     past = execution.items_past_point_of_no_return()
     for item_id in items:
-        assert (item_id in past) == execution.point_of_no_return_passed(item_id)
+        flagged = [t for t in plan.tasks if t.root_item_id == item_id and t.point_of_no_return]
+        assert (item_id in past) == any(runs[t.id] != TaskStatus.PENDING for t in flagged)
 
 
 def test_a_failed_task_fails_the_items_whose_tasks_wait_behind_it() -> None:
