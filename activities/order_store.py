@@ -11,6 +11,7 @@ from store import cancellations, orders
 from tmf.cancel_order import CancelProductOrder
 from tmf.events import OrderEvent
 from tmf.product_order import ProductOrder
+from workflows.plan_execution import PlanExecution
 
 log = get_logger(__name__)
 
@@ -21,12 +22,16 @@ class SaveOrderInput(BaseModel):
     revision: int
     # Events since the last write, for the outbox (same transaction as the snapshot).
     events: list[OrderEvent] = []
+    # Sent once the order has closed: its plan with every task's run, kept in the store so that
+    # the plan and timeline outlive the workflow's history (None while open, or never planned).
+    execution: PlanExecution | None = None
 
 
 @activity.defn(name="store.save_order")
 def save_order(input: SaveOrderInput) -> bool:
     bind_activity_context(input.order.id)
-    written = orders.save_order(input.order, input.revision, input.events)
+    execution = None if input.execution is None else input.execution.model_dump(mode="json")
+    written = orders.save_order(input.order, input.revision, input.events, execution)
     log.info(
         "order saved",
         state=input.order.state.value,

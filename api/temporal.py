@@ -6,6 +6,7 @@ import asyncio
 
 from temporalio.client import Client
 
+from api.errors import TmfError
 from temporal_client import connect_temporal
 
 _client: Client | None = None
@@ -17,7 +18,12 @@ async def get_client() -> Client:
     if _client is None:
         async with _lock:
             if _client is None:
-                _client = await connect_temporal()
+                try:
+                    _client = await connect_temporal()
+                except RuntimeError as err:  # the SDK's "Failed client connect"
+                    raise TmfError(
+                        503, "ServiceUnavailable", "Temporal is not reachable; retry the request"
+                    ) from err
     return _client
 
 

@@ -2,7 +2,8 @@
 
 An enterprise deal can hold hundreds of items in one order; its workflow must keep up with
 thousands of task events. For each size: time to completion, the worker's CPU, its peak RSS and
-the order workflow's history (events, MB). Also the order workflow's bookkeeping after one task
+the order workflow's history (events, MB), and how long the API takes to show the closed order's
+plan and timeline. Also the order workflow's bookkeeping after one task
 event (the item and domain order states derived from every task run), timed in this process
 for 1 to 1,000 items. The items are the decomposition benchmark's mix (bench_decomposition.py);
 simulators at zero latency, manual tasks completed by the field-workforce simulator.
@@ -78,6 +79,12 @@ async def run_order(
     stats = proc_stats(stack.worker.pid)
     row["worker_cpu_s"] = round(stats.cpu_seconds - cpu_before, 2)
     row["worker_peak_rss_mb"] = round(stats.peak_rss_mb, 1)
+    order_id = response.json()["id"]
+    for view in ("plan", "timeline"):  # of the closed order: from the store, or a replay
+        start = time.monotonic()
+        answer = await http.get(f"/ops/v1/orders/{order_id}/{view}")
+        assert answer.status_code == 200, answer.text[:500]
+        row[f"{view}_get_ms"] = round((time.monotonic() - start) * 1000, 1)
     history = await handle.fetch_history()
     row["history_events"] = len(history.events)
     row["history_mb"] = round(len(history.to_json()) / 1e6, 1)
@@ -119,6 +126,13 @@ def main() -> None:
             f"{o['items']} items: worker CPU s / peak RSS MB; order history events / MB",
             f"{o['worker_cpu_s']} / {o['worker_peak_rss_mb']}; "
             f"{o['history_events']} / {o['history_mb']}",
+        )
+        for o in orders
+    ]
+    table += [
+        (
+            f"{o['items']} items, closed: GET plan / timeline (ms)",
+            f"{o['plan_get_ms']} / {o['timeline_get_ms']}",
         )
         for o in orders
     ]

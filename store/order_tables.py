@@ -55,3 +55,18 @@ class OrderAdmission(SQLModel, table=True):
     # TMF priority, 0 (highest) to 4 (lowest): the more urgent orders are admitted first.
     priority: int = 4
     accepted_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))
+
+
+class ClosedOrderPlan(SQLModel, table=True):
+    """A closed order's plan with every task's run, written with its last snapshot.
+
+    The workflow answers plan and timeline queries while it runs; once it has closed, a query
+    would make a worker fetch and replay its whole history (seconds for a large order), and
+    after the namespace's retention period the history is gone. This row outlives both.
+    """
+
+    __tablename__ = "closed_order_plan"
+
+    order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
+    # The workflow's PlanExecution as JSON; null for an order rejected before it had a plan.
+    execution: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
-from store.order_tables import OrderAdmission, OrderParty, ProductOrderRecord
+from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
 from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import ProductOrder
 
@@ -123,9 +123,15 @@ def _add_events(session: Session, order: ProductOrder, events: Sequence[OrderEve
         )
 
 
-def save_order(order: ProductOrder, revision: int, events: Sequence[OrderEvent] = ()) -> bool:
+def save_order(
+    order: ProductOrder,
+    revision: int,
+    events: Sequence[OrderEvent] = (),
+    execution: dict[str, Any] | None = None,
+) -> bool:
     """Write the workflow's snapshot of an order and its events, atomically; a snapshot older
-    than the stored one is ignored (its events were written with it the first time)."""
+    than the stored one is ignored (its events were written with it the first time). The
+    snapshot of a closed order carries its plan's `execution` (None if it was never planned)."""
     with session_scope() as session:
         _add_events(session, order, events)
         record = session.get(ProductOrderRecord, order.id, with_for_update=True)
@@ -135,16 +141,32 @@ def save_order(order: ProductOrder, revision: int, events: Sequence[OrderEvent] 
             session.flush()  # the order row first: its parties refer to it
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
-            return True
-        if record.revision >= revision:
+        elif record.revision >= revision:
             return False
-        fresh = _record_from(order, revision)
-        record.state = fresh.state
-        record.jeopardy_rank = fresh.jeopardy_rank
-        record.revision = revision
-        record.document = fresh.document
-        session.add(record)
+        else:
+            fresh = _record_from(order, revision)
+            record.state = fresh.state
+            record.jeopardy_rank = fresh.jeopardy_rank
+            record.revision = revision
+            record.document = fresh.document
+            session.add(record)
+        if order.state.is_final:
+            session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
         return True
+
+
+def closed_order_plan(order_id: str) -> tuple[str, dict[str, Any] | None] | None:
+    """A closed order's state and plan execution, or None while the order is open."""
+    with session_scope() as session:
+        row = session.exec(
+            select(ProductOrderRecord.state, ClosedOrderPlan.execution)
+            .join(ClosedOrderPlan, col(ClosedOrderPlan.order_id) == col(ProductOrderRecord.id))
+            .where(ProductOrderRecord.id == order_id)
+        ).first()
+        if row is None:
+            return None
+        state, execution = row
+        return state, None if execution is None else dict(execution)
 
 
 def get_order(order_id: str) -> dict[str, Any] | None:

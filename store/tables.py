@@ -6,7 +6,7 @@ import store.simulator_tables  # noqa: F401 (registers the southbound simulators
 from store.cancel_tables import CancelOrderRecord
 from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
-from store.order_tables import OrderAdmission, OrderParty, ProductOrderRecord
+from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
 from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "FalloutCase",
     "OrderEventRecord",
     "ManualTaskRecord",
+    "ClosedOrderPlan",
     "OrderAdmission",
     "OrderParty",
     "ProductOrderRecord",

@@ -1127,7 +1127,12 @@ class ProductOrderWorkflow:
         # round trip through the server's task queues (measured in bench/results/orders.md).
         await workflow.execute_local_activity(
             "store.save_order",
-            SaveOrderInput(order=self._order, revision=self._revision, events=events),
+            SaveOrderInput(
+                order=self._order,
+                revision=self._revision,
+                events=events,
+                execution=self._execution if self._order.state.is_final else None,
+            ),
             result_type=bool,
             start_to_close_timeout=STORE_TIMEOUT,
             retry_policy=STORE_RETRY,

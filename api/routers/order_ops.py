@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.plan_views import iso, task_rows
 from api.workflow_calls import execute_query, execute_update
-from tmf.product_order import ProductOrder
+from store import orders
+from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
-from workflows.plan_execution import TaskStatus
+from workflows.plan_execution import PlanExecution, TaskStatus
 from workflows.product_order import OrderPlanView, workflow_id_for
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["order operations"])
@@ -40,6 +42,15 @@ class InformationBody(BaseModel):
 
 
 async def _plan_view(order_id: str) -> OrderPlanView:
+    # A closed order's plan is in the store: asking its workflow would replay the whole history.
+    closed = await run_in_threadpool(orders.closed_order_plan, order_id)
+    if closed is not None:
+        state, execution = closed
+        return OrderPlanView(
+            order_id=order_id,
+            state=OrderState(state),
+            execution=None if execution is None else PlanExecution.model_validate(execution),
+        )
     view: OrderPlanView = await execute_query(workflow_id_for(order_id), "get_plan", OrderPlanView)
     return view
 

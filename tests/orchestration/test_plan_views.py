@@ -1,4 +1,4 @@
-"""Plan preview before capture, prices at capture, plan and timeline while it runs."""
+"""Plan preview before capture, prices at capture, plan and timeline while it runs and after."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 
+from tests.conftest import ApiServer, free_port
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import sample_order
 
@@ -84,3 +85,43 @@ async def test_prices_timeline_and_plan_of_a_running_order(
     plan = (await http.get(f"/ops/v1/orders/{order['id']}/plan")).json()
     assert plan["catalogVersion"] == order["catalogVersion"]
     assert {d["id"] for d in plan["domainOrders"]} == {"product-handset-1"}
+
+
+async def test_plan_and_timeline_of_closed_orders_come_from_the_store(
+    http: httpx.AsyncClient, workforce: None
+) -> None:
+    completed = await http.post(ORDERS, json=sample_order("handset-nova-x5"))
+    body = sample_order("handset-nova-x5")
+    body["productOrderItem"][0]["productOffering"]["id"] = "no-such-offering"
+    rejected = await http.post(ORDERS, json=body)
+    orders = [await wait_for_state(http, r.json()["id"]) for r in (completed, rejected)]
+    assert [o["state"] for o in orders] == ["completed", "rejected"]
+    urls = [f"/ops/v1/orders/{o['id']}/{v}" for o in orders for v in ("plan", "timeline")]
+    seen = [(await http.get(url)).json() for url in urls]
+
+    # An API that cannot reach Temporal, as if the histories had passed their retention period:
+    # a query on those workflows would fail; the store still has their plans.
+    no_temporal = ApiServer(free_port(), env={"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"})
+    no_temporal.start()
+    try:
+        async with httpx.AsyncClient(base_url=no_temporal.base_url, timeout=30) as cut_off:
+            answers = [await cut_off.get(url) for url in urls]
+            # An order that is not closed needs its workflow: the API says Temporal is away.
+            open_order = await cut_off.get(f"/ops/v1/orders/{uuid.uuid4()}/plan")
+    finally:
+        no_temporal.stop()
+
+    assert [a.status_code for a in answers] == [200] * 4
+    assert [a.json() for a in answers] == seen
+    assert open_order.status_code == 503
+    assert open_order.json()["code"] == "ServiceUnavailable"
+    plan, timeline, rejected_plan, _ = seen
+    assert plan["state"] == "completed"
+    assert plan["tasks"] and all(t["status"] == "completed" for t in plan["tasks"])
+    assert timeline["criticalPath"][-1].endswith(":assetize")
+    assert rejected_plan == {
+        "orderId": orders[1]["id"],
+        "state": "rejected",
+        "domainOrders": [],
+        "tasks": [],
+    }
