@@ -1,19 +1,18 @@
-"""JSON views of plans and their tasks, shared by the plan, timeline and preview endpoints."""
+"""JSON rows of plan tasks, shared by the plan, timeline and preview endpoints."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from decomposition.plan import PlanTask
-from workflows.plan_execution import PlanExecution, TaskRun
+from workflows.plan_view import TaskView
 
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def task_row(task: PlanTask, run: TaskRun) -> dict[str, Any]:
+def task_row(task: TaskView) -> dict[str, Any]:
     return {
         "id": task.id,
         "name": task.name,
@@ -26,16 +25,12 @@ def task_row(task: PlanTask, run: TaskRun) -> dict[str, Any]:
         "dependsOn": task.depends_on,
         "expectedDurationSeconds": task.expected_duration_seconds,
         "pointOfNoReturn": task.point_of_no_return,
-        "status": run.status.value,
-        "jeopardy": run.jeopardy,
-        "falloutCaseId": run.fallout_case_id,
-        "plannedStart": iso(run.planned_start),
-        "plannedEnd": iso(run.planned_end),
-        "actualStart": iso(run.actual_start),
-        "actualEnd": iso(run.actual_end),
-        "error": run.error,
+        "status": task.status.value,
+        "jeopardy": task.jeopardy,
+        "falloutCaseId": task.fallout_case_id,
+        "plannedStart": iso(task.planned_start),
+        "plannedEnd": iso(task.planned_end),
+        "actualStart": iso(task.actual_start),
+        "actualEnd": iso(task.actual_end),
+        "error": task.error,
     }
-
-
-def task_rows(execution: PlanExecution) -> list[dict[str, Any]]:
-    return [task_row(task, execution.runs[task.id]) for task in execution.plan.tasks]

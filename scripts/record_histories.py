@@ -109,7 +109,7 @@ async def staggered_order(client: Client, queue: str) -> list[str]:
     )
     while True:
         view = await handle.query(ProductOrderWorkflow.get_plan)
-        if view.execution is not None:
+        if view.planned:
             break
         await asyncio.sleep(0.1)
     await handle.execute_update(
@@ -182,9 +182,7 @@ async def outage_hold(client: Client, queue: str) -> list[str]:
 async def _wait_for_task(handle: Any, suffix: str, status: str) -> None:
     while True:
         view = await handle.query(ProductOrderWorkflow.get_plan)
-        if view.execution is not None and any(
-            t.endswith(suffix) and r.status.value == status for t, r in view.execution.runs.items()
-        ):
+        if any(t.id.endswith(suffix) and t.status.value == status for t in view.tasks):
             return
         await asyncio.sleep(0.1)
 

@@ -60,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
         UpdateTaskData,
     )
     from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
+    from workflows.plan_view import OrderPlanView, order_plan_view
     from workflows.policy import OrderPolicy
 
 
@@ -71,14 +72,6 @@ class ProductOrderInput(BaseModel):
 class ProductOrderResult(BaseModel):
     order_id: str
     state: OrderState
-
-
-class OrderPlanView(BaseModel):
-    """The plan with live task states: what /ops/v1/orders/{id}/plan and /timeline show."""
-
-    order_id: str
-    state: OrderState
-    execution: PlanExecution | None = None
 
 
 # Short: a write takes milliseconds, and a worker that died mid-write is retried sooner.
@@ -202,9 +195,8 @@ class ProductOrderWorkflow:
 
     @workflow.query(name="get_plan")
     def get_plan(self) -> OrderPlanView:
-        return OrderPlanView(
-            order_id=self._order.id, state=self._order.state, execution=self._execution
-        )
+        """The plan with live task states: what /ops/v1/orders/{id}/plan and /timeline show."""
+        return order_plan_view(self._order.id, self._order.state, self._execution)
 
     @workflow.update(name="provide_information")
     async def provide_information(self, info: ProvideInformation) -> ProductOrder:

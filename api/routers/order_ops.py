@@ -14,13 +14,14 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.plan_views import iso, task_rows
+from api.plan_views import iso, task_row
 from api.workflow_calls import execute_query, execute_update
 from store import orders
 from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
-from workflows.plan_execution import PlanExecution, TaskStatus
-from workflows.product_order import OrderPlanView, workflow_id_for
+from workflows.plan_execution import PlanExecution
+from workflows.plan_view import OrderPlanView, order_plan_view
+from workflows.product_order import workflow_id_for
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["order operations"])
 
@@ -46,10 +47,10 @@ async def _plan_view(order_id: str) -> OrderPlanView:
     closed = await run_in_threadpool(orders.closed_order_plan, order_id)
     if closed is not None:
         state, execution = closed
-        return OrderPlanView(
-            order_id=order_id,
-            state=OrderState(state),
-            execution=None if execution is None else PlanExecution.model_validate(execution),
+        return order_plan_view(
+            order_id,
+            OrderState(state),
+            None if execution is None else PlanExecution.model_validate(execution),
         )
     view: OrderPlanView = await execute_query(workflow_id_for(order_id), "get_plan", OrderPlanView)
     return view
@@ -58,45 +59,33 @@ async def _plan_view(order_id: str) -> OrderPlanView:
 @router.get("/{order_id}/plan", summary="The order's plan with live task states")
 async def order_plan(order_id: str) -> dict[str, Any]:
     view = await _plan_view(order_id)
-    if view.execution is None:
+    if not view.planned:
         return {"orderId": order_id, "state": view.state.value, "domainOrders": [], "tasks": []}
-    plan = view.execution.plan
     return {
         "orderId": order_id,
         "state": view.state.value,
-        "catalogVersion": plan.catalog_version,
-        "domainOrders": [d.model_dump(mode="json") for d in plan.domain_orders],
-        "tasks": task_rows(view.execution),
-        "deferred": [d.model_dump(mode="json") for d in plan.deferred],
+        "catalogVersion": view.catalog_version,
+        "domainOrders": [d.model_dump(mode="json") for d in view.domain_orders],
+        "tasks": [task_row(t) for t in view.tasks],
+        "deferred": [d.model_dump(mode="json") for d in view.deferred],
     }
 
 
 @router.get("/{order_id}/timeline", summary="Planned vs actual times and the critical path")
 async def order_timeline(order_id: str) -> dict[str, Any]:
     view = await _plan_view(order_id)
-    if view.execution is None:
+    if not view.planned:
         return {"orderId": order_id, "state": view.state.value, "tasks": [], "criticalPath": []}
-    execution = view.execution
-    # Finished tasks count with their actual duration, the rest with the expected one.
-    durations = {
-        task_id: (run.actual_end - run.actual_start).total_seconds()
-        for task_id, run in execution.runs.items()
-        if run.status in {TaskStatus.COMPLETED, TaskStatus.FAILED}
-        and run.actual_start is not None
-        and run.actual_end is not None
-    }
-    critical = execution.plan.critical_path(durations)
-    starts = [r.actual_start or r.planned_start for r in execution.runs.values()]
-    first = min((s for s in starts if s is not None), default=None)
-    ends = [r.actual_end or r.planned_end for r in execution.runs.values()]
+    starts = [t.actual_start or t.planned_start for t in view.tasks]
+    ends = [t.actual_end or t.planned_end for t in view.tasks]
     return {
         "orderId": order_id,
         "state": view.state.value,
-        "start": iso(first),
+        "start": iso(min((s for s in starts if s is not None), default=None)),
         "expectedCompletion": iso(max((e for e in ends if e is not None), default=None)),
-        "criticalPath": critical.task_ids,
-        "criticalPathSeconds": critical.duration_seconds,
-        "tasks": task_rows(execution),
+        "criticalPath": view.critical_path.task_ids,
+        "criticalPathSeconds": view.critical_path.duration_seconds,
+        "tasks": [task_row(t) for t in view.tasks],
     }
 
 

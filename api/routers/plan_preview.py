@@ -13,6 +13,7 @@ from decomposition.preview import preview_order
 from store.catalogs import catalog_version
 from tmf.product_order import ProductOrderCreate
 from workflows.plan_execution import PlanExecution
+from workflows.plan_view import task_views
 
 router = APIRouter(prefix="/ops/v1", tags=["plan preview"])
 
@@ -32,7 +33,7 @@ def plan_preview(body: ProductOrderCreate) -> JSONResponse:
     plan = result.preview.plan
     now = datetime.now(UTC)
     schedule = PlanExecution.start(plan, now)
-    tasks = [task_row(task, schedule.runs[task.id]) for task in plan.tasks]
+    tasks = [task_row(task) for task in task_views(schedule)]
     pricing = result.pricing
     seconds = result.preview.expected_duration_seconds
     return JSONResponse(

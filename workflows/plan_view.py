@@ -1,0 +1,109 @@
+"""What the plan and timeline endpoints show of an order's plan: a row per task with its run.
+
+Built by the order workflow's `get_plan` query while the order runs, and by the API from the
+execution stored when the order closed. A view, not the execution: the execution of an order
+of 200 items is 2.0 MB of JSON, past Temporal's 2 MB limit on a query's answer; its view is
+about half of that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from decomposition.catalog import TaskKind
+from decomposition.plan import CriticalPath, DeferredPart, DomainOrder, PlanTask
+from tmf.product_order import OrderState
+from workflows.plan_execution import PlanExecution, TaskRun, TaskStatus
+
+
+class TaskView(BaseModel):
+    id: str
+    name: str
+    kind: TaskKind
+    activity: str | None
+    queue: str | None
+    skill: str | None
+    domain_order_id: str
+    item_id: str
+    depends_on: list[str]
+    expected_duration_seconds: int
+    point_of_no_return: bool
+    status: TaskStatus
+    jeopardy: str
+    fallout_case_id: str | None
+    planned_start: datetime | None
+    planned_end: datetime | None
+    actual_start: datetime | None
+    actual_end: datetime | None
+    error: str | None
+
+
+class OrderPlanView(BaseModel):
+    order_id: str
+    state: OrderState
+    catalog_version: str | None = None  # None until the order is planned (or if rejected)
+    domain_orders: list[DomainOrder] = Field(default_factory=list)
+    deferred: list[DeferredPart] = Field(default_factory=list)
+    tasks: list[TaskView] = Field(default_factory=list)
+    # Finished tasks count with their actual duration, the rest with the expected one.
+    critical_path: CriticalPath = Field(
+        default_factory=lambda: CriticalPath(task_ids=[], duration_seconds=0)
+    )
+
+    @property
+    def planned(self) -> bool:
+        return self.catalog_version is not None
+
+
+def task_view(task: PlanTask, run: TaskRun) -> TaskView:
+    return TaskView(
+        id=task.id,
+        name=task.name,
+        kind=task.kind,
+        activity=task.activity,
+        queue=task.queue,
+        skill=task.skill,
+        domain_order_id=task.domain_order_id,
+        item_id=task.item_id,
+        depends_on=task.depends_on,
+        expected_duration_seconds=task.expected_duration_seconds,
+        point_of_no_return=task.point_of_no_return,
+        status=run.status,
+        jeopardy=run.jeopardy,
+        fallout_case_id=run.fallout_case_id,
+        planned_start=run.planned_start,
+        planned_end=run.planned_end,
+        actual_start=run.actual_start,
+        actual_end=run.actual_end,
+        error=run.error,
+    )
+
+
+def task_views(execution: PlanExecution) -> list[TaskView]:
+    return [task_view(task, execution.runs[task.id]) for task in execution.plan.tasks]
+
+
+def order_plan_view(
+    order_id: str, state: OrderState, execution: PlanExecution | None
+) -> OrderPlanView:
+    if execution is None:
+        return OrderPlanView(order_id=order_id, state=state)
+    durations = {
+        task_id: (run.actual_end - run.actual_start).total_seconds()
+        for task_id, run in execution.runs.items()
+        if run.status in {TaskStatus.COMPLETED, TaskStatus.FAILED}
+        and run.actual_start is not None
+        and run.actual_end is not None
+    }
+    plan = execution.plan
+    return OrderPlanView(
+        order_id=order_id,
+        state=state,
+        catalog_version=plan.catalog_version,
+        domain_orders=plan.domain_orders,
+        deferred=plan.deferred,
+        tasks=task_views(execution),
+        critical_path=plan.critical_path(durations),
+    )
