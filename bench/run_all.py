@@ -120,6 +120,12 @@ def summary() -> str:
                 f"({o['worker_cpu_s']}, {o['history_events']}) | "
                 f"{large['machine']['load_average']} |"
             )
+            if "plan_get_ms" in o:
+                rows.append(
+                    f"| one order of {o['items']} items, closed: GET plan / timeline ms | | "
+                    f"{o['plan_get_ms']} / {o['timeline_get_ms']} | "
+                    f"{large['machine']['load_average']} |"
+                )
     machine = machine_facts()
     return "\n".join(
         [
