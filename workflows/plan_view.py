@@ -1,9 +1,9 @@
 """What the plan and timeline endpoints show of an order's plan: a row per task with its run.
 
 Built by the order workflow's `get_plan` query while the order runs, and by the API from the
-execution stored when the order closed. A view, not the execution: the execution of an order
-of 200 items is 2.0 MB of JSON, past Temporal's 2 MB limit on a query's answer; its view is
-about half of that.
+execution stored when the order closed. A view, not the execution: with its task results, the
+execution of an order at the size limits is about 2 MB of JSON, and a query that answered with
+it failed at 2.1 MB (Temporal's limit on one payload is 2 MB); its view is about half of that.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ collected with the request that caused it, so one run reports all of them.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import schemathesis
@@ -16,6 +16,10 @@ from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 from temporalio.worker import Worker
 
+from activities.southbound.contract import SYSTEMS
+from activities.southbound.faults import invalidate_cache
+from store.simulators import delete_config
+from store.tasks import set_workforce_config
 from tests.conftest import ApiServer
 
 EXAMPLES_PER_OPERATION = 8
@@ -48,7 +52,20 @@ def _fuzz(
     return check
 
 
-def test_no_generated_request_gets_a_server_error(api_server: ApiServer, worker: Worker) -> None:
+@pytest.fixture
+def simulators_restored() -> Iterator[None]:
+    """The fuzzer also switches simulators offline or makes them fail (PUT, PATCH on
+    /ops/v1/simulators/...), in the database every later test shares: back to the defaults."""
+    yield
+    for system in SYSTEMS:
+        delete_config(system)
+    invalidate_cache()  # this process's worker reads the configs through a cache
+    set_workforce_config(auto_complete=False, latency_ms=0)
+
+
+def test_no_generated_request_gets_a_server_error(
+    api_server: ApiServer, worker: Worker, simulators_restored: None
+) -> None:
     schema = schemathesis.openapi.from_url(f"{api_server.base_url}/openapi.json")
     operations = []
     for result in schema.get_all_operations():
