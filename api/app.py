@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
 from api.errors import install_error_handlers
+from api.nul_characters import RefuseNulCharacters
 from api.routers import (
     admission,
     cancel_product_order,
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
 
+    app.add_middleware(RefuseNulCharacters)
     app.add_middleware(RequestLogContext)
 
     @app.get("/health", tags=["ops"], summary="Liveness")

@@ -107,3 +107,27 @@ async def test_nothing_is_stored_for_a_refused_body(http: httpx.AsyncClient) -> 
     listed = await http.get(ORDERS, params={"externalId": marker})
 
     assert listed.json() == []
+
+
+# Found by schemathesis on PostgreSQL, whose text cannot hold U+0000: a 500 at the insert.
+async def test_a_nul_character_is_refused_on_every_store_and_nothing_is_stored(
+    http: httpx.AsyncClient,
+) -> None:
+    marker = "nul-test"
+    body = minimal_order(externalId=marker)
+    body["relatedParty"] = [{"id": "cust\x00omer", "@referredType": "Individual"}]
+
+    created = await http.post(ORDERS, json=body)
+    listed = await http.get(ORDERS, params={"externalId": "a\x00b"})
+
+    assert created.status_code == 422, created.text
+    assert (created.json()["code"], created.json()["status"]) == ("InvalidBody", "422")
+    assert "NUL" in created.json()["reason"]
+    assert (listed.status_code, listed.json()["code"]) == (400, "InvalidRequest")
+    assert (await http.get(ORDERS, params={"externalId": marker})).json() == []
+
+
+async def test_the_text_backslash_u0000_is_not_a_nul_character(http: httpx.AsyncClient) -> None:
+    created = await http.post(ORDERS, json=minimal_order(externalId="literally \\u0000"))
+    assert created.status_code == 201, created.text
+    assert created.json()["externalId"] == "literally \\u0000"
