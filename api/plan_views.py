@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflows.plan_view import TaskView
+from workflows.plan_view import PlanTaskView
 
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def task_row(task: TaskView) -> dict[str, Any]:
+def task_row(task: PlanTaskView) -> dict[str, Any]:
     return {
         "id": task.id,
         "name": task.name,

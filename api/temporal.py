@@ -21,10 +21,12 @@ async def get_client() -> Client:
                 try:
                     _client = await connect_temporal()
                 except RuntimeError as err:  # the SDK's "Failed client connect"
-                    raise TmfError(
-                        503, "ServiceUnavailable", "Temporal is not reachable; retry the request"
-                    ) from err
+                    raise temporal_unreachable() from err
     return _client
+
+
+def temporal_unreachable() -> TmfError:
+    return TmfError(503, "ServiceUnavailable", "Temporal is not reachable; retry the request")
 
 
 def reset_client() -> None:

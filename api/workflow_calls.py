@@ -10,7 +10,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.admission import is_queued, start_if_queued
 from api.errors import TmfError
-from api.temporal import get_client
+from api.temporal import get_client, temporal_unreachable
 
 # ApplicationError types raised by workflow validators, and the HTTP status each means.
 STATUS_BY_ERROR_TYPE = {
@@ -67,4 +67,4 @@ def _rpc_error(err: RPCError, workflow_id: str) -> TmfError:
         return TmfError(404, "NotFound", f"No running workflow '{workflow_id}'")
     if err.status in {RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.INVALID_ARGUMENT}:
         return TmfError(409, "InvalidState", f"Workflow '{workflow_id}' no longer accepts this")
-    return TmfError(503, "ServiceUnavailable", "Temporal is not reachable; retry the request")
+    return temporal_unreachable()

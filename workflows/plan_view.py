@@ -18,7 +18,7 @@ from tmf.product_order import OrderState
 from workflows.plan_execution import PlanExecution, TaskRun, TaskStatus
 
 
-class TaskView(BaseModel):
+class PlanTaskView(BaseModel):
     id: str
     name: str
     kind: TaskKind
@@ -46,7 +46,7 @@ class OrderPlanView(BaseModel):
     catalog_version: str | None = None  # None until the order is planned (or if rejected)
     domain_orders: list[DomainOrder] = Field(default_factory=list)
     deferred: list[DeferredPart] = Field(default_factory=list)
-    tasks: list[TaskView] = Field(default_factory=list)
+    tasks: list[PlanTaskView] = Field(default_factory=list)
     # Finished tasks count with their actual duration, the rest with the expected one.
     critical_path: CriticalPath = Field(
         default_factory=lambda: CriticalPath(task_ids=[], duration_seconds=0)
@@ -57,8 +57,8 @@ class OrderPlanView(BaseModel):
         return self.catalog_version is not None
 
 
-def task_view(task: PlanTask, run: TaskRun) -> TaskView:
-    return TaskView(
+def task_view(task: PlanTask, run: TaskRun) -> PlanTaskView:
+    return PlanTaskView(
         id=task.id,
         name=task.name,
         kind=task.kind,
@@ -81,7 +81,7 @@ def task_view(task: PlanTask, run: TaskRun) -> TaskView:
     )
 
 
-def task_views(execution: PlanExecution) -> list[TaskView]:
+def task_views(execution: PlanExecution) -> list[PlanTaskView]:
     return [task_view(task, execution.runs[task.id]) for task in execution.plan.tasks]
 
 
