@@ -42,7 +42,10 @@ test-sqlite: setup ctk-deps
 test-postgres: setup ctk-deps postgres
 	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition
 
-test: lint test-sqlite test-postgres
+# The two passes share nothing (each has its own dev server, database, task queue and ports) and
+# mostly wait on servers and timers, so they run side by side; each prints its output when done.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 histories: setup
 	$(PY) scripts/record_histories.py

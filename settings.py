@@ -128,6 +128,11 @@ class Settings:
     hub_poll_interval_seconds: float = field(
         default_factory=lambda: float(_env("HUB_POLL_INTERVAL_SECONDS", "0.2"))
     )
+    # The longest one outbox read waits for an event before it returns empty; an idle delivery
+    # workflow learns of nothing new (a changed cursor, its own history size) more often than this.
+    hub_long_poll_seconds: float = field(
+        default_factory=lambda: float(_env("HUB_LONG_POLL_SECONDS", "30"))
+    )
     # Courtesy notifications: which events notify which customers (YAML).
     notifications_config: str = field(
         default_factory=lambda: _env("NOTIFICATIONS_CONFIG", "config/notifications.yaml")

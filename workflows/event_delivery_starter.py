@@ -27,6 +27,7 @@ def delivery_policy(settings: Settings | None = None) -> DeliveryPolicy:
         retry_max_interval_seconds=settings.hub_retry_max_interval_seconds,
         max_age_seconds=settings.hub_delivery_max_age_seconds,
         attempt_timeout_seconds=settings.hub_http_timeout_seconds + 10,
+        long_poll_seconds=settings.hub_long_poll_seconds,
     )
 
 

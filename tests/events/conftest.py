@@ -26,6 +26,8 @@ os.environ.setdefault("HUB_RETRY_INITIAL_SECONDS", "0.2")
 os.environ.setdefault("HUB_RETRY_MAX_INTERVAL_SECONDS", "1")
 os.environ.setdefault("HUB_POLL_INTERVAL_SECONDS", "0.1")
 os.environ.setdefault("HUB_HTTP_TIMEOUT_SECONDS", "2")
+# An idle outbox read returns after 3 s, not 30: tests wait for the courtesy workflow's cursor.
+os.environ.setdefault("HUB_LONG_POLL_SECONDS", "3")
 get_settings.cache_clear()
 
 HUB = "/tmf-api/productOrderingManagement/v4/hub"

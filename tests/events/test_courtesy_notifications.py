@@ -10,10 +10,11 @@ import httpx
 from temporalio.client import Client
 
 from activities.event_delivery import COURTESY_CONSUMER_ID
+from settings import get_settings
 from store import hub
 from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.sample_orders import sample_order
-from workflows.event_delivery import DeliveryPolicy, DeliveryProgress
+from workflows.event_delivery import DeliveryProgress
 
 # What config/notifications.yaml promises for a handset order (no technician, no activation).
 HANDSET_NOTIFICATIONS = {
@@ -73,7 +74,7 @@ async def test_priority_and_gold_customers_are_notified_normal_ones_are_not(
     # for it, else when the read's long poll (30 s) ends. The read running now ends within one
     # long poll; if it ends with a later event of the urgent or gold order, the next read may
     # take another.
-    read_window = DeliveryPolicy().long_poll_seconds
+    read_window = get_settings().hub_long_poll_seconds
     await eventually(
         read_past,
         timeout=2 * read_window + 15,

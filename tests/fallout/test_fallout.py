@@ -118,14 +118,14 @@ async def test_outage_holds_orders_and_they_resume_by_themselves(
     order_ids = await asyncio.gather(*(_order(http) for _ in range(30)))
 
     await asyncio.gather(
-        *(wait_for_item_states(http, order_id, {"1": "held"}, timeout=60) for order_id in order_ids)
+        *(wait_for_item_states(http, order_id, {"1": "held"}, timeout=120) for order_id in order_ids)
     )
     plan = (await http.get(f"/ops/v1/orders/{order_ids[0]}/plan")).json()
     ship = next(t for t in plan["tasks"] if t["id"].endswith(":ship"))
     assert ship["status"] == "held"
 
     await http.patch("/ops/v1/simulators/shipping", json={"offline": False})
-    done = await asyncio.gather(*(wait_for_state(http, o, timeout=90) for o in order_ids))
+    done = await asyncio.gather(*(wait_for_state(http, o, timeout=150) for o in order_ids))
 
     assert {o["state"] for o in done} == {"completed"}
     for order_id in order_ids:
@@ -139,7 +139,7 @@ async def test_bulk_retry_after_an_outage_of_one_system(
     await break_system("shipping", failureRate=1.0, failureMode="permanent")
     order_ids = await asyncio.gather(*(_order(http) for _ in range(30)))
     for order_id in order_ids:
-        await wait_for_cases(http, {"orderId": order_id, "state": "open"}, 1, timeout=60)
+        await wait_for_cases(http, {"orderId": order_id, "state": "open"}, 1, timeout=120)
 
     await http.delete("/ops/v1/simulators/shipping")
     await asyncio.sleep(CONFIG_PROPAGATION)
@@ -149,7 +149,7 @@ async def test_bulk_retry_after_an_outage_of_one_system(
 
     assert response.status_code == 200, response.text
     assert response.json()["retried"] >= 30 and response.json()["failed"] == []
-    done = await asyncio.gather(*(wait_for_state(http, o, timeout=90) for o in order_ids))
+    done = await asyncio.gather(*(wait_for_state(http, o, timeout=150) for o in order_ids))
     assert {o["state"] for o in done} == {"completed"}
     still_open = await http.get(FALLOUT, params={"system": "shipping", "state": "open"})
     assert still_open.json() == []
