@@ -114,6 +114,8 @@ class CharacteristicSpec(CatalogModel):
     maximum: float | None = None
     # False for personal data (porting PIN, date of birth): used to fulfil, never kept in inventory.
     assetizable: bool = True
+    # A secret (porting PIN): sealed at the API, only a reference enters the order and history.
+    secret: bool = False
     # Decomposition of the spec waits until the value is known (staggered decomposition).
     required_for_decomposition: bool = False
     modifiable: bool = True  # False: changing it means a new product (delete and add)
@@ -359,6 +361,7 @@ class _CatalogChecker:
         self.catalog = catalog
         self.errors: list[str] = []
         self.specs: dict[str, Specification] = {}
+        self.secrets: dict[str, CharacteristicSpec] = {}
         self.offerings = {o.id: o for o in catalog.offerings}
 
     def error(self, message: str) -> None:
@@ -447,6 +450,11 @@ class _CatalogChecker:
                     re.compile(char.pattern)
                 except re.error as exc:
                     self.error(f"{where} '{char.name}': bad pattern: {exc}")
+            if char.secret and (char.assetizable or char.value_type != ValueType.STRING):
+                self.error(f"{where} '{char.name}': a secret is a string and not assetizable")
+            if char.secret and self.secrets.setdefault(char.name, char) != char:
+                # Sealing (secrets.py) checks a secret value by its name alone.
+                self.error(f"{where} '{char.name}': another spec has another secret of this name")
         if isinstance(spec, ProductSpecification):
             for other in spec.relies_on_specs:
                 if not isinstance(self.specs.get(other), ProductSpecification):

@@ -13,6 +13,9 @@ from typing import Any
 
 from decomposition.catalog import CharacteristicSpec, ValueType
 
+# A secret characteristic's value, kept in the store, in the order as `sealed:<id>` (secrets.py).
+SEALED_PREFIX = "sealed:"
+
 _INTEGER = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -47,6 +50,7 @@ class ValueRule:
     pattern: re.Pattern[str] | None  # a full-match regular expression for strings
     minimum: float | None
     maximum: float | None
+    secret: bool = False
 
     @classmethod
     def of(cls, spec: CharacteristicSpec) -> ValueRule:
@@ -57,10 +61,17 @@ class ValueRule:
             pattern=re.compile(spec.pattern) if spec.pattern is not None else None,
             minimum=spec.minimum,
             maximum=spec.maximum,
+            secret=spec.secret,
         )
 
     def normalize(self, value: Any) -> Any:
         """The canonical value, or CharacteristicError with a specific code and reason."""
+        if self.secret and isinstance(value, str) and value.startswith(SEALED_PREFIX):
+            return value  # sealed: the API checked the value itself against this rule
+        return self.check(value)
+
+    def check(self, value: Any) -> Any:
+        """`normalize` for a value itself, never a sealed reference."""
         typed = self._typed(value)
         if self.allowed_values and typed not in self.allowed_values:
             allowed = ", ".join(repr(v) for v in self.allowed_values)

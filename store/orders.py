@@ -11,9 +11,11 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from decomposition.secrets import SealedValue
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
 from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
+from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import ProductOrder
 
@@ -50,10 +52,13 @@ def external_key_of(order: ProductOrder) -> str | None:
 
 
 def accept_order(
-    order: ProductOrder, idempotency_key: str | None, task_queue: str
+    order: ProductOrder,
+    idempotency_key: str | None,
+    task_queue: str,
+    sealed: Sequence[SealedValue] = (),
 ) -> tuple[dict[str, Any], bool]:
-    """Record a newly accepted order, waiting to start on `task_queue`; if its idempotency key is
-    known, return the first order instead.
+    """Record a newly accepted order, waiting to start on `task_queue`, with the secret values
+    sealed out of it; if its idempotency key is known, return the first order instead.
 
     Returns the stored TMF document and whether it was created now.
     """
@@ -74,6 +79,7 @@ def accept_order(
                     accepted_at=record.order_date,
                 )
             )
+            add_sealed(session, order.id, sealed)
         return record.document, True
     except IntegrityError:
         existing = find_duplicate(idempotency_key, record.external_key)
@@ -152,6 +158,7 @@ def save_order(
             session.add(record)
         if order.state.is_final:
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
+            forget_sealed(session, order.id)  # nothing will run that needs them
         return True
 
 

@@ -7,6 +7,7 @@ from store.cancel_tables import CancelOrderRecord
 from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
 from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
+from store.secret_tables import SealedSecret
 from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "OrderAdmission",
     "OrderParty",
     "ProductOrderRecord",
+    "SealedSecret",
     "WorkforceSimulatorConfig",
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
+from temporalio.client import Client
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 T = TypeVar("T")
@@ -82,3 +85,39 @@ async def eventually(
             return result
         await asyncio.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def with_characteristic(body: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
+    """The order body with that characteristic of every item set to `value`."""
+    for item in body["productOrderItem"]:
+        for char in item.get("product", {}).get("productCharacteristic", []):
+            if char["name"] == name:
+                char["value"] = value
+    return body
+
+
+async def order_histories_text(client: Client, order_id: str) -> str:
+    """Everything the Temporal UI shows of an order: the histories of its workflow and its
+    domain orders, with every payload decoded."""
+    parent = await client.get_workflow_handle(f"order-{order_id}").fetch_history()
+    workflow_ids = [f"order-{order_id}"] + [
+        event.start_child_workflow_execution_initiated_event_attributes.workflow_id
+        for event in parent.events
+        if event.HasField("start_child_workflow_execution_initiated_event_attributes")
+    ]
+    parts: list[str] = []
+    for workflow_id in workflow_ids:
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        parts.append(json.dumps(_decoded(history.to_json_dict())))
+    return "\n".join(parts)
+
+
+def _decoded(node: Any) -> Any:
+    # A payload in history JSON is {"metadata": {...}, "data": <base64>}.
+    if isinstance(node, dict):
+        if isinstance(node.get("data"), str) and isinstance(node.get("metadata"), dict):
+            return base64.b64decode(node["data"]).decode("utf-8", errors="replace")
+        return {key: _decoded(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_decoded(value) for value in node]
+    return node

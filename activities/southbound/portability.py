@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Protocol, runtime_checkable
 
 from sqlmodel import Session
+from temporalio.exceptions import ApplicationError
 
 from activities.southbound.contract import SouthboundRequest, SouthboundResult
 from activities.southbound.simulator import Outcome, Simulator
@@ -17,8 +19,14 @@ class NumberPortability(Protocol):
     def cancel_port_in(self, request: SouthboundRequest) -> SouthboundResult: ...
 
 
+# What the donor operator accepts as a PIN. A sealed reference (decomposition/secrets.py) is
+# not one: the PIN reaches the system only if the activity revealed it.
+_PIN = re.compile(r"[0-9]{4,8}")
+
+
 class PortabilitySimulator(Simulator):
     system = "portability"
+    redacted_params = frozenset({"portingPin"})
 
     def port_in(self, request: SouthboundRequest) -> SouthboundResult:
         return self.perform("port_in", request, self._port_in)
@@ -27,6 +35,14 @@ class PortabilitySimulator(Simulator):
         return self.perform("cancel_port_in", request, self._cancel_port_in)
 
     def _port_in(self, session: Session, request: SouthboundRequest) -> Outcome:
+        pin = request.params.get("portingPin")
+        if not isinstance(pin, str) or not _PIN.fullmatch(pin):
+            # Nothing is recorded: the effect's transaction rolls back.
+            raise ApplicationError(
+                "the donor operator refused the porting PIN",
+                type="InvalidPortingPin",
+                non_retryable=True,
+            )
         data = {
             "msisdn": request.params.get("msisdn"),
             "donorOperator": request.params.get("donorOperator"),

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.southbound.activation import ActivationSimulator, ServiceActivation
 from activities.southbound.billing import Billing, BillingSimulator
 from activities.southbound.contract import (
     ACTIVITY_NAMES,
     SOUTHBOUND_OPERATIONS,
+    SOUTHBOUND_PERMANENT_ERROR,
     SouthboundRequest,
     SouthboundResult,
 )
@@ -26,6 +28,8 @@ from activities.southbound.inventory import InventorySimulator, NetworkInventory
 from activities.southbound.portability import NumberPortability, PortabilitySimulator
 from activities.southbound.shipping import Shipping, ShippingSimulator
 from activities.southbound.sim import SimProvisioning, SimSimulator
+from decomposition.secrets import is_sealed
+from store import secrets
 
 __all__ = [
     "ACTIVITY_NAMES",
@@ -50,11 +54,30 @@ class SouthboundAdapters:
     billing: Billing = field(default_factory=BillingSimulator)
 
 
+def with_secrets_revealed(request: SouthboundRequest) -> SouthboundRequest:
+    """The request with each sealed value (decomposition/secrets.py) in place of its reference:
+    only the system sees a secret, never the history. Gone once the order closed: then the task
+    fails for good, and an agent retries it with the value given again."""
+    refs = {value for value in request.params.values() if is_sealed(value)}
+    if not refs:
+        return request
+    values = secrets.reveal(refs)
+    missing = sorted(n for n, v in request.params.items() if is_sealed(v) and v not in values)
+    if missing:
+        raise ApplicationError(
+            f"sealed value of {', '.join(missing)} is no longer kept; retry with it given again",
+            type=SOUTHBOUND_PERMANENT_ERROR,
+            non_retryable=True,
+        )
+    params = {name: values.get(value, value) for name, value in request.params.items()}
+    return request.model_copy(update={"params": params})
+
+
 def _as_activity(name: str, operation: Operation) -> Operation:
     # A plain function per name: Temporal reads its type hints to decode the pydantic input.
     # Sync on purpose: the store is sync, so the worker runs these in its thread pool.
     def run(request: SouthboundRequest) -> SouthboundResult:
-        return operation(request)
+        return operation(with_secrets_revealed(request))
 
     run.__name__ = run.__qualname__ = name.replace(".", "__")
     return activity.defn(name=name)(run)

@@ -47,6 +47,8 @@ class Simulator:
     """Base of the simulators; subclasses name their `system` and implement its operations."""
 
     system: ClassVar[str]
+    # Params a system takes but its effect record must not keep (a porting PIN): masked there.
+    redacted_params: ClassVar[frozenset[str]] = frozenset()
 
     def perform(self, operation: str, request: SouthboundRequest, apply: Apply) -> SouthboundResult:
         """Inject faults, then apply the operation exactly once per idempotency key."""
@@ -60,7 +62,7 @@ class Simulator:
             item_id=request.item_id,
             task_id=request.task_id,
             compensates=request.compensates,
-            request=request.model_dump(mode="json"),
+            request=self._recorded(request),
             result={},
             created_at=now,
         )
@@ -86,6 +88,13 @@ class Simulator:
             )
         result = SouthboundResult.model_validate(stored.result)
         return result.model_copy(update={"replayed": not applied_now})
+
+    def _recorded(self, request: SouthboundRequest) -> dict[str, Any]:
+        recorded = request.model_dump(mode="json")
+        params = recorded["params"]
+        for name in self.redacted_params & params.keys():
+            params[name] = "***"
+        return recorded
 
     # --- Helpers for operations, all within the effect's transaction ---------------------------
 

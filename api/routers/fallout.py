@@ -16,10 +16,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import TmfError
+from api.sealing import sealed_params
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
-from store import fallout
+from store import fallout, orders
 from store.fallout_tables import FalloutCase
+from store.secrets import keep_sealed
 from tmf.common import UtcDatetime
 from workflows.messages import FalloutAction, FalloutDecision, FalloutView
 
@@ -140,8 +142,16 @@ async def assign_fallout(case_id: str, body: DecisionBody) -> dict[str, Any]:
 
 @router.post("/{case_id}/retry", summary="Run the task again, optionally with corrected data")
 async def retry_fallout(case_id: str, body: RetryBody) -> dict[str, Any]:
+    params = body.params
+    if params:
+        # A corrected secret (a porting PIN given again) is sealed like the order's.
+        case = await run_in_threadpool(_case_or_404, case_id)
+        order = await run_in_threadpool(orders.get_order, case.order_id) or {}
+        sealing = sealed_params(params, order.get("catalogVersion"))
+        await run_in_threadpool(keep_sealed, case.order_id, sealing.sealed)
+        params = sealing.document
     decision = FalloutDecision(
-        task_id="", action=FalloutAction.RETRY, agent=body.agent, note=body.note, params=body.params
+        task_id="", action=FalloutAction.RETRY, agent=body.agent, note=body.note, params=params
     )
     return await _decide(case_id, decision)
 

@@ -15,8 +15,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.plan_views import iso, task_row
+from api.sealing import sealed_params
 from api.workflow_calls import execute_query, execute_update
 from store import orders
+from store.secrets import keep_sealed
 from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
 from workflows.plan_execution import PlanExecution
@@ -91,12 +93,16 @@ async def order_timeline(order_id: str) -> dict[str, Any]:
 
 @router.post("/{order_id}/information", summary="Supply characteristics an item waits for")
 async def provide_information(order_id: str, body: InformationBody) -> dict[str, Any]:
+    # A secret among them (a porting PIN) is sealed like the POST's.
+    document = await run_in_threadpool(orders.get_order, order_id) or {}
+    sealing = sealed_params(body.characteristics, document.get("catalogVersion"), "characteristics")
+    await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
     order: ProductOrder = await execute_update(
         workflow_id_for(order_id),
         "provide_information",
         ProvideInformation(
             item_id=body.item_id,
-            characteristics=body.characteristics,
+            characteristics=sealing.document,
             provided_by=body.provided_by,
         ),
         ProductOrder,

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
+from api.sealing import sealed_order, sealed_refs
 from api.tmf_query import (
     count_headers,
     parse_datetime,
@@ -27,6 +28,7 @@ from log import get_logger
 from settings import get_settings
 from store import orders
 from store.catalogs import catalog_version
+from store.secrets import keep_sealed
 from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
@@ -92,16 +94,18 @@ async def create_product_order(
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
     refuse_too_many_items(body)
+    # Secret values (a porting PIN) stay in the store; the order carries references to them.
+    sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
     order_id = str(uuid.uuid4())
     structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=workflow_id_for(order_id))
     order = ProductOrder(
-        **body.model_dump(by_alias=True, exclude_none=True),
+        **sealing.document,
         id=order_id,
         href=order_href(get_settings().public_base_url, order_id),
         orderDate=_now_ms(),
     )
     document, created = await run_in_threadpool(
-        orders.accept_order, order, idempotency_key, get_settings().task_queue
+        orders.accept_order, order, idempotency_key, get_settings().task_queue, sealing.sealed
     )
     # A replayed request answers for the first order, as stored: log it under that order's ids.
     stored = order if created else ProductOrder.model_validate(document)
@@ -181,6 +185,9 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
     document = await run_in_threadpool(orders.get_order, order_id)
     if document is None:
         raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+    # New secret values are sealed like the POST's; the order's own references pass as they are.
+    sealing = sealed_order(patch, document.get("catalogVersion"), sealed_refs(document))
+    patch = sealing.document
     try:
         amended = ProductOrderCreate.model_validate(merge_patch(document, patch))
     except ValidationError as err:
@@ -195,6 +202,8 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
         raise TmfError(409, "Invalid", problems[0], "; ".join(problems))
+    # Kept before the update: a refused one leaves them to be forgotten when the order closes.
+    await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
     order: ProductOrder = await execute_update(
         workflow_id_for(order_id),
         "amend_order",

@@ -78,6 +78,12 @@ def _load_edited(tmp_path: Path, edit: str, old: str, new: str) -> None:
             "exactly one assetization",
         ),
         (
+            "mobile.yaml",
+            "assetizable: false, secret: true",
+            "secret: true",
+            "a secret is a string and not assetizable",
+        ),
+        (
             "triple-play.yaml",
             "offering: iptv, reliesOn: [broadband]",
             "offering: iptv, reliesOn: [tv]",

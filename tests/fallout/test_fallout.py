@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
+from datetime import timedelta
 
 import httpx
 from temporalio.client import Client
 
 from store.simulators import active_resources
 from tests.fallout.conftest import FALLOUT, Breaker, wait_for_cases
-from tests.helpers import ORDERS, wait_for_item_states, wait_for_state
+from tests.helpers import ORDERS, order_histories_text, wait_for_item_states, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body, sample_order
 from workflows import search_attributes as sa
 
 # Each process caches the simulators' settings this long (activities/southbound/faults.py).
 CONFIG_PROPAGATION = 1.0
+SOON = timedelta(seconds=2)
 
 
 async def _order(http: httpx.AsyncClient, offering: str = "handset-nova-x5") -> str:
@@ -118,7 +121,7 @@ async def test_outage_holds_orders_and_they_resume_by_themselves(
     order_ids = await asyncio.gather(*(_order(http) for _ in range(30)))
 
     await asyncio.gather(
-        *(wait_for_item_states(http, order_id, {"1": "held"}, timeout=120) for order_id in order_ids)
+        *(wait_for_item_states(http, o, {"1": "held"}, timeout=120) for o in order_ids)
     )
     plan = (await http.get(f"/ops/v1/orders/{order_ids[0]}/plan")).json()
     ship = next(t for t in plan["tasks"] if t["id"].endswith(":ship"))
@@ -174,3 +177,34 @@ async def test_cancelling_an_order_withdraws_its_open_fallout_case(
     assert [n["event"] for n in withdrawn["notes"]] == ["opened", "withdrawn"]
     late = await http.post(f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana"})
     assert late.status_code == 409 and late.json()["code"] == "InvalidState"
+
+
+async def test_a_porting_pin_given_again_in_a_retry_is_sealed_like_the_order(
+    http: httpx.AsyncClient, client: Client, break_system: Breaker, workforce: None
+) -> None:
+    await break_system("portability", failureRate=1.0, failureMode="permanent")
+    body = sample_order("mobile-postpaid", customer=f"fo-pin-{uuid.uuid4()}", start_in=SOON)
+    created = await http.post(ORDERS, json=body)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    [case] = await wait_for_cases(http, {"orderId": order_id, "state": "open"}, 1)
+    assert (case["system"], case["operation"]) == ("portability", "port_in")
+
+    bad = await http.post(
+        f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana", "params": {"portingPin": "12"}}
+    )
+    assert bad.status_code == 422 and "portingPin" in bad.json()["reason"], bad.text
+    await http.delete("/ops/v1/simulators/portability")
+    await asyncio.sleep(CONFIG_PROPAGATION)
+    retried = await http.post(
+        f"{FALLOUT}/{case['id']}/retry",
+        json={"agent": "ana", "params": {"portingPin": "66602468"}},
+    )
+    assert retried.status_code == 200, retried.text
+
+    done = await wait_for_state(http, order_id, timeout=60)
+    assert done["state"] == "completed", done.get("errorMessage")
+    histories = await order_histories_text(client, order_id)
+    assert "66602468" not in histories
+    # The order's own reference, and the retry's: the system got the PIN through the latter.
+    assert len(set(re.findall(r"sealed:[0-9a-f]{32}", histories))) == 2

@@ -247,3 +247,27 @@ def test_an_appointment_keeps_a_requested_future_start() -> None:
         "2999-01-02T10:00:00Z",
         "2999-01-02T12:00:00Z",
     )
+
+
+def test_the_donor_gets_the_sealed_pin_and_its_record_keeps_none() -> None:
+    from decomposition.secrets import SealedValue
+    from store.secrets import keep_sealed
+
+    order_id = new_order_id()
+    ref = "sealed:" + order_id.encode().hex().ljust(32, "0")[:32]
+    keep_sealed(order_id, [SealedValue(ref=ref, name="portingPin", value="97531")])
+
+    result = run("portability.port_in", make_request(order_id, "port-in", portingPin=ref))
+
+    [effect] = effects_for(order_id)
+    assert (effect.operation, effect.result["reference"]) == ("port_in", result.reference)
+    assert effect.request["params"]["portingPin"] == "***"
+    # A reference the store does not know (its order closed), or no PIN at all: refused for good.
+    for params in (
+        {"portingPin": "sealed:" + "0" * 32},
+        {"portingPin": ref.replace("sealed:", "")},
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            run("portability.port_in", make_request(order_id, "port-in", **params))
+        assert refused.value.non_retryable
+    assert len(effects_for(order_id)) == 1
