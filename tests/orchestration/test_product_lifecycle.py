@@ -1,0 +1,108 @@
+"""After the first order, later orders act on the inventory it created: change, suspend, resume,
+disconnect; a handset comes back through the returns desk before it is refunded (RMA)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from store.simulators import effects_for
+from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
+from tests.sample_orders import order_body, sample_order
+
+INVENTORY = "/tmf-api/productInventory/v4/product"
+TASKS = "/ops/v1/tasks"
+
+
+async def _run(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    created = await http.post(ORDERS, json=body)
+    assert created.status_code == 201, created.text
+    order = await wait_for_state(http, created.json()["id"], timeout=90)
+    assert order["state"] == "completed", order.get("errorMessage")
+    return order
+
+
+def _on(product_id: str, action: str, **chars: Any) -> dict[str, Any]:
+    product: dict[str, Any] = {"id": product_id}
+    if chars:
+        product["productCharacteristic"] = [{"name": k, "value": v} for k, v in chars.items()]
+    return {"id": "1", "action": action, "product": product}
+
+
+async def _product(http: httpx.AsyncClient, customer: str, offering: str) -> dict[str, Any]:
+    found = (await http.get(INVENTORY, params={"relatedParty.id": customer})).json()
+    [product] = [p for p in found if p["productOffering"]["id"] == offering]
+    return dict(product)
+
+
+def _operations(order_id: str) -> list[str]:
+    return [f"{e.system}.{e.operation}" for e in effects_for(order_id)]
+
+
+async def test_broadband_is_changed_suspended_resumed_and_disconnected(
+    http: httpx.AsyncClient, workforce: None
+) -> None:
+    customer = f"life-{uuid.uuid4().hex[:8]}"
+    await _run(http, sample_order("fiber-broadband", customer=customer))
+    product = await _product(http, customer, "fiber-broadband")
+    speeds = {c["name"]: c["value"] for c in product["productCharacteristic"]}
+    assert product["status"] == "active"
+    faster = 1000 if speeds["downloadSpeed"] != 1000 else 500
+
+    changed = await _run(
+        http, order_body([_on(product["id"], "modify", downloadSpeed=faster)], customer)
+    )
+    after = await _product(http, customer, "fiber-broadband")
+    assert after["id"] == product["id"]
+    assert {c["name"]: c["value"] for c in after["productCharacteristic"]}[
+        "downloadSpeed"
+    ] == faster
+    # The new speed profile is applied and billed; nothing else is touched (no new router).
+    assert sorted(_operations(changed["id"])) == [
+        "activation.activate_service",
+        "billing.adjust_billing",
+    ]
+
+    suspended = await _run(http, order_body([_on(product["id"], "suspend")], customer))
+    assert (await _product(http, customer, "fiber-broadband"))["status"] == "suspended"
+    assert "activation.suspend_service" in _operations(suspended["id"])
+
+    resumed = await _run(http, order_body([_on(product["id"], "resume")], customer))
+    assert (await _product(http, customer, "fiber-broadband"))["status"] == "active"
+    assert "activation.resume_service" in _operations(resumed["id"])
+
+    disconnected = await _run(http, order_body([_on(product["id"], "delete")], customer))
+    assert (await _product(http, customer, "fiber-broadband"))["status"] == "terminated"
+    done = _operations(disconnected["id"])
+    assert {"activation.deactivate_service", "billing.stop_billing"} <= set(done), done
+    assert "shipping.create_return_label" in done, "the router is not asked back"
+
+
+async def test_a_returned_handset_is_refunded_once_the_returns_desk_has_it(
+    http: httpx.AsyncClient,
+) -> None:
+    customer = f"rma-{uuid.uuid4().hex[:8]}"
+    await _run(http, sample_order("handset-nova-x5", customer=customer))
+    product = await _product(http, customer, "handset-nova-x5")
+
+    created = await http.post(ORDERS, json=order_body([_on(product["id"], "delete")], customer))
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    task = await wait_for_open_task(http, order_id)
+
+    # The label went out; no refund until the handset is back and inspected.
+    assert (task["queue"], task["skill"]) == ("returns-desk", "returns")
+    assert _operations(order_id) == ["shipping.create_return_label"]
+    assert (await _product(http, customer, "handset-nova-x5"))["status"] == "active"
+    claimed = await http.post(f"{TASKS}/{task['id']}/claim", json={"assignee": "desk-lea"})
+    assert claimed.status_code == 200, claimed.text
+    received = {"receivedAt": "2026-11-23T09:30:00Z", "resellable": True}
+    done = await http.post(f"{TASKS}/{task['id']}/complete", json={"result": received})
+    assert done.status_code == 200, done.text
+
+    returned = await wait_for_state(http, order_id, timeout=60)
+    assert returned["state"] == "completed", returned.get("errorMessage")
+    assert (await _product(http, customer, "handset-nova-x5"))["status"] == "terminated"
+    assert _operations(order_id) == ["shipping.create_return_label", "billing.adjust_billing"]
