@@ -7,16 +7,13 @@ import uuid
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
+
 from api.errors import TmfError
-from decomposition.secrets import (
-    SEALED_PREFIX,
-    Sealing,
-    is_sealed,
-    seal_order,
-    seal_values,
-    secret_rules,
-)
+from decomposition.secrets import SEALED_PREFIX, Sealing, seal_order, seal_values, secret_rules
+from store import orders
 from store.catalogs import catalog_version
+from store.secrets import keep_sealed
 
 
 def new_ref() -> str:
@@ -29,16 +26,6 @@ def _checked(sealing: Sealing) -> Sealing:
     return sealing
 
 
-def sealed_refs(document: Mapping[str, Any]) -> set[str]:
-    """The references an order document holds (its secrets, as GET shows them)."""
-    return {
-        char["value"]
-        for item in document.get("productOrderItem") or ()
-        for char in (item.get("product") or {}).get("productCharacteristic") or ()
-        if is_sealed(char.get("value"))
-    }
-
-
 def sealed_order(
     document: Mapping[str, Any], version: str | None = None, kept: Collection[str] = ()
 ) -> Sealing:
@@ -47,8 +34,14 @@ def sealed_order(
     return _checked(seal_order(document, rules, new_ref, kept))
 
 
-def sealed_params(params: Mapping[str, Any], version: str | None, where: str = "params") -> Sealing:
-    """Characteristics by name (an agent's corrected task data, information an item waits
-    for) with their secret values sealed; 422 for a bad one."""
-    rules = secret_rules(catalog_version(version))
-    return _checked(seal_values(params, rules, new_ref, where))
+async def sealed_for_order(
+    order_id: str, values: Mapping[str, Any], where: str = "params"
+) -> dict[str, Any]:
+    """Characteristics by name for an order (an agent's corrected task data, information an
+    item waits for), their secret values sealed under the order's catalog version and kept;
+    422 for a bad one."""
+    document = await run_in_threadpool(orders.get_order, order_id) or {}
+    rules = secret_rules(catalog_version(document.get("catalogVersion")))
+    sealing = _checked(seal_values(values, rules, new_ref, where))
+    await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
+    return sealing.document

@@ -16,6 +16,11 @@ from decomposition.catalog import CharacteristicSpec, ValueType
 # A secret characteristic's value, kept in the store, in the order as `sealed:<id>` (secrets.py).
 SEALED_PREFIX = "sealed:"
 
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
+
+
 _INTEGER = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -66,7 +71,7 @@ class ValueRule:
 
     def normalize(self, value: Any) -> Any:
         """The canonical value, or CharacteristicError with a specific code and reason."""
-        if self.secret and isinstance(value, str) and value.startswith(SEALED_PREFIX):
+        if self.secret and is_sealed(value):
             return value  # sealed: the API checked the value itself against this rule
         return self.check(value)
 

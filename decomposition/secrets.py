@@ -16,7 +16,12 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from decomposition.catalog import CatalogIndex, CatalogVersion
-from decomposition.characteristics import SEALED_PREFIX, CharacteristicError, ValueRule
+from decomposition.characteristics import (
+    SEALED_PREFIX,
+    CharacteristicError,
+    ValueRule,
+    is_sealed,
+)
 
 __all__ = [
     "SEALED_PREFIX",
@@ -25,12 +30,9 @@ __all__ = [
     "is_sealed",
     "seal_order",
     "seal_values",
+    "sealed_refs",
     "secret_rules",
 ]
-
-
-def is_sealed(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
 
 
 # Per catalog version (entries go with it): a version never changes, and every POST asks.
@@ -87,6 +89,16 @@ def seal_order(
         _seal_item(item, i, rules, new_ref, kept, sealing) for i, item in enumerate(items)
     ]
     return sealing
+
+
+def sealed_refs(document: Mapping[str, Any]) -> set[str]:
+    """The references an order document holds (its secrets, as GET shows them)."""
+    return {
+        char["value"]
+        for item in document.get("productOrderItem") or ()
+        for char in (item.get("product") or {}).get("productCharacteristic") or ()
+        if is_sealed(char.get("value"))
+    }
 
 
 def seal_values(

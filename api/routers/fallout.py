@@ -16,12 +16,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import TmfError
-from api.sealing import sealed_params
+from api.sealing import sealed_for_order
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
-from store import fallout, orders
+from store import fallout
 from store.fallout_tables import FalloutCase
-from store.secrets import keep_sealed
 from tmf.common import UtcDatetime
 from workflows.messages import FalloutAction, FalloutDecision, FalloutView
 
@@ -146,10 +145,7 @@ async def retry_fallout(case_id: str, body: RetryBody) -> dict[str, Any]:
     if params:
         # A corrected secret (a porting PIN given again) is sealed like the order's.
         case = await run_in_threadpool(_case_or_404, case_id)
-        order = await run_in_threadpool(orders.get_order, case.order_id) or {}
-        sealing = sealed_params(params, order.get("catalogVersion"))
-        await run_in_threadpool(keep_sealed, case.order_id, sealing.sealed)
-        params = sealing.document
+        params = await sealed_for_order(case.order_id, params)
     decision = FalloutDecision(
         task_id="", action=FalloutAction.RETRY, agent=body.agent, note=body.note, params=params
     )

@@ -15,10 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.plan_views import iso, task_row
-from api.sealing import sealed_params
+from api.sealing import sealed_for_order
 from api.workflow_calls import execute_query, execute_update
 from store import orders
-from store.secrets import keep_sealed
 from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
 from workflows.plan_execution import PlanExecution
@@ -94,15 +93,13 @@ async def order_timeline(order_id: str) -> dict[str, Any]:
 @router.post("/{order_id}/information", summary="Supply characteristics an item waits for")
 async def provide_information(order_id: str, body: InformationBody) -> dict[str, Any]:
     # A secret among them (a porting PIN) is sealed like the POST's.
-    document = await run_in_threadpool(orders.get_order, order_id) or {}
-    sealing = sealed_params(body.characteristics, document.get("catalogVersion"), "characteristics")
-    await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
+    characteristics = await sealed_for_order(order_id, body.characteristics, "characteristics")
     order: ProductOrder = await execute_update(
         workflow_id_for(order_id),
         "provide_information",
         ProvideInformation(
             item_id=body.item_id,
-            characteristics=sealing.document,
+            characteristics=characteristics,
             provided_by=body.provided_by,
         ),
         ProductOrder,

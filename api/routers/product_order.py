@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
-from api.sealing import sealed_order, sealed_refs
+from api.sealing import sealed_order
 from api.tmf_query import (
     count_headers,
     parse_datetime,
@@ -24,6 +24,7 @@ from api.tmf_query import (
 )
 from api.workflow_calls import execute_update
 from decomposition.decompose import decompose
+from decomposition.secrets import sealed_refs
 from log import get_logger
 from settings import get_settings
 from store import orders
