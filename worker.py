@@ -19,8 +19,8 @@ from activities.order_store import save_cancellation, save_order
 from activities.product_inventory import assetize, deassetize
 from activities.southbound.registry import southbound_activities
 from activities.work_queue import open_manual_task, update_manual_task
-from log import configure_logging, get_logger
-from settings import Settings, get_settings
+from config.settings import Settings, get_settings
+from observability.logs import configure_logging, get_logger
 from store.db import create_tables
 from temporal_client import connect_temporal
 from workflows.event_delivery_starter import ensure_courtesy_notifications
@@ -73,7 +73,7 @@ async def run_worker() -> None:
     configure_logging()
     settings = get_settings()
     if settings.worker_niceness:
-        os.nice(settings.worker_niceness)  # below the API on a shared host; see settings.py
+        os.nice(settings.worker_niceness)  # below the API on a shared host; see config/settings.py
     create_tables()
     client = await connect_temporal()
     worker = build_worker(client, settings)

@@ -23,8 +23,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.notifications import current_config, get_notifier, plan_notifications
-from log import get_logger
-from settings import get_settings
+from config.settings import get_settings
+from observability.logs import get_logger
 from store import hub
 from store.event_tables import OrderEventRecord
 from store.hub_tables import DeliveryState

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from settings import get_settings
+from config.settings import get_settings
 from store import hub
 from store.hub_tables import CourtesyNotificationRecord
 

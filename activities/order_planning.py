@@ -10,12 +10,12 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from activities.logging_context import bind_activity_context
+from config.settings import get_settings
 from decomposition.decompose import decompose, extend_plan
 from decomposition.plan import Plan
 from decomposition.pricing import OrderPricing, price_order
 from decomposition.problems import Problem
-from log import get_logger
-from settings import get_settings
+from observability.logs import get_logger
 from store.catalogs import catalog_version
 from tmf.product_inventory import Product
 from tmf.product_order import ItemAction, ProductOrder

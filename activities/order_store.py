@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from activities.logging_context import bind_activity_context
-from log import get_logger
+from observability.logs import get_logger
 from store import cancellations, orders
 from tmf.cancel_order import CancelProductOrder
 from tmf.events import OrderEvent

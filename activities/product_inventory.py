@@ -31,7 +31,7 @@ from activities.southbound.contract import (
     SouthboundRequest,
     SouthboundResult,
 )
-from log import get_logger
+from observability.logs import get_logger
 from store import inventory
 from store.inventory_tables import InventoryEffect
 from tmf.product_inventory import Product, ProductStatus, RelatedProductOrderItem

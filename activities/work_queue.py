@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from activities.logging_context import bind_activity_context
-from log import get_logger
+from observability.logs import get_logger
 from store import tasks
 from store.task_tables import ManualTaskRecord
 

@@ -30,8 +30,8 @@ from temporalio.service import RPCError
 
 from api.order_workflows import ensure_order_workflow
 from api.temporal import get_client
-from log import get_logger
-from settings import get_settings
+from config.settings import get_settings
+from observability.logs import get_logger
 from store import orders
 from tmf.product_order import ProductOrder
 from workflows.product_order import workflow_id_for

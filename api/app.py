@@ -32,7 +32,7 @@ from api.routers import (
     tasks,
     workforce,
 )
-from log import configure_logging, get_logger
+from observability.logs import configure_logging, get_logger
 from store.db import create_tables
 
 log = get_logger(__name__)

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from log import get_logger
+from observability.logs import get_logger
 from tmf.common import ErrorBody
 
 

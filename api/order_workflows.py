@@ -14,7 +14,7 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from settings import get_settings
+from config.settings import get_settings
 from tmf.product_order import ProductOrder
 from workflows import search_attributes as sa
 from workflows.policy import OrderPolicy

@@ -26,7 +26,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def temporal_version() -> str:
-    from cli import temporal_binary
+    from cli.main import temporal_binary
 
     out = subprocess.run([temporal_binary(), "--version"], capture_output=True, text=True)
     return out.stdout.strip()

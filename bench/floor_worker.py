@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.floor_workflow import FloorChildWorkflow, FloorWorkflow, noop
-from settings import get_settings
+from config.settings import get_settings
 
 
 async def main() -> None:

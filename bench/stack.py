@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import ROOT, free_port
-from local_processes import end_process, wait_for_port
+from cli.local_stack import end_process, wait_for_port
 
 
 class Stack:
@@ -57,7 +57,7 @@ class Stack:
             # Admission control on, as measured (api/admission.py; off by default).
             "ORDER_ADMISSION_MAX_BACKLOG": os.environ.get("ORDER_ADMISSION_MAX_BACKLOG", "50"),
             # The shared-host layout: the API before the worker for the CPU, with PostgreSQL only
-            # (with SQLite the worker holds the store's one write lock; settings.py).
+            # (with SQLite the worker holds the store's one write lock; config/settings.py).
             "WORKER_NICENESS": os.environ.get(
                 "WORKER_NICENESS", "0" if self.pg_database is None else "10"
             ),
@@ -70,7 +70,7 @@ class Stack:
         return "SQLite" if self.pg_database is None else "PostgreSQL"
 
     def start_server(self) -> None:
-        from cli import dev_server_command
+        from cli.main import dev_server_command
 
         command = dev_server_command(self.data_dir, self.temporal_port, free_port())
         log = (self.data_dir / "temporal.log").open("ab")

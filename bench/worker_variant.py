@@ -17,8 +17,8 @@ from typing import Any
 
 from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
 
-from log import configure_logging
-from settings import get_settings
+from config.settings import get_settings
+from observability.logs import configure_logging
 from store.db import create_tables
 from temporal_client import connect_temporal
 from worker import all_activities

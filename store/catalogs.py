@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from config.settings import get_settings
 from decomposition.catalog import CatalogRepository, CatalogVersion
-from settings import get_settings
 from store.catalog_files import load_catalog_repository
 
 

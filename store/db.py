@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, create_engine
 
-from settings import get_settings
+from config.settings import get_settings
 
 
 def normalize_url(url: str) -> str:

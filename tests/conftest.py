@@ -49,8 +49,8 @@ from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-from log import configure_logging  # noqa: E402
-from settings import get_settings  # noqa: E402
+from config.settings import get_settings  # noqa: E402
+from observability.logs import configure_logging  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import yaml
 
-from cli import app as cli_app
+from cli.main import app as cli_app
 from workflows.search_attributes import ALL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SETTINGS_SOURCE = (ROOT / "settings.py").read_text()
+SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
 SETTING_NAMES = set(re.findall(r'_env\("([A-Z_]+)"', SETTINGS_SOURCE))
 
 

@@ -9,7 +9,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.event_delivery import COURTESY_CONSUMER_ID, Consumer, ConsumerKind
-from settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from store import hub
 from workflows.event_delivery import (
     DeliveryPolicy,

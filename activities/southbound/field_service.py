@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from activities.southbound.contract import SouthboundRequest, SouthboundResult
 from activities.southbound.simulator import Outcome, Simulator
-from settings import get_settings
+from config.settings import get_settings
 from store.simulators import ResourceState
 
 APPOINTMENT_DURATION = timedelta(hours=2)

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.admission import GATE
-from settings import get_settings
+from config.settings import get_settings
 from store import orders
 
 router = APIRouter(prefix="/ops/v1/admission", tags=["admission"])

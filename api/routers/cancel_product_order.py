@@ -17,7 +17,7 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
-from settings import get_settings
+from config.settings import get_settings
 from store import cancellations, orders
 from tmf.cancel_order import (
     CancelProductOrder,

@@ -17,7 +17,7 @@ from activities.event_delivery import COURTESY_CONSUMER_ID, Consumer, ConsumerKi
 from api.errors import TmfError
 from api.temporal import get_client
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
-from log import get_logger
+from observability.logs import get_logger
 from store import hub
 from store.hub_tables import DeliveryState, EventDeliveryRecord
 from tmf.common import iso_z

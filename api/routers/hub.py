@@ -19,8 +19,8 @@ from temporalio.service import RPCError
 
 from api.errors import TmfError
 from api.temporal import get_client
-from log import get_logger
-from settings import get_settings
+from config.settings import get_settings
+from observability.logs import get_logger
 from store import hub
 from store.hub_tables import HubSubscriptionRecord
 from tmf.product_order import PRODUCT_ORDERING_BASE

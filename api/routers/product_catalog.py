@@ -22,8 +22,8 @@ from api.tmf_query import (
     reject_unknown_filters,
     select_fields,
 )
+from config.settings import get_settings
 from decomposition import tmf620
-from settings import get_settings
 from store.catalog_files import load_catalog_repository
 from tmf.common import TmfModel
 from tmf.product_catalog import PRODUCT_CATALOG_BASE

@@ -21,8 +21,8 @@ from api.tmf_query import (
     reject_unknown_filters,
     select_fields,
 )
-from log import get_logger
-from settings import get_settings
+from config.settings import get_settings
+from observability.logs import get_logger
 from store import inventory
 from tmf.product_inventory import PRODUCT_INVENTORY_BASE, Product, ProductCreate, product_href
 

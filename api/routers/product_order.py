@@ -23,10 +23,10 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
+from config.settings import get_settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
-from log import get_logger
-from settings import get_settings
+from observability.logs import get_logger
 from store import orders
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from api.errors import install_error_handlers
 from api.routers import product_catalog
+from config.settings import Settings, get_settings
 from decomposition.catalog import CatalogVersion
-from settings import Settings, get_settings
 from store.catalog_files import load_catalog_repository
 
 BASE = "/tmf-api/productCatalogManagement/v4"

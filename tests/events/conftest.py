@@ -16,7 +16,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from settings import get_settings
+from config.settings import get_settings
 from tests.conftest import ROOT, free_port
 from tests.events.listener import Listener
 

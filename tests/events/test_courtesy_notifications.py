@@ -10,7 +10,7 @@ import httpx
 from temporalio.client import Client
 
 from activities.event_delivery import COURTESY_CONSUMER_ID
-from settings import get_settings
+from config.settings import get_settings
 from store import hub
 from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.sample_orders import sample_order

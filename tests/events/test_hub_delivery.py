@@ -13,7 +13,7 @@ import httpx
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from activities.event_delivery import Consumer, ConsumerKind
-from settings import get_settings
+from config.settings import get_settings
 from store import hub
 from tests.events.conftest import DELIVERIES, HUB, subscribe
 from tests.events.listener import Listener

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from cli import dev_server_command
-from local_processes import end_process, wait_for_port
+from cli.local_stack import end_process, wait_for_port
+from cli.main import dev_server_command
 from tests.conftest import ROOT, free_port
 
 

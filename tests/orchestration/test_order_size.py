@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from settings import get_settings
+from config.settings import get_settings
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import sample_order
 

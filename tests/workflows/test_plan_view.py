@@ -8,8 +8,8 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.bench_decomposition import build_order
+from config.settings import get_settings
 from decomposition.decompose import decompose
-from settings import get_settings
 from store.catalog_files import load_catalog_repository
 from tmf.product_order import OrderState
 from workflows.plan_execution import PlanExecution, TaskStatus

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import typer
 
-from cli_fallout import app as fallout_app
-from local_processes import wait_for_port
-from settings import get_settings
+from cli.fallout import app as fallout_app
+from cli.local_stack import wait_for_port
+from config.settings import get_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")

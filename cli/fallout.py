@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import typer
 
-from settings import get_settings
+from config.settings import get_settings
 
 app = typer.Typer(help="Work fallout cases: list, show, retry, skip, fail, bulk-retry.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from settings import get_settings
+from config.settings import get_settings
 
 
 async def connect_temporal(address: str | None = None, namespace: str | None = None) -> Client:

@@ -7,7 +7,7 @@ import sys
 
 import structlog
 
-from settings import get_settings
+from config.settings import get_settings
 
 
 def configure_logging() -> None:

@@ -1,0 +1,1 @@
+"""The `oms` command line: worker, API, the local stack, fallout and operations commands."""

@@ -1,0 +1,5 @@
+"""`python -m cli`: the same as `oms`."""
+
+from cli.main import app
+
+app()

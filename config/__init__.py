@@ -1,0 +1,1 @@
+"""Configuration: every setting (environment variables, validated at start) and config files."""

@@ -1,0 +1,1 @@
+"""What an operator watches from outside: structured logs (and, with them, metrics and traces)."""
