@@ -19,6 +19,7 @@ from api.routers import (
     admission,
     cancel_product_order,
     deliveries,
+    domain_orders,
     fallout,
     hub,
     jeopardy,
@@ -85,6 +86,8 @@ def create_app() -> FastAPI:
     app.include_router(cancel_product_order.router)
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
+    app.include_router(domain_orders.service_router)
+    app.include_router(domain_orders.resource_router)
     app.include_router(hub.router)
     app.include_router(order_ops.router)
     app.include_router(order_history.router)
