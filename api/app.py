@@ -86,6 +86,8 @@ def create_app() -> FastAPI:
     app.include_router(cancel_product_order.router)
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
+    app.include_router(product_catalog.service_catalog_router)
+    app.include_router(product_catalog.resource_catalog_router)
     app.include_router(domain_orders.service_router)
     app.include_router(domain_orders.resource_router)
     app.include_router(hub.router)

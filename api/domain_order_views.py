@@ -14,14 +14,12 @@ from typing import Any
 
 from decomposition.catalog import Action, CatalogVersion, Domain
 from decomposition.plan import DomainOrder
+from decomposition.tmf620 import specification_href
 from workflows.plan_view import OrderPlanView, PlanTaskView
 
 SERVICE_ORDERING_BASE = "/tmf-api/serviceOrdering/v4"
 RESOURCE_ORDERING_BASE = "/tmf-api/resourceOrderingManagement/v4"
 ORDER_PREFIX = "order-"
-# Where the catalog serves service (TMF633) and resource (TMF634) specifications.
-SERVICE_CATALOG_BASE = "/tmf-api/serviceCatalogManagement/v4"
-RESOURCE_CATALOG_BASE = "/tmf-api/resourceCatalogManagement/v4"
 
 # TMF641/652 item actions are add, modify, delete and noChange: suspend and resume change a
 # service's state, which is a modify.
@@ -50,12 +48,6 @@ def refs_of(document: Document, domain: Domain) -> list[str]:
         for ref in item.get("domainOrder") or []
         if ref.get("domain") == domain.value
     ]
-
-
-def specification_href(base_url: str, domain: Domain, spec_id: str) -> str:
-    if domain == Domain.SERVICE:
-        return f"{base_url}{SERVICE_CATALOG_BASE}/serviceSpecification/{spec_id}"
-    return f"{base_url}{RESOURCE_CATALOG_BASE}/resourceSpecification/{spec_id}"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -92,7 +84,7 @@ def _specification_ref(
     spec = catalog.spec(domain_order.spec_id) if catalog else None
     return {
         "id": domain_order.spec_id,
-        "href": specification_href(base_url, domain_order.domain, domain_order.spec_id),
+        "href": specification_href(base_url, domain_order.domain.value, domain_order.spec_id),
         "name": spec.name if spec else None,
         "version": catalog.version if catalog else None,
     }

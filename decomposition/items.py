@@ -17,6 +17,7 @@ from decomposition.catalog import (
     CatalogIndex,
     CatalogVersion,
     Channel,
+    LifecycleStatus,
     ProductOffering,
     ProductSpecification,
 )
@@ -94,6 +95,7 @@ class _Offering:
     id: str
     name: str
     sellable: bool
+    status: LifecycleStatus
     channels: frozenset[Channel]
     spec: ProductSpecification | None  # None for a bundle without a root product
     spec_id: str
@@ -148,6 +150,7 @@ def _make_offering(catalog: CatalogVersion, offering: ProductOffering) -> _Offer
         id=offering.id,
         name=offering.name,
         sellable=offering.sellable,
+        status=offering.lifecycle_status,
         channels=frozenset(offering.channels),
         spec=spec,
         spec_id=spec.id if spec is not None else "",
@@ -317,6 +320,19 @@ class _Resolver:
                 )
                 return
             offering = self._offering(catalog_offering)
+        if offering.status != LifecycleStatus.LAUNCHED:
+            # Products already sold with it still change and disconnect (_resolve_existing).
+            self.problems.append(
+                _problem(
+                    "OfferingNotLaunched",
+                    f"item '{item.id}': '{offering.name}' is {offering.status.value.lower()} "
+                    "and can no longer be ordered"
+                    if offering.status == LifecycleStatus.RETIRED
+                    else f"item '{item.id}': '{offering.name}' is in design, not launched yet",
+                    item,
+                )
+            )
+            return
         if not offering.sellable:
             self.problems.append(
                 _problem(

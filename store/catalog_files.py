@@ -37,7 +37,7 @@ def load_catalog_version(directory: Path | str) -> CatalogVersion:
     version_file = directory / _VERSION_FILE
     if version_file.exists():
         header = _read_yaml(version_file)
-        unknown = set(header) - {"description", "defaults"}
+        unknown = set(header) - {"description", "defaults", "categories"}
         if unknown:
             raise CatalogFileError(f"{version_file}: unknown keys {sorted(unknown)}")
         document.update(header)

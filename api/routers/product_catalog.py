@@ -23,12 +23,18 @@ from api.tmf_query import (
     select_fields,
 )
 from config.settings import get_settings
-from decomposition import tmf620
+from decomposition import tmf620, tmf620_structure
 from store.catalog_files import load_catalog_repository
 from tmf.common import TmfModel
-from tmf.product_catalog import PRODUCT_CATALOG_BASE
+from tmf.product_catalog import (
+    PRODUCT_CATALOG_BASE,
+    RESOURCE_CATALOG_BASE,
+    SERVICE_CATALOG_BASE,
+)
 
 router = APIRouter(prefix=PRODUCT_CATALOG_BASE, tags=["productCatalog"])
+service_catalog_router = APIRouter(prefix=SERVICE_CATALOG_BASE, tags=["serviceCatalog (TMF633)"])
+resource_catalog_router = APIRouter(prefix=RESOURCE_CATALOG_BASE, tags=["resourceCatalog (TMF634)"])
 
 # Selects the catalog version; it is also each entity's `version`, so it reads as a filter too.
 VERSION_PARAM = "version"
@@ -37,6 +43,10 @@ FILTERS = {
     "productOffering": (*COMMON_FILTERS, "isSellable", "channel.id", "productSpecification.id"),
     "productSpecification": COMMON_FILTERS,
     "productOfferingPrice": (*COMMON_FILTERS, "priceType"),
+    "category": ("id", "name", "lifecycleStatus", "isRoot", "parentId"),
+    "catalog": ("id", "name", "lifecycleStatus"),
+    "serviceSpecification": (*COMMON_FILTERS, "@type"),
+    "resourceSpecification": COMMON_FILTERS,
 }
 
 Document = dict[str, Any]
@@ -74,6 +84,16 @@ def load_catalog(directory: str, base_url: str) -> Catalog:
                 ),
                 "productOfferingPrice": _documents(
                     tmf620.product_offering_prices(version, base_url)
+                ),
+                "category": _documents(tmf620_structure.categories(version, base_url)),
+                "catalog": [
+                    tmf620_structure.catalog_of(
+                        version, name == repository.latest.version, base_url
+                    ).to_tmf()
+                ],
+                "serviceSpecification": tmf620_structure.service_specifications(version, base_url),
+                "resourceSpecification": tmf620_structure.resource_specifications(
+                    version, base_url
                 ),
             }
         )
@@ -165,3 +185,47 @@ def list_product_offering_prices(request: Request) -> JSONResponse:
 @router.get("/productOfferingPrice/{price_id}", summary="Retrieve a product offering price")
 def retrieve_product_offering_price(price_id: str, request: Request) -> JSONResponse:
     return _retrieve("productOfferingPrice", price_id, request)
+
+
+@router.get("/category", summary="List categories")
+def list_categories(request: Request) -> JSONResponse:
+    return _list("category", request)
+
+
+@router.get("/category/{category_id}", summary="Retrieve a category")
+def retrieve_category(category_id: str, request: Request) -> JSONResponse:
+    return _retrieve("category", category_id, request)
+
+
+@router.get("/catalog", summary="List catalogs (one per catalog version)")
+def list_catalogs(request: Request) -> JSONResponse:
+    return _list("catalog", request)
+
+
+@router.get("/catalog/{catalog_id}", summary="Retrieve a catalog")
+def retrieve_catalog(catalog_id: str, request: Request) -> JSONResponse:
+    return _retrieve("catalog", catalog_id, request)
+
+
+@service_catalog_router.get("/serviceSpecification", summary="List service specifications")
+def list_service_specifications(request: Request) -> JSONResponse:
+    return _list("serviceSpecification", request)
+
+
+@service_catalog_router.get(
+    "/serviceSpecification/{spec_id}", summary="Retrieve a service specification"
+)
+def retrieve_service_specification(spec_id: str, request: Request) -> JSONResponse:
+    return _retrieve("serviceSpecification", spec_id, request)
+
+
+@resource_catalog_router.get("/resourceSpecification", summary="List resource specifications")
+def list_resource_specifications(request: Request) -> JSONResponse:
+    return _list("resourceSpecification", request)
+
+
+@resource_catalog_router.get(
+    "/resourceSpecification/{spec_id}", summary="Retrieve a resource specification"
+)
+def retrieve_resource_specification(spec_id: str, request: Request) -> JSONResponse:
+    return _retrieve("resourceSpecification", spec_id, request)

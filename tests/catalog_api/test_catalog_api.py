@@ -86,7 +86,9 @@ def test_specification_characteristics_carry_type_cardinality_and_values(
         for char in source.characteristics:
             shown = chars[char.name]
             assert shown["valueType"] == char.value_type.value
-            assert shown["minCardinality"] == (1 if char.required else 0)
+            assert shown["minCardinality"] == (
+                1 if char.required or char.required_for_decomposition else 0
+            )
             assert shown["maxCardinality"] == 1
             values = shown["productSpecCharacteristicValue"]
             if char.allowed_values:
