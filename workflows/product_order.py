@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from functools import partial
 
 from pydantic import BaseModel, Field, ValidationError
 from temporalio import workflow
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.amendment import plan_delta
+    from workflows.bundle_items import bundled_products, refresh_child_items
     from workflows.domain_order import TASK_CANCELLED, DomainOrderWorkflow
     from workflows.jeopardy import Assessment, JeopardyLevel, assess
     from workflows.messages import (
@@ -159,7 +161,7 @@ class ProductOrderWorkflow:
         self._order.catalog_version = planned.plan.catalog_version
         if planned.pricing is not None:
             self._order.order_total_price = planned.pricing.order_total_price
-            for item in self._order.product_order_item:
+            for item in self._order.all_items():
                 item.item_price = planned.pricing.item_price.get(item.id)
         self._execution = PlanExecution.start(planned.plan, workflow.now())
         self._refresh_items()
@@ -351,7 +353,7 @@ class ProductOrderWorkflow:
         return any(
             t.hard_point_of_no_return and self._execution.runs[t.id].status != TaskStatus.PENDING
             for t in self._execution.plan.tasks
-            if t.root_item_id == item_id
+            if item_id in (t.root_item_id, t.item_id)  # a bundle item, or one of its children
         )
 
     def _past_ponr(self, item_id: str) -> bool:
@@ -443,7 +445,7 @@ class ProductOrderWorkflow:
             setattr(self._order, field, getattr(amended, field))
         if planned.pricing is not None:
             self._order.order_total_price = planned.pricing.order_total_price
-            for item in self._order.product_order_item:
+            for item in self._order.all_items():
                 if item.id not in self._cancelled_items:
                     item.item_price = planned.pricing.item_price.get(item.id)
         self._order.version += 1
@@ -949,6 +951,7 @@ class ProductOrderWorkflow:
                 for d in realizing
                 if d.domain == "resource"
             ],
+            "productRelationship": bundled_products(self._execution, task.product_key),
             "productOrderItem": [
                 {
                     "orderItemId": task.item_id,
@@ -1033,6 +1036,7 @@ class ProductOrderWorkflow:
             item.state = state
             item.point_of_no_return = item.id in past_point_of_no_return
             item.domain_order = domain_orders.get(item.id, [])
+        refresh_child_items(self._order, execution, partial(child_workflow_id, self._order.id))
         changed = [
             {"id": i.id, "fromState": before[i.id], "toState": i.state}
             for i in self._order.product_order_item
@@ -1050,7 +1054,7 @@ class ProductOrderWorkflow:
                 i.point_of_no_return,
                 [d.state for d in i.domain_order or []],
             )
-            for i in self._order.product_order_item
+            for i in self._order.all_items()
         ]
 
     def _final_state(self) -> OrderState:
