@@ -281,6 +281,8 @@ class CatalogVersion(CatalogModel):
     description: str = ""
     defaults: CatalogDefaults = Field(default_factory=CatalogDefaults)
     categories: list[Category] = Field(default_factory=list)
+    # Prices created on their own (TMF620 productOfferingPrice), not yet in an offering.
+    prices: list[PriceSpec] = Field(default_factory=list)
     offerings: list[ProductOffering] = Field(default_factory=list)
     product_specifications: list[ProductSpecification] = Field(default_factory=list)
     service_specifications: list[ServiceSpecification] = Field(default_factory=list)

@@ -361,4 +361,6 @@ def product_offering_prices(
         spec = catalog.product_spec(offering.product_specification or "")
         prices.extend(price_of(p, catalog, base_url, spec) for p in offering.prices)
         prices.extend(discount_of(d, catalog, base_url) for d in offering.discounts)
+    # Prices created on their own, before an offering names them.
+    prices.extend(price_of(p, catalog, base_url) for p in catalog.prices)
     return prices

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from decomposition.bundle_items import bundle_parents
-from tmf.product_order import DomainOrderRef, ItemState, ProductOrder
+from tmf.product_order import DomainOrderRef, ItemState, ProductOrder, ProductOrderItem
 from workflows.plan_execution import PlanExecution, TaskStatus, _item_state
 
 
@@ -78,3 +78,47 @@ def bundled_products(execution: PlanExecution, product_key: str) -> list[dict[st
         if isinstance(product_id, str):
             found.append({"relationshipType": "bundles", "product": {"id": product_id}})
     return found
+
+
+# What the server adds to an item: not part of what the customer asked.
+_SERVER_FIELDS = frozenset(
+    {"state", "itemPrice", "itemTotalPrice", "domainOrder", "pointOfNoReturn", "jeopardy"}
+)
+
+
+def _request(document: dict[str, Any]) -> dict[str, Any]:
+    """An item as the customer asked for it, nested items left out (compared one by one)."""
+    return {
+        k: v for k, v in document.items() if k not in _SERVER_FIELDS and k != "productOrderItem"
+    }
+
+
+def _children(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in document.get("productOrderItem") or []}
+
+
+def affected_items(
+    before: list[ProductOrderItem], after: list[ProductOrderItem], cancelled: set[str]
+) -> list[str]:
+    """Items an amendment removes or changes (added ones affect nothing running). A bundle item
+    whose own request is unchanged is not affected when only some of its nested child items
+    change or go: those children are."""
+    changed_after = {
+        i.id: i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in after
+    }
+    affected: list[str] = []
+    for item in before:
+        if item.id in cancelled:
+            continue
+        old = item.model_dump(mode="json", by_alias=True, exclude_none=True)
+        new = changed_after.get(item.id)
+        if new is None or _request(new) != _request(old):
+            affected.append(item.id)
+            continue
+        new_children = _children(new)
+        affected.extend(
+            child_id
+            for child_id, child in _children(old).items()
+            if child_id not in new_children or _request(new_children[child_id]) != _request(child)
+        )
+    return affected

@@ -37,13 +37,12 @@ with workflow.unsafe.imports_passed_through():
         OrderJeopardy,
         OrderState,
         ProductOrder,
-        ProductOrderItem,
         ProductRefOrValue,
         TaskAtRisk,
     )
     from workflows import search_attributes as sa
     from workflows.amendment import plan_delta
-    from workflows.bundle_items import bundled_products, refresh_child_items
+    from workflows.bundle_items import affected_items, bundled_products, refresh_child_items
     from workflows.domain_order import TASK_CANCELLED, DomainOrderWorkflow
     from workflows.jeopardy import Assessment, JeopardyLevel, assess
     from workflows.messages import (
@@ -321,32 +320,11 @@ class ProductOrderWorkflow:
         ]
         return ProductOrder.model_validate(merge_patch(current, patch))
 
-    @staticmethod
-    def _item_request(item: ProductOrderItem) -> dict[str, object]:
-        """What the customer asked of an item, without what the server added."""
-        return item.model_dump(
-            mode="json",
-            by_alias=True,
-            exclude_none=True,
-            exclude={
-                "state",
-                "item_price",
-                "item_total_price",
-                "domain_order",
-                "point_of_no_return",
-                "jeopardy",
-            },
-        )
-
     def _affected_items(self, amended: ProductOrder) -> list[str]:
         """Items the amendment removes or changes (added items affect nothing running)."""
-        after = {i.id: self._item_request(i) for i in amended.product_order_item}
-        return [
-            item.id
-            for item in self._order.product_order_item
-            if item.id not in self._cancelled_items
-            and after.get(item.id) != self._item_request(item)
-        ]
+        return affected_items(
+            self._order.product_order_item, amended.product_order_item, self._cancelled_items
+        )
 
     def _hard_ponr_passed(self, item_id: str) -> bool:
         assert self._execution is not None
