@@ -22,7 +22,8 @@ from decomposition.catalog import (
     ResourceSpecification,
     ServiceSpecification,
 )
-from store.catalog_admin import Draft, get_draft, last_updates, published_marker
+from store.catalog_admin import Draft, get_draft, last_updates, published, published_marker
+from store.catalog_files import version_modified_at
 from store.catalogs import catalog_repository
 from tmf.common import TmfModel
 
@@ -49,13 +50,23 @@ def version_documents(version: CatalogVersion, latest: bool, base_url: str) -> d
     }
 
 
-def _with_last_update(documents: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
+def _with_last_update(
+    documents: dict[str, Any], updates: dict[str, Any], default: str | None = None
+) -> dict[str, Any]:
+    """lastUpdate: when the entity was last edited, else when its version was made."""
     for resource in EDITABLE:
         for document in documents[resource]:
-            when = updates.get(f"{resource}/{document['id']}")
+            when = updates.get(f"{resource}/{document['id']}", default)
             if when is not None:
                 document["lastUpdate"] = when
     return documents
+
+
+def _made_at(directory: str, name: str) -> str | None:
+    row = next((r for r in published() if r.version == name), None)
+    if row is not None:
+        return row.published_at.isoformat(timespec="milliseconds") + "Z"
+    return version_modified_at(directory, name)
 
 
 @lru_cache(maxsize=4)
@@ -67,7 +78,9 @@ def _published(
     latest = repository.latest.version
     return latest, {
         name: _with_last_update(
-            version_documents(repository.get(name), name == latest, base_url), updates
+            version_documents(repository.get(name), name == latest, base_url),
+            updates,
+            _made_at(directory, name),
         )
         for name in repository.versions
     }
@@ -115,7 +128,10 @@ def draft_documents(draft: Draft, base_url: str) -> dict[str, Any]:
                 entity["lifecycleStatus"] = IN_DESIGN
     for entity in documents["catalog"]:
         entity["lifecycleStatus"] = IN_DESIGN
-    return _with_last_update(documents, draft.last_update)
+    latest, _ = published_documents(base_url)
+    return _with_last_update(
+        documents, draft.last_update, _made_at(get_settings().catalog_dir, latest)
+    )
 
 
 def documents_for(version: str | None, base_url: str) -> dict[str, Any] | None:

@@ -283,6 +283,9 @@ def product_offering(
             version=catalog.version,
         )
         if spec
+        # A draft may name a specification that does not exist yet: show the reference.
+        else CatalogRef(id=offering.product_specification)
+        if offering.product_specification
         else None,
         bundled_product_offering=[
             BundledProductOffering(

@@ -8,6 +8,7 @@ in file-name order. See catalog/README.md.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,13 @@ def load_catalog_repository(path: Path | str) -> CatalogRepository:
     if not versions:
         raise CatalogFileError(f"no catalog version directory (like 2026.1) under {root}")
     return CatalogRepository(versions)
+
+
+def version_modified_at(root: Path | str, version: str) -> str | None:
+    """When a seed version's files last changed (ISO, UTC): its entities' TMF620 lastUpdate."""
+    directory = Path(root) / version
+    times = [p.stat().st_mtime for p in directory.glob("*.yaml")]
+    if not times:
+        return None
+    when = datetime.fromtimestamp(max(times), UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
