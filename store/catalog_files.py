@@ -16,7 +16,13 @@ import yaml
 
 from decomposition.catalog import CatalogRepository, CatalogVersion
 
-_LISTS = ("offerings", "productSpecifications", "serviceSpecifications", "resourceSpecifications")
+_LISTS = (
+    "offerings",
+    "productSpecifications",
+    "serviceSpecifications",
+    "resourceSpecifications",
+    "prices",  # prices not yet in an offering (catalog management)
+)
 _VERSION_FILE = "version.yaml"
 
 
