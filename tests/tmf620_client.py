@@ -119,11 +119,32 @@ def item(item_id: str, offering: str, values: Mapping[str, Any]) -> Document:
 
 
 @st.composite
+def bundle_item(draw: st.DrawFn, catalog: Tmf620Catalog, offering: Document) -> Document:
+    """A bundle in the nested TMF622 form: one child item per bundled offering, each with the
+    values its own offering needs."""
+    children = [
+        item(f"1.{n}", child["id"], draw(characteristics_for(catalog, child)))
+        for n, child in enumerate(catalog.components(offering)[1:], start=1)
+    ]
+    return {
+        "id": "1",
+        "action": "add",
+        "productOffering": {"id": offering["id"]},
+        "productOrderItem": children,
+    }
+
+
+@st.composite
 def order_for(draw: st.DrawFn, catalog: Tmf620Catalog, offering_id: str) -> Document:
-    """An order for the offering, with an item for each offering it relies on."""
+    """An order for the offering, with an item for each offering it relies on; a bundle in the
+    flattened or the nested form."""
     offering = catalog.offerings[offering_id]
     channel = draw(st.sampled_from([c["id"] for c in offering["channel"]]))
-    items = [item("1", offering_id, draw(characteristics_for(catalog, offering)))]
+    if offering.get("bundledProductOffering") and draw(st.booleans()):
+        first = draw(bundle_item(catalog, offering))
+    else:
+        first = item("1", offering_id, draw(characteristics_for(catalog, offering)))
+    items = [first]
     relied_on = [
         r["id"]
         for r in offering.get("productOfferingRelationship", [])
