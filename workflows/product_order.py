@@ -530,7 +530,7 @@ class ProductOrderWorkflow:
                 await self._undo(task, run)
             await self._undo_queued()
             now = workflow.now()
-            for item in self._order.product_order_item:
+            for item in self._order.all_items():  # a bundle's nested items too
                 item.state = ItemState.CANCELLED
             self._order.cancellation_date = now
             self._order.cancellation_reason = cancellation.cancellation_reason
@@ -1056,7 +1056,7 @@ class ProductOrderWorkflow:
             )
             for p in planned.problems
         ]
-        for item in self._order.product_order_item:
+        for item in self._order.all_items():  # a bundle's nested items too
             item.state = ItemState.REJECTED
         self._order.completion_date = workflow.now()
         await self._move_to(OrderState.REJECTED)

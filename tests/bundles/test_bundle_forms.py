@@ -127,3 +127,23 @@ async def test_validation_errors_name_the_child_item(http: httpx.AsyncClient) ->
         problems[problem["item_id"]] = problems.get(problem["item_id"], "") + problem["reason"]
     assert "simType" in problems["1.3"] and "item '1.3'" in problems["1.3"]
     assert "not part of bundle" in problems["1.4"]
+
+
+async def test_a_rejected_bundle_names_the_child_and_rejects_every_item(
+    http: httpx.AsyncClient,
+) -> None:
+    body = order_body(items("nested"), customer=f"bundle-bad-{uuid.uuid4().hex[:6]}")
+    body["productOrderItem"][0]["productOrderItem"][1]["productOffering"] = {
+        "id": "handset-nova-x5"
+    }
+    created = await http.post(ORDERS, json=body)
+    order = await wait_for_state(http, created.json()["id"], timeout=60)
+
+    assert order["state"] == "rejected"
+    assert {i["id"]: i["state"] for i in _all_items(order).values()} == {
+        "1": "rejected",
+        "1.1": "rejected",
+        "1.2": "rejected",
+        "1.3": "rejected",
+    }
+    assert any(e.get("productOrderItem") == ["1.2"] for e in order["errorMessage"])
