@@ -48,7 +48,7 @@ from workflows.messages import (  # noqa: E402
     FalloutDecision,
     ProvideInformation,
 )
-from workflows.product_order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
+from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"

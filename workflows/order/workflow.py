@@ -41,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
         TaskAtRisk,
     )
     from workflows import search_attributes as sa
-    from workflows.amendment import plan_delta
     from workflows.domain_order import TASK_CANCELLED, DomainOrderWorkflow
     from workflows.jeopardy import Assessment, JeopardyLevel, assess
     from workflows.messages import (
@@ -59,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         TaskHeld,
         UpdateTaskData,
     )
+    from workflows.order.amendment import plan_delta
     from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
     from workflows.plan_view import OrderPlanView, order_plan_view
     from workflows.policy import OrderPolicy
