@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
     from workflows.messages import (
+        TASK_CANCELLED,
         CancelTasks,
         ClaimManualTask,
         CompleteManualTask,
@@ -55,8 +56,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.result_validation import result_errors
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
-# The error type of a task stopped because its order was cancelled.
-TASK_CANCELLED = "TaskCancelled"
 
 
 def retry_policy_for(task: PlanTask) -> RetryPolicy:

@@ -6,14 +6,8 @@ order book: what the order knows and what must happen next, pure), the decision 
 `effects.py` (the only module that issues Temporal commands).
 """
 
-from workflows.order.workflow import (
-    ProductOrderInput,
-    ProductOrderResult,
-    ProductOrderWorkflow,
-    child_workflow_id,
-    order_memo,
-    workflow_id_for,
-)
+from workflows.order.naming import child_workflow_id, order_memo, workflow_id_for
+from workflows.order.workflow import ProductOrderInput, ProductOrderResult, ProductOrderWorkflow
 
 __all__ = [
     "ProductOrderInput",
