@@ -10,15 +10,21 @@ job keeps its worker and gets the new data); new -> done.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from decomposition.catalog import TaskKind
 from decomposition.plan import Plan, diff
+from decomposition.pricing import OrderPricing
+from tmf.events import EventType
 from tmf.merge_patch import merge_patch
-from tmf.product_order import Amendment, ProductOrder, ProductOrderItem
-from workflows.messages import UpdateTaskData
+from tmf.product_order import Amendment, ItemState, ProductOrder, ProductOrderItem
+from workflows.messages import AmendOrder, UpdateTaskData
 from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
+
+if TYPE_CHECKING:
+    from workflows.order.book import OrderBook
 
 
 class PlanDelta(BaseModel):
@@ -171,3 +177,52 @@ def amendment_record(
         updated=[*delta.updated, *steps.reworked],
         added=delta.added,
     )
+
+
+def apply(
+    book: OrderBook,
+    request: AmendOrder,
+    amended: ProductOrder,
+    plan: Plan,
+    pricing: OrderPricing | None,
+    steps: AmendmentSteps,
+    now: datetime,
+) -> None:
+    """The new plan and order take over (once the undos and withdrawals were sent): removed
+    items are cancelled (kept in the order), the version goes up and an amendment is recorded."""
+    order, execution = book.order, book.plan
+    book.redo |= set(steps.redo_when_done)
+    execution.runs = runs_after(execution, plan, steps.delta)
+    execution.plan = plan
+    execution.reschedule(now)
+    before = {i.id for i in order.product_order_item if i.id not in book.cancelled_items}
+    after = {i.id for i in amended.product_order_item}
+    removed = before - after
+    changed = sorted(set(book.affected_items(amended)) - removed)
+    kept = [i for i in order.product_order_item if i.id in book.cancelled_items or i.id in removed]
+    for item in kept:
+        if item.id in removed:
+            item.state = ItemState.CANCELLED
+            book.cancelled_items.add(item.id)
+    order.product_order_item = [*amended.product_order_item, *kept]
+    for field in ("requested_completion_date", "requested_start_date", "description", "note"):
+        setattr(order, field, getattr(amended, field))
+    if pricing is not None:
+        order.order_total_price = pricing.order_total_price
+        for item in order.product_order_item:
+            if item.id not in book.cancelled_items:
+                item.item_price = pricing.item_price.get(item.id)
+    order.version += 1
+    record = amendment_record(
+        steps, order.version, now, request.actor, request.reason, before, after, changed
+    )
+    order.amendment = [*(order.amendment or []), record]
+    book.emit(
+        now,
+        EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
+        f"Order amended (version {order.version})",
+        actor=request.actor,
+        reason=request.reason,
+        amendment=record.model_dump(mode="json", by_alias=True),
+    )
+    book.refresh_items(now)

@@ -19,7 +19,6 @@ from tmf.events import EventType, OrderEvent
 from tmf.product_order import ItemState, OrderErrorMessage, OrderState, ProductOrder
 from workflows.jeopardy import Assessment
 from workflows.messages import (
-    AmendOrder,
     FalloutNotice,
     OverridePointOfNoReturn,
     ProvideInformation,
@@ -29,21 +28,11 @@ from workflows.messages import (
 )
 from workflows.order import amendment, items, progress, risk
 from workflows.order.assetization import prepared, wait_until
-from workflows.order.ponr import blocking_items, hard_point_of_no_return_passed
 from workflows.plan_execution import PlanExecution, TaskRun
 from workflows.policy import OrderPolicy
 
 Message = TaskFinished | TaskHeld | FalloutNotice
 Undo = tuple[PlanTask, TaskRun]  # a completed run whose effect is to be undone
-
-
-class Refusal(Exception):
-    """A change the order refuses before it reaches history; `kind` is the error type the
-    caller sees (InvalidState, NotFound, Invalid, PointOfNoReturn)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 class OrderBook:
@@ -191,54 +180,6 @@ class OrderBook:
                 now, EventType.ORDER_STATE_CHANGE, "Item state changed", productOrderItem=changed
             )
 
-    # -- validators -----------------------------------------------------------------------------
-
-    def require_open(self) -> None:
-        if self.order.state.is_final:
-            raise Refusal("InvalidState", f"the order is {self.order.state.value}")
-
-    def check_information(self, info: ProvideInformation) -> None:
-        self.require_open()
-        if self.execution is None:
-            raise Refusal("InvalidState", "the order is not planned yet")
-        if self.order.item(info.item_id) is None:
-            raise Refusal("NotFound", f"no item '{info.item_id}' in the order")
-        if not any(info.item_id in (d.root_item_id, d.item_id) for d in self.plan.plan.deferred):
-            raise Refusal("InvalidState", f"item '{info.item_id}' is not waiting for information")
-
-    def check_amendment(self, request: AmendOrder, now: datetime) -> None:
-        self.require_open()
-        if self.cancellation_under_way():
-            if self.order.state != OrderState.IN_PROGRESS or self.cancel_due(now):
-                raise Refusal("InvalidState", "the order is being cancelled")
-        if self.execution is None:
-            raise Refusal("InvalidState", "the order is not planned yet")
-        try:
-            amended = self.amended(request.patch)
-        except ValueError as err:  # pydantic's ValidationError is a ValueError
-            raise Refusal("Invalid", str(err)) from err
-        blocked = blocking_items(self.plan, self.ponr_overrides, self.affected_items(amended))
-        if blocked:
-            raise Refusal(
-                "PointOfNoReturn", f"item(s) {', '.join(blocked)} passed their point of no return"
-            )
-
-    def check_override(self, request: OverridePointOfNoReturn) -> None:
-        self.require_open()
-        if self.order.item(request.item_id) is None:
-            raise Refusal("NotFound", f"no item '{request.item_id}' in the order")
-        if hard_point_of_no_return_passed(self.plan, request.item_id):
-            raise Refusal(
-                "PointOfNoReturn",
-                f"item {request.item_id} is being recorded in inventory: a hard point of no "
-                "return that no one can override",
-            )
-
-    def check_cancellation(self) -> None:
-        self.require_open()
-        if self.cancellation_under_way():
-            raise Refusal("InvalidState", "a cancellation is already under way")
-
     # -- dispatch and messages ----------------------------------------------------------------
 
     def dispatch(self, now: datetime) -> dict[str, list[RunTask]]:
@@ -300,12 +241,6 @@ class OrderBook:
 
     # -- jeopardy -------------------------------------------------------------------------------
 
-    def due_date(self) -> datetime:
-        if self.order.requested_completion_date is not None:
-            return self.order.requested_completion_date
-        hours = self.policy.due_hours(self.order.priority)
-        return self.order.order_date + timedelta(hours=hours)
-
     def assess_jeopardy(self, now: datetime) -> str | None:
         """Assess the order; the Jeopardy level to write to the search attribute, if any."""
         if self.assessing:
@@ -344,56 +279,6 @@ class OrderBook:
         """Running and no longer wanted: undone once they finish."""
         for task_id in task_ids:
             self.retired[task_id] = (self.plan.plan.task(task_id), self.plan.runs[task_id])
-
-    def apply_amendment(
-        self,
-        request: AmendOrder,
-        amended: ProductOrder,
-        plan: Plan,
-        pricing: OrderPricing | None,
-        steps: amendment.AmendmentSteps,
-        now: datetime,
-    ) -> None:
-        """The new plan and order take over (after the undos and withdrawals were sent)."""
-        self.redo |= set(steps.redo_when_done)
-        self.plan.runs = amendment.runs_after(self.plan, plan, steps.delta)
-        self.plan.plan = plan
-        self.plan.reschedule(now)
-        before = {i.id for i in self.order.product_order_item if i.id not in self.cancelled_items}
-        after = {i.id for i in amended.product_order_item}
-        removed = before - after
-        changed = sorted(set(self.affected_items(amended)) - removed)
-        kept = [
-            i
-            for i in self.order.product_order_item
-            if i.id in self.cancelled_items or i.id in removed
-        ]
-        for item in kept:
-            if item.id in removed:
-                item.state = ItemState.CANCELLED
-                self.cancelled_items.add(item.id)
-        self.order.product_order_item = [*amended.product_order_item, *kept]
-        for field in ("requested_completion_date", "requested_start_date", "description", "note"):
-            setattr(self.order, field, getattr(amended, field))
-        if pricing is not None:
-            self.order.order_total_price = pricing.order_total_price
-            for item in self.order.product_order_item:
-                if item.id not in self.cancelled_items:
-                    item.item_price = pricing.item_price.get(item.id)
-        self.order.version += 1
-        record = amendment.amendment_record(
-            steps, self.order.version, now, request.actor, request.reason, before, after, changed
-        )
-        self.order.amendment = [*(self.order.amendment or []), record]
-        self.emit(
-            now,
-            EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
-            f"Order amended (version {self.order.version})",
-            actor=request.actor,
-            reason=request.reason,
-            amendment=record.model_dump(mode="json", by_alias=True),
-        )
-        self.refresh_items(now)
 
     def override_point_of_no_return(self, request: OverridePointOfNoReturn, now: datetime) -> None:
         self.ponr_overrides[request.item_id] = request.actor

@@ -3,22 +3,31 @@ its items and tasks, and the events and search attribute its changes call for. P
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tmf.events import EventType
-from tmf.product_order import OrderJeopardy, TaskAtRisk
+from tmf.product_order import OrderJeopardy, ProductOrder, TaskAtRisk
 from workflows.jeopardy import JeopardyLevel, assess
+from workflows.policy import OrderPolicy
 
 if TYPE_CHECKING:
     from workflows.order.book import OrderBook
+
+
+def due_date(order: ProductOrder, policy: OrderPolicy) -> datetime:
+    """The requested completion date, else the order date plus the policy's hours by priority."""
+    if order.requested_completion_date is not None:
+        return order.requested_completion_date
+    return order.order_date + timedelta(hours=policy.due_hours(order.priority))
 
 
 def assess_order(book: OrderBook, now: datetime) -> str | None:
     """Assess and show the order's jeopardy; the level for the search attribute, if it is to be
     written (at the first assessment and at every change)."""
     execution = book.plan
-    found = assess(execution, now, book.due_date(), book.policy.jeopardy_warning_share)
+    due = due_date(book.order, book.policy)
+    found = assess(execution, now, due, book.policy.jeopardy_warning_share)
     before = book.jeopardy
     book.jeopardy = found
     levels = {t.task_id: t.level.value for t in found.tasks}

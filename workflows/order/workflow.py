@@ -29,9 +29,8 @@ with workflow.unsafe.imports_passed_through():
         TaskFinished,
         TaskHeld,
     )
-    from workflows.order import cancellation
-    from workflows.order.amendment import amendment_steps, rework_notice
-    from workflows.order.book import OrderBook, Refusal
+    from workflows.order import amendment, cancellation, validation
+    from workflows.order.book import OrderBook
     from workflows.order.effects import OrderEffects
     from workflows.plan_view import OrderPlanView, order_plan_view
     from workflows.policy import OrderPolicy
@@ -51,7 +50,7 @@ def _refuse_with(check: Callable[[], None]) -> None:
     """Validators refuse before history: the book's refusal becomes the caller's error."""
     try:
         check()
-    except Refusal as refusal:
+    except validation.Refusal as refusal:
         raise ApplicationError(str(refusal), type=refusal.kind) from None
 
 
@@ -177,7 +176,7 @@ class ProductOrderWorkflow:
 
     @provide_information.validator
     def _validate_information(self, info: ProvideInformation) -> None:
-        _refuse_with(lambda: self.book.check_information(info))
+        _refuse_with(lambda: validation.check_information(self.book, info))
 
     # -- amendments -------------------------------------------------------------------------
 
@@ -194,7 +193,7 @@ class ProductOrderWorkflow:
 
     @amend_order.validator
     def _validate_amendment(self, request: AmendOrder) -> None:
-        _refuse_with(lambda: self.book.check_amendment(request, workflow.now()))
+        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now()))
 
     async def _amend(self, request: AmendOrder) -> ProductOrder:
         book, effects = self.book, self.effects
@@ -202,15 +201,16 @@ class ProductOrderWorkflow:
         planned = await effects.replan(amended, book.order.catalog_version)
         assert planned.plan is not None
         old_plan = book.plan.plan
-        steps = amendment_steps(book.plan, planned.plan)
+        steps = amendment.amendment_steps(book.plan, planned.plan)
         for task_id in steps.undo_now:  # latest first
             await effects.undo(old_plan.task(task_id), book.plan.runs[task_id])
         book.retire(steps.delta.retire_when_done)
         await effects.withdraw(old_plan, steps.withdrawn)
         for task_id in steps.reworked:
-            notice = rework_notice(planned.plan, task_id, book.order.version + 1)
+            notice = amendment.rework_notice(planned.plan, task_id, book.order.version + 1)
             await effects.rework(planned.plan.task(task_id).domain_order_id, notice)
-        book.apply_amendment(request, amended, planned.plan, planned.pricing, steps, workflow.now())
+        now = workflow.now()
+        amendment.apply(book, request, amended, planned.plan, planned.pricing, steps, now)
         await effects.persist()
         return book.order
 
@@ -222,7 +222,7 @@ class ProductOrderWorkflow:
 
     @override_point_of_no_return.validator
     def _validate_override(self, request: OverridePointOfNoReturn) -> None:
-        _refuse_with(lambda: self.book.check_override(request))
+        _refuse_with(lambda: validation.check_override(self.book, request))
 
     # -- cancellation -------------------------------------------------------------------------
 
@@ -237,7 +237,7 @@ class ProductOrderWorkflow:
 
     @cancel_order.validator
     def _validate_cancellation(self, request: CancelOrder) -> None:
-        _refuse_with(self.book.check_cancellation)
+        _refuse_with(lambda: validation.check_cancellation(self.book))
 
     async def _try_to_cancel(self) -> bool:
         """Assess the cancellation: denied past a point of no return, else undo everything."""
