@@ -12,17 +12,18 @@ from typing import TYPE_CHECKING
 from tmf.product_order import OrderState
 from workflows.messages import AmendOrder, OverridePointOfNoReturn, ProvideInformation
 from workflows.order.ponr import blocking_items, hard_point_of_no_return_passed
+from workflows.refusal import Refusal
 
 if TYPE_CHECKING:
     from workflows.order.book import OrderBook
 
-
-class Refusal(Exception):
-    """A change the order refuses; `kind` is the error type the caller sees."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
+__all__ = [
+    "Refusal",
+    "check_amendment",
+    "check_cancellation",
+    "check_information",
+    "check_override",
+]
 
 
 def require_open(book: OrderBook) -> None:
