@@ -170,6 +170,8 @@ class ProductOrderWorkflow:
         informed = self.book.with_information(info)
         extended = await self.effects.extend_plan(informed, self.book.plan.plan)
         assert extended.plan is not None
+        # The order may have been cancelled meanwhile: `run()` waits for this handler.
+        _refuse_with(lambda: validation.require_open(self.book))
         self.book.add_information(info, informed, extended.plan, workflow.now())
         await self.effects.persist()
         return self.book.order
@@ -184,6 +186,8 @@ class ProductOrderWorkflow:
     async def amend_order(self, request: AmendOrder) -> ProductOrder:
         """PATCH in flight: re-plan, then discard, undo, redo or add task by task."""
         async with self._change_lock:
+            # A cancellation that held the lock may have closed the order meanwhile.
+            _refuse_with(lambda: validation.require_open(self.book))
             self.book.assessing = True
             try:
                 return await self._amend(request)
