@@ -46,6 +46,10 @@ class ProductOrderResult(BaseModel):
     state: OrderState
 
 
+# Patch: run() waits for every handler; a handler that waited while the order closed refuses.
+WAIT_FOR_HANDLERS = "wait-for-handlers-before-closing"
+
+
 def _refuse_with(check: Callable[[], None]) -> None:
     """Validators refuse before history: the book's refusal becomes the caller's error."""
     try:
@@ -87,9 +91,18 @@ class ProductOrderWorkflow:
         return await self._result()
 
     async def _result(self) -> ProductOrderResult:
-        # An update still running when the order closed answers before the workflow ends.
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # An update still running when the order closed answers before the workflow ends. Behind
+        # a patch: a closed order's history is replayed to answer a query, and one that ended
+        # with an update still running must replay as it ran.
+        if workflow.patched(WAIT_FOR_HANDLERS):
+            await workflow.wait_condition(workflow.all_handlers_finished)
         return ProductOrderResult(order_id=self.book.order.id, state=self.book.order.state)
+
+    def _refuse_if_closed(self) -> None:
+        """An update that waited while the order closed changes nothing (patched like the wait
+        for handlers: before it, such an update went on against the closed order)."""
+        if workflow.patched(WAIT_FOR_HANDLERS):
+            _refuse_with(lambda: validation.require_open(self.book))
 
     # -- the wait loop ------------------------------------------------------------------------
 
@@ -171,7 +184,7 @@ class ProductOrderWorkflow:
         extended = await self.effects.extend_plan(informed, self.book.plan.plan)
         assert extended.plan is not None
         # The order may have been cancelled meanwhile: `run()` waits for this handler.
-        _refuse_with(lambda: validation.require_open(self.book))
+        self._refuse_if_closed()
         self.book.add_information(info, informed, extended.plan, workflow.now())
         await self.effects.persist()
         return self.book.order
@@ -187,7 +200,7 @@ class ProductOrderWorkflow:
         """PATCH in flight: re-plan, then discard, undo, redo or add task by task."""
         async with self._change_lock:
             # A cancellation that held the lock may have closed the order meanwhile.
-            _refuse_with(lambda: validation.require_open(self.book))
+            self._refuse_if_closed()
             self.book.assessing = True
             try:
                 return await self._amend(request)
