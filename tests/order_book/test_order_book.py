@@ -8,6 +8,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tmf.cancel_order import CancelProductOrder
 from tmf.events import EventType
 from tmf.product_order import ItemState, OrderState
 from workflows.messages import FalloutNotice, TaskHeld
@@ -162,3 +163,37 @@ def test_jeopardy_is_told_when_its_level_changes_and_cleared_when_the_order_clos
     assert book.clear_jeopardy(late) is True
     assert book.order.jeopardy is not None and book.order.jeopardy.level == "none"
     assert [e["level"] for e in _events(book, EventType.ORDER_JEOPARDY)] == ["critical", "none"]
+
+
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+@settings(deadline=None)
+def test_the_wait_loop_wakes_for_the_next_jeopardy_threshold_or_the_cancellation_date(
+    cancel_in: int, elapsed: int
+) -> None:
+    book = new_book("handset-nova-x5")
+    book.dispatch(NOW)
+    book.assess_jeopardy(NOW)
+    threshold = book.jeopardy.next_check if book.jeopardy else None
+    assert threshold is not None, "a running task has a threshold to watch"
+    now = NOW + timedelta(seconds=elapsed)
+    request = CancelProductOrder.model_validate(
+        {
+            "id": "c-1",
+            "href": "h",
+            "productOrder": {"id": "o-1"},
+            "requestedCancellationDate": (NOW + timedelta(seconds=cancel_in)).isoformat(),
+        }
+    )
+    assert book.until_next_check(now) == max(threshold - now, timedelta(milliseconds=1))
+    assert not book.should_wake(now)
+
+    book.request_cancellation(request, NOW)
+
+    due = NOW + timedelta(seconds=cancel_in)
+    assert book.cancel_due(now) == (due <= now)
+    assert book.should_wake(now) == (due <= now)
+    waits = [threshold - now, due - now]
+    assert book.until_next_check(now) == max(min(waits), timedelta(milliseconds=1))
+    book.assessing = True  # jeopardy paused; the cancellation date still counts
+    assert book.until_next_check(now) == max(due - now, timedelta(milliseconds=1))
+    assert not book.should_wake(now)
