@@ -8,9 +8,9 @@ from api.errors import TmfError
 from api.workflow_calls import execute_query
 from store import orders
 from tmf.product_order import OrderState
+from workflows.order import workflow_id_for
 from workflows.plan_execution import PlanExecution
 from workflows.plan_view import OrderPlanView, order_plan_view
-from workflows.product_order import workflow_id_for
 
 
 async def plan_view(order_id: str, tolerate_unavailable: bool = False) -> OrderPlanView | None:

@@ -19,8 +19,8 @@ from api.sealing import sealed_for_order
 from api.workflow_calls import execute_update
 from tmf.product_order import ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
+from workflows.order import workflow_id_for
 from workflows.plan_view import OrderPlanView
-from workflows.product_order import workflow_id_for
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["order operations"])
 
