@@ -223,6 +223,7 @@ class ProductOrderWorkflow:
             EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
             f"Information supplied for item {info.item_id}",
             actor=info.provided_by,
+            actor_role=info.actor_role,
             itemId=info.item_id,
             characteristics=sorted(info.characteristics),
         )
@@ -293,6 +294,7 @@ class ProductOrderWorkflow:
             EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
             f"Point of no return of item {request.item_id} overridden",
             actor=request.actor,
+            actor_role=request.actor_role,
             reason=request.reason,
             itemId=request.item_id,
         )
@@ -469,6 +471,7 @@ class ProductOrderWorkflow:
             EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
             f"Order amended (version {self._order.version})",
             actor=request.actor,
+            actor_role=request.actor_role,
             reason=request.reason,
             amendment=record.model_dump(mode="json", by_alias=True),
         )
@@ -484,6 +487,8 @@ class ProductOrderWorkflow:
         self._emit(
             EventType.CANCEL_CREATE,
             "Cancellation requested",
+            actor=request.actor,
+            actor_role=request.actor_role,
             reason=self._cancellation.cancellation_reason,
             cancelProductOrderId=self._cancellation.id,
         )
@@ -705,8 +710,9 @@ class ProductOrderWorkflow:
         elif notice.action == "assign":
             self._emit(
                 EventType.FALLOUT_ASSIGNED,
-                f"Fallout of '{task.name}' assigned to {notice.actor}",
+                f"Fallout of '{task.name}' assigned to {notice.assignee or notice.actor}",
                 actor=notice.actor,
+                actor_role=notice.actor_role,
                 reason=notice.note,
                 **detail,
             )
@@ -717,6 +723,7 @@ class ProductOrderWorkflow:
                 EventType.FALLOUT_RESOLVED,
                 f"Fallout of '{task.name}' resolved: {notice.action}",
                 actor=notice.actor,
+                actor_role=notice.actor_role,
                 reason=notice.note,
                 action=notice.action,
                 **detail,
@@ -1085,8 +1092,11 @@ class ProductOrderWorkflow:
         title: str,
         actor: str | None = None,
         reason: str | None = None,
+        actor_role: str | None = None,
         **detail: object,
     ) -> None:
+        if actor_role is not None:  # the token's role; in the event's detail (no new column)
+            detail["actorRole"] = actor_role
         self._events.append(
             OrderEvent(
                 event_id=str(workflow.uuid4()),

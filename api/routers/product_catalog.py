@@ -15,6 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.errors import TmfError
+from api.identity import requires
+from api.permissions import Permission
 from api.tmf_query import (
     count_headers,
     parse_fields,
@@ -137,31 +139,55 @@ def _retrieve(resource: str, resource_id: str, request: Request) -> JSONResponse
     raise TmfError(404, "NotFound", f"No {resource} with id '{resource_id}'")
 
 
-@router.get("/productOffering", summary="List product offerings")
+@router.get(
+    "/productOffering",
+    summary="List product offerings",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_offerings(request: Request) -> JSONResponse:
     return _list("productOffering", request)
 
 
-@router.get("/productOffering/{offering_id}", summary="Retrieve a product offering")
+@router.get(
+    "/productOffering/{offering_id}",
+    summary="Retrieve a product offering",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_offering(offering_id: str, request: Request) -> JSONResponse:
     return _retrieve("productOffering", offering_id, request)
 
 
-@router.get("/productSpecification", summary="List product specifications")
+@router.get(
+    "/productSpecification",
+    summary="List product specifications",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_specifications(request: Request) -> JSONResponse:
     return _list("productSpecification", request)
 
 
-@router.get("/productSpecification/{spec_id}", summary="Retrieve a product specification")
+@router.get(
+    "/productSpecification/{spec_id}",
+    summary="Retrieve a product specification",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_specification(spec_id: str, request: Request) -> JSONResponse:
     return _retrieve("productSpecification", spec_id, request)
 
 
-@router.get("/productOfferingPrice", summary="List product offering prices")
+@router.get(
+    "/productOfferingPrice",
+    summary="List product offering prices",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_offering_prices(request: Request) -> JSONResponse:
     return _list("productOfferingPrice", request)
 
 
-@router.get("/productOfferingPrice/{price_id}", summary="Retrieve a product offering price")
+@router.get(
+    "/productOfferingPrice/{price_id}",
+    summary="Retrieve a product offering price",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_offering_price(price_id: str, request: Request) -> JSONResponse:
     return _retrieve("productOfferingPrice", price_id, request)
