@@ -200,7 +200,8 @@ def caller_from(token: str, key: Any, algorithm: str) -> Caller:
             leeway=settings.oidc_leeway_seconds,
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
-    except jwt.PyJWTError as err:
+    except (jwt.PyJWTError, TypeError, ValueError) as err:
+        # TypeError/ValueError: the key does not fit the token's algorithm (ES256 on an RSA key).
         raise Unauthenticated(f"invalid token: {err}") from err
     roles = claim_at(claims, settings.oidc_roles_claim)
     party = claim_at(claims, settings.oidc_party_claim)
