@@ -11,6 +11,7 @@ import httpx
 from temporalio.client import Client
 
 from store.simulators import active_resources
+from tests.auth import TEST_SUBJECT
 from tests.conftest import AsClient
 from tests.fallout.conftest import FALLOUT, Breaker, wait_for_cases
 from tests.helpers import ORDERS, order_histories_text, wait_for_item_states, wait_for_state
@@ -60,6 +61,14 @@ async def test_permanent_failure_opens_a_case_and_a_retry_completes_the_order(
 
     done = await wait_for_state(http, order_id)
     assert done["state"] == "completed"
+    # Who did what is the tokens' subjects and roles, in the order's history.
+    history = (await http.get(f"/ops/v1/orders/{order_id}/history")).json()
+    acts = {e["eventType"]: e for e in history if e["eventType"].startswith("ProductOrderFallout")}
+    assign = acts["ProductOrderFalloutAssignedEvent"]
+    assert (assign["actor"], assign["actorRole"]) == (TEST_SUBJECT, "fallout-manager")
+    assert assign["title"].endswith("assigned to ana")
+    retry = acts["ProductOrderFalloutResolvedEvent"]
+    assert (retry["actor"], retry["actorRole"]) == ("ana", "fallout-agent")
     resolved = (await http.get(f"{FALLOUT}/{case['id']}")).json()
     assert (resolved["state"], resolved["resolution"]) == ("resolved", "retry")
     assert [n["event"] for n in resolved["notes"]] == ["opened", "assign", "retry"]

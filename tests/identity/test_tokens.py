@@ -101,13 +101,14 @@ ATTACKS = _attacks()
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 async def test_a_bad_token_is_401_and_changes_nothing(
-    attack: str, http: httpx.AsyncClient, anonymous: httpx.Client
+    attack: str, http: httpx.AsyncClient, api_server: ApiServer
 ) -> None:
     party = f"attack-{abs(hash(attack))}"
     headers = {"Authorization": f"Bearer {ATTACKS[attack]}"}
 
-    created = anonymous.post(ORDERS, json=sample_order("handset-nova-x5", party), headers=headers)
-    listed = anonymous.get(ORDERS, headers=headers)
+    async with httpx.AsyncClient(base_url=api_server.base_url, headers=headers) as forged:
+        created = await forged.post(ORDERS, json=sample_order("handset-nova-x5", party))
+        listed = await forged.get(ORDERS)
 
     for answer in (created, listed):
         assert answer.status_code == 401, (attack, answer.status_code, answer.text)
