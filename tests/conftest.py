@@ -146,7 +146,7 @@ class ApiServer:
             cwd=ROOT,
             env=env,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded shared host starts it slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:

@@ -209,6 +209,7 @@ class DomainOrderWorkflow:
             decision.actor or decision.agent,
             decision.note,
             view.state,
+            view.assignee if decision.action == FalloutAction.ASSIGN else None,
         )
         await self._parent().signal(
             "fallout_changed",
@@ -306,7 +307,14 @@ class DomainOrderWorkflow:
         await self._parent().signal("task_finished", outcome)
 
     async def _record_fallout_decision(
-        self, case_id: str, key: str, action: str, actor: str, note: str | None, state: str
+        self,
+        case_id: str,
+        key: str,
+        action: str,
+        actor: str,
+        note: str | None,
+        state: str,
+        assignee: str | None = None,
     ) -> None:
         await workflow.execute_activity(
             "fallout.record_decision",
@@ -318,6 +326,7 @@ class DomainOrderWorkflow:
                 actor=actor,
                 note=note,
                 state=state,
+                assignee=assignee,
             ),
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )

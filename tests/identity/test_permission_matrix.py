@@ -73,7 +73,7 @@ def api() -> Iterator[TestClient]:
 
 def _call(api: TestClient, method: str, path: str, headers: dict[str, str]) -> Any:
     url = re.sub(r"\{[^}]+\}", "x", path)
-    body = {} if method in {"POST", "PUT", "PATCH"} else None
+    body: dict[str, Any] | None = {} if method in {"POST", "PUT", "PATCH"} else None
     return api.request(method, url, json=body, headers=headers)
 
 
