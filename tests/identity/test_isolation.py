@@ -157,6 +157,16 @@ async def test_a_customer_cannot_act_for_another_party(
     )
     assert to_bob.status_code == 403
     assert _ids(await http.get(ORDERS, params={"relatedParty.id": bob.party})) == bob.orders
+    # Another's Idempotency-Key says nothing of the other's order to Alice.
+    key = {"Idempotency-Key": f"shared-{uuid.uuid4()}"}
+    carol = f"carol-{uuid.uuid4()}"
+    first = await http.post(ORDERS, json=sample_order("handset-nova-x5", carol), headers=key)
+    assert first.status_code == 201
+    replay = await alice.api.post(
+        ORDERS, json=sample_order("handset-nova-x5", alice.party), headers=key
+    )
+    assert replay.status_code == 409 and first.json()["id"] not in replay.text
+    assert _ids(await http.get(ORDERS, params={"relatedParty.id": alice.party})) == alice.orders
     # Staff screens are not a customer's.
     for path in ["/ops/v1/tasks", "/ops/v1/fallout", "/ops/v1/jeopardy", "/ops/v1/simulators"]:
         assert (await alice.api.get(path)).status_code == 403, path
