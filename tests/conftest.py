@@ -153,6 +153,7 @@ class ApiServer:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.stop()  # not left running (and polling a dropped schema) after the session
         raise RuntimeError("API did not start")
 
     def stop(self) -> None:
