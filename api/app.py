@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
 from api.errors import install_error_handlers
+from api.identity import Authenticate
+from api.local_issuer import get_local_issuer
 from api.nul_characters import RefuseNulCharacters
 from api.routers import (
     admission,
@@ -24,6 +26,7 @@ from api.routers import (
     fallout,
     hub,
     jeopardy,
+    local_auth,
     order_history,
     order_ops,
     plan_preview,
@@ -76,6 +79,8 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
 
+    # Outermost last: the log context, then authentication (a 401 before anything else).
+    app.add_middleware(Authenticate)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(RequestLogContext)
 
@@ -83,6 +88,9 @@ def create_app() -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    issuer = get_local_issuer()
+    if issuer is not None:
+        app.include_router(local_auth.build_router(issuer))
     app.include_router(product_order.router)
     app.include_router(cancel_product_order.router)
     app.include_router(product_inventory.router)

@@ -13,6 +13,9 @@ from pydantic import ValidationError
 
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
+from api.identity import Caller, requires
+from api.isolation import check_parties, may_see_order, visible_order
+from api.permissions import Permission
 from api.sealing import sealed_order
 from api.tmf_query import (
     count_headers,
@@ -86,6 +89,7 @@ def _now_ms() -> datetime:
 async def create_product_order(
     body: ProductOrderCreate,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
+    caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
     owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
     if owned:
@@ -94,6 +98,7 @@ async def create_product_order(
             "ReadOnlyField",
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
+    check_parties(caller, body.related_party)
     refuse_too_many_items(body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
@@ -109,6 +114,11 @@ async def create_product_order(
         orders.accept_order, order, idempotency_key, get_settings().task_queue, sealing.sealed
     )
     # A replayed request answers for the first order, as stored: log it under that order's ids.
+    if not created and not may_see_order(caller, document):
+        # Another customer's key: say nothing of their order.
+        raise TmfError(
+            409, "IdempotencyKeyInUse", "This Idempotency-Key was used for another order"
+        )
     stored = order if created else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
@@ -125,15 +135,17 @@ async def create_product_order(
 
 
 @router.get("/productOrder/{order_id}", summary="Retrieve a product order")
-def retrieve_product_order(order_id: str, request: Request) -> JSONResponse:
-    document = orders.get_order(order_id)
-    if document is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+def retrieve_product_order(
+    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
+    document = visible_order(caller, order_id)
     return JSONResponse(select_fields(document, parse_fields(request.query_params)))
 
 
 @router.get("/productOrder", summary="List product orders, newest first")
-def list_product_orders(request: Request) -> JSONResponse:
+def list_product_orders(
+    request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), [*ORDER_FILTERS, *DATE_FILTERS])
     page = parse_page(params)
@@ -147,6 +159,8 @@ def list_product_orders(request: Request) -> JSONResponse:
             if name in params
         }
     )
+    # A customer's list holds its own orders only, whatever it filters on.
+    criteria["customer_id"] = caller.party_scope()
     found, total = orders.list_orders(orders.OrderFilter(**criteria), page.offset, page.limit)  # type: ignore[arg-type]
     fields = parse_fields(params)
     body = [select_fields(doc, fields) for doc in found]
@@ -166,7 +180,9 @@ def list_product_orders(request: Request) -> JSONResponse:
         }
     },
 )
-async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
+async def amend_product_order(
+    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_AMEND)
+) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in {"application/merge-patch+json", "application/json"}:
         raise TmfError(
@@ -183,9 +199,7 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
-    document = await run_in_threadpool(orders.get_order, order_id)
-    if document is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+    document = await run_in_threadpool(visible_order, caller, order_id)
     # New secret values are sealed like the POST's; the order's own references pass as they are.
     sealing = sealed_order(patch, document.get("catalogVersion"), sealed_refs(document))
     patch = sealing.document
@@ -198,6 +212,7 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
             "The patched order is not valid",
             describe_validation_errors(err.errors()),
         ) from err
+    check_parties(caller, amended.related_party)
     refuse_too_many_items(amended)
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
@@ -210,7 +225,8 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
         "amend_order",
         AmendOrder(
             patch=patch,
-            actor=request.headers.get("X-Tessera-Actor"),
+            actor=caller.subject,
+            actor_role=caller.acting_role,
             reason=request.headers.get("X-Tessera-Reason"),
         ),
         ProductOrder,
