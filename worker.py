@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.event_delivery import event_delivery_activities
@@ -46,6 +47,22 @@ def all_activities() -> list[Callable[..., Any]]:
     ]
 
 
+def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
+    """This build as a Worker Deployment version, when versioning is on: new orders go to the
+    deployment's current version, and each order stays on the version it started on (PINNED)."""
+    if not settings.worker_versioning:
+        return None
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(
+            deployment_name=settings.worker_deployment_name, build_id=settings.worker_build_id
+        ),
+        use_worker_versioning=True,
+        # Orders and domain orders say PINNED in their definition; the event delivery
+        # workflows live for ever (continue-as-new) and move to each new build.
+        default_versioning_behavior=VersioningBehavior.AUTO_UPGRADE,
+    )
+
+
 def build_worker(
     client: Client, settings: Settings | None = None, task_queue: str | None = None
 ) -> Worker:
@@ -60,6 +77,7 @@ def build_worker(
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_cached_workflows=settings.max_cached_workflows,
+        deployment_config=deployment_config(settings),
         # Re-importing every module for each new workflow run cost a third of the worker's CPU
         # (bench/results, py-spy). Our workflow modules keep no mutable module state, so they
         # are passed through; the sandbox still guards time, randomness and I/O calls.
@@ -79,7 +97,14 @@ async def run_worker() -> None:
     worker = build_worker(client, settings)
     # Courtesy notifications follow the outbox in a workflow of their own; started once.
     await ensure_courtesy_notifications(client)
-    log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+    log.info(
+        "worker started",
+        task_queue=settings.task_queue,
+        temporal=settings.temporal_address,
+        version=f"{settings.worker_deployment_name}.{settings.worker_build_id}"
+        if settings.worker_versioning
+        else "unversioned",
+    )
     await worker.run()
 
 

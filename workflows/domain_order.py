@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, VersioningBehavior
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         UpdateTaskData,
     )
     from workflows.result_validation import result_errors
+    from workflows.ui_text import activity_summary, domain_order_current_details, timer_summary
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
 # The error type of a task stopped because its order was cancelled.
@@ -70,7 +71,7 @@ def retry_policy_for(task: PlanTask) -> RetryPolicy:
     )
 
 
-@workflow.defn(name="DomainOrder")
+@workflow.defn(name="DomainOrder", versioning_behavior=VersioningBehavior.PINNED)
 class DomainOrderWorkflow:
     @workflow.init
     def __init__(self, input: DomainOrderInput) -> None:
@@ -301,6 +302,7 @@ class DomainOrderWorkflow:
             self._withdrawn.discard(task.id)
         if outcome is None:
             outcome = await self._cancelled_outcome(request, started)
+        self._show_waits()
         await self._parent().signal("task_finished", outcome)
 
     async def _record_fallout_decision(
@@ -381,7 +383,10 @@ class DomainOrderWorkflow:
             )
         )
         self._held[task.id] += 1
-        await workflow.sleep(pause)
+        self._show_waits()
+        await workflow.sleep(
+            pause, summary=timer_summary(task, f"{task.system} offline, try again")
+        )
 
     async def _resume_if_held(self, task: PlanTask) -> None:
         if self._held.pop(task.id, None) is not None:
@@ -432,6 +437,7 @@ class DomainOrderWorkflow:
                 error=message,
             ),
         )
+        self._show_waits()
         await workflow.wait_condition(
             lambda: task.id in self._decisions or self._cancelled(task.id)
         )
@@ -450,7 +456,8 @@ class DomainOrderWorkflow:
         if task.kind == TaskKind.WAIT_UNTIL and request.wait_until is not None:
             delay = request.wait_until - workflow.now()
             if delay > timedelta(0):
-                await workflow.sleep(delay)
+                self._show_waits()
+                await workflow.sleep(delay, summary=timer_summary(task, "wait until"))
             return {"waitedUntil": request.wait_until.isoformat()}
         if task.kind == TaskKind.MILESTONE:
             return {"milestone": task.milestone or task.name}
@@ -475,6 +482,7 @@ class DomainOrderWorkflow:
                 seconds=self._input.policy.southbound_attempt_timeout_seconds
             ),
             retry_policy=retry_policy_for(task),
+            summary=activity_summary(task),
         )
         await self._resume_if_held(task)
         return {"reference": result.reference, **result.data}
@@ -502,6 +510,7 @@ class DomainOrderWorkflow:
             ),
             result_type=OpenManualTaskResult,
             activity_id=f"{self._activity_id(request)}/open",
+            summary=activity_summary(task, "work_queue.open_task"),
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )
         self._opened.add(task.id)
@@ -511,11 +520,25 @@ class DomainOrderWorkflow:
             if view.state != "completed":
                 view.state, view.assignee = "completed", "field-workforce-simulator"
                 view.result = opened.simulated_result
+        self._show_waits()
         await workflow.wait_condition(lambda: view.state == "completed" or self._cancelled(task.id))
         if view.state != "completed":
             self._stop_if_withdrawn(task.id)
         await self._record_manual(view, request, task_ref=opened.task_ref)
         return dict(view.result or {})
+
+    def _show_waits(self) -> None:
+        """Refresh what the Temporal UI shows this domain order waiting for."""
+        requests = list(self._running_requests.values())
+        workflow.set_current_details(
+            domain_order_current_details(
+                [r.task for r in requests],
+                {r.task.id: r.wait_until for r in requests},
+                manual_open=self._opened,
+                fallout=set(self._fallout),
+                held=set(self._held),
+            )
+        )
 
     def _activity_id(self, request: RunTask) -> str:
         run = request.idempotency_key.rsplit("/", 1)[-1]

@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, ValidationError
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import (
+    RetryPolicy,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    VersioningBehavior,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
@@ -62,6 +67,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
     from workflows.plan_view import OrderPlanView, order_plan_view
     from workflows.policy import OrderPolicy
+    from workflows.ui_text import (
+        activity_summary,
+        domain_order_details,
+        domain_order_summary,
+        order_current_details,
+    )
 
 
 class ProductOrderInput(BaseModel):
@@ -114,7 +125,7 @@ def order_memo(order: ProductOrder) -> dict[str, object]:
     }
 
 
-@workflow.defn(name="ProductOrder")
+@workflow.defn(name="ProductOrder", versioning_behavior=VersioningBehavior.PINNED)
 class ProductOrderWorkflow:
     @workflow.init
     def __init__(self, input: ProductOrderInput) -> None:
@@ -634,6 +645,9 @@ class ProductOrderWorkflow:
                 await self._persist()  # e.g. an item just passed its point of no return
             if execution.is_settled() and not execution.plan.deferred and not self._retired:
                 return False
+            workflow.set_current_details(
+                order_current_details(self._order, execution, self._wait_until)
+            )
             try:
                 await workflow.wait_condition(
                     lambda: (
@@ -641,6 +655,7 @@ class ProductOrderWorkflow:
                         and not self._assessing
                     ),
                     timeout=self._until_next_check(),
+                    timeout_summary="jeopardy threshold or cancellation date",
                 )
             except TimeoutError:
                 pass  # a jeopardy threshold or the cancellation date: handled below
@@ -843,6 +858,7 @@ class ProductOrderWorkflow:
             ),
             result_type=SouthboundResult,
             activity_id=f"{task.id}#{run.run}~undo",
+            summary=activity_summary(task, f"undo {task.compensation.activity}"),
             start_to_close_timeout=COMPENSATION_TIMEOUT,
             retry_policy=COMPENSATION_RETRY,
         )
@@ -893,6 +909,8 @@ class ProductOrderWorkflow:
                 ]
             ),
             memo={"item": domain_order.item_id, "specification": domain_order.spec_id},
+            static_summary=domain_order_summary(domain_order),
+            static_details=domain_order_details(self._order.id, domain_order),
             # The parent closes its children itself, so they end Completed, never Terminated.
             # (Not by REQUEST_CANCEL: the time-skipping test server does not apply that policy.)
             parent_close_policy=ParentClosePolicy.ABANDON,
@@ -1114,6 +1132,9 @@ class ProductOrderWorkflow:
 
     async def _persist(self) -> None:
         self._revision += 1
+        workflow.set_current_details(
+            order_current_details(self._order, self._execution, self._wait_until)
+        )
         events, self._events = self._events, []
         # A local activity: a store write is milliseconds of work in this worker, not worth a
         # round trip through the server's task queues (measured in bench/results/orders.md).
