@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from temporalio import workflow
 from temporalio.client import Client
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
@@ -47,6 +48,26 @@ def all_activities() -> list[Callable[..., Any]]:
     ]
 
 
+# How each workflow type meets a new build (Worker Versioning). An order and its domain orders
+# wait days on technicians and customers: they finish on the build they started on (PINNED), so a
+# new build may change their commands freely. The event delivery workflows live for ever
+# (continue-as-new) and move to each new build at their next task (AUTO_UPGRADE): their changes
+# go behind workflow.patched().
+VERSIONING_BEHAVIOR: dict[str, VersioningBehavior] = {
+    "ProductOrder": VersioningBehavior.PINNED,
+    "DomainOrder": VersioningBehavior.PINNED,
+    "EventDelivery": VersioningBehavior.AUTO_UPGRADE,
+}
+
+
+def versioned(workflow_class: type) -> type:
+    """The workflow with its versioning behavior. Declared here and not on the definition: the
+    server refuses a behavior from a worker without versioning (tests, scripts, replays)."""
+    name = workflow_class.__temporal_workflow_definition.name  # type: ignore[attr-defined]
+    subclass = type(workflow_class.__name__, (workflow_class,), {})
+    return workflow.defn(name=name, versioning_behavior=VERSIONING_BEHAVIOR[name])(subclass)
+
+
 def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
     """This build as a Worker Deployment version, when versioning is on: new orders go to the
     deployment's current version, and each order stays on the version it started on (PINNED)."""
@@ -57,9 +78,6 @@ def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
             deployment_name=settings.worker_deployment_name, build_id=settings.worker_build_id
         ),
         use_worker_versioning=True,
-        # Orders and domain orders say PINNED in their definition; the event delivery
-        # workflows live for ever (continue-as-new) and move to each new build.
-        default_versioning_behavior=VersioningBehavior.AUTO_UPGRADE,
     )
 
 
@@ -70,7 +88,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=WORKFLOWS,
+        workflows=[versioned(w) for w in WORKFLOWS] if settings.worker_versioning else WORKFLOWS,
         activities=all_activities(),
         # Activities are sync (SQLModel is sync); they run on this pool.
         activity_executor=ThreadPoolExecutor(max_workers=settings.activity_threads),

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
+from api.codec_server import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
 from api.nul_characters import RefuseNulCharacters
 from api.routers import (
@@ -97,6 +98,8 @@ def create_app() -> FastAPI:
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)
+    # The Temporal UI's codec endpoint (decrypts history for staff); CORS for the UI there only.
+    app.mount(CODEC_PATH, create_codec_app())
     return app
 
 

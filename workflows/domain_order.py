@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, VersioningBehavior
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
@@ -71,7 +71,7 @@ def retry_policy_for(task: PlanTask) -> RetryPolicy:
     )
 
 
-@workflow.defn(name="DomainOrder", versioning_behavior=VersioningBehavior.PINNED)
+@workflow.defn(name="DomainOrder")
 class DomainOrderWorkflow:
     @workflow.init
     def __init__(self, input: DomainOrderInput) -> None:

@@ -17,7 +17,6 @@ from temporalio.common import (
     RetryPolicy,
     SearchAttributePair,
     TypedSearchAttributes,
-    VersioningBehavior,
 )
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
@@ -125,7 +124,7 @@ def order_memo(order: ProductOrder) -> dict[str, object]:
     }
 
 
-@workflow.defn(name="ProductOrder", versioning_behavior=VersioningBehavior.PINNED)
+@workflow.defn(name="ProductOrder")
 class ProductOrderWorkflow:
     @workflow.init
     def __init__(self, input: ProductOrderInput) -> None:
