@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from temporalio import workflow
 from temporalio.client import Client
@@ -62,10 +64,28 @@ VERSIONING_BEHAVIOR: dict[str, VersioningBehavior] = {
 
 def versioned(workflow_class: type) -> type:
     """The workflow with its versioning behavior. Declared here and not on the definition: the
-    server refuses a behavior from a worker without versioning (tests, scripts, replays)."""
+    server refuses a behavior from a worker without versioning (tests, scripts, replays).
+
+    A subclass named e.g. `ProductOrderWorkflowPinned`, put in the base's module: the sandbox
+    imports the workflow class by module and name, and the SDK checks run() is its own."""
     name = workflow_class.__temporal_workflow_definition.name  # type: ignore[attr-defined]
-    subclass = type(workflow_class.__name__, (workflow_class,), {})
-    return workflow.defn(name=name, versioning_behavior=VERSIONING_BEHAVIOR[name])(subclass)
+    behavior = VERSIONING_BEHAVIOR[name]
+    class_name = f"{workflow_class.__name__}{behavior.name.title().replace('_', '')}"
+    module = sys.modules[workflow_class.__module__]
+    if (built := getattr(module, class_name, None)) is not None:
+        return cast(type, built)
+    base_run = workflow_class.run  # type: ignore[attr-defined]
+
+    @functools.wraps(base_run)  # the same input type, read from the base's annotations
+    async def run(self: Any, *args: Any) -> Any:
+        return await base_run(self, *args)
+
+    run.__qualname__ = f"{class_name}.run"
+    members = {"run": workflow.run(run), "__module__": module.__name__}
+    subclass = type(class_name, (workflow_class,), members)
+    defined = workflow.defn(name=name, versioning_behavior=behavior)(subclass)
+    setattr(module, class_name, defined)
+    return defined
 
 
 def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
@@ -82,13 +102,17 @@ def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
 
 
 def build_worker(
-    client: Client, settings: Settings | None = None, task_queue: str | None = None
+    client: Client,
+    settings: Settings | None = None,
+    task_queue: str | None = None,
+    workflows: list[type] | None = None,
 ) -> Worker:
     settings = settings or get_settings()
+    workflows = workflows or WORKFLOWS
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[versioned(w) for w in WORKFLOWS] if settings.worker_versioning else WORKFLOWS,
+        workflows=[versioned(w) for w in workflows] if settings.worker_versioning else workflows,
         activities=all_activities(),
         # Activities are sync (SQLModel is sync); they run on this pool.
         activity_executor=ThreadPoolExecutor(max_workers=settings.activity_threads),

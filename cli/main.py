@@ -108,13 +108,11 @@ def local_payload_keys(data_dir: Path) -> dict[str, str]:
 async def promote_local_build() -> None:
     """The dev stack has one build: make it current once its worker polls, so orders run."""
     from temporal_client import connect_temporal
-    from temporal_client.deployments import make_current_when_registered
+    from temporal_client.deployments import make_current_at_once
 
     settings = get_settings()
     client = await connect_temporal()
-    await make_current_when_registered(
-        client, settings.worker_deployment_name, settings.worker_build_id, within=60
-    )
+    await make_current_at_once(client, settings.worker_deployment_name, settings.worker_build_id)
 
 
 @app.command()
@@ -160,9 +158,9 @@ def dev(
         )
         wait_for_port(7233, 60, "Temporal dev server")
         oms = [sys.executable, "-m", "cli"]
-        children.append(subprocess.Popen([*oms, "worker"], env=env))
         if get_settings().worker_versioning:
             asyncio.run(promote_local_build())
+        children.append(subprocess.Popen([*oms, "worker"], env=env))
         children.append(subprocess.Popen([*oms, "api"], env=env))
         wait_for_port(settings.api_port, 60, "API", host=settings.api_host)
         base = f"http://{settings.api_host}:{settings.api_port}"

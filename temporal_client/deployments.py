@@ -100,19 +100,31 @@ async def set_ramping(client: Client, deployment_name: str, build_id: str, perce
     )
 
 
-async def make_current_when_registered(
-    client: Client, deployment_name: str, build_id: str, within: float = 30
+async def make_current_at_once(client: Client, deployment_name: str, build_id: str) -> None:
+    """Make a build current before (or while) its worker first polls: for one-build setups
+    (`oms dev`, tests), which would otherwise wait ~20 s for the server to register the version.
+    Production promotes a running, watched build with `oms deploy promote`."""
+    await client.workflow_service.set_worker_deployment_current_version(
+        SetWorkerDeploymentCurrentVersionRequest(
+            namespace=client.namespace,
+            deployment_name=deployment_name,
+            build_id=build_id,
+            identity=IDENTITY,
+            allow_no_pollers=True,
+        )
+    )
+
+
+async def set_current_once_polling(
+    client: Client, deployment_name: str, build_id: str, attempts: int = 120
 ) -> None:
-    """Wait until the build's worker has polled (the server knows the version), make it current.
-    For one-build setups (`oms dev`, tests); production promotes with `oms deploy promote`."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        status = await deployment_status(client, deployment_name)
-        if status and status.current_build_id == build_id:
-            return
-        if status and any(v.build_id == build_id for v in status.versions):
+    """Make a build current as soon as the server knows it (its workers have polled; a few
+    seconds after they start)."""
+    for attempt in range(attempts):
+        try:
             await set_current(client, deployment_name, build_id)
             return
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"no worker of {deployment_name}.{build_id} polled in {within}s")
-        await asyncio.sleep(0.2)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
