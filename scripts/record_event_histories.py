@@ -36,11 +36,11 @@ from activities.event_delivery import (  # noqa: E402
     ConsumerKind,
     EventRef,
 )
-from scripts.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from store import hub  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from store.hub_tables import DeliveryState  # noqa: E402
 from tests.events.listener import Listener  # noqa: E402
+from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import sample_order  # noqa: E402
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
 from worker import build_worker  # noqa: E402

@@ -2,7 +2,7 @@
 
 Run deliberately (`make histories`) when a workflow gains a new path worth guarding, or for a
 new release. Histories go to tests/histories/v<version>/, encrypted under the test key ring
-(scripts/history_corpus.py); an existing file is never overwritten: a change that cannot replay
+(tests/history_corpus.py); an existing file is never overwritten: a change that cannot replay
 it needs `workflow.patched()`, and the replay test is what tells.
 """
 
@@ -34,10 +34,10 @@ from activities.southbound.faults import (  # noqa: E402
     reset_config,
     set_config,
 )
-from scripts.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from store.fallout import FalloutFilter, list_cases  # noqa: E402
 from store.tasks import set_workforce_config  # noqa: E402
+from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
 from tmf.cancel_order import CancelProductOrder  # noqa: E402
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402

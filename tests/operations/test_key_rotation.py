@@ -12,6 +12,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
+from store.task_tables import ManualTaskRecord
 from store.tasks import TaskFilter, list_tasks
 from temporal_client import data_converter_for
 from temporal_client.codec import KEY_ID, new_key_line, parse_key_ring
@@ -19,7 +20,6 @@ from tests.helpers import eventually
 from tests.sample_orders import sample_order
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder
 from worker import build_worker
-from workflows.domain_order import DomainOrderWorkflow
 from workflows.messages import CompleteManualTask
 from workflows.product_order import ProductOrderInput, ProductOrderWorkflow
 from workflows.registry import WORKFLOWS
@@ -74,7 +74,7 @@ async def test_orders_started_under_the_old_key_complete_after_rotation(client: 
             task_queue=queue,
         )
 
-        async def install_task() -> object | None:
+        async def install_task() -> ManualTaskRecord | None:
             tasks, _ = list_tasks(TaskFilter(order_id=order_id, state="open"), 0, 1)
             return tasks[0] if tasks else None
 
@@ -83,10 +83,10 @@ async def test_orders_started_under_the_old_key_complete_after_rotation(client: 
     # Rotation: every process restarts with B first (encrypts) and A kept (decrypts).
     after = await _connect(client, f"{KEY_B},{KEY_A}")
     async with build_worker(after, task_queue=queue):
-        await after.get_workflow_handle(task.workflow_id).execute_update(  # type: ignore[attr-defined]
-            DomainOrderWorkflow.complete_manual_task,
+        await after.get_workflow_handle(task.workflow_id).execute_update(
+            "complete_manual_task",
             CompleteManualTask(
-                task_id=task.task_id,  # type: ignore[attr-defined]
+                task_id=task.task_id,
                 result={"installedAt": "2026-12-07T10:00:00Z", "serialNumber": "RT-7"},
             ),
         )

@@ -18,7 +18,7 @@ CODEC = "/ops/v1/codec"
 
 def _fiber_order(address: str, phone: str) -> dict[str, object]:
     body = sample_order("fiber-broadband", customer=f"priv-{uuid.uuid4().hex[:8]}")
-    chars = body["productOrderItem"][0]["product"]["productCharacteristic"]  # type: ignore[index]
+    chars = body["productOrderItem"][0]["product"]["productCharacteristic"]
     for char in chars:
         if char["name"] == "installationAddress":
             char["value"] = address

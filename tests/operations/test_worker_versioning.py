@@ -13,6 +13,7 @@ from temporalio.api.enums.v1 import EventType, VersioningBehavior
 from temporalio.client import Client, WorkflowHandle
 
 from config.settings import get_settings
+from store.task_tables import ManualTaskRecord
 from store.tasks import TaskFilter, list_tasks
 from temporal_client.deployments import (
     deployment_status,
@@ -59,19 +60,19 @@ async def _start_fiber_order(client: Client, queue: str) -> WorkflowHandle:
     )
 
 
-async def _open_install_task(order_id: str) -> object:
-    async def probe() -> object | None:
+async def _open_install_task(order_id: str) -> ManualTaskRecord:
+    async def probe() -> ManualTaskRecord | None:
         tasks, _ = list_tasks(TaskFilter(order_id=order_id, state="open"), 0, 5)
         return tasks[0] if tasks else None
 
     return await eventually(probe, timeout=60, what=f"the install task of {order_id}")
 
 
-async def _complete(client: Client, task: object) -> None:
-    await client.get_workflow_handle(task.workflow_id).execute_update(  # type: ignore[attr-defined]
-        DomainOrderWorkflow.complete_manual_task,
+async def _complete(client: Client, task: ManualTaskRecord) -> None:
+    await client.get_workflow_handle(task.workflow_id).execute_update(
+        "complete_manual_task",
         CompleteManualTask(
-            task_id=task.task_id,  # type: ignore[attr-defined]
+            task_id=task.task_id,
             result={"installedAt": "2026-12-07T10:00:00Z", "serialNumber": "RT-9"},
         ),
     )

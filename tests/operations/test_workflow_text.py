@@ -9,7 +9,7 @@ import uuid
 import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 
 from tests.helpers import ORDERS, eventually, wait_for_open_task, wait_for_state
 from tests.sample_orders import ADDRESS, sample_order
@@ -76,7 +76,7 @@ async def test_an_order_reads_well_in_the_temporal_ui_from_start_to_end(
     assert not any(ADDRESS in (text or "") or "Rue" in (text or "") for text in everything)
 
 
-async def _described(handle: WorkflowHandle) -> object:
+async def _described(handle: WorkflowHandle) -> WorkflowExecutionDescription | None:
     try:
         return await handle.describe()
     except Exception:

@@ -1,6 +1,6 @@
 """Every workflow type replays the histories kept in tests/histories/: determinism guard.
 
-The corpus only grows (scripts/history_corpus.py): the clear histories recorded before payload
+The corpus only grows (tests/history_corpus.py): the clear histories recorded before payload
 encryption (the flat files) and the encrypted ones of each release (`v<version>/`), all replayed
 on the current code."""
 
@@ -13,8 +13,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from scripts.history_corpus import HISTORIES as FOLDER
-from scripts.history_corpus import recording_converter
+from tests.history_corpus import HISTORIES as FOLDER
+from tests.history_corpus import recording_converter
 from workflows.registry import WORKFLOWS
 
 HISTORIES = sorted(FOLDER.rglob("*.json"))

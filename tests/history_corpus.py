@@ -17,7 +17,7 @@ from config.settings import code_version
 from temporal_client import data_converter_for
 from temporal_client.codec import parse_key_ring
 
-HISTORIES = Path(__file__).resolve().parent.parent / "tests" / "histories"
+HISTORIES = Path(__file__).resolve().parent / "histories"
 RECORDING_KEYS = HISTORIES / "payload-keys"
 
 
