@@ -35,6 +35,7 @@ from api.routers import (
 )
 from observability.logs import configure_logging, get_logger
 from store.db import create_tables
+from temporal_client import data_converter
 
 log = get_logger(__name__)
 
@@ -42,6 +43,7 @@ log = get_logger(__name__)
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     configure_logging()
+    data_converter()  # no payload encryption key: refuse to start rather than fail each call
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())
     yield
