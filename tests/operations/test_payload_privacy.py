@@ -8,9 +8,16 @@ import uuid
 
 import httpx
 from google.protobuf.json_format import MessageToDict
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
+from temporalio.service import RPCError
 
-from tests.helpers import ORDERS, order_histories_text, order_workflow_ids, wait_for_state
+from tests.helpers import (
+    ORDERS,
+    eventually,
+    order_histories_text,
+    order_workflow_ids,
+    wait_for_state,
+)
 from tests.sample_orders import sample_order
 
 CODEC = "/ops/v1/codec"
@@ -61,7 +68,8 @@ async def test_the_codec_server_decodes_a_history_payload(
     created = await http.post(ORDERS, json=_fiber_order(address, "+33 1 00 00 00 00"))
     order_id = created.json()["id"]
     handle = client.get_workflow_handle(f"order-{order_id}")
-    history = await handle.fetch_history()
+    # The workflow starts just after the 201.
+    history = await eventually(lambda: _history(handle), what="the order's workflow")
     started = history.events[0].workflow_execution_started_event_attributes
     body = {"payloads": [MessageToDict(p) for p in started.input.payloads]}
 
@@ -75,6 +83,13 @@ async def test_the_codec_server_decodes_a_history_payload(
     encoded = await http.post(f"{CODEC}/encode", json={"payloads": [payload]})
     assert encoded.json()["payloads"][0]["metadata"]["encoding"] == "YmluYXJ5L2VuY3J5cHRlZA=="
     await handle.terminate("test done")
+
+
+async def _history(handle: WorkflowHandle) -> WorkflowHistory | None:
+    try:
+        return await handle.fetch_history()
+    except RPCError:
+        return None
 
 
 async def test_the_codec_server_answers_the_ui_origin_only(http: httpx.AsyncClient) -> None:
