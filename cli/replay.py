@@ -41,7 +41,11 @@ def _core_message(failure: Exception) -> str:
     # The SDK wraps core's failure ("... message: \"[TMPRL1100] ...\", source: ..."): keep the
     # sentence an engineer needs.
     found = re.search(r'message: "(.*?)", source', str(failure))
-    return found.group(1) if found else str(failure)
+    message = found.group(1) if found else str(failure)
+    if message == "Encoded failure":  # our failure converter encrypts messages; name the type
+        kind = re.search(r'r#type: "(\w*)"', str(failure))
+        return f"{kind.group(1) if kind else 'failure'} (its message is encrypted; see the log)"
+    return message
 
 
 def _event_named(history: WorkflowHistory, message: str) -> str | None:
