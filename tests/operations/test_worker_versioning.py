@@ -7,12 +7,13 @@ import asyncio
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from temporalio import workflow
 from temporalio.api.enums.v1 import EventType, VersioningBehavior
 from temporalio.client import Client, WorkflowHandle
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 from store.task_tables import ManualTaskRecord
 from store.tasks import TaskFilter, list_tasks
 from temporal_client.deployments import (
@@ -40,6 +41,13 @@ class ProductOrderBuild2(ProductOrderWorkflow):
     async def run(self, input: ProductOrderInput) -> ProductOrderResult:
         await workflow.sleep(timedelta(milliseconds=10), summary=BUILD_2_TIMER)
         return await super().run(input)
+
+
+def _with(settings: Settings, **changes: object) -> Settings:
+    """The settings with these fields changed (a dataclass today; pydantic-settings later)."""
+    if hasattr(settings, "model_copy"):
+        return cast(Settings, settings.model_copy(update=changes))
+    return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
 
 
 async def _start_fiber_order(client: Client, queue: str) -> WorkflowHandle:
@@ -105,11 +113,9 @@ async def test_orders_in_flight_finish_on_their_build_while_the_new_build_takes_
 ) -> None:
     queue = f"upgrade-{uuid.uuid4().hex[:8]}"
     deployment = f"tessera-upgrade-{uuid.uuid4().hex[:6]}"
-    build = dataclasses.replace(
-        get_settings(), worker_versioning=True, worker_deployment_name=deployment
-    )
-    build_1 = dataclasses.replace(build, worker_build_id="b1")
-    build_2 = dataclasses.replace(build, worker_build_id="b2")
+    build = _with(get_settings(), worker_versioning=True, worker_deployment_name=deployment)
+    build_1 = _with(build, worker_build_id="b1")
+    build_2 = _with(build, worker_build_id="b2")
     new_code = [ProductOrderBuild2, DomainOrderWorkflow, EventDeliveryWorkflow]
 
     await make_current_at_once(client, deployment, "b1")
