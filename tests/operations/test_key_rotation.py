@@ -21,7 +21,7 @@ from tests.sample_orders import sample_order
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder
 from worker import build_worker
 from workflows.messages import CompleteManualTask
-from workflows.product_order import ProductOrderInput, ProductOrderWorkflow
+from workflows.order import ProductOrderInput, ProductOrderWorkflow
 from workflows.registry import WORKFLOWS
 
 KEY_A = new_key_line("key-a")

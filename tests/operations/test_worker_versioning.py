@@ -28,7 +28,7 @@ from worker import build_worker
 from workflows.domain_order import DomainOrderWorkflow
 from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.messages import CompleteManualTask
-from workflows.product_order import ProductOrderInput, ProductOrderResult, ProductOrderWorkflow
+from workflows.order import ProductOrderInput, ProductOrderResult, ProductOrderWorkflow
 
 BUILD_2_TIMER = "build 2: a pause before planning"
 
