@@ -28,7 +28,10 @@ CODEC_PATH = "/ops/v1/codec"
 
 
 def payload_access() -> None:
-    """Who may encode and decode: staff only (see create_codec_app). The one place to change."""
+    """Who may encode and decode: the one place to change. OPEN until "Identity" (#18) lands on
+    main; then it becomes `requires(Permission.PAYLOAD_DECODE)` (a staff permission; customers
+    and no token get 403/401), and Identity's Authenticate middleware must let the CORS
+    preflight (OPTIONS, no credentials by design) through under CODEC_PATH."""
 
 
 def _codec() -> PayloadCodec:
