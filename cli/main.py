@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from cli.catalog import app as catalog_app
 from cli.deploy import app as deploy_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
@@ -22,6 +23,7 @@ from temporal_client.codec import new_key_line
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(deploy_app, name="deploy")
 app.command(name="replay")(replay_command)
 
