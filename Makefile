@@ -47,8 +47,10 @@ test-postgres: setup ctk-deps postgres
 test: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
+# Records this release's histories into tests/histories/v<version>/; never overwrites one.
 histories: setup
 	$(PY) scripts/record_histories.py
+	$(PY) scripts/record_event_histories.py
 
 # Benchmarks (bench/README.md); results in bench/results/. BENCH_ARGS=--quick for a smoke run.
 bench: setup

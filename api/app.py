@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
+from api.codec_server import CODEC_PATH, create_codec_app
 from api.errors import install_error_handlers
 from api.identity import Authenticate
 from api.local_issuer import get_local_issuer
@@ -39,6 +40,7 @@ from api.routers import (
 )
 from observability.logs import configure_logging, get_logger
 from store.db import create_tables
+from temporal_client import data_converter
 
 log = get_logger(__name__)
 
@@ -46,6 +48,7 @@ log = get_logger(__name__)
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     configure_logging()
+    data_converter()  # no payload encryption key: refuse to start rather than fail each call
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())
     yield
@@ -113,6 +116,8 @@ def create_app() -> FastAPI:
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)
+    # The Temporal UI's codec endpoint (decrypts history for staff); CORS for the UI there only.
+    app.mount(CODEC_PATH, create_codec_app())
     return app
 
 

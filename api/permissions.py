@@ -37,6 +37,7 @@ class Permission(StrEnum):
     HUB_MANAGE = "hub:manage"  # event subscriptions (TMF hub)
     DELIVERY_MANAGE = "delivery:manage"  # event deliveries, dead letters, replays
     ADMISSION_READ = "admission:read"
+    PAYLOAD_DECODE = "payload:decode"  # the codec server: Temporal history in clear, for staff
 
 
 P = Permission
@@ -51,8 +52,8 @@ _CUSTOMER = {
     P.INVENTORY_READ,
     P.CATALOG_READ,
 }
-# Staff who look at any customer's orders.
-_READER = {P.ANY_PARTY, P.ORDER_READ, P.INVENTORY_READ, P.CATALOG_READ}
+# Staff who look at any customer's orders (and may read their workflows' decoded history).
+_READER = {P.ANY_PARTY, P.ORDER_READ, P.INVENTORY_READ, P.CATALOG_READ, P.PAYLOAD_DECODE}
 _FULFILLMENT = {
     *_READER,
     P.TASK_READ,

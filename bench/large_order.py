@@ -117,7 +117,7 @@ async def measure(sizes: list[int], limit_s: float) -> list[dict[str, Any]]:
         stack.start_server()
         stack.start_worker()
         stack.start_api()
-        client = await Client.connect(stack.address)
+        client = await Client.connect(stack.address, data_converter=stack.data_converter())
         async with httpx.AsyncClient(
             base_url=stack.api_url, timeout=60, headers=stack.headers()
         ) as http:

@@ -100,7 +100,7 @@ async def run_orders(
     else:
         worker = stack.start_worker()
     stack.start_api()
-    client = await Client.connect(stack.address)
+    client = await Client.connect(stack.address, data_converter=stack.data_converter())
     run = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(
         base_url=stack.api_url, timeout=60, headers=stack.headers()

@@ -8,10 +8,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def code_version() -> str:
+    """The installed package's version (pyproject.toml): the worker's default build id."""
+    try:
+        return version("tessera")
+    except PackageNotFoundError:
+        return "dev"
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,24 @@ class Settings:
     local_token_ttl_seconds: int = field(
         default_factory=lambda: int(_env("LOCAL_TOKEN_TTL_SECONDS", "3600"))
     )
+    # Payload encryption (temporal_client/codec.py): a key ring `<id>:<base64 of 32 bytes>`,
+    # comma-separated, the first encrypts and all decrypt. Production sets PAYLOAD_KEYS from its
+    # secret store; otherwise the ring is read from PAYLOAD_KEYS_FILE (`oms dev` writes one).
+    # No key at all stops the process: payloads are never written in clear by accident.
+    payload_keys: str = field(default_factory=lambda: _env("PAYLOAD_KEYS", ""))
+    payload_keys_file: str = field(
+        default_factory=lambda: _env("PAYLOAD_KEYS_FILE", ".data/payload-keys")
+    )
+    # Worker Versioning (README, "Deploying"): the worker registers as version
+    # <WORKER_DEPLOYMENT_NAME>.<WORKER_BUILD_ID>; orders stay pinned to the version they
+    # started on. Off, the worker is unversioned (tests, scripts).
+    worker_versioning: bool = field(
+        default_factory=lambda: _env("WORKER_VERSIONING", "off").lower() in ("1", "on", "true")
+    )
+    worker_deployment_name: str = field(
+        default_factory=lambda: _env("WORKER_DEPLOYMENT_NAME", "tessera")
+    )
+    worker_build_id: str = field(default_factory=lambda: _env("WORKER_BUILD_ID", code_version()))
 
 
 @lru_cache(maxsize=1)

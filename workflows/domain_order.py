@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         UpdateTaskData,
     )
     from workflows.refusal import Refusal
+    from workflows.ui_text import domain_order_current_details, timer_summary
 
 
 def _refuse_with(check: Callable[[], None]) -> None:
@@ -241,7 +242,21 @@ class DomainOrderWorkflow:
             self._work.pop(task.id, None)
         if outcome is None:
             outcome = await self._cancelled_outcome(request, started)
+        self._show_waits()
         await self._effects.tell_parent(outcome)
+
+    def _show_waits(self) -> None:
+        """Refresh what the Temporal UI shows this domain order waiting for."""
+        requests = list(self.book.running_requests.values())
+        workflow.set_current_details(
+            domain_order_current_details(
+                [r.task for r in requests],
+                {r.task.id: r.wait_until for r in requests},
+                manual_open=self.book.opened,
+                fallout=set(self.book.fallout),
+                held=set(self.book.held),
+            )
+        )
 
     def _cancelled(self, task_id: str) -> bool:
         return task_id in self.book.withdrawn
@@ -286,7 +301,11 @@ class DomainOrderWorkflow:
         if task.id not in self.book.held:
             self.book.held[task.id] = 0
             await self._effects.tell_parent(TaskHeld(task_id=task.id, held=True, reason=reason))
-        await workflow.sleep(self.book.next_offline_pause(task.id, self._input.policy))
+        pause = self.book.next_offline_pause(task.id, self._input.policy)
+        self._show_waits()
+        await workflow.sleep(
+            pause, summary=timer_summary(task, f"{task.system} offline, try again")
+        )
 
     async def _resume_if_held(self, task: PlanTask) -> None:
         if self.book.held.pop(task.id, None) is not None:
@@ -321,6 +340,7 @@ class DomainOrderWorkflow:
                 error=message,
             )
         )
+        self._show_waits()
         await workflow.wait_condition(
             lambda: task.id in self.book.decisions or self._cancelled(task.id)
         )
@@ -339,7 +359,8 @@ class DomainOrderWorkflow:
         if task.kind == TaskKind.WAIT_UNTIL and request.wait_until is not None:
             delay = request.wait_until - workflow.now()
             if delay > timedelta(0):
-                await workflow.sleep(delay)
+                self._show_waits()
+                await workflow.sleep(delay, summary=timer_summary(task, "wait until"))
             return {"waitedUntil": request.wait_until.isoformat()}
         if task.kind == TaskKind.MILESTONE:
             return {"milestone": task.milestone or task.name}
@@ -367,6 +388,7 @@ class DomainOrderWorkflow:
             if view.state != "completed":
                 view.state, view.assignee = "completed", "field-workforce-simulator"
                 view.result = opened.simulated_result
+        self._show_waits()
         await workflow.wait_condition(lambda: view.state == "completed" or self._cancelled(task.id))
         if view.state != "completed":
             self._stop_if_withdrawn(task.id)

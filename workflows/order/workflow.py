@@ -121,10 +121,12 @@ class ProductOrderWorkflow:
                 await effects.persist()  # e.g. an item just passed its point of no return
             if book.is_done():
                 return False
+            effects.show_details()
             try:
                 await workflow.wait_condition(
                     lambda: book.should_wake(workflow.now()),
                     timeout=book.until_next_check(workflow.now()),
+                    timeout_summary="jeopardy threshold or cancellation date",
                 )
             except TimeoutError:
                 pass  # a jeopardy threshold or the cancellation date: handled below
