@@ -22,8 +22,10 @@ from api.routers import (
     fallout,
     hub,
     jeopardy,
+    kpis,
     order_history,
     order_ops,
+    order_search,
     plan_preview,
     product_catalog,
     product_inventory,
@@ -31,6 +33,7 @@ from api.routers import (
     simulators,
     tasks,
     workforce,
+    workspace,
 )
 from observability.logs import configure_logging, get_logger
 from store.db import create_tables
@@ -86,6 +89,7 @@ def create_app() -> FastAPI:
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
     app.include_router(hub.router)
+    app.include_router(order_search.router)
     app.include_router(order_ops.router)
     app.include_router(order_history.router)
     app.include_router(deliveries.router)
@@ -97,6 +101,9 @@ def create_app() -> FastAPI:
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)
+    app.include_router(kpis.router)
+    app.include_router(workspace.router)
+    workspace.mount_workspace(app)
     return app
 
 

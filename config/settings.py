@@ -133,6 +133,13 @@ class Settings:
     hub_long_poll_seconds: float = field(
         default_factory=lambda: float(_env("HUB_LONG_POLL_SECONDS", "30"))
     )
+    # The workspace (/workspace): its static files, and the OIDC provider it signs in with in
+    # production (authorization code with PKCE). No issuer: the local sign-in page.
+    workspace_dir: str = field(default_factory=lambda: _env("WORKSPACE_DIR", "workspace"))
+    workspace_oidc_issuer: str = field(default_factory=lambda: _env("WORKSPACE_OIDC_ISSUER", ""))
+    workspace_oidc_client_id: str = field(
+        default_factory=lambda: _env("WORKSPACE_OIDC_CLIENT_ID", "tessera-workspace")
+    )
     # Courtesy notifications: which events notify which customers (YAML).
     notifications_config: str = field(
         default_factory=lambda: _env("NOTIFICATIONS_CONFIG", "config/notifications.yaml")

@@ -31,6 +31,7 @@ FALLOUT_FILTERS = {
     "system": "system",
     "errorType": "error_type",
     "orderId": "order_id",
+    "assignee": "assignee",
 }
 # Retrying many cases at once: a bounded number of updates in flight.
 BULK_CONCURRENCY = 20
@@ -104,7 +105,9 @@ def _filter(request: Request) -> fallout.FalloutFilter:
     return fallout.FalloutFilter(**criteria)
 
 
-@router.get("", summary="List fallout cases (filters: state, system, errorType, orderId, age)")
+@router.get(
+    "", summary="List fallout cases (filters: state, system, errorType, orderId, assignee, age)"
+)
 def list_fallout(request: Request) -> JSONResponse:
     flt = _filter(request)
     page = parse_page(request.query_params)
