@@ -15,6 +15,10 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tests.conftest import ROOT, ApiServer
+from tests.fallout.conftest import break_system
+
+# The fallout tests' fixture: a system's simulator set to fail, reset afterwards.
+__all__ = ["break_system"]
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / ".artifacts" / "workspace"

@@ -106,3 +106,8 @@ export function fmtPrice(prices) {
 export function message(kind, text) {
   return h("p", { class: `msg msg-${kind}`, role: kind === "error" ? "alert" : "status" }, text);
 }
+
+// Replace a node's children (null, false and undefined children are left out).
+export function fill(node, ...children) {
+  return append(clear(node), children);
+}

@@ -63,7 +63,7 @@ export function renderGantt(timeline, domainOrders, { zoom = "fit", dueDate, for
   const pxPerMs = zoom === "fit" ? FIT_W / (t1 - t0) : PX_PER_SECOND[zoom] / 1000;
   const chartW = Math.max(200, Math.min(60000, (t1 - t0) * pxPerMs));
   const x = (t) => LABEL_W + (t - t0) * pxPerMs;
-  const width = LABEL_W + chartW + 90;
+  const width = LABEL_W + chartW + 150;
   const height = AXIS_H + rows.length * ROW_H + 10;
   const titleId = nextId("gantt");
   const svg = s("svg", {

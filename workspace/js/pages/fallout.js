@@ -1,7 +1,7 @@
 // The fallout queue: my cases, unassigned ones or all, filtered by system, error and age;
 // bulk retry of one system's open cases (after an outage was fixed).
 import { api } from "../api.js";
-import { badge, clear, field, fmtDuration, h, message, select } from "../dom.js";
+import { badge, clear, field, fmtDuration, h, message, select, fill } from "../dom.js";
 import { can } from "../roles.js";
 
 const REFRESH_MS = 5000;
@@ -30,7 +30,7 @@ export async function render(main, _params, { session }) {
 
   function fillOptions(control, counts) {
     const current = control.value;
-    clear(control).append(h("option", { value: "" }, "any"),
+    fill(control, h("option", { value: "" }, "any"),
       ...Object.entries(counts).map(([k, n]) => h("option", { value: k, selected: k === current ? true : null }, `${k} (${n})`)));
   }
 
@@ -49,7 +49,7 @@ export async function render(main, _params, { session }) {
       fillOptions(system, summary.bySystem);
       fillOptions(errorType, summary.byErrorType);
       renderBulk(summary.bySystem);
-      clear(body).append(...cases.map(row));
+      fill(body, ...cases.map(row));
       if (!cases.length) body.append(h("tr", {}, h("td", { colspan: 9, class: "muted" }, "No case.")));
     } catch (error) {
       if (error.status !== 401) status.replaceChildren(message("error", error.message));
@@ -75,7 +75,7 @@ export async function render(main, _params, { session }) {
         status.replaceChildren(message("error", error.message));
       }
     });
-    clear(bulk).append(h("h2", {}, "Bulk retry"), form);
+    fill(bulk, h("h2", {}, "Bulk retry"), form);
   }
 
   main.append(

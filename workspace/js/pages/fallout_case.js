@@ -1,7 +1,7 @@
 // One fallout case: the failed task, its error, the order's context, the decisions so far,
 // and the agent's decisions: assign, retry (with corrected data), skip (with a result), fail.
 import { api, ORDERS } from "../api.js";
-import { badge, clear, field, fmtDate, h, message } from "../dom.js";
+import { badge, clear, field, fmtDate, h, message, fill } from "../dom.js";
 import { can } from "../roles.js";
 
 function jsonObject(text, what) {
@@ -27,7 +27,7 @@ export async function render(main, [caseId], { session }) {
   async function load() {
     const c = await api(`/ops/v1/fallout/${encodeURIComponent(caseId)}`);
     const order = await api(`${ORDERS}/${encodeURIComponent(c.orderId)}`).catch(() => null);
-    clear(facts).append(
+    fill(facts, 
       h("h1", {}, `Fallout case ${c.id.slice(0, 8)} `, badge(c.state)),
       h("section", { class: "panel", "data-page": "fallout-case" },
         h("h2", {}, "Failed task"),
@@ -41,7 +41,7 @@ export async function render(main, [caseId], { session }) {
           h("dt", {}, "Resolution"), h("dd", {}, c.resolution || ""),
         )));
     const item = order?.productOrderItem?.find((i) => i.id === c.itemId);
-    clear(context).append(h("h2", {}, "Order"), order
+    fill(context, h("h2", {}, "Order"), order
       ? h("dl", { class: "facts" },
         h("dt", {}, "Order"), h("dd", {}, h("a", { href: `#/orders/${encodeURIComponent(order.id)}` }, order.id), " ", badge(order.state)),
         h("dt", {}, "Customer"), h("dd", {}, (order.relatedParty || []).map((p) => p.id).join(", ")),
@@ -49,7 +49,7 @@ export async function render(main, [caseId], { session }) {
         h("dt", {}, "Due"), h("dd", {}, fmtDate(order.jeopardy?.dueDate)),
         h("dt", {}, "Jeopardy"), h("dd", {}, badge(order.jeopardy?.level || "none")))
       : message("error", "The order could not be read."));
-    clear(decisions).append(h("h2", {}, "Decisions so far"),
+    fill(decisions, h("h2", {}, "Decisions so far"),
       h("ol", { "aria-label": "Decisions" }, c.notes.map((n) => h("li", {}, h("strong", {}, n.event), n.actor ? ` by ${n.actor}` : "", n.note ? `: ${n.note}` : "", n.message ? ` — ${n.message}` : ""))));
     renderActions(c);
   }

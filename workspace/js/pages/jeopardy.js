@@ -1,7 +1,7 @@
 // The jeopardy board: orders (and their tasks) at warning or critical, latest first: ordered
 // by how late each will be (forecast completion minus due date; now minus due once passed).
 import { api } from "../api.js";
-import { badge, clear, fmtDate, fmtDuration, h, message } from "../dom.js";
+import { badge, clear, fmtDate, fmtDuration, h, message, fill } from "../dom.js";
 
 const REFRESH_MS = 5000;
 
@@ -28,7 +28,7 @@ export async function render(main) {
     try {
       const entries = await api("/ops/v1/jeopardy?level=warning&limit=500");
       entries.sort((a, b) => lateness(b) - lateness(a));
-      clear(body).append(...entries.map((e) => h("tr", { "data-order-id": e.orderId, "data-level": e.level },
+      fill(body, ...entries.map((e) => h("tr", { "data-order-id": e.orderId, "data-level": e.level },
         h("td", {}, h("a", { href: `#/orders/${encodeURIComponent(e.orderId)}` }, e.orderId.slice(0, 8)), " ", badge(e.state)),
         h("td", {}, badge(e.level)),
         h("td", {}, fmtDuration(lateness(e))),

@@ -2,7 +2,7 @@
 // p90), fallout and jeopardy rates, open fallout by system, time per task type vs expected.
 import { api } from "../api.js";
 import { barChart } from "../charts.js";
-import { clear, field, fmtDuration, h, message, select } from "../dom.js";
+import { clear, field, fmtDuration, h, message, select, fill } from "../dom.js";
 
 const PERIODS = [["1", "last 24 hours"], ["7", "last 7 days"], ["30", "last 30 days"], ["90", "last 90 days"]];
 const pct = (v) => (v === null || v === undefined ? "n/a" : `${(v * 100).toFixed(1)} %`);
@@ -19,7 +19,7 @@ export async function render(main) {
     const from = new Date(to.getTime() - Number(period.value) * 86400000);
     try {
       const k = await api(`/ops/v1/kpis?from=${from.toISOString()}&to=${to.toISOString()}`);
-      clear(host).append(
+      fill(host, 
         h("div", { class: "kpi-cards", "data-page": "kpis" },
           card("Orders", String(k.orders)),
           card("Fallout rate", pct(k.falloutRate), `${k.ordersWithFallout} order(s) fell out`),
@@ -34,7 +34,7 @@ export async function render(main) {
         ),
       );
     } catch (error) {
-      if (error.status !== 401) clear(host).append(message("error", error.message));
+      if (error.status !== 401) fill(host, message("error", error.message));
     }
   }
   await load();

@@ -1,7 +1,7 @@
 // One order: facts, actions, items with states and prices, the decomposition tree, the
 // timeline Gantt and the history with its actors. Refreshes itself while the order runs.
 import { api, ORDERS } from "../api.js";
-import { badge, clear, fmtDate, fmtDuration, fmtPrice, h, message, select, field } from "../dom.js";
+import { badge, clear, fmtDate, fmtDuration, fmtPrice, h, message, select, field, fill } from "../dom.js";
 import { legend, renderGantt, ZOOMS } from "../gantt.js";
 import { orderActions } from "./order_actions.js";
 
@@ -26,7 +26,7 @@ export async function render(main, [orderId], ctx) {
   function drawGantt() {
     if (!data) return;
     const { order, plan, line } = data;
-    clear(ganttHost).append(
+    fill(ganttHost, 
       renderGantt(line, plan.domainOrders || [], {
         zoom: zoom.value,
         dueDate: order.jeopardy?.dueDate || order.requestedCompletionDate,
@@ -53,7 +53,7 @@ export async function render(main, [orderId], ctx) {
       }
       renderItems(items, order);
       renderTree(tree, order, plan);
-      clear(timeline).append(
+      fill(timeline, 
         h("h2", {}, "Timeline"),
         h("div", { class: "toolbar" }, field("Zoom", zoom),
           h("span", { class: "muted" }, `critical path ${fmtDuration(line.criticalPathSeconds)} · ${line.tasks.length} tasks · expected completion ${fmtDate(line.expectedCompletion)}`)),
@@ -69,7 +69,7 @@ export async function render(main, [orderId], ctx) {
         timer = null;
       }
     } catch (error) {
-      if (error.status === 404) clear(header).append(h("h1", {}, "Order not found"), message("error", error.message));
+      if (error.status === 404) fill(header, h("h1", {}, "Order not found"), message("error", error.message));
       else if (error.status !== 401) status.replaceChildren(message("error", error.message));
     }
   }
@@ -81,7 +81,7 @@ export async function render(main, [orderId], ctx) {
 
 function renderHeader(node, order) {
   const customer = (order.relatedParty || []).find((p) => p.role === "customer")?.id;
-  clear(node).append(
+  fill(node, 
     h("h1", {}, "Order ", h("span", { "data-order-id": order.id }, order.id), " ", badge(order.state)),
     h("section", { class: "panel" },
       h("dl", { class: "facts" },
@@ -102,7 +102,7 @@ function renderHeader(node, order) {
 }
 
 function renderItems(node, order) {
-  clear(node).append(
+  fill(node, 
     h("h2", {}, "Items"),
     h("table", { "aria-label": "Order items" },
       h("thead", {}, h("tr", {}, ["Item", "Action", "Offering", "State", "Price", "PONR", "Jeopardy", "Characteristics"].map((t) => h("th", { scope: "col" }, t)))),
@@ -131,7 +131,7 @@ function renderTree(node, order, plan) {
       tasksOf(d.id).map((t) => h("li", { "data-task-id": t.id }, h("span", { class: "node" }, badge(t.status), t.name, t.pointOfNoReturn ? h("span", { class: "badge" }, "PONR") : null, t.jeopardy !== "none" ? badge(t.jeopardy) : null))),
       domainOrders.filter((c) => c.parent_id === d.id).map((c) => domainNode(c, itemId)),
     ));
-  clear(node).append(
+  fill(node, 
     h("h2", {}, "Decomposition"),
     domainOrders.length
       ? h("ul", { class: "tree", "aria-label": "Decomposition" },
@@ -163,7 +163,7 @@ function timelineTable(line) {
 }
 
 function renderHistory(node, events) {
-  clear(node).append(
+  fill(node, 
     h("h2", {}, "History"),
     h("table", { "aria-label": "Order history" },
       h("thead", {}, h("tr", {}, ["#", "Time", "Event", "What", "Actor", "Reason"].map((t) => h("th", { scope: "col" }, t)))),

@@ -1,6 +1,6 @@
 // Orders: a searchable, paged list that refreshes itself every few seconds.
 import { api } from "../api.js";
-import { badge, clear, field, fmtDate, h, message, select } from "../dom.js";
+import { badge, clear, field, fmtDate, h, message, select, fill } from "../dom.js";
 
 const PAGE_SIZE = 25;
 const REFRESH_MS = 5000;
@@ -45,7 +45,7 @@ export async function render(main) {
     try {
       const { data, headers } = await api(`/ops/v1/orders?${params}`, { withHeaders: true });
       total = Number(headers.get("X-Total-Count") || data.length);
-      clear(body).append(...data.map(row));
+      fill(body, ...data.map(row));
       if (!data.length) body.append(h("tr", {}, h("td", { colspan: 10, class: "muted" }, "No order matches.")));
       info.textContent = total ? `${offset + 1}–${offset + data.length} of ${total}` : "0 orders";
       prev.disabled = offset === 0;

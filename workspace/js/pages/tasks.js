@@ -1,7 +1,7 @@
 // The task inbox: manual tasks by queue and skill; claim one, then complete it with the form
 // its result schema generates (checked here before it is sent; the workflow checks again).
 import { api } from "../api.js";
-import { badge, clear, field, fmtDate, h, message, select } from "../dom.js";
+import { badge, clear, field, fmtDate, h, message, select, fill } from "../dom.js";
 import { can } from "../roles.js";
 import { schemaForm } from "../schema_form.js";
 
@@ -21,7 +21,7 @@ export async function render(main, _params, { session }) {
 
   function fillOptions(control, values) {
     const current = control.value;
-    clear(control).append(h("option", { value: "" }, "any"), ...[...values].sort().map((v) => h("option", { value: v, selected: v === current ? true : null }, v)));
+    fill(control, h("option", { value: "" }, "any"), ...[...values].sort().map((v) => h("option", { value: v, selected: v === current ? true : null }, v)));
   }
 
   async function load() {
@@ -41,7 +41,7 @@ export async function render(main, _params, { session }) {
         }
       }
       if (grew) { fillOptions(queue, known.queue); fillOptions(skill, known.skill); }
-      clear(body).append(...found.map(row));
+      fill(body, ...found.map(row));
       if (!found.length) body.append(h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No task.")));
     } catch (error) {
       if (error.status !== 401) status.replaceChildren(message("error", error.message));
@@ -79,13 +79,13 @@ export async function render(main, _params, { session }) {
       }
       try {
         await api(`/ops/v1/tasks/${encodeURIComponent(task.id)}/complete`, { method: "POST", body: { result: data, completedBy: session.user, note: note.value || null } });
-        clear(work).append(message("ok", `"${task.name}" completed.`));
+        fill(work, message("ok", `"${task.name}" completed.`));
         await load();
       } catch (error) {
         result.replaceChildren(message("error", `Completion refused: ${error.message}`));
       }
     });
-    clear(work).append(form);
+    fill(work, form);
     form.querySelector("input, select")?.focus();
   }
 
