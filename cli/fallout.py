@@ -5,26 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import typer
 
-from config.settings import get_settings
+from cli import api_client
 
 app = typer.Typer(help="Work fallout cases: list, show, retry, skip, fail, bulk-retry.")
 
 
 def _call(method: str, path: str, **kwargs: Any) -> Any:
-    url = f"{get_settings().api_url.rstrip('/')}/ops/v1/fallout{path}"
-    response = httpx.request(method, url, timeout=60, **kwargs)
-    body = response.json()
-    if response.status_code >= 400:
-        typer.echo(f"{response.status_code} {body.get('code')}: {body.get('reason')}", err=True)
-        raise typer.Exit(1)
-    return body
+    return api_client.call(method, f"/ops/v1/fallout{path}", **kwargs)
 
 
 def _show(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2))
+    api_client.show(value)
 
 
 @app.command("list")

@@ -15,10 +15,14 @@ import typer
 
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
+from cli.orders import app as orders_app
+from cli.tasks import app as tasks_app
 from config.settings import get_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+app.add_typer(orders_app, name="orders")
+app.add_typer(tasks_app, name="tasks")
 
 
 @app.command()

@@ -54,7 +54,9 @@ async def test_a_customer_cannot_reach_the_workspace(sign_in: SignIn, role: str)
     page = await sign_in(role)
     refusal = page.locator("[data-page=forbidden]")
     await expect(refusal).to_contain_text("The workspace is for operations staff")
-    await expect(page.get_by_role("navigation", name="Workspace").get_by_role("link")).to_have_count(0)
+    await expect(
+        page.get_by_role("navigation", name="Workspace").get_by_role("link")
+    ).to_have_count(0)
     await screenshot(page, f"{role}-refused")
     for page_id in PAGES:
         await page.goto(f"/workspace/#/{page_id}")

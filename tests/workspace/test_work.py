@@ -108,7 +108,9 @@ async def test_the_timeline_of_a_fiber_order_shows_its_plan_dependencies_and_cri
     http: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     order_id = await _order(http, "fiber-broadband")
-    await wait_for_open_task(http, order_id, timeout=60)  # well under way, waiting for the technician
+    await wait_for_open_task(
+        http, order_id, timeout=60
+    )  # well under way, waiting for the technician
     timeline = (await http.get(f"/ops/v1/orders/{order_id}/timeline")).json()
     tasks = timeline["tasks"]
     dependencies = {(d, t["id"]) for t in tasks for d in t["dependsOn"]}
