@@ -75,6 +75,19 @@ async def sign_in(
     return open_as
 
 
+@pytest_asyncio.fixture
+async def browser_page(
+    api_server: ApiServer, http: object, contexts: list[BrowserContext], browser: Browser
+) -> Page:
+    """A fresh page, not signed in."""
+    context = await browser.new_context(
+        base_url=api_server.base_url, viewport={"width": 1400, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    contexts.append(context)
+    return await context.new_page()
+
+
 async def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

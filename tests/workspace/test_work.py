@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from playwright.async_api import expect
@@ -148,3 +149,49 @@ async def test_the_timeline_of_a_fiber_order_shows_its_plan_dependencies_and_cri
     # The decomposition tree: order -> item -> domain orders -> tasks.
     tree = page.get_by_role("list", name="Decomposition")
     await expect(tree.locator("li[data-task-id]")).to_have_count(len(tasks))
+
+
+async def test_the_jeopardy_board_puts_the_latest_order_first_and_the_list_updates_itself(
+    http: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    customer = f"late-{uuid.uuid4()}"
+    page = await sign_in("order-manager")
+    await page.get_by_role("searchbox", name="Search").fill(customer)
+    await page.get_by_role("button", name="Search").click()
+    await expect(page.get_by_text("No order matches.")).to_be_visible()
+
+    # The technician comes in an hour; one order is due in 3 seconds, the other in 30 minutes.
+    now = datetime.now(UTC)
+    ids = {}
+    for name, due_in in (("very late", timedelta(seconds=3)), ("late", timedelta(minutes=30))):
+        body = sample_order("fiber-broadband", customer=customer, start_in=timedelta(hours=1))
+        body["requestedCompletionDate"] = (now + due_in).isoformat().replace("+00:00", "Z")
+        created = await http.post(ORDERS, json=body)
+        assert created.status_code == 201, created.text
+        ids[name] = created.json()["id"]
+
+    # The list shows both without a reload (it polls), with their jeopardy.
+    rows = page.locator("tr[data-order-id]")
+    await expect(rows).to_have_count(2, timeout=20_000)
+    await expect(page.locator(f"tr[data-order-id='{ids['very late']}']")).to_contain_text(
+        "critical", timeout=30_000
+    )
+    await expect(page.locator(f"tr[data-order-id='{ids['late']}']")).to_contain_text("warning")
+
+    await page.get_by_role("link", name="Jeopardy").click()
+    board = page.locator("[data-page=jeopardy] tr[data-order-id]")
+    ours = board.filter(
+        has=page.locator(f"a[href$='{ids['very late']}'], a[href$='{ids['late']}']")
+    )
+    await expect(ours).to_have_count(2)
+    order_on_board = await board.evaluate_all("rows => rows.map(r => r.dataset.orderId)")
+    assert order_on_board.index(ids["very late"]) < order_on_board.index(ids["late"])
+    await expect(page.locator(f"tr[data-order-id='{ids['very late']}']")).to_have_attribute(
+        "data-level", "critical"
+    )
+    await screenshot(page, "jeopardy-board")
+    for order_id in ids.values():  # leave nothing waiting for a technician
+        await http.post(
+            "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
+            json={"productOrder": {"id": order_id}, "cancellationReason": "test over"},
+        )

@@ -21,6 +21,7 @@ export async function render(main, [orderId], ctx) {
   const ganttHost = h("div");
   main.append(header, actions, items, tree, timeline, history, status);
   let data = null;
+  let shownSignature = null;
   let timer = null;
 
   function drawGantt() {
@@ -46,7 +47,10 @@ export async function render(main, [orderId], ctx) {
       ]);
       data = { order, plan, line };
       renderHeader(header, order);
-      if (first || FINAL.has(order.state)) {
+      // The actions follow the order (a PONR passed, a state reached), unless a form is open.
+      const signature = [order.state, order.version, ...(order.productOrderItem || []).map((i) => `${i.state}${i.pointOfNoReturn}`)].join("|");
+      if (first || (signature !== shownSignature && !actions.querySelector("form"))) {
+        shownSignature = signature;
         clear(actions);
         const panel = orderActions(order, plan, { ...ctx, refresh: () => load(false) });
         if (panel) actions.append(panel);

@@ -90,7 +90,7 @@ export function orderActions(order, plan, { config, session, refresh }) {
         refresh();
       }, { danger: true });
     });
-    offer("ponrOverride", "Override a soft PONR", () => {
+    if (items.some((i) => i.pointOfNoReturn)) offer("ponrOverride", "Override a soft PONR", () => {
       const item = select("item", items.filter((i) => i.pointOfNoReturn).map((i) => [i.id, `${i.id} · ${i.productOffering?.id || ""}`]));
       const reason = h("input", { name: "reason", autocomplete: "off" });
       return form("Override the point of no return", [field("Item", item), field("Reason", reason)], "Override", async () => {
