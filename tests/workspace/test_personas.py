@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from tests.workspace.conftest import SignIn, screenshot
 
@@ -68,7 +68,7 @@ async def test_a_401_sends_the_user_back_to_sign_in(sign_in: SignIn) -> None:
     page = await sign_in("order-manager")
     await expect(page.locator("[data-page=orders]")).to_be_visible()
 
-    async def unauthorized(route):  # type: ignore[no-untyped-def]
+    async def unauthorized(route: Route) -> None:
         await route.fulfill(status=401, json={"code": "Unauthorized", "reason": "token expired"})
 
     await page.route(re.compile(r"/ops/v1/orders\?"), unauthorized)
