@@ -72,5 +72,6 @@ async def test_a_401_sends_the_user_back_to_sign_in(sign_in: SignIn) -> None:
         await route.fulfill(status=401, json={"code": "Unauthorized", "reason": "token expired"})
 
     await page.route(re.compile(r"/ops/v1/orders\?"), unauthorized)
+    await page.get_by_role("button", name="Search").click()
     await expect(page.locator("[data-page=signin]")).to_be_visible()
     await expect(page.locator("[data-page=signin]")).to_contain_text("sign in again")
