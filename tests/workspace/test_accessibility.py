@@ -42,7 +42,7 @@ async def test_every_page_labels_its_controls(http: httpx.AsyncClient, sign_in: 
     order_id = order.json()["id"]
     await wait_for_state(http, order_id)
 
-    page = await sign_in("process-admin")
+    page = await sign_in("order-manager")  # every page
     for path, marker in [
         ("orders", "[data-page=orders]"),
         (f"orders/{order_id}", "svg.gantt"),

@@ -1,5 +1,5 @@
-"""The order page's actions in the browser: an order agent amends a characteristic and
-provides the information a staggered order waits for; each lands in the order's history."""
+"""The order page's actions in the browser: an order agent amends a characteristic, an order
+manager provides the information a staggered order waits for."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ async def test_an_order_agent_amends_a_characteristic(
     )
 
 
-async def test_an_order_agent_provides_the_missing_address(
+async def test_an_order_manager_provides_the_missing_address(
     http: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     body = sample_order("fiber-broadband", customer=f"info-{uuid.uuid4()}", start_in=LATER)
@@ -71,7 +71,7 @@ async def test_an_order_agent_provides_the_missing_address(
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     await wait_for_item_states(http, order_id, {"1": "pending"})
 
-    page = await sign_in("order-agent")
+    page = await sign_in("order-manager")
     await page.goto(f"/workspace/#/orders/{order_id}")
     await expect(page.get_by_text("item 1 needs installationAddress")).to_be_visible()
     await page.get_by_role("button", name="Provide missing information").click()

@@ -16,16 +16,16 @@ PAGES = {
     "jeopardy": "Jeopardy",
     "kpis": "KPIs",
 }
-# What each role's navigation offers (workspace/js/roles.js).
+# What each role's navigation offers (workspace/js/roles.js, after api/permissions.py).
 ROLE_PAGES = {
     "order-agent": ["orders", "jeopardy"],
-    "order-manager": ["orders", "jeopardy", "kpis"],
-    "order-approver": ["orders", "jeopardy"],
+    "order-manager": ["orders", "fallout", "tasks", "jeopardy", "kpis"],
+    "order-approver": ["orders"],
     "fulfillment-agent": ["orders", "tasks", "jeopardy"],
     "fulfillment-manager": ["orders", "tasks", "jeopardy", "kpis"],
-    "fallout-agent": ["orders", "fallout", "jeopardy"],
+    "fallout-agent": ["orders", "fallout"],
     "fallout-manager": ["orders", "fallout", "jeopardy", "kpis"],
-    "process-admin": ["orders", "fallout", "tasks", "jeopardy", "kpis"],
+    "process-admin": ["orders"],
 }
 
 

@@ -18,25 +18,27 @@ export const PERSONAS = [
 export const WORKSPACE_ROLES = new Set(PERSONAS.map((p) => p.role).filter((r) => r !== "customer" && r !== "channel"));
 
 const ALL_STAFF = [...WORKSPACE_ROLES];
-const MANAGERS = ["order-manager", "fulfillment-manager", "fallout-manager", "process-admin"];
 
+// The API's permission table (api/permissions.py) decides; these follow it: the orders of every
+// customer (order:read with party:any), fallout:read, task:read, order:monitor (jeopardy, KPIs).
 export const PAGES = [
   { id: "orders", title: "Orders", roles: ALL_STAFF },
-  { id: "fallout", title: "Fallout", roles: ["fallout-agent", "fallout-manager", "process-admin"] },
-  { id: "tasks", title: "Task inbox", roles: ["fulfillment-agent", "fulfillment-manager", "process-admin"] },
-  { id: "jeopardy", title: "Jeopardy", roles: ALL_STAFF },
-  { id: "kpis", title: "KPIs", roles: MANAGERS },
+  { id: "fallout", title: "Fallout", roles: ["fallout-agent", "fallout-manager", "order-manager"] },
+  { id: "tasks", title: "Task inbox", roles: ["fulfillment-agent", "fulfillment-manager", "order-manager"] },
+  { id: "jeopardy", title: "Jeopardy", roles: ["order-agent", "fulfillment-agent", "fulfillment-manager", "fallout-manager", "order-manager"] },
+  { id: "kpis", title: "KPIs", roles: ["fulfillment-manager", "fallout-manager", "order-manager"] },
 ];
 
 const ACTIONS = {
-  amend: ["order-agent", "order-manager", "process-admin"],
-  cancel: ["order-agent", "order-manager", "process-admin"],
-  ponrOverride: ["order-manager", "order-approver", "fulfillment-manager", "process-admin"],
-  provideInformation: ["order-agent", "order-manager", "fulfillment-agent", "process-admin"],
-  temporalUi: ["fulfillment-manager", "fallout-agent", "fallout-manager", "process-admin"],
-  decideFallout: ["fallout-agent", "fallout-manager", "process-admin"],
-  bulkRetry: ["fallout-manager", "process-admin"],
-  workTasks: ["fulfillment-agent", "fulfillment-manager", "process-admin"],
+  amend: ["order-agent", "order-manager"], // order:amend
+  cancel: ["order-agent", "order-manager"], // order:cancel
+  ponrOverride: ["fulfillment-manager", "order-manager"], // order:ponr-override
+  provideInformation: ["fulfillment-agent", "fulfillment-manager", "order-manager"], // order:provide-information
+  decideFallout: ["fallout-agent", "fallout-manager"], // fallout:work
+  bulkRetry: ["fallout-manager"], // fallout:manage
+  workTasks: ["fulfillment-agent", "fulfillment-manager"], // task:work
+  // Not an API right: a link to the Temporal UI, for the people who look at workflows.
+  temporalUi: ["fulfillment-manager", "fallout-agent", "fallout-manager", "order-manager", "process-admin"],
 };
 
 export function canSee(role, pageId) {
