@@ -33,7 +33,7 @@ class Settings:
     # Where the CLI finds the API (`oms fallout ...`).
     api_url: str = field(default_factory=lambda: _env("TESSERA_API_URL", "http://127.0.0.1:8000"))
     # The bearer token `oms` sends to the API (orders, tasks, fallout commands); none if empty.
-    api_token: str = field(default_factory=lambda: _env("TESSERA_API_TOKEN", ""))
+    api_token: str = field(default_factory=lambda: _env("TESSERA_TOKEN", ""))
     catalog_dir: str = field(default_factory=lambda: _env("CATALOG_DIR", "catalog"))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))  # auto|json|console

@@ -54,6 +54,7 @@ async def test_every_page_labels_its_controls(http: httpx.AsyncClient, sign_in: 
         await page.goto(f"/workspace/#/{path}")
         await expect(page.locator(marker)).to_be_visible()
         assert await page.evaluate(UNNAMED) == [], path
+        await screenshot(page, f"order-manager-{path.split('/')[0]}-with-data")
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.locator("[data-page=signin]")).to_be_visible()
     assert await page.evaluate(UNNAMED) == []

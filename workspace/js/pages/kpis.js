@@ -29,8 +29,8 @@ export async function render(main) {
           barChart("Orders by state", Object.entries(k.ordersByState).map(([label, n]) => ({ label, values: [n] }))),
           barChart("Cycle time by offering", k.cycleTimeByOffering.map((r) => ({ label: `${r.offering} (${r.orders})`, values: [r.medianSeconds, r.p90Seconds] })), { series: ["median", "p90"], format: fmtDuration }),
           barChart("Open fallout by system", Object.entries(k.openFalloutBySystem).map(([label, n]) => ({ label, values: [n] }))),
-          barChart("Rates", [{ label: "fallout", values: [k.falloutRate ?? 0] }, { label: "jeopardy", values: [k.jeopardyRate ?? 0] }], { format: pct }),
-          barChart("Time per task type (median) vs expected", k.taskTimes.slice(0, 15).map((r) => ({ label: `${r.task} (${r.runs})`, values: [r.medianSeconds] })), { series: ["median actual"], format: fmtDuration, markers: k.taskTimes.slice(0, 15).map((r) => r.expectedSeconds) }),
+          barChart("Rates", [{ label: "fallout", values: [k.falloutRate ?? 0] }, { label: "jeopardy", values: [k.jeopardyRate ?? 0] }], { format: pct, max: 1 }),
+          taskTimes(k.taskTimes),
         ),
       );
     } catch (error) {
@@ -39,6 +39,16 @@ export async function render(main) {
   }
   await load();
   return null;
+}
+
+// Each kind of task: its median time as a share of the expected one (1 = as expected).
+function taskTimes(rows) {
+  const timed = rows.filter((r) => r.ratio !== null).slice(0, 20);
+  return barChart(
+    "Time per task type against its expected duration",
+    timed.map((r) => ({ label: `${r.task} (${r.runs})`, values: [r.ratio], detail: `${fmtDuration(r.medianSeconds)} of ${fmtDuration(r.expectedSeconds)}` })),
+    { series: ["median / expected"], format: (v) => `×${v < 0.1 ? v.toFixed(3) : v.toFixed(2)}`, markers: timed.map(() => 1), markerName: "as expected (×1)" },
+  );
 }
 
 function card(title, value, note) {
