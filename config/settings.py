@@ -140,7 +140,7 @@ class Settings:
     workspace_dir: str = field(default_factory=lambda: _env("WORKSPACE_DIR", "workspace"))
     workspace_oidc_issuer: str = field(default_factory=lambda: _env("WORKSPACE_OIDC_ISSUER", ""))
     workspace_oidc_client_id: str = field(
-        default_factory=lambda: _env("WORKSPACE_OIDC_CLIENT_ID", "tessera-workspace")
+        default_factory=lambda: _env("WORKSPACE_OIDC_CLIENT_ID", "tessera-staff")
     )
     # Courtesy notifications: which events notify which customers (YAML).
     notifications_config: str = field(

@@ -16,7 +16,7 @@ from playwright.async_api import Page, Route, expect
 from tests.workspace.conftest import screenshot
 
 ISSUER = "https://sso.example.test/realms/tessera"
-CLIENT_ID = "tessera-workspace"
+CLIENT_ID = "tessera-staff"
 CORS = {"Access-Control-Allow-Origin": "*"}
 
 

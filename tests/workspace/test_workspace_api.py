@@ -141,7 +141,14 @@ async def test_the_cli_lists_orders_shows_the_plan_and_completes_a_task(
     claimed = await _oms(api_server, "tasks", "claim", task["id"], "--assignee", "tomas")
     assert claimed.returncode == 0 and json.loads(claimed.stdout)["state"] == "claimed"
     refused = await _oms(
-        api_server, "tasks", "complete", task["id"], "--result", '{"serialNumber": "S1"}'
+        api_server,
+        "tasks",
+        "complete",
+        task["id"],
+        "--by",
+        "tomas",
+        "--result",
+        '{"serialNumber": "S1"}',
     )
     assert refused.returncode == 1 and "422" in refused.stderr
     done = await _oms(
