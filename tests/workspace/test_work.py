@@ -195,3 +195,38 @@ async def test_the_jeopardy_board_puts_the_latest_order_first_and_the_list_updat
             "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
             json={"productOrder": {"id": order_id}, "cancellationReason": "test over"},
         )
+
+
+async def test_a_fallout_manager_skips_a_case_and_bulk_retries_a_system(
+    http: httpx.AsyncClient, break_system: Breaker, sign_in: SignIn
+) -> None:
+    await break_system("billing", failureRate=1.0, failureMode="permanent")
+    order_ids = [await _order(http, "handset-nova-x5") for _ in range(3)]
+    cases = [
+        (await wait_for_cases(http, {"orderId": order_id, "state": "open"}, 1))[0]
+        for order_id in order_ids
+    ]
+    await http.delete("/ops/v1/simulators/billing")
+    await asyncio.sleep(CONFIG_PROPAGATION)
+
+    page = await sign_in("fallout-manager")
+    await page.goto(f"/workspace/#/fallout/{cases[0]['id']}")
+    result = page.get_by_label("Result of the work done by hand (JSON)")
+    await result.fill("invoice INV-9")
+    await page.get_by_role("button", name="Skip with this result").click()
+    await expect(page.get_by_role("alert").filter(has_text="not valid JSON")).to_be_visible()
+    assert (await http.get(f"{FALLOUT}/{cases[0]['id']}")).json()["state"] == "open"
+    await result.fill('{"invoice": "INV-9"}')
+    await page.get_by_role("button", name="Skip with this result").click()
+    await expect(page.get_by_role("status").filter(has_text="skip sent")).to_be_visible()
+
+    await page.get_by_role("link", name="Fallout").click()
+    await page.get_by_label("System to retry").select_option("billing")
+    await page.get_by_role("button", name="Retry every open case of the system").click()
+    await expect(page.get_by_role("status").filter(has_text="of billing retried")).to_be_visible()
+    await screenshot(page, "fallout-bulk-retried")
+
+    for order_id in order_ids:
+        assert (await wait_for_state(http, order_id))["state"] == "completed"
+    resolutions = [(await http.get(f"{FALLOUT}/{c['id']}")).json()["resolution"] for c in cases]
+    assert resolutions == ["skip", "retry", "retry"]
