@@ -61,6 +61,9 @@ async def test_order_search_finds_by_text_state_and_open_fallout(
     assert bad.status_code == 400 and bad.json()["code"] == "InvalidQuery"
     unknown = await http.get("/ops/v1/orders", params={"colour": "red"})
     assert unknown.status_code == 400 and unknown.json()["code"] == "UnsupportedFilter"
+    # Billing back before the next test orders: each process caches the fault settings 1 s.
+    await http.delete("/ops/v1/simulators/billing")
+    await asyncio.sleep(1.0)
 
 
 async def test_kpis_count_the_orders_of_the_period(http: httpx.AsyncClient) -> None:
