@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from cli.catalog import app as catalog_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
 from cli.orders import app as orders_app
@@ -23,6 +24,7 @@ app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
 app.add_typer(orders_app, name="orders")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.command()

@@ -122,7 +122,7 @@ class OrderBook:
             )
             for p in problems
         ]
-        for item in self.order.product_order_item:
+        for item in self.order.all_items():  # a bundle's nested items too
             item.state = ItemState.REJECTED
         self.order.completion_date = now
 
@@ -130,7 +130,7 @@ class OrderBook:
         self.order.catalog_version = plan.catalog_version
         if pricing is not None:
             self.order.order_total_price = pricing.order_total_price
-            for item in self.order.product_order_item:
+            for item in self.order.all_items():
                 item.item_price = pricing.item_price.get(item.id)
         self.execution = PlanExecution.start(plan, now)
         self.refresh_items(now)
@@ -193,7 +193,7 @@ class OrderBook:
             run = self.plan.mark_running(task.id, now)
             batches.setdefault(task.domain_order_id, []).append(
                 RunTask(
-                    task=prepared(self.order, self.plan.plan, task),
+                    task=prepared(self.order, self.plan.plan, task, self.plan),
                     idempotency_key=f"{self.order.id}/{task.id}/{run.run}",
                     wait_until=wait_until(self.order, self.plan, task),
                 )
