@@ -27,9 +27,11 @@ from api.routers import (
     fallout,
     hub,
     jeopardy,
+    kpis,
     local_auth,
     order_history,
     order_ops,
+    order_search,
     plan_preview,
     product_catalog,
     product_inventory,
@@ -37,6 +39,7 @@ from api.routers import (
     simulators,
     tasks,
     workforce,
+    workspace,
 )
 from observability.logs import configure_logging, get_logger
 from store.db import create_tables
@@ -105,6 +108,7 @@ def create_app() -> FastAPI:
     app.include_router(domain_orders.service_router)
     app.include_router(domain_orders.resource_router)
     app.include_router(hub.router)
+    app.include_router(order_search.router)
     app.include_router(order_ops.router)
     app.include_router(order_history.router)
     app.include_router(deliveries.router)
@@ -118,6 +122,9 @@ def create_app() -> FastAPI:
     app.include_router(simulators.router)
     # The Temporal UI's codec endpoint (decrypts history for staff); CORS for the UI there only.
     app.mount(CODEC_PATH, create_codec_app())
+    app.include_router(kpis.router)
+    app.include_router(workspace.router)
+    workspace.mount_workspace(app)
     return app
 
 

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import TmfError, error_response
 from api.local_issuer import get_local_issuer
-from api.permissions import PUBLIC_PATHS, Permission, permissions_of, role_granting
+from api.permissions import Permission, is_public, permissions_of, role_granting
 from config.settings import get_settings
 from observability.logs import get_logger
 
@@ -267,7 +267,7 @@ class Authenticate:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS or _cors_preflight(scope):
+        if scope["type"] != "http" or is_public(scope["path"]) or _cors_preflight(scope):
             await self.app(scope, receive, send)
             return
         try:

@@ -101,8 +101,16 @@ PUBLIC_PATHS = frozenset(
         "/.well-known/jwks.json",
         "/.well-known/openid-configuration",
         "/auth/local/token",
+        # The workspace's sign-in settings: read before anyone has signed in.
+        "/ops/v1/workspace/config",
     }
 )
+# The workspace's static pages (HTML, CSS, scripts: no data); their API calls carry the token.
+PUBLIC_PREFIXES = ("/workspace/",)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path == "/workspace" or path.startswith(PUBLIC_PREFIXES)
 
 
 def permissions_of(roles: frozenset[str]) -> frozenset[Permission]:

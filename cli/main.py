@@ -17,13 +17,17 @@ from cli.catalog import app as catalog_app
 from cli.deploy import app as deploy_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
+from cli.orders import app as orders_app
 from cli.replay import replay_command
+from cli.tasks import app as tasks_app
 from cli.tokens import DEFAULT_KEY_FILE, token_command
 from config.settings import get_settings
 from temporal_client.codec import new_key_line
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+app.add_typer(orders_app, name="orders")
+app.add_typer(tasks_app, name="tasks")
 app.add_typer(catalog_app, name="catalog")
 app.command("token")(token_command)
 app.add_typer(deploy_app, name="deploy")

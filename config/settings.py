@@ -41,6 +41,8 @@ class Settings:
     )
     # Where the CLI finds the API (`oms fallout ...`).
     api_url: str = field(default_factory=lambda: _env("TESSERA_API_URL", "http://127.0.0.1:8000"))
+    # The bearer token `oms` sends to the API (orders, tasks, fallout commands); none if empty.
+    api_token: str = field(default_factory=lambda: _env("TESSERA_TOKEN", ""))
     catalog_dir: str = field(default_factory=lambda: _env("CATALOG_DIR", "catalog"))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))  # auto|json|console
@@ -141,6 +143,13 @@ class Settings:
     # workflow learns of nothing new (a changed cursor, its own history size) more often than this.
     hub_long_poll_seconds: float = field(
         default_factory=lambda: float(_env("HUB_LONG_POLL_SECONDS", "30"))
+    )
+    # The workspace (/workspace): its static files, and the OIDC provider it signs in with in
+    # production (authorization code with PKCE). No issuer: the local sign-in page.
+    workspace_dir: str = field(default_factory=lambda: _env("WORKSPACE_DIR", "workspace"))
+    workspace_oidc_issuer: str = field(default_factory=lambda: _env("WORKSPACE_OIDC_ISSUER", ""))
+    workspace_oidc_client_id: str = field(
+        default_factory=lambda: _env("WORKSPACE_OIDC_CLIENT_ID", "tessera-staff")
     )
     # Courtesy notifications: which events notify which customers (YAML).
     notifications_config: str = field(

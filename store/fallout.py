@@ -79,6 +79,7 @@ class FalloutFilter:
     system: str | None = None
     error_type: str | None = None
     order_id: str | None = None
+    assignee: str | None = None
     # Cases whose last failure is older than this (age filter).
     failed_before: datetime | None = None
 
@@ -90,6 +91,7 @@ def _query(flt: FalloutFilter) -> Any:
         (FalloutCase.system, flt.system),
         (FalloutCase.error_type, flt.error_type),
         (FalloutCase.order_id, flt.order_id),
+        (FalloutCase.assignee, flt.assignee),
     ):
         if value is not None:
             query = query.where(col(column) == value)

@@ -33,6 +33,7 @@ FALLOUT_FILTERS = {
     "system": "system",
     "errorType": "error_type",
     "orderId": "order_id",
+    "assignee": "assignee",
 }
 # Retrying many cases at once: a bounded number of updates in flight.
 BULK_CONCURRENCY = 20
@@ -110,7 +111,7 @@ def _filter(request: Request) -> fallout.FalloutFilter:
 
 @router.get(
     "",
-    summary="List fallout cases (filters: state, system, errorType, orderId, age)",
+    summary="List fallout cases (filters: state, system, errorType, orderId, assignee, age)",
     dependencies=[requires(Permission.FALLOUT_READ)],
 )
 def list_fallout(request: Request) -> JSONResponse:
