@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.admission import admission_loop, finish_starts
 from api.errors import install_error_handlers
 from api.nul_characters import RefuseNulCharacters
+from api.request_limits import LimitRequests
 from api.routers import (
     admission,
     cancel_product_order,
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
 
     app.add_middleware(RefuseNulCharacters)
+    app.add_middleware(LimitRequests)  # outside the NUL check: it bounds what that one reads
     app.add_middleware(RequestLogContext)
 
     @app.get("/health", tags=["ops"], summary="Liveness")

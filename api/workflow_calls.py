@@ -19,6 +19,7 @@ STATUS_BY_ERROR_TYPE = {
     "NotFound": 404,
     "Invalid": 422,
     "InvalidResult": 422,
+    "PreconditionFailed": 412,
 }
 
 

@@ -6,7 +6,13 @@ import store.simulator_tables  # noqa: F401 (registers the southbound simulators
 from store.cancel_tables import CancelOrderRecord
 from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
-from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
+from store.order_tables import (
+    ClosedOrderPlan,
+    OrderAdmission,
+    OrderParty,
+    OrderRequest,
+    ProductOrderRecord,
+)
 from store.secret_tables import SealedSecret
 from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
@@ -18,6 +24,7 @@ __all__ = [
     "ClosedOrderPlan",
     "OrderAdmission",
     "OrderParty",
+    "OrderRequest",
     "ProductOrderRecord",
     "SealedSecret",
     "WorkforceSimulatorConfig",

@@ -44,6 +44,10 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # A technician who comes two seconds after a passed requested start, not the next morning.
 os.environ.setdefault("SIMULATOR_NEXT_SLOT_SECONDS", "2")
 os.environ.setdefault("LOG_FORMAT", "json")
+# Hub callbacks: only the tests' listeners on loopback, never a name or an address elsewhere, so
+# that no test can send traffic off this machine.
+os.environ.setdefault("HUB_CALLBACK_ALLOW", "127.0.0.1")
+os.environ.setdefault("HUB_CALLBACK_ALLOW_PUBLIC", "false")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402

@@ -90,6 +90,8 @@ class DomainOrderWorkflow:
         # when it lands on an operation that completed in the same activation.
         self._withdrawn: set[str] = set()
         self._decisions: dict[str, FalloutDecision] = {}
+        # Tasks whose retry, skip or fail is accepted and under way: a second one is refused.
+        self._deciding: set[str] = set()
         self._running_requests: dict[str, RunTask] = {}
         self._work: dict[str, asyncio.Task[None]] = {}
 
@@ -195,6 +197,8 @@ class DomainOrderWorkflow:
     @workflow.update(name="fallout_decision")
     async def fallout_decision(self, decision: FalloutDecision) -> FalloutView:
         view = self._fallout[decision.task_id]
+        if decision.action != FalloutAction.ASSIGN:  # before any await: the next validator sees it
+            self._deciding.add(decision.task_id)
         # An agent may act on the case the moment it is listed, before this workflow has seen
         # its store write complete: the decision is recorded after the case, never before.
         await workflow.wait_condition(lambda: decision.task_id in self._fallout_stored)
@@ -228,7 +232,8 @@ class DomainOrderWorkflow:
     @fallout_decision.validator
     def _validate_decision(self, decision: FalloutDecision) -> None:
         view = self._fallout.get(decision.task_id)
-        if view is None or view.state == "resolved" or decision.task_id in self._decisions:
+        taken = decision.task_id in self._decisions or decision.task_id in self._deciding
+        if view is None or view.state == "resolved" or taken:
             raise ApplicationError(
                 f"task {decision.task_id} has no open fallout case", type="InvalidState"
             )
@@ -401,6 +406,7 @@ class DomainOrderWorkflow:
         # Known before the case is stored, so a decision arriving at once is accepted.
         view = FalloutView(task_id=task.id, case_id=case_id, state="open")
         self._fallout[task.id] = view
+        self._deciding.discard(task.id)  # a reopened case waits for a new decision
         await workflow.execute_activity(
             "fallout.open_case",
             OpenFalloutInput(

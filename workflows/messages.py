@@ -143,6 +143,8 @@ class AmendOrder(BaseModel):
     patch: dict[str, Any]
     actor: str | None = Field(default=None, max_length=200)
     reason: str | None = Field(default=None, max_length=2000)
+    # The order's version the client last saw (If-Match); another version refuses the patch.
+    expected_version: int | None = None
 
 
 class OverridePointOfNoReturn(BaseModel):

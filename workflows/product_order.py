@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.amendment import plan_delta
+    from workflows.amendment_guard import amendment_refusal
     from workflows.domain_order import TASK_CANCELLED, DomainOrderWorkflow
     from workflows.jeopardy import Assessment, JeopardyLevel, assess
     from workflows.messages import (
@@ -267,12 +268,11 @@ class ProductOrderWorkflow:
     @amend_order.validator
     def _validate_amendment(self, request: AmendOrder) -> None:
         self._require_open()
-        if self._cancellation is not None and self._cancellation.state in {
-            CancelState.ACKNOWLEDGED,
-            CancelState.IN_PROGRESS,
-        }:
-            if self._order.state != OrderState.IN_PROGRESS or self._cancel_due():
-                raise ApplicationError("the order is being cancelled", type="InvalidState")
+        locked = self._change_lock.locked()
+        if refusal := amendment_refusal(
+            self._order, self._cancellation, request.expected_version, locked
+        ):
+            raise ApplicationError(refusal.message, type=refusal.type)
         if self._execution is None:
             raise ApplicationError("the order is not planned yet", type="InvalidState")
         try:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import TmfError
 from api.sealing import sealed_for_order
-from api.tmf_query import count_headers, parse_page, reject_unknown_filters
+from api.tmf_query import count_headers, parse_number, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
 from store import fallout
 from store.fallout_tables import FalloutCase
@@ -96,10 +96,8 @@ def _filter(request: Request) -> fallout.FalloutFilter:
         attr: params[name] for name, attr in FALLOUT_FILTERS.items() if name in params
     }
     if "minAgeMinutes" in params:
-        try:
-            minutes = float(params["minAgeMinutes"])
-        except ValueError:
-            raise TmfError(400, "InvalidQuery", "'minAgeMinutes' must be a number") from None
+        # At most ten years: no case is older, and timedelta ends near 2.7 million years.
+        minutes = parse_number("minAgeMinutes", params["minAgeMinutes"], 0, 10 * 366 * 24 * 60)
         criteria["failed_before"] = datetime.now(UTC) - timedelta(minutes=minutes)
     return fallout.FalloutFilter(**criteria)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.errors import error_response
+from api.order_limits import refuse_oversized_order
 from api.plan_views import iso, task_row
 from decomposition.preview import preview_order
 from store.catalogs import catalog_version
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/ops/v1", tags=["plan preview"])
 
 @router.post("/plan-preview", summary="Decompose and price an order without starting it")
 def plan_preview(body: ProductOrderCreate) -> JSONResponse:
+    refuse_oversized_order(body)  # the same limits as POST: a preview is as big as the order
     result = preview_order(body, catalog_version())
     if result.preview is None or result.problems:
         return error_response(
