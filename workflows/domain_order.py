@@ -92,6 +92,7 @@ class DomainOrderWorkflow:
         self._decisions: dict[str, FalloutDecision] = {}
         # Tasks whose retry, skip or fail is accepted and under way: a second one is refused.
         self._deciding: set[str] = set()
+        self._case_failures: dict[str, int] = {}  # case id -> times it opened (the store's count)
         self._running_requests: dict[str, RunTask] = {}
         self._work: dict[str, asyncio.Task[None]] = {}
 
@@ -237,6 +238,9 @@ class DomainOrderWorkflow:
             raise ApplicationError(
                 f"task {decision.task_id} has no open fallout case", type="InvalidState"
             )
+        failures = self._case_failures.get(view.case_id)
+        if decision.case_failures not in {None, failures}:
+            raise ApplicationError(f"the case has failed again ({failures})", type="InvalidState")
         if decision.action == FalloutAction.SKIP:
             run = self._running_requests.get(decision.task_id)
             schema = run.task.result_schema if run else None
@@ -407,6 +411,7 @@ class DomainOrderWorkflow:
         view = FalloutView(task_id=task.id, case_id=case_id, state="open")
         self._fallout[task.id] = view
         self._deciding.discard(task.id)  # a reopened case waits for a new decision
+        self._case_failures[case_id] = self._case_failures.get(case_id, 0) + 1
         await workflow.execute_activity(
             "fallout.open_case",
             OpenFalloutInput(

@@ -98,6 +98,9 @@ class FalloutDecision(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     # skip: the result of the work the agent did by hand.
     result: dict[str, Any] = Field(default_factory=dict)
+    # How many times the case had failed when the agent decided: a decision made on an earlier
+    # failure (the case failed again meanwhile) is refused. None: whatever the case is now.
+    case_failures: int | None = None
 
 
 class FalloutView(BaseModel):

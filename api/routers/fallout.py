@@ -124,7 +124,8 @@ async def _decide(case_id: str, decision: FalloutDecision) -> dict[str, Any]:
     case = await run_in_threadpool(_case_or_404, case_id)
     if case.state == "resolved":
         raise TmfError(409, "InvalidState", f"fallout case {case_id} is already resolved")
-    decision = decision.model_copy(update={"task_id": case.task_id})
+    # The failure the agent saw: if the case fails again before this arrives, it is refused.
+    decision = decision.model_copy(update={"task_id": case.task_id, "case_failures": case.failures})
     await execute_update(case.workflow_id, "fallout_decision", decision, FalloutView)
     return _view(await run_in_threadpool(_case_or_404, case_id))
 

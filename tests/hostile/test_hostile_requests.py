@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import ApiServer
-from tests.helpers import ORDERS, minimal_order, wait_for_state
+from tests.helpers import ORDERS, minimal_order
 from tests.sample_orders import sample_order
 
 PREVIEW = "/ops/v1/plan-preview"
