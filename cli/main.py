@@ -97,6 +97,8 @@ def dev(
         # A local demo should not wait for tomorrow morning's technician: the next free slot
         # is half a minute away unless SIMULATOR_NEXT_SLOT_SECONDS says otherwise.
         "SIMULATOR_NEXT_SLOT_SECONDS": os.environ.get("SIMULATOR_NEXT_SLOT_SECONDS", "30"),
+        # A local listener (the README's) on this machine may receive hub events.
+        "HUB_CALLBACK_ALLOW": os.environ.get("HUB_CALLBACK_ALLOW", "127.0.0.1,localhost"),
     }
     children: list[subprocess.Popen[bytes]] = []
 
