@@ -146,13 +146,19 @@ def hostile_bodies(draw: st.DrawFn) -> str:
         draw(st.sampled_from(["handset-nova-x5", "mobile-postpaid", "fiber-broadband"])),
         customer=f"fuzz-{uuid.uuid4()}",
     )
-    item = body["productOrderItem"][0]
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        items = body.get("productOrderItem")
+        item = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
         where = draw(st.sampled_from(["characteristic", "field", "item field", "deep"]))
         value = draw(json_values)
         if where == "characteristic":
-            chars = item.setdefault("product", {}).setdefault("productCharacteristic", [])
-            chars.append({"name": draw(st.text(min_size=1, max_size=10)), "value": value})
+            if not isinstance(item.get("product"), dict):
+                item["product"] = {}
+            if not isinstance(item["product"].get("productCharacteristic"), list):
+                item["product"]["productCharacteristic"] = []
+            item["product"]["productCharacteristic"].append(
+                {"name": draw(st.text(min_size=1, max_size=10)), "value": value}
+            )
         elif where == "field":
             body[draw(st.sampled_from(FIELDS))] = value
         elif where == "item field":
