@@ -37,6 +37,8 @@ def api(reload: bool = typer.Option(False, help="Reload on code changes (develop
     """Serve the REST API."""
     import uvicorn
 
+    from api.http_protocol import TmfHttpToolsProtocol
+
     settings = get_settings()
     uvicorn.run(
         "api.app:app",
@@ -44,6 +46,7 @@ def api(reload: bool = typer.Option(False, help="Reload on code changes (develop
         port=settings.api_port,
         reload=reload,
         log_config=None,  # structlog owns logging
+        http=TmfHttpToolsProtocol,  # the server's own 400s in TMF shape too
     )
 
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ApiServer
+from tests.conftest import ROOT, ApiServer, free_port
 from tests.helpers import ORDERS, minimal_order
 from tests.sample_orders import sample_order
 
@@ -224,3 +228,45 @@ async def test_a_callback_to_the_platform_or_off_the_allow_list_is_refused(
     ):
         response = await http.post(hub, json={"callback": callback})
         assert_tmf_error(response, 400, "InvalidCallback")
+
+
+@pytest.fixture(scope="module")
+def oms_api(temporal_env: object) -> Iterator[int]:
+    """The API as `oms api` serves it (with the server's own 400s in TMF shape)."""
+    port = free_port()
+    env = {**os.environ, "API_PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    process = subprocess.Popen([sys.executable, "-m", "cli", "api"], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, "oms api did not start"
+            time.sleep(0.2)
+    yield port
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        "GET /health HTTP/1.1\r\nHost: x\r\nno colon in this header\r\n\r\n",
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Long: " + "a" * 200_000 + "\r\n\r\n",
+        "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n",
+    ],
+)
+def test_a_request_the_http_server_refuses_gets_a_tmf_error(
+    oms_api: int, request_head: str
+) -> None:
+    with socket.create_connection(("127.0.0.1", oms_api), timeout=10) as sock:
+        sock.sendall(request_head.encode())
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), received[:200]
+    error = json.loads(body)
+    assert (error["@type"], error["status"], error["code"]) == ("Error", "400", "InvalidRequest")
