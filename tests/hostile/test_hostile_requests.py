@@ -85,6 +85,31 @@ async def test_a_characteristic_past_its_size_limit_is_refused(http: httpx.Async
     assert "engraving" in response.json()["reason"]
 
 
+OVERLONG: dict[str, dict[str, Any]] = {
+    "item id": {"productOrderItem": [{"id": "i" * 101, "action": "add"}]},
+    "relationship id": {
+        "productOrderItem": [
+            {
+                "id": "1",
+                "action": "add",
+                "productOrderItemRelationship": [{"id": "r" * 101, "relationshipType": "reliesOn"}],
+            }
+        ]
+    },
+    "party id": {"relatedParty": [{"id": "p" * 201, "@referredType": "Individual"}]},
+    "channel name": {"channel": [{"id": "web", "name": "c" * 101}]},
+}
+
+
+@pytest.mark.parametrize("case", sorted(OVERLONG))
+async def test_identifiers_longer_than_the_store_keeps_are_refused(
+    http: httpx.AsyncClient, case: str
+) -> None:
+    # On PostgreSQL they failed at an insert: a 500, or after the 201 an order that never ran.
+    response = await http.post(ORDERS, json=minimal_order(**OVERLONG[case]))
+    assert_tmf_error(response, 422, "InvalidBody")
+
+
 def _raw_request(server: ApiServer, head: str, body: bytes, timeout: float = 10) -> bytes:
     """Send a request by hand (a client that declares more than it sends, or chunks for ever)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
