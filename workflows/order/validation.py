@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tmf.product_order import OrderState
 from workflows.messages import AmendOrder, OverridePointOfNoReturn, ProvideInformation
 from workflows.order.ponr import blocking_items, hard_point_of_no_return_passed
 from workflows.refusal import Refusal
