@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NEWMAN := .ctk/node_modules/.bin/newman
 
-.PHONY: setup run test test-sqlite test-postgres lint format ctk-deps postgres chromium histories bench clean
+.PHONY: setup run test test-sqlite test-postgres fuzz lint format ctk-deps postgres chromium histories bench clean
 
 setup: $(VENV)/.installed
 
@@ -50,6 +50,14 @@ test-postgres: setup ctk-deps postgres chromium
 # mostly wait on servers and timers, so they run side by side; each prints its output when done.
 test: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+
+# Nightly-style: schemathesis and the hostile-body suite with many more examples than the
+# default suite's, on SQLite then PostgreSQL (minutes, not seconds: kept out of `make test`).
+FUZZ_ENV := SCHEMATHESIS_EXAMPLES=60 SCHEMATHESIS_BUDGET_S=1800 FUZZ_EXAMPLES=400
+FUZZ_TESTS := tests/fault_tolerance/test_schemathesis.py tests/hostile/test_nothing_stuck.py
+fuzz: setup postgres
+	$(FUZZ_ENV) $(PY) -m pytest -q $(FUZZ_TESTS)
+	$(FUZZ_ENV) TESSERA_TEST_DB=postgres $(PY) -m pytest -q $(FUZZ_TESTS)
 
 # Records this release's histories into tests/histories/v<version>/; never overwrites one.
 histories: setup

@@ -18,6 +18,7 @@ from api.errors import install_error_handlers
 from api.identity import Authenticate
 from api.local_issuer import get_local_issuer
 from api.nul_characters import RefuseNulCharacters
+from api.request_limits import LimitRequests
 from api.routers import (
     admission,
     cancel_product_order,
@@ -88,6 +89,7 @@ def create_app() -> FastAPI:
     # Outermost last: the log context, then authentication (a 401 before anything else).
     app.add_middleware(Authenticate)
     app.add_middleware(RefuseNulCharacters)
+    app.add_middleware(LimitRequests)  # outside the NUL check: it bounds what that one reads
     app.add_middleware(RequestLogContext)
 
     @app.get("/health", tags=["ops"], summary="Liveness")

@@ -78,11 +78,18 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = errors[0].get("ctx", {}).get("error", "")
             return error_response(422, "InvalidBody", "Invalid JSON in request body", str(detail))
         first = _location(errors[0].get("loc", ())) if errors else "body"
+        where = errors[0].get("loc", ("",))[0] if errors else "body"
+        # A bad header or query parameter is a bad request (400); a bad body, unprocessable.
+        if where in {"header", "query", "path", "cookie"}:
+            return error_response(
+                400,
+                "InvalidRequest",
+                f"Invalid value for {where} '{first}'",
+                describe_validation_errors(errors),
+            )
         return error_response(
             422,
-            "InvalidBody"
-            if errors and errors[0].get("loc", ("",))[0] == "body"
-            else "InvalidRequest",
+            "InvalidBody" if where == "body" else "InvalidRequest",
             f"Invalid value for '{first}'",
             describe_validation_errors(errors),
         )

@@ -50,6 +50,8 @@ def api(reload: bool = typer.Option(False, help="Reload on code changes (develop
     """Serve the REST API."""
     import uvicorn
 
+    from api.http_protocol import TmfHttpToolsProtocol
+
     settings = get_settings()
     uvicorn.run(
         "api.app:app",
@@ -57,6 +59,7 @@ def api(reload: bool = typer.Option(False, help="Reload on code changes (develop
         port=settings.api_port,
         reload=reload,
         log_config=None,  # structlog owns logging
+        http=TmfHttpToolsProtocol,  # the server's own 400s in TMF shape too
     )
 
 
@@ -148,6 +151,8 @@ def dev(
         # Worker Versioning as in production (orders pinned to their build).
         "WORKER_VERSIONING": os.environ.get("WORKER_VERSIONING", "on"),
         **local_payload_keys(data_dir),
+        # A local listener (the README's) on this machine may receive hub events.
+        "HUB_CALLBACK_ALLOW": os.environ.get("HUB_CALLBACK_ALLOW", "127.0.0.1,localhost"),
     }
     os.environ.update(env)  # this process promotes the build: the same settings
     get_settings.cache_clear()

@@ -118,6 +118,32 @@ class Settings:
     # order, or refuses the amendment, with the reason. Bigger deals go in several orders.
     order_max_items: int = field(default_factory=lambda: int(_env("ORDER_MAX_ITEMS", "200")))
     order_max_tasks: int = field(default_factory=lambda: int(_env("ORDER_MAX_TASKS", "1500")))
+    # Hostile input (api/request_limits.py). A request body past API_MAX_BODY_BYTES is refused
+    # with 413 while it is read (an order at ORDER_MAX_ITEMS takes ~0.3 MB; Temporal's payload
+    # limit is 2 MB); JSON nested deeper than API_MAX_JSON_DEPTH, or a characteristic value
+    # larger than CHARACTERISTIC_MAX_BYTES (as JSON), is a 422. A plan whose activity result
+    # would pass ORDER_MAX_PLAN_BYTES rejects the order with OrderTooLarge.
+    api_max_body_bytes: int = field(
+        default_factory=lambda: int(_env("API_MAX_BODY_BYTES", str(1024 * 1024)))
+    )
+    api_max_json_depth: int = field(default_factory=lambda: int(_env("API_MAX_JSON_DEPTH", "32")))
+    api_max_header_chars: int = field(
+        default_factory=lambda: int(_env("API_MAX_HEADER_CHARS", "4096"))
+    )
+    characteristic_max_bytes: int = field(
+        default_factory=lambda: int(_env("CHARACTERISTIC_MAX_BYTES", "16384"))
+    )
+    order_max_plan_bytes: int = field(
+        default_factory=lambda: int(_env("ORDER_MAX_PLAN_BYTES", "1500000"))
+    )
+    # Hub callbacks (api/callbacks.py): loopback, private, link-local and other internal
+    # addresses, and the platform's own ports, are refused unless HUB_CALLBACK_ALLOW names them
+    # (comma-separated `host` for any other port, or `host:port`). HUB_CALLBACK_ALLOW_PUBLIC=false
+    # accepts only what the allow-list names (the tests: no traffic leaves the machine).
+    hub_callback_allow: str = field(default_factory=lambda: _env("HUB_CALLBACK_ALLOW", ""))
+    hub_callback_allow_public: bool = field(
+        default_factory=lambda: _env("HUB_CALLBACK_ALLOW_PUBLIC", "true").lower() == "true"
+    )
     # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most
     # HUB_DELIVERY_MAX_AGE_SECONDS after the event was read; then it goes to the dead letters.

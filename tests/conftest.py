@@ -52,6 +52,10 @@ os.environ["LOCAL_ISSUER_KEY_FILE"] = str(
 )
 # Every payload the suite puts in Temporal is encrypted, as in production: a key ring of its own.
 os.environ.setdefault("PAYLOAD_KEYS", new_key_line(f"test-{RUN_ID}"))
+# Hub callbacks: only the tests' listeners on loopback, never a name or an address elsewhere, so
+# that no test can send traffic off this machine.
+os.environ.setdefault("HUB_CALLBACK_ALLOW", "127.0.0.1")
+os.environ.setdefault("HUB_CALLBACK_ALLOW_PUBLIC", "false")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402

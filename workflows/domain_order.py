@@ -150,6 +150,8 @@ class DomainOrderWorkflow:
     @workflow.update(name="fallout_decision")
     async def fallout_decision(self, decision: FalloutDecision) -> FalloutView:
         view = self.book.fallout[decision.task_id]
+        if decision.action != FalloutAction.ASSIGN:  # before any await: the next validator sees it
+            self.book.deciding.add(decision.task_id)
         # An agent may act on the case the moment it is listed, before this workflow has seen
         # its store write complete: the decision is recorded after the case, never before.
         await workflow.wait_condition(lambda: decision.task_id in self.book.fallout_stored)
@@ -325,6 +327,7 @@ class DomainOrderWorkflow:
         # Known before the case is stored, so a decision arriving at once is accepted.
         view = FalloutView(task_id=task.id, case_id=case_id, state="open")
         self.book.fallout[task.id] = view
+        self.book.case_opened(task.id, case_id)
         attempts = task.retry.max_attempts if exhausted else 1
         await self._effects.open_fallout_case(
             request, case_id, failures, error_type, message, attempts

@@ -19,7 +19,7 @@ from api.errors import TmfError
 from api.identity import Caller, forbidden, requires, same_actor
 from api.permissions import Permission
 from api.sealing import sealed_for_order
-from api.tmf_query import count_headers, parse_page, reject_unknown_filters
+from api.tmf_query import count_headers, parse_number, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
 from store import fallout
 from store.fallout_tables import FalloutCase
@@ -101,10 +101,8 @@ def _filter(request: Request) -> fallout.FalloutFilter:
         attr: params[name] for name, attr in FALLOUT_FILTERS.items() if name in params
     }
     if "minAgeMinutes" in params:
-        try:
-            minutes = float(params["minAgeMinutes"])
-        except ValueError:
-            raise TmfError(400, "InvalidQuery", "'minAgeMinutes' must be a number") from None
+        # At most ten years: no case is older, and timedelta ends near 2.7 million years.
+        minutes = parse_number("minAgeMinutes", params["minAgeMinutes"], 0, 10 * 366 * 24 * 60)
         criteria["failed_before"] = datetime.now(UTC) - timedelta(minutes=minutes)
     return fallout.FalloutFilter(**criteria)
 
@@ -173,7 +171,8 @@ async def _decide(
         and not caller.can(Permission.FALLOUT_MANAGE)
     ):
         raise forbidden(f"fallout case {case_id} is assigned to someone else")
-    decision = decision.model_copy(update={"task_id": case.task_id})
+    # The failure the agent saw: if the case fails again before this arrives, it is refused.
+    decision = decision.model_copy(update={"task_id": case.task_id, "case_failures": case.failures})
     await execute_update(case.workflow_id, "fallout_decision", decision, FalloutView)
     return _view(await run_in_threadpool(_case_or_404, case_id))
 

@@ -13,9 +13,12 @@ from pydantic import ValidationError
 
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
+from api.idempotency import request_fingerprint, scoped_key
 from api.identity import Caller, requires
-from api.isolation import check_parties, may_see_order, visible_order
+from api.isolation import check_parties, visible_order
+from api.order_limits import refuse_oversized_order
 from api.permissions import Permission
+from api.preconditions import bounded_header, if_match_version, order_etag, refuse_stale_version
 from api.sealing import sealed_order
 from api.tmf_query import (
     count_headers,
@@ -36,6 +39,7 @@ from store.secrets import keep_sealed
 from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
+    OrderState,
     ProductOrder,
     ProductOrderCreate,
     order_href,
@@ -64,17 +68,6 @@ DATE_FILTERS = {
 }
 
 
-def refuse_too_many_items(order: ProductOrderCreate) -> None:
-    limit = get_settings().order_max_items
-    if len(order.product_order_item) > limit:
-        raise TmfError(
-            422,
-            "TooManyItems",
-            f"An order holds at most {limit} items; this one has {len(order.product_order_item)}",
-            "Split it into several orders (ORDER_MAX_ITEMS sets the limit)",
-        )
-
-
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -99,7 +92,7 @@ async def create_product_order(
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
     check_parties(caller, body.related_party)
-    refuse_too_many_items(body)
+    refuse_oversized_order(body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
     order_id = str(uuid.uuid4())
@@ -110,15 +103,23 @@ async def create_product_order(
         href=order_href(get_settings().public_base_url, order_id),
         orderDate=_now_ms(),
     )
-    document, created = await run_in_threadpool(
-        orders.accept_order, order, idempotency_key, get_settings().task_queue, sealing.sealed
-    )
-    # A replayed request answers for the first order, as stored: log it under that order's ids.
-    if not created and not may_see_order(caller, document):
-        # Another customer's key: say nothing of their order.
-        raise TmfError(
-            409, "IdempotencyKeyInUse", "This Idempotency-Key was used for another order"
+    try:
+        document, created = await run_in_threadpool(
+            orders.accept_order,
+            order,
+            scoped_key(caller, idempotency_key),
+            get_settings().task_queue,
+            sealing.sealed,
+            request_fingerprint(sealing.document),
         )
+    except orders.RequestReusedError as err:
+        raise TmfError(
+            422,
+            "IdempotencyKeyReused",
+            f"This {err.which} was already used for another request",
+            "Send the first request again to get its order, or use a new key",
+        ) from None
+    # A replayed request answers for the first order, as stored: log it under that order's ids.
     stored = order if created else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
@@ -139,7 +140,10 @@ def retrieve_product_order(
     order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_READ)
 ) -> JSONResponse:
     document = visible_order(caller, order_id)
-    return JSONResponse(select_fields(document, parse_fields(request.query_params)))
+    return JSONResponse(
+        select_fields(document, parse_fields(request.query_params)),
+        headers={"ETag": order_etag(document)},
+    )
 
 
 @router.get("/productOrder", summary="List product orders, newest first")
@@ -199,7 +203,12 @@ async def amend_product_order(
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
+    reason = bounded_header(request, "X-Tessera-Reason", 2000)
+    expected_version = if_match_version(request.headers.get("If-Match"))
     document = await run_in_threadpool(visible_order, caller, order_id)
+    if OrderState(document.get("state", "acknowledged")).is_final:
+        raise TmfError(409, "InvalidState", f"the order is {document['state']}")
+    refuse_stale_version(document, expected_version)
     # New secret values are sealed like the POST's; the order's own references pass as they are.
     sealing = sealed_order(patch, document.get("catalogVersion"), sealed_refs(document))
     patch = sealing.document
@@ -213,7 +222,7 @@ async def amend_product_order(
             describe_validation_errors(err.errors()),
         ) from err
     check_parties(caller, amended.related_party)
-    refuse_too_many_items(amended)
+    refuse_oversized_order(amended)
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
@@ -227,11 +236,12 @@ async def amend_product_order(
             patch=patch,
             actor=caller.subject,
             actor_role=caller.acting_role,
-            reason=request.headers.get("X-Tessera-Reason"),
+            reason=reason,
+            expected_version=expected_version,
         ),
         ProductOrder,
     )
-    return JSONResponse(order.to_tmf())
+    return JSONResponse(order.to_tmf(), headers={"ETag": order_etag(order.to_tmf())})
 
 
 def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[str]:

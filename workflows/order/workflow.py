@@ -212,7 +212,8 @@ class ProductOrderWorkflow:
 
     @amend_order.validator
     def _validate_amendment(self, request: AmendOrder) -> None:
-        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now()))
+        locked = self._change_lock.locked()  # another amendment (or the cancellation) under way
+        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now(), locked))
 
     async def _amend(self, request: AmendOrder) -> ProductOrder:
         book, effects = self.book, self.effects
