@@ -162,6 +162,11 @@ class ProductOrderCreate(TmfModel):
                 return party.id
         return self.related_party[0].id if self.related_party else None
 
+    def names_a_customer(self) -> bool:
+        """A party with the customer role, or one whose role is left out (taken as the customer,
+        as `customer_id` does): an order for nobody would leave an unowned product in inventory."""
+        return any((p.role or "customer").lower() == "customer" for p in self.related_party)
+
     def channel_name(self) -> str | None:
         if not self.channel:
             return None

@@ -72,6 +72,16 @@ def refuse_too_many_items(order: ProductOrderCreate) -> None:
         )
 
 
+def refuse_order_without_customer(order: ProductOrderCreate) -> None:
+    if not order.names_a_customer():
+        raise TmfError(
+            422,
+            "InvalidBody",
+            "Invalid value for 'relatedParty'",
+            "relatedParty: the order needs a party with role 'customer' (the product's owner)",
+        )
+
+
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -95,6 +105,7 @@ async def create_product_order(
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
     refuse_too_many_items(body)
+    refuse_order_without_customer(body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
     order_id = str(uuid.uuid4())
@@ -199,6 +210,7 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
             describe_validation_errors(err.errors()),
         ) from err
     refuse_too_many_items(amended)
+    refuse_order_without_customer(amended)
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
