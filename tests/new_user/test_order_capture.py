@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -49,3 +50,44 @@ async def test_a_party_without_a_role_is_taken_as_the_customer(http: httpx.Async
     body["relatedParty"] = [{"id": f"c-{uuid.uuid4()}", "@referredType": "Individual"}]
 
     assert (await http.post(ORDERS, json=body)).status_code == 201
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(
+    ("start_in", "due_in", "says"),
+    [
+        (None, timedelta(hours=-1), "in the past"),
+        (timedelta(days=13), timedelta(days=2), "before requestedStartDate"),
+    ],
+    ids=["due date passed", "due before start"],
+)
+async def test_an_impossible_completion_date_is_refused(
+    http: httpx.AsyncClient, start_in: timedelta | None, due_in: timedelta, says: str
+) -> None:
+    now = datetime.now(UTC)
+    external_id = f"dates-{uuid.uuid4()}"
+    body = sample_order("handset-nova-x5", externalId=external_id)
+    body["requestedCompletionDate"] = _iso(now + due_in)
+    if start_in is not None:
+        body["requestedStartDate"] = _iso(now + start_in)
+
+    response = await http.post(ORDERS, json=body)
+
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["reason"] == "Invalid value for 'requestedCompletionDate'"
+    assert says in error["message"]
+    assert (await http.get(ORDERS, params={"externalId": external_id})).json() == []
+
+
+async def test_a_reachable_completion_date_is_accepted(http: httpx.AsyncClient) -> None:
+    body = sample_order("handset-nova-x5")
+    body["requestedCompletionDate"] = _iso(datetime.now(UTC) + timedelta(days=14))
+
+    response = await http.post(ORDERS, json=body)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["requestedCompletionDate"] == body["requestedCompletionDate"]
