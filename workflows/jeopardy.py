@@ -46,8 +46,16 @@ class Assessment(BaseModel):
 
 
 def assess(
-    execution: PlanExecution, now: datetime, due: datetime, warning_share: float
+    execution: PlanExecution,
+    now: datetime,
+    due: datetime,
+    warning_share: float,
+    order_from_forecast: bool = False,
 ) -> Assessment:
+    """Levels of the running tasks and of the order. With `order_from_forecast` (every order
+    started since issue 26) the order's level is the forecast against the due date alone: a task
+    minutes late in an order due in two weeks is that task's jeopardy, not the order's. Without
+    it, the order also took its worst task's level (histories recorded before)."""
     tasks: list[TaskJeopardy] = []
     checks: list[datetime] = []
     remaining: dict[str, float] = {}
@@ -91,6 +99,15 @@ def assess(
         if order_level == JeopardyLevel.NONE:
             checks.append(due - timedelta(seconds=left))
     task_level = worst([t.level for t in tasks])
+    if order_from_forecast:
+        return Assessment(
+            level=order_level,
+            cause=order_cause or None,
+            due=due,
+            forecast=forecast,
+            tasks=tasks,
+            next_check=min([c for c in checks if c > now], default=None),
+        )
     level = worst([order_level, task_level])
     why = order_cause if order_level.rank >= task_level.rank else ""
     if not why and tasks:

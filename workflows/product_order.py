@@ -739,7 +739,13 @@ class ProductOrderWorkflow:
         if self._assessing:
             return
         now = workflow.now()
-        found = assess(execution, now, self._due_date(), self._policy.jeopardy_warning_share)
+        found = assess(
+            execution,
+            now,
+            self._due_date(),
+            self._policy.jeopardy_warning_share,
+            order_from_forecast=workflow.patched("order-jeopardy-from-forecast"),
+        )
         before = self._jeopardy
         self._jeopardy = found
         levels = {t.task_id: t.level.value for t in found.tasks}
