@@ -93,7 +93,9 @@ def refuse_impossible_dates(order: ProductOrderCreate, now: datetime) -> None:
     if due <= now:
         problem = f"requestedCompletionDate {iso_z(due)} is in the past"
     elif start is not None and due < start:
-        problem = f"requestedCompletionDate {iso_z(due)} is before requestedStartDate {iso_z(start)}"
+        problem = (
+            f"requestedCompletionDate {iso_z(due)} is before requestedStartDate {iso_z(start)}"
+        )
     else:
         return
     raise TmfError(422, "InvalidBody", "Invalid value for 'requestedCompletionDate'", problem)
