@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
+from api.content_type import RequireJsonBody
 from api.errors import install_error_handlers
 from api.nul_characters import RefuseNulCharacters
 from api.routers import (
@@ -74,6 +75,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
 
+    app.add_middleware(RequireJsonBody)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(RequestLogContext)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -57,3 +58,31 @@ async def test_every_error_carries_a_message(http: httpx.AsyncClient) -> None:
     _assert_tmf_error(unknown, 404, "NotFound")
     _assert_tmf_error(read_only, 400, "ReadOnlyField")
     _assert_tmf_error(bad_query, 400, "InvalidQuery")
+
+
+async def test_a_body_that_is_not_json_is_415_naming_the_types_accepted(
+    http: httpx.AsyncClient,
+) -> None:
+    external_id = f"plain-{uuid.uuid4()}"
+    body = json.dumps(sample_order("handset-nova-x5", externalId=external_id))
+
+    as_text = await http.post(ORDERS, content=body, headers={"Content-Type": "text/plain"})
+    untyped = await http.post(ORDERS, content=body.encode())
+    patch = await http.patch(
+        f"{ORDERS}/{uuid.uuid4()}",
+        content='{"description": "x"}',
+        headers={"Content-Type": "text/plain"},
+    )
+
+    error = _assert_tmf_error(as_text, 415, "UnsupportedMediaType")
+    assert "text/plain" in error["reason"] and "application/json" in error["message"]
+    assert "application/json" in _assert_tmf_error(untyped, 415, "UnsupportedMediaType")["message"]
+    assert (
+        "application/merge-patch+json"
+        in _assert_tmf_error(patch, 415, "UnsupportedMediaType")["message"]
+    )
+    assert (await http.get(ORDERS, params={"externalId": external_id})).json() == []
+    typed = await http.post(
+        ORDERS, content=body, headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    assert typed.status_code == 201
