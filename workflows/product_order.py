@@ -62,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
     from workflows.plan_view import OrderPlanView, order_plan_view
     from workflows.policy import OrderPolicy
+    from workflows.start_gate import until_start
 
 
 class ProductOrderInput(BaseModel):
@@ -139,6 +140,7 @@ class ProductOrderWorkflow:
         self._children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
         self._inbox: list[TaskFinished | TaskHeld | FalloutNotice] = []
         self._fallout_count = 0
+        self._hold_until_start = False  # set in run() for orders started since issue 26
         self._plan_changed = False
         # Events since the last store write; written with the next snapshot (the outbox).
         self._events: list[OrderEvent] = []
@@ -161,6 +163,7 @@ class ProductOrderWorkflow:
             self._order.order_total_price = planned.pricing.order_total_price
             for item in self._order.product_order_item:
                 item.item_price = planned.pricing.item_price.get(item.id)
+        self._hold_until_start = workflow.patched("hold-until-requested-start")
         self._execution = PlanExecution.start(planned.plan, workflow.now())
         self._refresh_items()
         self._ask_for_missing_information()
@@ -508,14 +511,21 @@ class ProductOrderWorkflow:
         return when is None or when <= workflow.now()
 
     def _until_next_check(self) -> timedelta | None:
-        """The next jeopardy threshold or the requested cancellation date, whichever first."""
-        waits = [w for w in [self._until_next_jeopardy_check()] if w is not None]
+        """The next jeopardy threshold, the requested start or cancellation date, whichever
+        first."""
+        checks = [self._until_next_jeopardy_check(), self._until_start()]
+        waits = [w for w in checks if w is not None]
         pending = self._cancellation
         if pending is not None and pending.state == CancelState.ACKNOWLEDGED:
             if pending.requested_cancellation_date is not None:
                 left = pending.requested_cancellation_date - workflow.now()
                 waits.append(max(left, timedelta(milliseconds=1)))
         return min(waits) if waits else None
+
+    def _until_start(self) -> timedelta | None:
+        if not self._hold_until_start or self._execution is None:
+            return None
+        return until_start(self._order.requested_start_date, self._execution.plan, workflow.now())
 
     async def _try_to_cancel(self, execution: PlanExecution) -> bool:
         """Assess the cancellation: denied past a point of no return, else undo everything."""
@@ -626,7 +636,7 @@ class ProductOrderWorkflow:
             if self._cancel_due() and await self._try_to_cancel(execution):
                 return True
             started, events = self._item_snapshot(), len(self._events)
-            await self._dispatch(execution.ready())
+            await self._dispatch([] if self._until_start() else execution.ready())
             self._refresh_items()
             # Tasks just started: their jeopardy thresholds become the next timers.
             self._assess_jeopardy(execution)

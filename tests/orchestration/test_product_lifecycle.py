@@ -4,6 +4,7 @@ disconnect; a handset comes back through the returns desk before it is refunded 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import order_body, sample_order
 
 INVENTORY = "/tmf-api/productInventory/v4/product"
+# Later orders have no wait task: a requested start ahead would hold them (issue 26).
+AT_ONCE = timedelta(0)
 TASKS = "/ops/v1/tasks"
 
 
@@ -52,7 +55,10 @@ async def test_broadband_is_changed_suspended_resumed_and_disconnected(
     faster = 1000 if speeds["downloadSpeed"] != 1000 else 500
 
     changed = await _run(
-        http, order_body([_on(product["id"], "modify", downloadSpeed=faster)], customer)
+        http,
+        order_body(
+            [_on(product["id"], "modify", downloadSpeed=faster)], customer, start_in=AT_ONCE
+        ),
     )
     after = await _product(http, customer, "fiber-broadband")
     assert after["id"] == product["id"]
@@ -65,15 +71,21 @@ async def test_broadband_is_changed_suspended_resumed_and_disconnected(
         "billing.adjust_billing",
     ]
 
-    suspended = await _run(http, order_body([_on(product["id"], "suspend")], customer))
+    suspended = await _run(
+        http, order_body([_on(product["id"], "suspend")], customer, start_in=AT_ONCE)
+    )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "suspended"
     assert "activation.suspend_service" in _operations(suspended["id"])
 
-    resumed = await _run(http, order_body([_on(product["id"], "resume")], customer))
+    resumed = await _run(
+        http, order_body([_on(product["id"], "resume")], customer, start_in=AT_ONCE)
+    )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "active"
     assert "activation.resume_service" in _operations(resumed["id"])
 
-    disconnected = await _run(http, order_body([_on(product["id"], "delete")], customer))
+    disconnected = await _run(
+        http, order_body([_on(product["id"], "delete")], customer, start_in=AT_ONCE)
+    )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "terminated"
     done = _operations(disconnected["id"])
     assert {"activation.deactivate_service", "billing.stop_billing"} <= set(done), done
@@ -87,7 +99,9 @@ async def test_a_returned_handset_is_refunded_once_the_returns_desk_has_it(
     await _run(http, sample_order("handset-nova-x5", customer=customer))
     product = await _product(http, customer, "handset-nova-x5")
 
-    created = await http.post(ORDERS, json=order_body([_on(product["id"], "delete")], customer))
+    created = await http.post(
+        ORDERS, json=order_body([_on(product["id"], "delete")], customer, start_in=AT_ONCE)
+    )
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
     task = await wait_for_open_task(http, order_id)
