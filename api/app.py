@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
 from api.content_type import RequireJsonBody
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.nul_characters import RefuseNulCharacters
 from api.routers import (
@@ -72,7 +73,10 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="TMF622 product ordering orchestrated on Temporal.",
         lifespan=lifespan,
+        docs_url=None,  # served from installed files, not a CDN (api/docs.py)
+        redoc_url=None,
     )
+    install_docs(app)
     install_error_handlers(app)
 
     app.add_middleware(RequireJsonBody)

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from decomposition.decompose import decompose
+from decomposition.plan import Plan
 from store.catalog_files import load_catalog_repository
 from store.simulators import effects_for
 from tests.helpers import ORDERS, wait_for_state
@@ -21,7 +22,7 @@ CATALOG = load_catalog_repository(ROOT / "catalog").latest
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
 
 
-def _plan(offering: str):  # type: ignore[no-untyped-def]
+def _plan(offering: str) -> Plan:
     plan = decompose(ProductOrderCreate.model_validate(sample_order(offering)), CATALOG).plan
     assert plan is not None
     return plan
