@@ -23,8 +23,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.southbound.contract import SouthboundRequest, SouthboundResult
     from decomposition.catalog import TaskKind, WaitSource
     from decomposition.plan import DomainOrder, Plan, PlanTask
+    from decomposition.pricing import product_prices
     from tmf.cancel_order import CancelProductOrder, CancelState
-    from tmf.common import Characteristic
+    from tmf.common import Characteristic, OrderPrice
     from tmf.events import EventType, OrderEvent
     from tmf.merge_patch import merge_patch
     from tmf.product_order import (
@@ -141,6 +142,7 @@ class ProductOrderWorkflow:
         self._inbox: list[TaskFinished | TaskHeld | FalloutNotice] = []
         self._fallout_count = 0
         self._hold_until_start = False  # set in run() for orders started since issue 26
+        self._product_prices: dict[str, list[OrderPrice]] = {}  # by item id, kept by inventory
         self._plan_changed = False
         # Events since the last store write; written with the next snapshot (the outbox).
         self._events: list[OrderEvent] = []
@@ -161,6 +163,7 @@ class ProductOrderWorkflow:
         self._order.catalog_version = planned.plan.catalog_version
         if planned.pricing is not None:
             self._order.order_total_price = planned.pricing.order_total_price
+            self._product_prices = planned.pricing.product_price
             for item in self._order.product_order_item:
                 item.item_price = planned.pricing.item_price.get(item.id)
         self._hold_until_start = workflow.patched("hold-until-requested-start")
@@ -446,6 +449,7 @@ class ProductOrderWorkflow:
             setattr(self._order, field, getattr(amended, field))
         if planned.pricing is not None:
             self._order.order_total_price = planned.pricing.order_total_price
+            self._product_prices = planned.pricing.product_price
             for item in self._order.product_order_item:
                 if item.id not in self._cancelled_items:
                     item.item_price = planned.pricing.item_price.get(item.id)
@@ -955,6 +959,7 @@ class ProductOrderWorkflow:
                 if k not in {"productId", "action"}
             ],
             "relatedParty": [p.to_tmf() for p in self._order.related_party],
+            "productPrice": product_prices(self._product_prices, task.item_id, task.product_key),
             "realizingService": [
                 {"id": child_workflow_id(self._order.id, d.id), "name": d.spec_id}
                 for d in realizing
