@@ -123,7 +123,7 @@ async def staggered_order(client: Client, queue: str) -> list[str]:
 async def _decide_fallout(client: Client, order_id: str, action: FalloutAction) -> None:
     """Wait for the order's fallout case, then decide as an agent would."""
     while True:
-        cases, _ = list_cases(FalloutFilter(order_id=order_id, state="open"), 0, 10)
+        cases, _ = list_cases(FalloutFilter(order_id=order_id, states=("open",)), 0, 10)
         if cases:
             break
         await asyncio.sleep(0.1)

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from activities.southbound.contract import SYSTEMS
 from api.errors import TmfError
 from api.sealing import sealed_for_order
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
@@ -27,7 +28,6 @@ from workflows.messages import FalloutAction, FalloutDecision, FalloutView
 router = APIRouter(prefix="/ops/v1/fallout", tags=["fallout"])
 
 FALLOUT_FILTERS = {
-    "state": "state",
     "system": "system",
     "errorType": "error_type",
     "orderId": "order_id",
@@ -89,12 +89,29 @@ def _case_or_404(case_id: str) -> FalloutCase:
     return case
 
 
+def _states(state: str | None) -> tuple[str, ...] | None:
+    """No state: the cases still to work (as `oms fallout list` shows); `all`: every state."""
+    if state is None:
+        return fallout.UNRESOLVED
+    if state == "all":
+        return None
+    if state not in fallout.STATES:
+        raise TmfError(
+            400,
+            "InvalidQuery",
+            f"Unknown fallout state '{state}'",
+            f"state is one of {', '.join(fallout.STATES)}, or all (default: not resolved)",
+        )
+    return (state,)
+
+
 def _filter(request: Request) -> fallout.FalloutFilter:
     params = request.query_params
-    reject_unknown_filters(params.keys(), [*FALLOUT_FILTERS, "minAgeMinutes"])
+    reject_unknown_filters(params.keys(), ["state", *FALLOUT_FILTERS, "minAgeMinutes"])
     criteria: dict[str, Any] = {
         attr: params[name] for name, attr in FALLOUT_FILTERS.items() if name in params
     }
+    criteria["states"] = _states(params.get("state"))
     if "minAgeMinutes" in params:
         try:
             minutes = float(params["minAgeMinutes"])
@@ -104,7 +121,11 @@ def _filter(request: Request) -> fallout.FalloutFilter:
     return fallout.FalloutFilter(**criteria)
 
 
-@router.get("", summary="List fallout cases (filters: state, system, errorType, orderId, age)")
+@router.get(
+    "",
+    summary="List fallout cases not resolved, or ?state= (all: every state); system, "
+    "errorType, orderId, minAgeMinutes",
+)
 def list_fallout(request: Request) -> JSONResponse:
     flt = _filter(request)
     page = parse_page(request.query_params)
@@ -112,7 +133,7 @@ def list_fallout(request: Request) -> JSONResponse:
     return JSONResponse([_view(c) for c in cases], headers=count_headers(total, len(cases)))
 
 
-@router.get("/summary", summary="Fallout counts per system and per error type")
+@router.get("/summary", summary="Counts per system and error type, of the cases the list shows")
 def fallout_summary(request: Request) -> dict[str, Any]:
     return fallout.case_counts(_filter(request))
 
@@ -124,8 +145,8 @@ def get_fallout(case_id: str) -> dict[str, Any]:
 
 async def _decide(case_id: str, decision: FalloutDecision) -> dict[str, Any]:
     case = await run_in_threadpool(_case_or_404, case_id)
-    if case.state == "resolved":
-        raise TmfError(409, "InvalidState", f"fallout case {case_id} is already resolved")
+    if case.state in {"resolved", "retrying"}:
+        raise TmfError(409, "InvalidState", f"fallout case {case_id} is {case.state}")
     decision = decision.model_copy(update={"task_id": case.task_id})
     await execute_update(case.workflow_id, "fallout_decision", decision, FalloutView)
     return _view(await run_in_threadpool(_case_or_404, case_id))
@@ -170,9 +191,12 @@ async def fail_fallout(case_id: str, body: DecisionBody) -> dict[str, Any]:
 
 @router.post("/bulk-retry", summary="Retry every open case of one system (after an outage)")
 async def bulk_retry(body: BulkRetryBody) -> dict[str, Any]:
-    cases, _ = await run_in_threadpool(
-        fallout.list_cases, fallout.FalloutFilter(state="open", system=body.system), 0, 100_000
-    )
+    if body.system not in SYSTEMS:
+        raise TmfError(
+            404, "NotFound", f"No system '{body.system}'", f"Known systems: {', '.join(SYSTEMS)}"
+        )
+    open_cases = fallout.FalloutFilter(states=("open",), system=body.system)
+    cases, _ = await run_in_threadpool(fallout.list_cases, open_cases, 0, 100_000)
     limit = asyncio.Semaphore(BULK_CONCURRENCY)
 
     async def retry(case: FalloutCase) -> str | None:
