@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_serializer, field_validator
 
 from tmf.common import (
     Characteristic,
@@ -126,7 +126,18 @@ class ProductOrderItem(TmfModel):
     item_total_price: list[OrderPrice] | None = Field(default=None, alias="itemTotalPrice")
     domain_order: list[DomainOrderRef] | None = Field(default=None, alias="domainOrder")
     point_of_no_return: bool | None = Field(default=None, alias="pointOfNoReturn")
-    jeopardy: str | None = None  # none | warning | critical
+    # none | warning | critical. Shown as the order's is, an object (`{"level": ...}`); held as
+    # its level, which is what the workflow sets and what earlier histories carry.
+    jeopardy: str | None = None
+
+    @field_validator("jeopardy", mode="before")
+    @classmethod
+    def _jeopardy_level(cls, value: Any) -> Any:
+        return value.get("level") if isinstance(value, dict) else value
+
+    @field_serializer("jeopardy")
+    def _jeopardy_object(self, level: str | None) -> dict[str, str] | None:
+        return None if level is None else {"level": level}
 
 
 class ProductOrderCreate(TmfModel):

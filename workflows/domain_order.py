@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
+    from tmf.common import iso_z
     from workflows.messages import (
         CancelTasks,
         ClaimManualTask,
@@ -451,7 +452,7 @@ class DomainOrderWorkflow:
             delay = request.wait_until - workflow.now()
             if delay > timedelta(0):
                 await workflow.sleep(delay)
-            return {"waitedUntil": request.wait_until.isoformat()}
+            return {"waitedUntil": iso_z(request.wait_until)}
         if task.kind == TaskKind.MILESTONE:
             return {"milestone": task.milestone or task.name}
         return {}

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from decomposition.plan import DomainOrder, Plan, PlanTask
     from decomposition.pricing import product_prices
     from tmf.cancel_order import CancelProductOrder, CancelState
-    from tmf.common import Characteristic, OrderPrice
+    from tmf.common import Characteristic, OrderPrice, iso_z
     from tmf.events import EventType, OrderEvent
     from tmf.merge_patch import merge_patch
     from tmf.product_order import (
@@ -794,9 +794,9 @@ class ProductOrderWorkflow:
             reason=found.cause,
             level=found.level.value,
             previousLevel=before.level.value if before else JeopardyLevel.NONE.value,
-            dueDate=found.due.isoformat(),
-            forecastCompletionDate=found.forecast.isoformat(),
-            tasks=[t.model_dump(mode="json") for t in found.tasks],
+            dueDate=iso_z(found.due),
+            forecastCompletionDate=iso_z(found.forecast),
+            tasks=[t.to_tmf() for t in self._order.jeopardy.tasks],
         )
 
     def _clear_jeopardy(self) -> None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.json_style import camel_json
 from api.plan_views import iso, task_row
 from api.sealing import sealed_for_order
 from api.workflow_calls import execute_query, execute_update
@@ -66,9 +67,9 @@ async def order_plan(order_id: str) -> dict[str, Any]:
         "orderId": order_id,
         "state": view.state.value,
         "catalogVersion": view.catalog_version,
-        "domainOrders": [d.model_dump(mode="json") for d in view.domain_orders],
+        "domainOrders": camel_json(view.domain_orders),
         "tasks": [task_row(t) for t in view.tasks],
-        "deferred": [d.model_dump(mode="json") for d in view.deferred],
+        "deferred": camel_json(view.deferred),
     }
 
 

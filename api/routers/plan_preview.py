@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.errors import error_response
+from api.json_style import camel_json
 from api.plan_views import iso, task_row
 from decomposition.preview import preview_order
 from store.catalogs import catalog_version
@@ -28,7 +29,7 @@ def plan_preview(body: ProductOrderCreate) -> JSONResponse:
             result.problems[0].reason if result.problems else "the order cannot be planned",
             "; ".join(p.reason for p in result.problems),
             # The same reasons, item by item, as a rejected order carries in `errorMessage`.
-            details={"problems": [p.model_dump(mode="json") for p in result.problems]},
+            details={"problems": camel_json(result.problems)},
         )
     plan = result.preview.plan
     now = datetime.now(UTC)
@@ -39,9 +40,9 @@ def plan_preview(body: ProductOrderCreate) -> JSONResponse:
     return JSONResponse(
         {
             "catalogVersion": plan.catalog_version,
-            "domainOrders": [d.model_dump(mode="json") for d in plan.domain_orders],
+            "domainOrders": camel_json(plan.domain_orders),
             "tasks": tasks,
-            "deferred": [d.model_dump(mode="json") for d in plan.deferred],
+            "deferred": camel_json(plan.deferred),
             "criticalPath": result.preview.critical_path.task_ids,
             "criticalPathSeconds": seconds,
             "expectedCompletionDate": iso(now + timedelta(seconds=seconds)),
