@@ -851,6 +851,7 @@ class ProductOrderWorkflow:
             run.compensated = True
             return
         effect = f"{self._order.id}/{task.id}/{run.run}"
+        run.undo_start = workflow.now()
         await workflow.execute_activity(
             task.compensation.activity,
             SouthboundRequest(
@@ -866,7 +867,7 @@ class ProductOrderWorkflow:
             start_to_close_timeout=COMPENSATION_TIMEOUT,
             retry_policy=COMPENSATION_RETRY,
         )
-        run.compensated = True
+        run.compensated, run.undo_end = True, workflow.now()
 
     async def _dispatch(self, tasks: list[PlanTask]) -> None:
         if not tasks or self._assessing:
