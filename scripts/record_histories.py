@@ -83,6 +83,13 @@ async def completed_order(client: Client, queue: str) -> list[str]:
     return await _run(client, queue, _order("hist-handset", sample_order("handset-nova-x5")))
 
 
+async def start_gated_order(client: Client, queue: str) -> list[str]:
+    """A handset for a start 3 s ahead: nothing is dispatched before it (issue 26), and the
+    order's jeopardy follows its forecast (both behind workflow.patched)."""
+    body = sample_order("handset-nova-x5", start_in=timedelta(seconds=3))
+    return await _run(client, queue, _order("hist-start-gated", body))
+
+
 async def rejected_order(client: Client, queue: str) -> list[str]:
     items = [{"id": "1", "action": "add"}, {"id": "1", "action": "modify"}]
     return await _run(client, queue, _order("hist-rejected", order_body(items)))
@@ -255,6 +262,7 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_amended": amended_order,
     "product_order_cancelled": cancelled_order,
     "product_order_jeopardy": jeopardy_raised_and_cleared,
+    "product_order_start_gated": start_gated_order,
 }
 
 
