@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 
 from tests.amendments.test_amendments import _plan_until
-from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
+from tests.helpers import ORDERS, eventually, wait_for_open_task, wait_for_state
 from tests.sample_orders import sample_order
 
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
@@ -49,10 +49,18 @@ async def test_the_order_and_its_timeline_give_one_forecast(http: httpx.AsyncCli
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     task = await wait_for_open_task(http, order_id)
 
-    order = (await http.get(f"{ORDERS}/{order_id}")).json()
-    timeline = (await http.get(f"/ops/v1/orders/{order_id}/timeline")).json()
-    forecast = order["jeopardy"]["forecastCompletionDate"]
-    assert timeline["expectedCompletion"] == forecast
+    async def both() -> tuple[str, str] | None:
+        # Read the order on both sides of the timeline: equal only if it did not move between.
+        before = (await http.get(f"{ORDERS}/{order_id}")).json().get("jeopardy", {})
+        timeline = (await http.get(f"/ops/v1/orders/{order_id}/timeline")).json()
+        after = (await http.get(f"{ORDERS}/{order_id}")).json().get("jeopardy", {})
+        forecast = after.get("forecastCompletionDate")
+        if forecast is None or before.get("forecastCompletionDate") != forecast:
+            return None
+        return forecast, timeline["expectedCompletion"]
+
+    forecast, expected = await eventually(both, what="the order's forecast")
+    assert expected == forecast
 
     await http.post(f"/ops/v1/tasks/{task['id']}/claim", json={"assignee": "desk-1"})
     await http.post(
