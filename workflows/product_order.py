@@ -759,6 +759,7 @@ class ProductOrderWorkflow:
             self._due_date(),
             self._policy.jeopardy_warning_share,
             order_from_forecast=workflow.patched("order-jeopardy-from-forecast"),
+            not_before=self._order.requested_start_date if self._until_start() else None,
         )
         before = self._jeopardy
         self._jeopardy = found

@@ -89,3 +89,21 @@ def test_order_level_is_the_forecast_against_the_due_date_only(overrun: int, due
     else:
         assert found.level == JeopardyLevel.NONE
     assert found.tasks and found.tasks[0].level == JeopardyLevel.CRITICAL
+
+
+def test_a_plan_waiting_for_its_start_is_forecast_from_that_date() -> None:
+    # A handset ordered 13 days ahead, due in 14: its shipping (2 days) ends past the due date.
+    plan = decompose(
+        ProductOrderCreate.model_validate(sample_order("handset-nova-x5")), CATALOG
+    ).plan
+    assert plan is not None
+    execution = PlanExecution.start(plan, ORDERED)
+    start, due = ORDERED + timedelta(days=13), ORDERED + timedelta(days=14)
+
+    waiting = assess(execution, ORDERED, due, 0.8, True, not_before=start)
+    at_once = assess(execution, ORDERED, due, 0.8, True)
+
+    left = at_once.forecast - ORDERED
+    assert waiting.forecast == start + left
+    assert waiting.level == JeopardyLevel.WARNING
+    assert at_once.level == JeopardyLevel.NONE
