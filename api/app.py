@@ -20,7 +20,9 @@ from api.nul_characters import RefuseNulCharacters
 from api.routers import (
     admission,
     cancel_product_order,
+    catalog_admin,
     deliveries,
+    domain_orders,
     fallout,
     hub,
     jeopardy,
@@ -91,6 +93,12 @@ def create_app() -> FastAPI:
     app.include_router(cancel_product_order.router)
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
+    app.include_router(catalog_admin.router)
+    app.include_router(catalog_admin.ops_router)
+    app.include_router(product_catalog.service_catalog_router)
+    app.include_router(product_catalog.resource_catalog_router)
+    app.include_router(domain_orders.service_router)
+    app.include_router(domain_orders.resource_router)
     app.include_router(hub.router)
     app.include_router(order_ops.router)
     app.include_router(order_history.router)

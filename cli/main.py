@@ -13,12 +13,14 @@ from pathlib import Path
 
 import typer
 
+from cli.catalog import app as catalog_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
 from config.settings import get_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.command()

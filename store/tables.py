@@ -4,6 +4,7 @@ import store.hub_tables  # noqa: F401 (registers the event hub's tables)
 import store.inventory_tables  # noqa: F401 (registers the product inventory's tables)
 import store.simulator_tables  # noqa: F401 (registers the southbound simulators' tables)
 from store.cancel_tables import CancelOrderRecord
+from store.catalog_tables import CatalogAudit, CatalogDraft, PublishedCatalog
 from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
 from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
@@ -12,6 +13,9 @@ from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
 __all__ = [
     "CancelOrderRecord",
+    "CatalogAudit",
+    "CatalogDraft",
+    "PublishedCatalog",
     "FalloutCase",
     "OrderEventRecord",
     "ManualTaskRecord",

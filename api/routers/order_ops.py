@@ -15,15 +15,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.json_style import camel_json
+from api.order_plans import plan_view
 from api.plan_views import iso, order_forecast, task_row
 from api.sealing import sealed_for_order
-from api.workflow_calls import execute_query, execute_update
+from api.workflow_calls import execute_update
 from store import orders
-from tmf.product_order import OrderState, ProductOrder
+from tmf.product_order import ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
-from workflows.plan_execution import PlanExecution
-from workflows.plan_view import OrderPlanView, order_plan_view
-from workflows.product_order import workflow_id_for
+from workflows.order import workflow_id_for
+from workflows.plan_view import OrderPlanView
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["order operations"])
 
@@ -45,16 +45,8 @@ class InformationBody(BaseModel):
 
 
 async def _plan_view(order_id: str) -> OrderPlanView:
-    # A closed order's plan is in the store: asking its workflow would replay the whole history.
-    closed = await run_in_threadpool(orders.closed_order_plan, order_id)
-    if closed is not None:
-        state, execution = closed
-        return order_plan_view(
-            order_id,
-            OrderState(state),
-            None if execution is None else PlanExecution.model_validate(execution),
-        )
-    view: OrderPlanView = await execute_query(workflow_id_for(order_id), "get_plan", OrderPlanView)
+    view = await plan_view(order_id)
+    assert view is not None  # raised instead
     return view
 
 
