@@ -27,7 +27,7 @@ ctk-deps: $(NEWMAN)
 postgres:
 	@scripts/ensure-postgres.sh
 
-# The workspace's browser tests drive Debian's chromium; installed once, quietly, if missing.
+# Debian's chromium for the browser tests (the workspace, /docs); installed once, quietly, if missing.
 chromium:
 	@scripts/ensure-chromium.sh
 

@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
 from api.codec_server import CODEC_PATH, create_codec_app
+from api.content_type import RequireJsonBody
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.identity import Authenticate
 from api.local_issuer import get_local_issuer
@@ -83,11 +85,15 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="TMF622 product ordering orchestrated on Temporal.",
         lifespan=lifespan,
+        docs_url=None,  # served from installed files, not a CDN (api/docs.py)
+        redoc_url=None,
     )
+    install_docs(app)
     install_error_handlers(app)
 
     # Outermost last: the log context, then authentication (a 401 before anything else).
     app.add_middleware(Authenticate)
+    app.add_middleware(RequireJsonBody)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(LimitRequests)  # outside the NUL check: it bounds what that one reads
     app.add_middleware(RequestLogContext)

@@ -105,8 +105,9 @@ PUBLIC_PATHS = frozenset(
         "/ops/v1/workspace/config",
     }
 )
-# The workspace's static pages (HTML, CSS, scripts: no data); their API calls carry the token.
-PUBLIC_PREFIXES = ("/workspace/",)
+# Static files (HTML, CSS, scripts: no data): the workspace's pages, whose API calls carry the
+# token, and the /docs page's Swagger UI and ReDoc assets (api/docs.py).
+PUBLIC_PREFIXES = ("/workspace/", "/docs-assets/")
 
 
 def is_public(path: str) -> bool:

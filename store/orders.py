@@ -35,9 +35,18 @@ def _naive_utc(value: datetime) -> datetime:
 JEOPARDY_RANK = {"none": 0, "warning": 1, "critical": 2}
 
 
+def _jeopardy_rank(order: ProductOrder) -> int:
+    """The order's level or its worst task's: the jeopardy list shows late tasks of an order
+    that is itself on time."""
+    if order.jeopardy is None:
+        return 0
+    levels = [order.jeopardy.level, *(t.level for t in order.jeopardy.tasks)]
+    return max(JEOPARDY_RANK.get(level, 0) for level in levels)
+
+
 def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
     return ProductOrderRecord(
-        jeopardy_rank=JEOPARDY_RANK.get(order.jeopardy.level, 0) if order.jeopardy else 0,
+        jeopardy_rank=_jeopardy_rank(order),
         id=order.id,
         state=order.state.value,
         external_id=order.external_id,

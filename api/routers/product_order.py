@@ -36,6 +36,7 @@ from observability.logs import get_logger
 from store import orders
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed
+from tmf.common import iso_z
 from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
@@ -68,6 +69,34 @@ DATE_FILTERS = {
 }
 
 
+def refuse_order_without_customer(order: ProductOrderCreate) -> None:
+    if not order.names_a_customer():
+        raise TmfError(
+            422,
+            "InvalidBody",
+            "Invalid value for 'relatedParty'",
+            "relatedParty: the order needs a party with role 'customer' (the product's owner)",
+        )
+
+
+def refuse_impossible_dates(order: ProductOrderCreate, now: datetime) -> None:
+    """A completion asked for in the past, or before the start, cannot be met: refused rather
+    than accepted into a jeopardy nobody could clear."""
+    due = order.requested_completion_date
+    if due is None:
+        return
+    start = order.requested_start_date
+    if due <= now:
+        problem = f"requestedCompletionDate {iso_z(due)} is in the past"
+    elif start is not None and due < start:
+        problem = (
+            f"requestedCompletionDate {iso_z(due)} is before requestedStartDate {iso_z(start)}"
+        )
+    else:
+        return
+    raise TmfError(422, "InvalidBody", "Invalid value for 'requestedCompletionDate'", problem)
+
+
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -93,6 +122,8 @@ async def create_product_order(
         )
     check_parties(caller, body.related_party)
     refuse_oversized_order(body)
+    refuse_order_without_customer(body)
+    refuse_impossible_dates(body, datetime.now(UTC))
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
     order_id = str(uuid.uuid4())
@@ -223,6 +254,9 @@ async def amend_product_order(
         ) from err
     check_parties(caller, amended.related_party)
     refuse_oversized_order(amended)
+    refuse_order_without_customer(amended)
+    if {"requestedStartDate", "requestedCompletionDate"} & set(patch):
+        refuse_impossible_dates(amended, datetime.now(UTC))
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
