@@ -19,7 +19,7 @@ from activities.order_store import save_cancellation, save_order
 from activities.product_inventory import assetize, deassetize
 from activities.southbound.registry import southbound_activities
 from activities.work_queue import open_manual_task, update_manual_task
-from config.settings import Settings, get_settings
+from config.settings import Settings, get_settings, load_settings
 from observability.logs import configure_logging, get_logger
 from store.db import create_tables
 from temporal_client import connect_temporal
@@ -70,8 +70,8 @@ def build_worker(
 
 
 async def run_worker() -> None:
+    settings = load_settings()
     configure_logging()
-    settings = get_settings()
     if settings.worker_niceness:
         os.nice(settings.worker_niceness)  # below the API on a shared host; see config/settings.py
     create_tables()

@@ -32,6 +32,7 @@ from api.routers import (
     tasks,
     workforce,
 )
+from config.settings import load_settings
 from observability.logs import configure_logging, get_logger
 from store.db import create_tables
 
@@ -40,6 +41,7 @@ log = get_logger(__name__)
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    load_settings()  # a bad setting stops the API before it serves (config/settings.py)
     configure_logging()
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())

@@ -15,10 +15,18 @@ import typer
 
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
-from config.settings import get_settings
+from config.settings import get_settings, load_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+
+
+@app.callback()
+def check_settings() -> None:
+    """Tessera order management."""
+    # Every command reads its settings first: a bad one stops here with the reason (exit 2),
+    # not at the first order.
+    load_settings()
 
 
 @app.command()

@@ -12,7 +12,7 @@ from config.settings import get_settings
 
 def configure_logging() -> None:
     settings = get_settings()
-    fmt = settings.log_format
+    fmt: str = settings.log_format
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
     renderer: structlog.types.Processor = (

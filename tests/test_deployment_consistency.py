@@ -8,12 +8,12 @@ from pathlib import Path
 import yaml
 
 from cli.main import app as cli_app
+from config.settings import environment_names
 from workflows.search_attributes import ALL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
-SETTING_NAMES = set(re.findall(r'_env\("([A-Z_]+)"', SETTINGS_SOURCE))
+SETTING_NAMES = environment_names()
 
 
 def test_every_variable_given_to_tessera_is_a_setting() -> None:

@@ -7,22 +7,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.admission import GATE
-from config.settings import get_settings
+from api.dependencies import SettingsDep
 from store import orders
 
 router = APIRouter(prefix="/ops/v1/admission", tags=["admission"])
 
 
 @router.get("", summary="Order admission: the gate, the task queue backlog, queued orders")
-async def admission_state() -> JSONResponse:
+async def admission_state(settings: SettingsDep) -> JSONResponse:
     return JSONResponse(
         {
             "open": GATE.open,
             "reason": GATE.reason,
-            "maxBacklog": get_settings().order_admission_max_backlog,
+            "maxBacklog": settings.order_admission_max_backlog,
             "workflowTaskBacklog": GATE.workflow_backlog,
             "activityTaskBacklog": GATE.activity_backlog,
             "checkedAt": GATE.checked_at.isoformat() if GATE.checked_at else None,
-            "queuedOrders": await run_in_threadpool(orders.queued_count, get_settings().task_queue),
+            "queuedOrders": await run_in_threadpool(orders.queued_count, settings.task_queue),
         }
     )

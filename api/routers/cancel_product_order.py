@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from api.dependencies import SettingsDep
 from api.errors import TmfError
 from api.tmf_query import (
     count_headers,
@@ -17,7 +18,6 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
-from config.settings import get_settings
 from store import cancellations, orders
 from tmf.cancel_order import (
     CancelProductOrder,
@@ -33,7 +33,9 @@ router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["cancelProductOrder"])
 
 
 @router.post("/cancelProductOrder", status_code=201, summary="Ask to cancel an order")
-async def create_cancellation(body: CancelProductOrderCreate) -> JSONResponse:
+async def create_cancellation(
+    body: CancelProductOrderCreate, settings: SettingsDep
+) -> JSONResponse:
     order_id = body.product_order.id
     if await run_in_threadpool(orders.get_order, order_id) is None:
         raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
@@ -41,7 +43,7 @@ async def create_cancellation(body: CancelProductOrderCreate) -> JSONResponse:
     task = CancelProductOrder(
         **body.model_dump(by_alias=True, exclude_none=True),
         id=cancel_id,
-        href=cancel_href(get_settings().public_base_url, cancel_id),
+        href=cancel_href(settings.public_base_url, cancel_id),
     )
     await run_in_threadpool(cancellations.create_cancellation, task)
     try:

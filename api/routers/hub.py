@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.service import RPCError
 
+from api.dependencies import SettingsDep
 from api.errors import TmfError
 from api.temporal import get_client
-from config.settings import get_settings
 from observability.logs import get_logger
 from store import hub
 from store.hub_tables import HubSubscriptionRecord
@@ -42,8 +42,8 @@ def _hub_view(record: HubSubscriptionRecord) -> dict[str, str]:
     return {"id": record.id, "callback": record.callback, "query": record.query}
 
 
-def _hub_href(subscription_id: str) -> str:
-    return f"{get_settings().public_base_url}{PRODUCT_ORDERING_BASE}/hub/{subscription_id}"
+def _hub_href(base_url: str, subscription_id: str) -> str:
+    return f"{base_url}{PRODUCT_ORDERING_BASE}/hub/{subscription_id}"
 
 
 def _check_callback(callback: str) -> None:
@@ -61,7 +61,7 @@ def _check_callback(callback: str) -> None:
     summary="Register a listener (starts its delivery workflow)",
     responses={201: {"description": "Subscribed; `Location` is the subscription's href"}},
 )
-async def register_listener(body: HubCreate) -> JSONResponse:
+async def register_listener(body: HubCreate, settings: SettingsDep) -> JSONResponse:
     _check_callback(body.callback)
     query = (body.query or "").strip()
     try:
@@ -79,7 +79,9 @@ async def register_listener(body: HubCreate) -> JSONResponse:
         ) from err
     log.info("listener registered", subscription_id=record.id, callback=record.callback)
     return JSONResponse(
-        status_code=201, content=_hub_view(record), headers={"Location": _hub_href(record.id)}
+        status_code=201,
+        content=_hub_view(record),
+        headers={"Location": _hub_href(settings.public_base_url, record.id)},
     )
 
 

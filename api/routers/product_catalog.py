@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from api.dependencies import SettingsDep
 from api.errors import TmfError
 from api.tmf_query import (
     count_headers,
@@ -22,7 +23,7 @@ from api.tmf_query import (
     reject_unknown_filters,
     select_fields,
 )
-from config.settings import get_settings
+from config.settings import Settings
 from decomposition import tmf620
 from store.catalog_files import load_catalog_repository
 from tmf.common import TmfModel
@@ -80,8 +81,7 @@ def load_catalog(directory: str, base_url: str) -> Catalog:
     return Catalog(latest=repository.latest.version, versions=versions)
 
 
-def _resources(resource: str, params: Mapping[str, str]) -> list[Document]:
-    settings = get_settings()
+def _resources(resource: str, params: Mapping[str, str], settings: Settings) -> list[Document]:
     catalog = load_catalog(settings.catalog_dir, settings.public_base_url)
     name = params.get(VERSION_PARAM) or catalog.latest
     if name not in catalog.versions:
@@ -114,14 +114,14 @@ def _matches(document: Document, path: str, wanted: str) -> bool:
     return any(_as_query_text(v) == wanted for v in values)
 
 
-def _list(resource: str, request: Request) -> JSONResponse:
+def _list(resource: str, request: Request, settings: Settings) -> JSONResponse:
     params = request.query_params
     supported = FILTERS[resource]
     reject_unknown_filters(params.keys(), [*supported, VERSION_PARAM])
     page = parse_page(params)
     found = [
         doc
-        for doc in _resources(resource, params)
+        for doc in _resources(resource, params, settings)
         if all(_matches(doc, name, params[name]) for name in supported if name in params)
     ]
     fields = parse_fields(params)
@@ -129,39 +129,47 @@ def _list(resource: str, request: Request) -> JSONResponse:
     return JSONResponse(body, headers=count_headers(len(found), len(body)))
 
 
-def _retrieve(resource: str, resource_id: str, request: Request) -> JSONResponse:
+def _retrieve(
+    resource: str, resource_id: str, request: Request, settings: Settings
+) -> JSONResponse:
     params = request.query_params
-    for document in _resources(resource, params):
+    for document in _resources(resource, params, settings):
         if document["id"] == resource_id:
             return JSONResponse(select_fields(document, parse_fields(params)))
     raise TmfError(404, "NotFound", f"No {resource} with id '{resource_id}'")
 
 
 @router.get("/productOffering", summary="List product offerings")
-def list_product_offerings(request: Request) -> JSONResponse:
-    return _list("productOffering", request)
+def list_product_offerings(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("productOffering", request, settings)
 
 
 @router.get("/productOffering/{offering_id}", summary="Retrieve a product offering")
-def retrieve_product_offering(offering_id: str, request: Request) -> JSONResponse:
-    return _retrieve("productOffering", offering_id, request)
+def retrieve_product_offering(
+    offering_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("productOffering", offering_id, request, settings)
 
 
 @router.get("/productSpecification", summary="List product specifications")
-def list_product_specifications(request: Request) -> JSONResponse:
-    return _list("productSpecification", request)
+def list_product_specifications(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("productSpecification", request, settings)
 
 
 @router.get("/productSpecification/{spec_id}", summary="Retrieve a product specification")
-def retrieve_product_specification(spec_id: str, request: Request) -> JSONResponse:
-    return _retrieve("productSpecification", spec_id, request)
+def retrieve_product_specification(
+    spec_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("productSpecification", spec_id, request, settings)
 
 
 @router.get("/productOfferingPrice", summary="List product offering prices")
-def list_product_offering_prices(request: Request) -> JSONResponse:
-    return _list("productOfferingPrice", request)
+def list_product_offering_prices(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("productOfferingPrice", request, settings)
 
 
 @router.get("/productOfferingPrice/{price_id}", summary="Retrieve a product offering price")
-def retrieve_product_offering_price(price_id: str, request: Request) -> JSONResponse:
-    return _retrieve("productOfferingPrice", price_id, request)
+def retrieve_product_offering_price(
+    price_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("productOfferingPrice", price_id, request, settings)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.admission import start_after_response
+from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
 from api.sealing import sealed_order
 from api.tmf_query import (
@@ -23,7 +24,6 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
-from config.settings import get_settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
@@ -61,8 +61,7 @@ DATE_FILTERS = {
 }
 
 
-def refuse_too_many_items(order: ProductOrderCreate) -> None:
-    limit = get_settings().order_max_items
+def refuse_too_many_items(order: ProductOrderCreate, limit: int) -> None:
     if len(order.product_order_item) > limit:
         raise TmfError(
             422,
@@ -85,6 +84,7 @@ def _now_ms() -> datetime:
 )
 async def create_product_order(
     body: ProductOrderCreate,
+    settings: SettingsDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
 ) -> JSONResponse:
     owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
@@ -94,7 +94,7 @@ async def create_product_order(
             "ReadOnlyField",
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
-    refuse_too_many_items(body)
+    refuse_too_many_items(body, settings.order_max_items)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
     order_id = str(uuid.uuid4())
@@ -102,11 +102,11 @@ async def create_product_order(
     order = ProductOrder(
         **sealing.document,
         id=order_id,
-        href=order_href(get_settings().public_base_url, order_id),
+        href=order_href(settings.public_base_url, order_id),
         orderDate=_now_ms(),
     )
     document, created = await run_in_threadpool(
-        orders.accept_order, order, idempotency_key, get_settings().task_queue, sealing.sealed
+        orders.accept_order, order, idempotency_key, settings.task_queue, sealing.sealed
     )
     # A replayed request answers for the first order, as stored: log it under that order's ids.
     stored = order if created else ProductOrder.model_validate(document)
@@ -166,7 +166,9 @@ def list_product_orders(request: Request) -> JSONResponse:
         }
     },
 )
-async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
+async def amend_product_order(
+    order_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in {"application/merge-patch+json", "application/json"}:
         raise TmfError(
@@ -198,7 +200,7 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
             "The patched order is not valid",
             describe_validation_errors(err.errors()),
         ) from err
-    refuse_too_many_items(amended)
+    refuse_too_many_items(amended, settings.order_max_items)
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:

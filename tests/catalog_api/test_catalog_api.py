@@ -5,7 +5,6 @@ Expectations come from the catalog files themselves, so the tests hold as the ca
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,7 +153,7 @@ def test_errors_in_tmf_shape(api: TestClient) -> None:
 
 
 def test_version_selects_another_catalog_version(
-    api: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog: CatalogVersion
+    api: TestClient, tmp_path: Path, request: pytest.FixtureRequest, catalog: CatalogVersion
 ) -> None:
     # Two versions: the newer renames the first offering.
     source = Path(get_settings().catalog_dir) / catalog.version
@@ -169,8 +168,11 @@ def test_version_selects_another_catalog_version(
             path.write_text(text.replace(f"name: {first.name}\n", "name: Renamed\n", 1))
             renamed += 1
     assert renamed == 1, "the sample catalog's layout changed: adapt this test"
-    settings: Settings = dataclasses.replace(get_settings(), catalog_dir=str(tmp_path))
-    monkeypatch.setattr(product_catalog, "get_settings", lambda: settings)
+    settings: Settings = get_settings().model_copy(update={"catalog_dir": str(tmp_path)})
+    # Routes take their settings through a FastAPI dependency, so the test overrides it.
+    overrides = api.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_settings] = lambda: settings
+    request.addfinalizer(overrides.clear)
 
     latest = _get(api, f"productOffering/{first.id}")
     older = _get(api, f"productOffering/{first.id}", version=old)
