@@ -14,12 +14,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
 from api.errors import install_error_handlers
+from api.http_metrics import HttpMetrics, metrics_endpoint
 from api.nul_characters import RefuseNulCharacters
 from api.routers import (
     admission,
     cancel_product_order,
     deliveries,
     fallout,
+    health,
     hub,
     jeopardy,
     order_history,
@@ -34,6 +36,7 @@ from api.routers import (
 )
 from config.settings import load_settings
 from observability.logs import configure_logging, get_logger
+from observability.store_metrics import register_store_metrics
 from store.db import create_tables
 
 log = get_logger(__name__)
@@ -43,6 +46,7 @@ log = get_logger(__name__)
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     load_settings()  # a bad setting stops the API before it serves (config/settings.py)
     configure_logging()
+    register_store_metrics()
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())
     yield
@@ -78,10 +82,15 @@ def create_app() -> FastAPI:
 
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(RequestLogContext)
+    # Outermost: it times and counts every answer, NUL refusals included.
+    app.add_middleware(HttpMetrics)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
 
-    @app.get("/health", tags=["ops"], summary="Liveness")
-    def health() -> dict[str, str]:
+    @app.get("/health", tags=["ops"], summary="Liveness (kept for scripts; see /health/live)")
+    def health_ok() -> dict[str, str]:
         return {"status": "ok"}
+
+    app.include_router(health.router)
 
     app.include_router(product_order.router)
     app.include_router(cancel_product_order.router)

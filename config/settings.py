@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 
 def env(name: str, default: Any, **constraints: Any) -> Any:
@@ -124,6 +125,25 @@ class Settings(BaseSettings):
     # Courtesy notifications: which events notify which customers (YAML).
     notifications_config: str = env("NOTIFICATIONS_CONFIG", "config/notifications.yaml")
 
+    # Observability (observability/): the worker serves /metrics and /health/* on
+    # WORKER_METRICS_PORT (0: off) and runs the Temporal SDK's Prometheus exporter on loopback at
+    # WORKER_SDK_METRICS_PORT, which its /metrics includes; the API serves them on API_PORT.
+    worker_metrics_host: str = env("WORKER_METRICS_HOST", "127.0.0.1")
+    worker_metrics_port: int = env("WORKER_METRICS_PORT", 9464, ge=0, le=65535)
+    worker_sdk_metrics_port: Port = env("WORKER_SDK_METRICS_PORT", 9465)
+    # The channel names counted as themselves in metric labels (comma separated); any other
+    # channel counts as "other", so a client cannot create unbounded label values.
+    metrics_channels: Annotated[frozenset[str], NoDecode] = env(
+        "METRICS_CHANNELS", frozenset({"web", "retail", "call-center", "partner", "b2b-portal"})
+    )
+
+    @field_validator("metrics_channels", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(name.strip() for name in value.split(",") if name.strip())
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_capitals(cls, value: Any) -> Any:
@@ -179,6 +199,8 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise SettingsError(explain(error)) from None
+    except SourceError as error:  # a value the environment source could not even decode
+        raise SettingsError(f"invalid settings (environment variables): {error}") from None
 
 
 def load_settings() -> Settings:

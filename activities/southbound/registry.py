@@ -29,6 +29,7 @@ from activities.southbound.portability import NumberPortability, PortabilitySimu
 from activities.southbound.shipping import Shipping, ShippingSimulator
 from activities.southbound.sim import SimProvisioning, SimSimulator
 from decomposition.secrets import is_sealed
+from observability.metrics import southbound_call
 from store import secrets
 
 __all__ = [
@@ -76,8 +77,12 @@ def with_secrets_revealed(request: SouthboundRequest) -> SouthboundRequest:
 def _as_activity(name: str, operation: Operation) -> Operation:
     # A plain function per name: Temporal reads its type hints to decode the pydantic input.
     # Sync on purpose: the store is sync, so the worker runs these in its thread pool.
+    system, operation_name = name.split(".", 1)
+
     def run(request: SouthboundRequest) -> SouthboundResult:
-        return operation(with_secrets_revealed(request))
+        revealed = with_secrets_revealed(request)
+        with southbound_call(system, operation_name):
+            return operation(revealed)
 
     run.__name__ = run.__qualname__ = name.replace(".", "__")
     return activity.defn(name=name)(run)

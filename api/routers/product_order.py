@@ -27,6 +27,7 @@ from api.workflow_calls import execute_update
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
+from observability.metrics import count_accepted
 from store import orders
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed
@@ -117,6 +118,7 @@ async def create_product_order(
     # workers catch up.
     if created:
         start_after_response(stored)
+        count_accepted(stored)
     log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
     if not created:
