@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.errors import TmfError
 from api.temporal import get_client
-from observability.health import readiness
+from observability.health import CHECK_TIMEOUT_SECONDS, readiness
 
 router = APIRouter(prefix="/health", tags=["ops"])
 
@@ -24,8 +26,9 @@ def live() -> dict[str, str]:
 )
 async def ready() -> JSONResponse:
     try:
-        client = await get_client()
-    except TmfError:
+        # A probe answers in seconds: the SDK's own connect retries for much longer.
+        client = await asyncio.wait_for(get_client(), CHECK_TIMEOUT_SECONDS)
+    except (TmfError, TimeoutError):
         client = None
     state = await readiness(client)
     return JSONResponse(state.as_json(), status_code=200 if state.ready else 503)
