@@ -13,12 +13,14 @@ from pathlib import Path
 
 import typer
 
+from cli.db import app as db_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
 from config.settings import get_settings, load_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+app.add_typer(db_app, name="db")
 
 
 @app.callback()
@@ -120,6 +122,8 @@ def dev(
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
+        # The schema first, as a release would do it; the API and worker find it current.
+        subprocess.run([sys.executable, "-m", "cli", "db", "upgrade"], env=env, check=True)
         children.append(subprocess.Popen(dev_server_command(data_dir)))
         wait_for_port(7233, 60, "Temporal dev server")
         oms = [sys.executable, "-m", "cli"]

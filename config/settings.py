@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     temporal_namespace: str = env("TEMPORAL_NAMESPACE", "default", min_length=1)
     task_queue: str = env("TESSERA_TASK_QUEUE", "tessera-orders", min_length=1)
     database_url: str = env("DATABASE_URL", "sqlite:///./.data/tessera.db", min_length=1)
+    # Whether the API and the worker upgrade the schema at start (store/migrate.py). Off in
+    # production, where `oms db upgrade` is an explicit release step.
+    database_auto_migrate: bool = env("DATABASE_AUTO_MIGRATE", True)
     api_host: str = env("API_HOST", "127.0.0.1")
     api_port: Port = env("API_PORT", 8000)
     # The externally visible base URL, used to build TMF `href`s.

@@ -29,6 +29,12 @@ def _naive_utc(value: datetime) -> datetime:
 JEOPARDY_RANK = {"none": 0, "warning": 1, "critical": 2}
 
 
+def _closed_at(order: ProductOrder) -> datetime | None:
+    if not order.state.is_final:
+        return None
+    return _naive_utc(order.completion_date or datetime.now(UTC))
+
+
 def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
     return ProductOrderRecord(
         jeopardy_rank=JEOPARDY_RANK.get(order.jeopardy.level, 0) if order.jeopardy else 0,
@@ -38,6 +44,7 @@ def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
         customer_id=order.customer_id(),
         channel=order.channel_name(),
         order_date=_naive_utc(order.order_date),
+        closed_at=_closed_at(order),
         revision=revision,
         document=order.to_tmf(),
     )
@@ -173,6 +180,7 @@ def write_order_snapshot(
             fresh = _record_from(order, revision)
             record.state = fresh.state
             record.jeopardy_rank = fresh.jeopardy_rank
+            record.closed_at = fresh.closed_at
             record.revision = revision
             record.document = fresh.document
             session.add(record)
