@@ -22,6 +22,7 @@ from activities.work_queue import open_manual_task, update_manual_task
 from config.settings import Settings, get_settings, load_settings
 from observability.health import readiness
 from observability.logs import configure_logging, get_logger
+from observability.tracing import configure_tracing
 from observability.worker_endpoint import WorkerEndpoint, sdk_runtime
 from store.db import create_tables
 from temporal_client import connect_temporal
@@ -74,6 +75,7 @@ def build_worker(
 async def run_worker() -> None:
     settings = load_settings()
     configure_logging()
+    configure_tracing("tessera-worker")
     if settings.worker_niceness:
         os.nice(settings.worker_niceness)  # below the API on a shared host; see config/settings.py
     create_tables()

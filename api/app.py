@@ -37,6 +37,7 @@ from api.routers import (
 from config.settings import load_settings
 from observability.logs import configure_logging, get_logger
 from observability.store_metrics import register_store_metrics
+from observability.tracing import configure_tracing, instrument_api
 from store.db import create_tables
 
 log = get_logger(__name__)
@@ -72,6 +73,7 @@ class RequestLogContext:
 
 
 def create_app() -> FastAPI:
+    configure_tracing("tessera-api")
     app = FastAPI(
         title="Tessera Order Management",
         version="0.1.0",
@@ -108,6 +110,7 @@ def create_app() -> FastAPI:
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)
+    instrument_api(app)  # tracing, when on
     return app
 
 

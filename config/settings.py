@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     worker_metrics_host: str = env("WORKER_METRICS_HOST", "127.0.0.1")
     worker_metrics_port: int = env("WORKER_METRICS_PORT", 9464, ge=0, le=65535)
     worker_sdk_metrics_port: Port = env("WORKER_SDK_METRICS_PORT", 9465)
+    # OpenTelemetry traces (observability/tracing.py), exported by OTLP/HTTP to this endpoint
+    # (e.g. http://otel-collector:4318); unset, tracing is off.
+    otel_exporter_otlp_endpoint: str | None = env("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     # The channel names counted as themselves in metric labels (comma separated); any other
     # channel counts as "other", so a client cannot create unbounded label values.
     metrics_channels: Annotated[frozenset[str], NoDecode] = env(

@@ -7,6 +7,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 
 from config.settings import get_settings
+from observability.tracing import temporal_interceptors
 
 
 async def connect_temporal(
@@ -18,4 +19,5 @@ async def connect_temporal(
         namespace=namespace or settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         runtime=runtime,
+        interceptors=temporal_interceptors(),  # tracing, when on (observability/tracing.py)
     )
