@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NEWMAN := .ctk/node_modules/.bin/newman
 
-.PHONY: setup run test test-sqlite test-postgres lint format ctk-deps postgres histories bench clean
+.PHONY: setup run test test-sqlite test-postgres lint format ctk-deps postgres prometheus histories bench clean
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ ctk-deps: $(NEWMAN)
 postgres:
 	@scripts/ensure-postgres.sh
 
+# Debian's prometheus and promtool, for tests/operability (apt, once).
+prometheus:
+	@scripts/ensure-prometheus.sh
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -36,10 +40,10 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test-sqlite: setup ctk-deps
+test-sqlite: setup ctk-deps prometheus
 	$(PY) -m pytest -q --durations=10
 
-test-postgres: setup ctk-deps postgres
+test-postgres: setup ctk-deps postgres prometheus
 	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition
 
 # The two passes share nothing (each has its own dev server, database, task queue and ports) and
