@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.admission import admission_loop, finish_starts
+from api.admission import GATE, admission_loop, finish_starts
 from api.errors import install_error_handlers
 from api.http_metrics import HttpMetrics, metrics_endpoint
 from api.nul_characters import RefuseNulCharacters
@@ -47,7 +47,7 @@ log = get_logger(__name__)
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     load_settings()  # a bad setting stops the API before it serves (config/settings.py)
     configure_logging()
-    register_store_metrics()
+    register_store_metrics(GATE)
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())
     yield

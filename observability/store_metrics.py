@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Protocol
 
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -21,7 +22,17 @@ log = get_logger(__name__)
 JEOPARDY_LEVELS = {0: "none", 1: "warning", 2: "critical"}
 
 
+class BacklogView(Protocol):
+    """What admission last read of the task queue (api/admission.py's GATE)."""
+
+    workflow_backlog: int | None
+    activity_backlog: int | None
+
+
 class StoreCollector(Collector):
+    def __init__(self, gate: BacklogView | None) -> None:
+        self.gate = gate
+
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         try:
             yield from self._fallout()
@@ -94,19 +105,16 @@ class StoreCollector(Collector):
         yield from (open_tasks, oldest)
 
     def _admission(self) -> Iterator[GaugeMetricFamily]:
-        from api.admission import GATE  # the API's view of the task queue (read every second)
-
         backlog = GaugeMetricFamily(
             "tessera_admission_backlog_tasks",
             "Tasks waiting for a worker on the order task queue, as admission last read it.",
             labels=["kind"],
         )
-        for kind, tasks in (
-            ("workflow", GATE.workflow_backlog),
-            ("activity", GATE.activity_backlog),
-        ):
-            if tasks is not None:  # read only while admission control is on
-                backlog.add_metric([kind], tasks)
+        if self.gate is not None:
+            read = {"workflow": self.gate.workflow_backlog, "activity": self.gate.activity_backlog}
+            for kind, tasks in read.items():
+                if tasks is not None:  # read only while admission control is on
+                    backlog.add_metric([kind], tasks)
         waiting = GaugeMetricFamily(
             "tessera_admission_waiting_orders",
             "Accepted orders whose workflow has not started yet (admission queue).",
@@ -118,9 +126,11 @@ class StoreCollector(Collector):
 _registered = False
 
 
-def register_store_metrics() -> None:
-    """Once per process (the API)."""
+def register_store_metrics(gate: BacklogView | None = None) -> None:
+    """Once per process (the API, with its admission gate). Nothing is imported while a scrape
+    runs: prometheus-client holds its registry's lock then, and a metric defined by an import
+    would wait for it forever."""
     global _registered
     if not _registered:
-        REGISTRY.register(StoreCollector())
+        REGISTRY.register(StoreCollector(gate))
         _registered = True

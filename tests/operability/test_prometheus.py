@@ -4,6 +4,7 @@ and PromQL over what it scraped names the offering of the order that completed."
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 import yaml
 
 from cli.local_stack import end_process
-from tests.conftest import free_port
+from tests.conftest import ROOT, free_port
 from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.operability.stack import Stack, stack
 from tests.sample_orders import sample_order
@@ -97,4 +98,18 @@ async def test_promql_over_scraped_metrics_names_the_completed_orders_offering(
     # Both targets are up, and the SDK's worker metrics were scraped too.
     up = await asyncio.to_thread(query, prometheus, "up")
     assert {str(r["metric"]["job"]): r["value"][1] for r in up} == {"api": "1", "worker": "1"}  # type: ignore[index]
-    assert await asyncio.to_thread(query, prometheus, 'count({__name__=~"temporal_.+"})')
+    # The SDK's metrics that the alert rules and the dashboard use (deploy/) were scraped.
+    for name in sdk_metrics_used_in_deploy():
+        found = await asyncio.to_thread(query, prometheus, f'count({{__name__="{name}"}})')
+        assert found, f"{name} (used in deploy/) is not among the worker's metrics"
+
+
+def sdk_metrics_used_in_deploy() -> set[str]:
+    deploy = ROOT / "deploy"
+    texts = [
+        (deploy / "prometheus" / "alerts.yml").read_text(),
+        (deploy / "grafana" / "dashboards" / "tessera.json").read_text(),
+    ]
+    names = {name for text in texts for name in re.findall(r"\btemporal_[a-z_]+", text)}
+    assert names, "the alerts and dashboard use the SDK's worker metrics"
+    return names
