@@ -33,6 +33,11 @@ class StoreCollector(Collector):
     def __init__(self, gate: BacklogView | None) -> None:
         self.gate = gate
 
+    def describe(self) -> list[GaugeMetricFamily]:
+        # Without it, registering the collector would query the store (prometheus-client calls
+        # collect() to learn the names), before the schema may even exist.
+        return []
+
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         try:
             yield from self._fallout()

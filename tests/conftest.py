@@ -44,6 +44,9 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # A technician who comes two seconds after a passed requested start, not the next morning.
 os.environ.setdefault("SIMULATOR_NEXT_SLOT_SECONDS", "2")
 os.environ.setdefault("LOG_FORMAT", "json")
+# Worker processes serve /metrics only when a test gives them a port: two test passes run side
+# by side, and workers on the default port would collide.
+os.environ.setdefault("WORKER_METRICS_PORT", "0")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
