@@ -101,7 +101,8 @@ class Settings(BaseSettings):
     # ORDER_ADMISSION_STARTS_PER_ROUND orders start in the round (new POSTs and waiting orders
     # together); other accepted orders wait in the store. Off, every order starts at once, and the
     # loop starts only those whose start failed (Temporal unreachable, API crash).
-    order_admission_max_backlog: int | None = env("ORDER_ADMISSION_MAX_BACKLOG", None, ge=0)
+    # (-1 holds every new order in the queue: tests and a paused intake use it.)
+    order_admission_max_backlog: int | None = env("ORDER_ADMISSION_MAX_BACKLOG", None, ge=-1)
     order_admission_poll_seconds: Seconds = env("ORDER_ADMISSION_POLL_SECONDS", 1)
     order_admission_starts_per_round: int = env("ORDER_ADMISSION_STARTS_PER_ROUND", 20, ge=1)
     # The size of one order. Its plan travels in one Temporal payload (2 MB at most by default;

@@ -7,12 +7,12 @@ the context in workflow and activity headers; FastAPI's instrumentation opens th
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+
+if TYPE_CHECKING:  # the SDK is imported only when tracing is on: it costs start-up time
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 from config.settings import get_settings
 
@@ -26,6 +26,10 @@ def configure_tracing(service: str, exporter: SpanExporter | None = None) -> boo
     endpoint = get_settings().otel_exporter_otlp_endpoint
     if exporter is None and not endpoint:
         return False
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
