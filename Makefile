@@ -44,7 +44,7 @@ test-sqlite: setup ctk-deps prometheus
 	$(PY) -m pytest -q --durations=10
 
 test-postgres: setup ctk-deps postgres prometheus
-	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition
+	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition --ignore=tests/order_book
 
 # The two passes share nothing (each has its own dev server, database, task queue and ports) and
 # mostly wait on servers and timers, so they run side by side; each prints its output when done.

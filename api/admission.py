@@ -34,7 +34,7 @@ from config.settings import get_settings
 from observability.logs import get_logger
 from store import orders
 from tmf.product_order import ProductOrder
-from workflows.product_order import workflow_id_for
+from workflows.order import workflow_id_for
 
 log = get_logger(__name__)
 

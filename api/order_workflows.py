@@ -16,13 +16,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from config.settings import get_settings
 from tmf.product_order import ProductOrder
 from workflows import search_attributes as sa
-from workflows.policy import OrderPolicy
-from workflows.product_order import (
+from workflows.order import (
     ProductOrderInput,
     ProductOrderWorkflow,
     order_memo,
     workflow_id_for,
 )
+from workflows.policy import OrderPolicy
 
 
 def order_policy() -> OrderPolicy:

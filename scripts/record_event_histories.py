@@ -50,7 +50,7 @@ from workflows.event_delivery import (  # noqa: E402
     ReplayRequest,
 )
 from workflows.event_delivery_starter import delivery_policy, start_subscription_delivery  # noqa: E402
-from workflows.product_order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
+from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"

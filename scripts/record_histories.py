@@ -48,7 +48,7 @@ from workflows.messages import (  # noqa: E402
     FalloutDecision,
     ProvideInformation,
 )
-from workflows.product_order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
+from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"
@@ -187,11 +187,11 @@ async def _wait_for_task(handle: Any, suffix: str, status: str) -> None:
         await asyncio.sleep(0.1)
 
 
-async def amended_order(client: Client, queue: str) -> list[str]:
+async def amended_order(client: Client, queue: str, order_id: str = "hist-amended") -> list[str]:
     """A speed change before the point of no return: the port is released and reserved anew."""
     set_workforce_config(auto_complete=True, latency_ms=50)
     body = sample_order("fiber-broadband", start_in=timedelta(seconds=4))
-    order = _order("hist-amended", body)
+    order = _order(order_id, body)
     handle = await client.start_workflow(
         ProductOrderWorkflow.run,
         ProductOrderInput(order=order),
@@ -255,6 +255,10 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_amended": amended_order,
     "product_order_cancelled": cancelled_order,
     "product_order_jeopardy": jeopardy_raised_and_cleared,
+    # After the patch `wait-for-handlers-before-closing`: its marker is in this history.
+    "product_order_amended_patched": lambda client, queue: amended_order(
+        client, queue, "hist-amended-patched"
+    ),
 }
 
 

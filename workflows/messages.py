@@ -15,6 +15,9 @@ from decomposition.plan import DomainOrder, PlanTask
 from tmf.cancel_order import CancelProductOrder
 from workflows.policy import OrderPolicy
 
+# The error type of a task its domain order withdrew (not a failure of the task itself).
+TASK_CANCELLED = "TaskCancelled"
+
 
 class DomainOrderResult(BaseModel):
     domain_order_id: str

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from workflows.domain_order import DomainOrderWorkflow
 from workflows.event_delivery import EventDeliveryWorkflow
-from workflows.product_order import ProductOrderWorkflow
+from workflows.order import ProductOrderWorkflow
 
 WORKFLOWS: list[type] = [ProductOrderWorkflow, DomainOrderWorkflow, EventDeliveryWorkflow]

@@ -27,7 +27,7 @@ from tmf.cancel_order import (
 )
 from tmf.product_order import PRODUCT_ORDERING_BASE
 from workflows.messages import CancelOrder
-from workflows.product_order import workflow_id_for
+from workflows.order import workflow_id_for
 
 router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["cancelProductOrder"])
 

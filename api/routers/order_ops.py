@@ -20,9 +20,9 @@ from api.workflow_calls import execute_query, execute_update
 from store import orders
 from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
+from workflows.order import workflow_id_for
 from workflows.plan_execution import PlanExecution
 from workflows.plan_view import OrderPlanView, order_plan_view
-from workflows.product_order import workflow_id_for
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["order operations"])
 

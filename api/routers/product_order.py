@@ -39,7 +39,7 @@ from tmf.product_order import (
     order_href,
 )
 from workflows.messages import AmendOrder
-from workflows.product_order import workflow_id_for
+from workflows.order import workflow_id_for
 
 log = get_logger(__name__)
 router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["productOrder"])

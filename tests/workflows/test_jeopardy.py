@@ -24,7 +24,7 @@ from tmf.product_order import ProductOrder
 from worker import build_worker
 from workflows import search_attributes as sa
 from workflows.messages import CompleteManualTask
-from workflows.product_order import ProductOrderInput, ProductOrderWorkflow
+from workflows.order import ProductOrderInput, ProductOrderWorkflow
 from workflows.search_attributes import ALL_KEYS
 
 QUEUE = f"jeopardy-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,104 @@
+"""What one domain order knows about its tasks, and what it refuses. Pure: no Temporal call.
+
+The tasks queued and running, the manual work items and fallout cases open, the pauses of tasks
+whose system is offline, the tasks the order withdrew. `DomainOrderWorkflow` runs the tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from workflows.messages import (
+    ClaimManualTask,
+    CompleteManualTask,
+    FalloutAction,
+    FalloutDecision,
+    FalloutView,
+    ManualTaskView,
+    RunTask,
+)
+from workflows.policy import OrderPolicy
+from workflows.refusal import Refusal
+from workflows.result_validation import result_errors
+
+
+class DomainOrderBook:
+    def __init__(self, tasks: list[RunTask]) -> None:
+        self.queue: list[RunTask] = list(tasks)
+        self.running: set[str] = set()
+        self.running_requests: dict[str, RunTask] = {}
+        self.closing = False
+        self.tasks_run = 0
+        self.manual: dict[str, ManualTaskView] = {}
+        self.manual_runs: dict[str, RunTask] = {}
+        self.opened: set[str] = set()  # manual tasks whose work item is in the store
+        self.held: dict[str, int] = {}  # task id -> pauses so far while its system is offline
+        self.failures: dict[str, int] = {}  # task id -> times it fell out
+        self.fallout: dict[str, FalloutView] = {}  # task id -> its open case
+        self.fallout_stored: set[str] = set()  # tasks whose open case is in the store
+        # Tasks the order withdrew. Kept apart from asyncio cancellation, which the SDK drops
+        # when it lands on an operation that completed in the same activation.
+        self.withdrawn: set[str] = set()
+        self.decisions: dict[str, FalloutDecision] = {}
+
+    def start_next(self) -> RunTask:
+        request = self.queue.pop(0)
+        self.running.add(request.task.id)
+        self.running_requests[request.task.id] = request
+        self.tasks_run += 1
+        return request
+
+    def ended(self, task_id: str) -> None:
+        self.running.discard(task_id)
+        self.running_requests.pop(task_id, None)
+        self.withdrawn.discard(task_id)
+
+    def activity_id(self, request: RunTask) -> str:
+        """The task id (and its run after a redo), readable in the Temporal UI; activity ids are
+        unique in a workflow, so later tries after a hold or fallout count up."""
+        run = request.idempotency_key.rsplit("/", 1)[-1]
+        name = request.task.id if run == "1" else f"{request.task.id}#{run}"
+        tries = self.held.get(request.task.id, 0) + self.failures.get(request.task.id, 0)
+        return name if tries == 0 else f"{name}@{tries + 1}"
+
+    def next_offline_pause(self, task_id: str, policy: OrderPolicy) -> timedelta:
+        """Pauses grow by half each time, up to the policy's maximum."""
+        pause = timedelta(
+            seconds=min(
+                policy.offline_first_pause_seconds * (1.5 ** self.held[task_id]),
+                policy.offline_max_pause_seconds,
+            )
+        )
+        self.held[task_id] += 1
+        return pause
+
+    def check_claim(self, claim: ClaimManualTask) -> None:
+        view = self.manual.get(claim.task_id)
+        if view is None or view.state == "completed":
+            raise Refusal("InvalidState", f"task {claim.task_id} is not open")
+        if view.state == "claimed" and view.assignee != claim.assignee:
+            raise Refusal(
+                "InvalidState", f"task {claim.task_id} is already claimed by {view.assignee}"
+            )
+
+    def check_completion(self, completion: CompleteManualTask) -> None:
+        view = self.manual.get(completion.task_id)
+        if view is None or view.state == "completed":
+            raise Refusal("InvalidState", f"task {completion.task_id} is not open")
+        schema = self.manual_runs[completion.task_id].task.result_schema
+        errors = result_errors(schema, completion.result)
+        if errors:
+            raise Refusal("InvalidResult", "; ".join(errors))
+
+    def check_decision(self, decision: FalloutDecision) -> None:
+        view = self.fallout.get(decision.task_id)
+        if view is None or view.state == "resolved" or decision.task_id in self.decisions:
+            raise Refusal("InvalidState", f"task {decision.task_id} has no open fallout case")
+        if decision.action == FalloutAction.SKIP:
+            run = self.running_requests.get(decision.task_id)
+            schema = run.task.result_schema if run else None
+            if not decision.result and not schema:
+                raise Refusal("InvalidResult", "skip needs the result of the work done by hand")
+            errors = result_errors(schema, decision.result)
+            if errors:
+                raise Refusal("InvalidResult", "; ".join(errors))

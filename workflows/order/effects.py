@@ -1,0 +1,230 @@
+"""Every Temporal command the order issues: activities, local activities, children, signals,
+search attributes. The only module of the order that does; the rest decides (`book.py` and the
+decision modules). Activities are named by their functions, so a renamed activity is a type
+error, not a task that no worker polls for. The order of commands is the recorded histories':
+change it only behind `workflow.patched`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.order_planning import (
+        ExtendPlanInput,
+        PlanOrderInput,
+        PlanOrderResult,
+        extend_order_plan,
+        plan_order,
+    )
+    from activities.order_store import (
+        SaveCancellationInput,
+        SaveOrderInput,
+        save_cancellation,
+        save_order,
+    )
+    from activities.southbound.contract import SouthboundRequest, SouthboundResult
+    from decomposition.plan import Plan, PlanTask
+    from tmf.product_order import OrderState, ProductOrder
+    from workflows import search_attributes as sa
+    from workflows.domain_order import DomainOrderWorkflow
+    from workflows.messages import (
+        CancelTasks,
+        DomainOrderInput,
+        DomainOrderResult,
+        RunTask,
+        RunTasks,
+        UpdateTaskData,
+    )
+    from workflows.order.book import OrderBook
+    from workflows.order.naming import child_workflow_id
+    from workflows.plan_execution import TaskRun
+
+# Short: a write takes milliseconds, and a worker that died mid-write is retried sooner.
+STORE_TIMEOUT = timedelta(seconds=10)
+PLANNING_TIMEOUT = timedelta(seconds=30)
+# Undoing must eventually happen: retried without limit, backing off to a minute.
+COMPENSATION_TIMEOUT = timedelta(seconds=30)
+COMPENSATION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60)
+)
+# Store writes must eventually land; a database outage only delays them.
+STORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+)
+
+
+class OrderEffects:
+    def __init__(self, book: OrderBook) -> None:
+        self.book = book
+        self.children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
+
+    # -- planning -----------------------------------------------------------------------------
+
+    async def plan(self, order: ProductOrder) -> PlanOrderResult:
+        return await workflow.execute_activity(
+            plan_order, PlanOrderInput(order=order), start_to_close_timeout=PLANNING_TIMEOUT
+        )
+
+    async def replan(self, order: ProductOrder, catalog_version: str | None) -> PlanOrderResult:
+        """Decompose the amended order; its problems refuse the amendment (type Invalid)."""
+        result = await workflow.execute_activity(
+            plan_order,
+            PlanOrderInput(order=order, catalog_version=catalog_version),
+            start_to_close_timeout=PLANNING_TIMEOUT,
+        )
+        return _plannable(result)
+
+    async def extend_plan(self, order: ProductOrder, plan: Plan) -> PlanOrderResult:
+        """Plan what was deferred; its problems refuse the information (type Invalid)."""
+        result = await workflow.execute_activity(
+            extend_order_plan,
+            ExtendPlanInput(order=order, plan=plan),
+            start_to_close_timeout=PLANNING_TIMEOUT,
+        )
+        return _plannable(result)
+
+    # -- domain orders --------------------------------------------------------------------------
+
+    async def dispatch(self, batches: dict[str, list[RunTask]]) -> None:
+        """A new child gets its tasks in its start, a running one in one signal: each message to
+        a child costs workflow tasks on both sides."""
+        if not batches:
+            return
+        await asyncio.gather(
+            *(
+                self.children[d].signal(DomainOrderWorkflow.run_tasks, RunTasks(tasks=batch))
+                if d in self.children
+                else self._start_child(d, batch)
+                for d, batch in batches.items()
+            )
+        )
+
+    async def _start_child(self, domain_order_id: str, tasks: list[RunTask]) -> None:
+        order_id = self.book.order.id
+        domain_order = self.book.domain_order(domain_order_id)
+        self.children[domain_order.id] = await workflow.start_child_workflow(
+            DomainOrderWorkflow.run,
+            DomainOrderInput(
+                order_id=order_id,
+                parent_workflow_id=workflow.info().workflow_id,
+                domain_order=domain_order,
+                policy=self.book.policy,
+                tasks=tasks,
+            ),
+            id=child_workflow_id(order_id, domain_order.id),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.ORDER_ID, order_id),
+                    SearchAttributePair(sa.DOMAIN, domain_order.domain.value),
+                ]
+            ),
+            memo={"item": domain_order.item_id, "specification": domain_order.spec_id},
+            # The parent closes its children itself, so they end Completed, never Terminated.
+            # (Not by REQUEST_CANCEL: the time-skipping test server does not apply that policy.)
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+
+    async def withdraw(self, plan: Plan, task_ids: list[str]) -> None:
+        """Ask the domain orders running these tasks to stop them."""
+        by_child: dict[str, list[str]] = {}
+        for task_id in task_ids:
+            by_child.setdefault(plan.task(task_id).domain_order_id, []).append(task_id)
+        for domain_order_id, ids in by_child.items():
+            await self.children[domain_order_id].signal(
+                DomainOrderWorkflow.cancel_tasks, CancelTasks(task_ids=ids)
+            )
+
+    async def rework(self, domain_order_id: str, notice: UpdateTaskData) -> None:
+        """An open manual job keeps its worker, who gets the amended data with a note."""
+        await self.children[domain_order_id].signal(DomainOrderWorkflow.update_task_data, notice)
+
+    async def close_children(self) -> None:
+        # Every task has reported back: the children are idle. All signals in one workflow task.
+        await asyncio.gather(
+            *(handle.signal(DomainOrderWorkflow.close) for handle in self.children.values())
+        )
+        await asyncio.gather(*self.children.values())
+
+    async def undo(self, task: PlanTask, run: TaskRun) -> None:
+        """Run the catalog's compensating task for one completed task run, once."""
+        if task.compensation is None or run.compensated:
+            run.compensated = True
+            return
+        effect = f"{self.book.order.id}/{task.id}/{run.run}"
+        await workflow.execute_activity(
+            task.compensation.activity,  # a catalog name: no function to name it by
+            SouthboundRequest(
+                idempotency_key=f"{effect}/undo",
+                order_id=self.book.order.id,
+                item_id=task.item_id,
+                task_id=task.id,
+                params=task.params,
+                compensates=effect,
+            ),
+            result_type=SouthboundResult,
+            activity_id=f"{task.id}#{run.run}~undo",
+            start_to_close_timeout=COMPENSATION_TIMEOUT,
+            retry_policy=COMPENSATION_RETRY,
+        )
+        run.compensated = True
+
+    # -- search attributes and the store --------------------------------------------------------
+
+    def assess_jeopardy(self) -> None:
+        level = self.book.assess_jeopardy(workflow.now())
+        if level is not None:
+            workflow.upsert_search_attributes([sa.JEOPARDY.value_set(level)])
+
+    def clear_jeopardy(self, reset: bool) -> None:
+        if reset:
+            workflow.upsert_search_attributes([sa.JEOPARDY.value_set("none")])
+
+    def count_fallout(self) -> None:
+        count = self.book.count_fallout()
+        if count is not None:
+            workflow.upsert_search_attributes([sa.FALLOUT_COUNT.value_set(count)])
+
+    async def move_to(self, state: OrderState) -> None:
+        self.book.move_to(state, workflow.now())
+        workflow.upsert_search_attributes([sa.ORDER_STATE.value_set(state.value)])
+        await self.persist()
+
+    async def persist(self) -> None:
+        revision, events = self.book.take_events()
+        order = self.book.order
+        # A local activity: a store write is milliseconds of work in this worker, not worth a
+        # round trip through the server's task queues (measured in bench/results/orders.md).
+        await workflow.execute_local_activity(
+            save_order,
+            SaveOrderInput(
+                order=order,
+                revision=revision,
+                events=events,
+                execution=self.book.execution if order.state.is_final else None,
+            ),
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+
+    async def save_cancellation(self) -> None:
+        cancellation, revision = self.book.cancellation_to_save(workflow.now())
+        await workflow.execute_local_activity(
+            save_cancellation,
+            SaveCancellationInput(cancellation=cancellation, revision=revision),
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+
+
+def _plannable(result: PlanOrderResult) -> PlanOrderResult:
+    if result.problems or result.plan is None:
+        reasons = "; ".join(p.reason for p in result.problems)
+        raise ApplicationError(reasons or "the changed order cannot be planned", type="Invalid")
+    return result

@@ -1,0 +1,90 @@
+"""Jeopardy shown on the order: the assessment of `workflows/jeopardy.py` written to the order,
+its items and tasks, and the events and search attribute its changes call for. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from tmf.events import EventType
+from tmf.product_order import OrderJeopardy, ProductOrder, TaskAtRisk
+from workflows.jeopardy import JeopardyLevel, assess
+from workflows.policy import OrderPolicy
+
+if TYPE_CHECKING:
+    from workflows.order.book import OrderBook
+
+
+def due_date(order: ProductOrder, policy: OrderPolicy) -> datetime:
+    """The requested completion date, else the order date plus the policy's hours by priority."""
+    if order.requested_completion_date is not None:
+        return order.requested_completion_date
+    return order.order_date + timedelta(hours=policy.due_hours(order.priority))
+
+
+def assess_order(book: OrderBook, now: datetime) -> str | None:
+    """Assess and show the order's jeopardy; the level for the search attribute, if it is to be
+    written (at the first assessment and at every change)."""
+    execution = book.plan
+    due = due_date(book.order, book.policy)
+    found = assess(execution, now, due, book.policy.jeopardy_warning_share)
+    before = book.jeopardy
+    book.jeopardy = found
+    levels = {t.task_id: t.level.value for t in found.tasks}
+    for task_id, run in execution.runs.items():
+        run.jeopardy = levels.get(task_id, JeopardyLevel.NONE.value)
+    for item in book.order.product_order_item:
+        item.jeopardy = found.item_level(item.id).value
+    book.order.jeopardy = OrderJeopardy(
+        level=found.level.value,
+        cause=found.cause,
+        due_date=found.due,
+        forecast_completion_date=found.forecast,
+        tasks=[
+            TaskAtRisk(task_id=t.task_id, item_id=t.item_id, level=t.level.value, cause=t.cause)
+            for t in found.tasks
+        ],
+    )
+    previous = {t.task_id: t.level for t in before.tasks} if before else {}
+    if (
+        before is not None
+        and before.level == found.level
+        and previous == {t.task_id: t.level for t in found.tasks}
+    ):
+        return None
+    if before is None and found.level == JeopardyLevel.NONE:
+        return found.level.value
+    book.emit(
+        now,
+        EventType.ORDER_JEOPARDY,
+        f"Jeopardy {found.level.value}",
+        reason=found.cause,
+        level=found.level.value,
+        previousLevel=before.level.value if before else JeopardyLevel.NONE.value,
+        dueDate=found.due.isoformat(),
+        forecastCompletionDate=found.forecast.isoformat(),
+        tasks=[t.model_dump(mode="json") for t in found.tasks],
+    )
+    return found.level.value
+
+
+def clear(book: OrderBook, now: datetime) -> bool:
+    """A closed order is at risk of nothing; True when the search attribute must be reset."""
+    if book.order.jeopardy is None:
+        return False
+    was = book.order.jeopardy.level
+    book.order.jeopardy = book.order.jeopardy.model_copy(
+        update={"level": JeopardyLevel.NONE.value, "cause": None, "tasks": []}
+    )
+    for item in book.order.product_order_item:
+        item.jeopardy = JeopardyLevel.NONE.value
+    book.jeopardy = None
+    if was != JeopardyLevel.NONE.value:
+        book.emit(
+            now,
+            EventType.ORDER_JEOPARDY,
+            "Jeopardy cleared",
+            level=JeopardyLevel.NONE.value,
+            previousLevel=was,
+        )
+    return True

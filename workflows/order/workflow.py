@@ -1,0 +1,307 @@
+"""ProductOrderWorkflow: one durable workflow per TMF622 product order (`order-<id>`).
+
+Order states (TMF622): acknowledged -> inProgress -> completed | partial | failed, or
+acknowledged -> rejected, or -> assessingCancellation -> pendingCancellation -> cancelled. The
+workflow tells the order's story: plan it, run the plan (dispatching ready tasks to the domain
+orders' child workflows, acting on their reports, amendments and a cancellation), close it. What
+the order knows and decides is in the order book (`book.py`, pure); the Temporal commands are in
+`effects.py`. The store is the order's projection, written through `store.save_order`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from tmf.cancel_order import CancelProductOrder, CancelState
+    from tmf.product_order import ItemState, OrderState, ProductOrder
+    from workflows.messages import (
+        AmendOrder,
+        CancelOrder,
+        FalloutNotice,
+        OverridePointOfNoReturn,
+        ProvideInformation,
+        TaskFinished,
+        TaskHeld,
+    )
+    from workflows.order import amendment, cancellation, validation
+    from workflows.order.book import OrderBook
+    from workflows.order.effects import OrderEffects
+    from workflows.plan_view import OrderPlanView, order_plan_view
+    from workflows.policy import OrderPolicy
+
+
+class ProductOrderInput(BaseModel):
+    order: ProductOrder
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
+
+
+class ProductOrderResult(BaseModel):
+    order_id: str
+    state: OrderState
+
+
+# Patch: run() waits for every handler; a handler that waited while the order closed refuses.
+WAIT_FOR_HANDLERS = "wait-for-handlers-before-closing"
+
+
+def _refuse_with(check: Callable[[], None]) -> None:
+    """Validators refuse before history: the book's refusal becomes the caller's error."""
+    try:
+        check()
+    except validation.Refusal as refusal:
+        raise ApplicationError(str(refusal), type=refusal.kind) from None
+
+
+@workflow.defn(name="ProductOrder")
+class ProductOrderWorkflow:
+    @workflow.init
+    def __init__(self, input: ProductOrderInput) -> None:
+        # Set here, not in run(): queries and updates may arrive before run() starts.
+        self.book = OrderBook(
+            input.order, input.policy, lambda: str(workflow.uuid4()), workflow.now()
+        )
+        self.effects = OrderEffects(self.book)
+        # Amendments and the cancellation change the plan one at a time.
+        self._change_lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, input: ProductOrderInput) -> ProductOrderResult:
+        book, effects = self.book, self.effects
+        planned = await effects.plan(book.order)
+        if planned.problems or planned.plan is None:
+            book.reject(planned.problems, workflow.now())
+            await effects.move_to(OrderState.REJECTED)
+            return await self._result()
+
+        book.start(planned.plan, planned.pricing, workflow.now())
+        await effects.move_to(OrderState.IN_PROGRESS)
+
+        cancelled = await self._run_plan()
+
+        if not cancelled:
+            effects.clear_jeopardy(book.complete(workflow.now()))
+            await effects.move_to(book.final_state())
+        await effects.close_children()
+        return await self._result()
+
+    async def _result(self) -> ProductOrderResult:
+        # An update still running when the order closed answers before the workflow ends. Behind
+        # a patch: a closed order's history is replayed to answer a query, and one that ended
+        # with an update still running must replay as it ran.
+        if workflow.patched(WAIT_FOR_HANDLERS):
+            await workflow.wait_condition(workflow.all_handlers_finished)
+        return ProductOrderResult(order_id=self.book.order.id, state=self.book.order.state)
+
+    def _refuse_if_closed(self) -> None:
+        """An update that waited while the order closed changes nothing (patched like the wait
+        for handlers: before it, such an update went on against the closed order)."""
+        if workflow.patched(WAIT_FOR_HANDLERS):
+            _refuse_with(lambda: validation.require_open(self.book))
+
+    # -- the wait loop ------------------------------------------------------------------------
+
+    async def _run_plan(self) -> bool:
+        """Run the plan to its end; True when the order was cancelled instead."""
+        book, effects = self.book, self.effects
+        while True:
+            if book.cancel_due(workflow.now()) and await self._try_to_cancel():
+                return True
+            before = book.progress()
+            await effects.dispatch(book.dispatch(workflow.now()))
+            book.refresh_items(workflow.now())
+            # Tasks just started: their jeopardy thresholds become the next timers.
+            effects.assess_jeopardy()
+            if book.progress() != before:
+                await effects.persist()  # e.g. an item just passed its point of no return
+            if book.is_done():
+                return False
+            try:
+                await workflow.wait_condition(
+                    lambda: book.should_wake(workflow.now()),
+                    timeout=book.until_next_check(workflow.now()),
+                )
+            except TimeoutError:
+                pass  # a jeopardy threshold or the cancellation date: handled below
+            book.plan_changed = False
+            before = book.progress()
+            book.take_messages(workflow.now())
+            book.refresh_items(workflow.now())
+            effects.count_fallout()
+            effects.assess_jeopardy()
+            if book.progress() != before:
+                await effects.persist()
+            await self._undo_failed_items()
+            await self._undo_queued()
+
+    async def _undo_failed_items(self) -> None:
+        """Undo, latest first, what a failed item had done; tasks still running when the item
+        failed are undone once they finish."""
+        for item in self.book.order.product_order_item:
+            if item.state != ItemState.FAILED:
+                continue
+            for task in self.book.plan.to_compensate(item.id):
+                await self.effects.undo(task, self.book.plan.runs[task.id])
+
+    async def _undo_queued(self) -> None:
+        while (undo := self.book.next_undo()) is not None:
+            await self.effects.undo(*undo)
+
+    # -- reports from the domain orders ----------------------------------------------------------
+
+    @workflow.signal(name="task_finished")
+    def task_finished(self, outcome: TaskFinished) -> None:
+        self.book.inbox.append(outcome)
+
+    @workflow.signal(name="task_held")
+    def task_held(self, notice: TaskHeld) -> None:
+        self.book.inbox.append(notice)
+
+    @workflow.signal(name="fallout_changed")
+    def fallout_changed(self, notice: FalloutNotice) -> None:
+        self.book.inbox.append(notice)
+
+    @workflow.query(name="get_order")
+    def get_order(self) -> ProductOrder:
+        return self.book.order
+
+    @workflow.query(name="get_plan")
+    def get_plan(self) -> OrderPlanView:
+        """The plan with live task states: what /ops/v1/orders/{id}/plan and /timeline show."""
+        return order_plan_view(self.book.order.id, self.book.order.state, self.book.execution)
+
+    # -- staggered information ----------------------------------------------------------------
+
+    @workflow.update(name="provide_information")
+    async def provide_information(self, info: ProvideInformation) -> ProductOrder:
+        """Characteristics an item's decomposition waited for: plan only what was deferred."""
+        informed = self.book.with_information(info)
+        extended = await self.effects.extend_plan(informed, self.book.plan.plan)
+        assert extended.plan is not None
+        # The order may have been cancelled meanwhile: `run()` waits for this handler.
+        self._refuse_if_closed()
+        self.book.add_information(info, informed, extended.plan, workflow.now())
+        await self.effects.persist()
+        return self.book.order
+
+    @provide_information.validator
+    def _validate_information(self, info: ProvideInformation) -> None:
+        _refuse_with(lambda: validation.check_information(self.book, info))
+
+    # -- amendments -------------------------------------------------------------------------
+
+    @workflow.update(name="amend_order")
+    async def amend_order(self, request: AmendOrder) -> ProductOrder:
+        """PATCH in flight: re-plan, then discard, undo, redo or add task by task."""
+        async with self._change_lock:
+            # A cancellation that held the lock may have closed the order meanwhile.
+            self._refuse_if_closed()
+            self.book.assessing = True
+            try:
+                return await self._amend(request)
+            finally:
+                self.book.assessing = False
+                self.book.plan_changed = True
+
+    @amend_order.validator
+    def _validate_amendment(self, request: AmendOrder) -> None:
+        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now()))
+
+    async def _amend(self, request: AmendOrder) -> ProductOrder:
+        book, effects = self.book, self.effects
+        amended = book.amended(request.patch)
+        planned = await effects.replan(amended, book.order.catalog_version)
+        assert planned.plan is not None
+        old_plan = book.plan.plan
+        steps = amendment.amendment_steps(book.plan, planned.plan)
+        for task_id in steps.undo_now:  # latest first
+            await effects.undo(old_plan.task(task_id), book.plan.runs[task_id])
+        book.retire(steps.delta.retire_when_done)
+        await effects.withdraw(old_plan, steps.withdrawn)
+        for task_id in steps.reworked:
+            notice = amendment.rework_notice(planned.plan, task_id, book.order.version + 1)
+            await effects.rework(planned.plan.task(task_id).domain_order_id, notice)
+        now = workflow.now()
+        amendment.apply(book, request, amended, planned.plan, planned.pricing, steps, now)
+        await effects.persist()
+        return book.order
+
+    @workflow.update(name="override_point_of_no_return")
+    async def override_point_of_no_return(self, request: OverridePointOfNoReturn) -> ProductOrder:
+        self.book.override_point_of_no_return(request, workflow.now())
+        await self.effects.persist()
+        return self.book.order
+
+    @override_point_of_no_return.validator
+    def _validate_override(self, request: OverridePointOfNoReturn) -> None:
+        _refuse_with(lambda: validation.check_override(self.book, request))
+
+    # -- cancellation -------------------------------------------------------------------------
+
+    @workflow.update(name="cancel_order")
+    async def cancel_order(self, request: CancelOrder) -> CancelProductOrder:
+        """Recorded now; assessed by the wait loop when its requested date comes."""
+        self.book.request_cancellation(request.cancellation, workflow.now())
+        await self.effects.save_cancellation()
+        self.book.plan_changed = True
+        assert self.book.cancellation is not None
+        return self.book.cancellation
+
+    @cancel_order.validator
+    def _validate_cancellation(self, request: CancelOrder) -> None:
+        _refuse_with(lambda: validation.check_cancellation(self.book))
+
+    async def _try_to_cancel(self) -> bool:
+        """Assess the cancellation: denied past a point of no return, else undo everything."""
+        book, effects = self.book, self.effects
+        request = book.cancellation
+        assert request is not None
+        async with self._change_lock:
+            book.assessing = True
+            previous = book.order.state
+            request.state = CancelState.IN_PROGRESS
+            await effects.move_to(OrderState.ASSESSING_CANCELLATION)
+            await effects.save_cancellation()
+            blocked = cancellation.blocking(
+                book.order, book.cancelled_items, book.plan, book.ponr_overrides
+            )
+            if blocked:
+                cancellation.deny(request, blocked)
+                book.assessing = False
+                await effects.move_to(previous)
+                await effects.save_cancellation()
+                return False
+            await effects.move_to(OrderState.PENDING_CANCELLATION)
+            await self._stop_active_tasks()
+            for task_id in cancellation.to_undo(book.plan):
+                await effects.undo(book.plan.plan.task(task_id), book.plan.runs[task_id])
+            for task, run in list(book.retired.values()):
+                await effects.undo(task, run)
+            await self._undo_queued()
+            now = workflow.now()
+            cancellation.finish(book.order, request, now)
+            effects.clear_jeopardy(book.clear_jeopardy(now))
+            request.state = CancelState.DONE
+            request.effective_cancellation_date = now
+            await effects.move_to(OrderState.CANCELLED)
+            await effects.save_cancellation()
+            book.assessing = False
+            return True
+
+    async def _stop_active_tasks(self) -> None:
+        """Withdraw running work and wait until every domain order has let go of it."""
+        book = self.book
+        withdrawn: set[str] = set()
+        while True:
+            stoppable = cancellation.to_withdraw(book.plan, withdrawn)
+            await self.effects.withdraw(book.plan.plan, stoppable)
+            withdrawn.update(stoppable)
+            if cancellation.released(book.plan, len(book.retired)):
+                return
+            await workflow.wait_condition(lambda: bool(book.inbox))
+            book.take_messages(workflow.now())
