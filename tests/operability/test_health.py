@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import ApiServer, free_port
-from tests.operability.stack import Stack, scrape, stack, value
+from tests.conftest import free_port
+from tests.operability.stack import PatientApiServer, Stack, scrape, stack, value
 
 __all__ = ["stack"]
 
@@ -23,7 +23,7 @@ def test_api_and_worker_are_live_and_ready(stack: Stack) -> None:
 
 
 def test_api_without_temporal_is_live_but_not_ready() -> None:
-    cut_off = ApiServer(free_port(), env={"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"})
+    cut_off = PatientApiServer(free_port(), env={"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"})
     cut_off.start()
     try:
         live = httpx.get(f"{cut_off.base_url}/health/live")
