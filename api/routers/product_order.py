@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.admission import start_after_response
+from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
 from api.idempotency import request_fingerprint, scoped_key
 from api.identity import Caller, requires
@@ -29,10 +30,10 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
-from config.settings import get_settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
+from observability.metrics import count_accepted
 from store import orders
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed
@@ -110,6 +111,7 @@ def _now_ms() -> datetime:
 )
 async def create_product_order(
     body: ProductOrderCreate,
+    settings: SettingsDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
     caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
@@ -131,7 +133,7 @@ async def create_product_order(
     order = ProductOrder(
         **sealing.document,
         id=order_id,
-        href=order_href(get_settings().public_base_url, order_id),
+        href=order_href(settings.public_base_url, order_id),
         orderDate=_now_ms(),
     )
     try:
@@ -139,7 +141,7 @@ async def create_product_order(
             orders.accept_order,
             order,
             scoped_key(caller, idempotency_key),
-            get_settings().task_queue,
+            settings.task_queue,
             sealing.sealed,
             request_fingerprint(sealing.document),
         )
@@ -159,6 +161,7 @@ async def create_product_order(
     # workers catch up.
     if created:
         start_after_response(stored)
+        count_accepted(stored)
     log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
     if not created:
@@ -216,7 +219,10 @@ def list_product_orders(
     },
 )
 async def amend_product_order(
-    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_AMEND)
+    order_id: str,
+    request: Request,
+    settings: SettingsDep,
+    caller: Caller = requires(Permission.ORDER_AMEND),
 ) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in {"application/merge-patch+json", "application/json"}:
