@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     # How long one call to a southbound system may take before it is tried again (a killed
     # worker's call is retried after this).
     southbound_attempt_timeout_seconds: Seconds = env("SOUTHBOUND_ATTEMPT_TIMEOUT_SECONDS", 30)
-    # Worker tuning: chosen by measurement (bench/), see ARCHITECTURE.md.
+    # Worker tuning: chosen by measurement (bench/), see bench/README.md ("Design diary").
     max_concurrent_activities: int = env("WORKER_MAX_CONCURRENT_ACTIVITIES", 32, ge=1)
     max_concurrent_workflow_tasks: int = env("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", 20, ge=2)
     activity_threads: int = env("WORKER_ACTIVITY_THREADS", 32, ge=1)
@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     # order, or refuses the amendment, with the reason. Bigger deals go in several orders.
     order_max_items: int = env("ORDER_MAX_ITEMS", 200, ge=1)
     order_max_tasks: int = env("ORDER_MAX_TASKS", 1500, ge=1)
-    # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
+    # Event hub delivery (see docs/event-hub.md): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most
     # HUB_DELIVERY_MAX_AGE_SECONDS after the event was read; then it goes to the dead letters.
     hub_retry_initial_seconds: Seconds = env("HUB_RETRY_INITIAL_SECONDS", 1)
