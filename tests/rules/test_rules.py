@@ -1,0 +1,182 @@
+"""Order rules as catalog data: validation, conditions over the order, enrichment (pure)."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from decomposition.catalog import CatalogVersion
+from decomposition.decompose import decompose
+from decomposition.enrichment import enrich_order
+from decomposition.rules import Lookup, OrderRule, check_rules, lookup_values
+from store.catalog_files import CatalogFileError, load_catalog_version
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "decomposition"))
+from sample_orders import CATALOG_DIR, item, load_catalog, order  # noqa: E402
+
+PARIS = "12 Rue de la Paix, 75002 Paris"
+LYON = "3 Chemin Vert, 69001 Lyon"
+
+EXCHANGE_RULE: dict[str, Any] = {
+    "id": "exchange-from-postcode",
+    "kind": "enrich",
+    "description": "Serving exchange and router model from the installation postcode",
+    "when": "offering == 'fiber-broadband' and installationAddress is set",
+    "lookup": {
+        "source": "installationAddress",
+        "extract": r"\b(\d{5})\b",
+        "table": {
+            "75": {"servingExchange": "PAR-01", "routerModel": "hx-700"},
+            "69": {"servingExchange": "LYO-02"},
+        },
+    },
+}
+PRIORITY_RULE: dict[str, Any] = {
+    "id": "business-first",
+    "kind": "enrich",
+    "when": "customerCategory == 'business'",
+    "setPriority": "1",
+}
+
+
+@cache
+def sample_catalog() -> CatalogVersion:
+    return load_catalog()
+
+
+def catalog_with(*rules: dict[str, Any]) -> CatalogVersion:
+    """The sample catalog, broadband knowing its serving exchange, with these rules."""
+    document = sample_catalog().model_dump(mode="json", by_alias=True, exclude_none=True)
+    for spec in document["productSpecifications"]:
+        if spec["id"] == "broadband":
+            spec["characteristics"].append({"name": "servingExchange", "valueType": "string"})
+    return CatalogVersion.model_validate({**document, "rules": list(rules)})
+
+
+def fiber(address: str, **chars: Any) -> dict[str, Any]:
+    return item("1", "fiber-broadband", {"installationAddress": address, **chars})
+
+
+def test_rules_load_from_the_catalog_yaml_and_a_bad_one_refuses_the_version(tmp_path):
+    version = tmp_path / "2026.9"
+    version.mkdir()
+    for path in (CATALOG_DIR / "2026.1").glob("*.yaml"):
+        (version / path.name).write_text(path.read_text())
+    (version / "rules.yaml").write_text(
+        "rules:\n  - {id: big-orders, kind: approval, when: 'totalPrice > 500', "
+        "reason: Orders above 500 EUR are approved}\n"
+    )
+    assert [r.id for r in load_catalog_version(version).rules] == ["big-orders"]
+    (version / "rules.yaml").write_text(
+        "rules:\n  - {id: typo, kind: approval, when: 'totalPrize > 500', reason: x}\n"
+    )
+    with pytest.raises(CatalogFileError, match="unknown names \\['totalPrize'\\]"):
+        load_catalog_version(version)
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ({"when": "channel ==", "kind": "approval", "reason": "x"}, "expected a value"),
+        ({"when": "channel == 'web'", "kind": "approval"}, "needs a reason"),
+        ({"when": "channel == 'web'", "kind": "enrich"}, "needs setCharacteristics"),
+        ({"when": "channel == 'web'", "kind": "duplicate"}, "needs matchCharacteristics"),
+        (
+            {"when": "channel == 'web'", "kind": "enrich", "setCharacteristics": {"colour": 1}},
+            "sets unknown characteristic 'colour'",
+        ),
+        (
+            {"when": "channel == 'web'", "kind": "duplicate", "matchCharacteristics": ["flat"]},
+            "matches on unknown characteristic 'flat'",
+        ),
+        (
+            {
+                "when": "channel == 'web'",
+                "kind": "enrich",
+                "lookup": {"source": "installationAddress", "extract": "(a)(b)", "table": {"": {}}},
+            },
+            "exactly one group",
+        ),
+    ],
+)
+def test_a_broken_rule_is_named_with_its_problem(rule, problem):
+    parsed = OrderRule.model_validate({"id": "r", **rule})
+    errors = check_rules([parsed], {"installationAddress", "routerModel"})
+    assert any(problem in e and "rule 'r'" in e for e in errors), errors
+
+
+def test_two_rules_with_one_id_are_refused():
+    rule = OrderRule.model_validate(
+        {"id": "r", "kind": "approval", "when": "x == 1", "reason": "y"}
+    )
+    assert check_rules([rule, rule], {"x"}) == ["rule 'r': id is defined twice"]
+
+
+@given(st.from_regex(r"[0-9]{5}", fullmatch=True), st.text(max_size=20))
+def test_lookup_takes_the_longest_matching_prefix(postcode, street):
+    lookup = Lookup(
+        source="address",
+        extract=r"\b(\d{5})\b",
+        table={"7": {"region": "north"}, "75": {"region": "paris"}, "750": {"region": "centre"}},
+    )
+    found = lookup_values(lookup, {"address": f"{street.replace(chr(0), '')} {postcode} X"})
+    prefixes = [p for p in ("750", "75", "7") if postcode.startswith(p)]
+    expected = {"750": "centre", "75": "paris", "7": "north"}
+    if prefixes and not any(c.isdigit() for c in street):
+        assert found == {"region": expected[prefixes[0]]}
+    elif not prefixes and not any(c.isdigit() for c in street):
+        assert found == {}
+
+
+def test_enrichment_derives_the_exchange_and_decomposition_uses_it():
+    catalog = catalog_with(EXCHANGE_RULE)
+    captured = order(fiber(PARIS, downloadSpeed=500))
+    enriched, done = enrich_order(captured, catalog)
+    chars = enriched.product_order_item[0].product.characteristic_values()
+    assert chars["servingExchange"] == "PAR-01" and chars["routerModel"] == "hx-700"
+    assert [(e.rule, e.item_id) for e in done] == [("exchange-from-postcode", "1")]
+    assert enriched.note[-1].author == "rule:exchange-from-postcode"
+    assert "servingExchange=PAR-01" in enriched.note[-1].text
+    before = decompose(captured, catalog).plan
+    after = decompose(enriched, catalog).plan
+    assert before is not None and after is not None
+
+    def routers(plan) -> set[Any]:
+        return {t.params.get("routerModel") for t in plan.tasks if "routerModel" in t.params}
+
+    assert routers(before) == {"hx-500"} and routers(after) == {"hx-700"}
+
+
+def test_enrichment_keeps_what_the_customer_gave_and_skips_other_postcodes():
+    catalog = catalog_with(EXCHANGE_RULE)
+    enriched, done = enrich_order(order(fiber(PARIS, routerModel="hx-500")), catalog)
+    chars = enriched.product_order_item[0].product.characteristic_values()
+    assert chars["routerModel"] == "hx-500" and chars["servingExchange"] == "PAR-01"
+    assert done[0].values == {"servingExchange": "PAR-01"}
+    lyon, _ = enrich_order(order(fiber(LYON)), catalog)
+    assert "routerModel" not in lyon.product_order_item[0].product.characteristic_values()
+    elsewhere, none = enrich_order(order(fiber("1 Main Street, 10115 Berlin")), catalog)
+    assert none == [] and elsewhere.note == []
+
+
+def test_priority_from_the_customer_segment_only_when_the_order_has_none():
+    catalog = catalog_with(PRIORITY_RULE)
+    business = order(fiber(PARIS)).model_copy(update={"category": "business"})
+    enriched, done = enrich_order(business, catalog)
+    assert enriched.priority == "1" and done[0].item_id is None
+    given_priority = business.model_copy(update={"priority": "3"})
+    assert enrich_order(given_priority, catalog)[0].priority == "3"
+    residential = order(fiber(PARIS)).model_copy(update={"category": "residential"})
+    assert enrich_order(residential, catalog)[0].priority is None
+
+
+def test_no_rules_leaves_the_order_as_it_is():
+    catalog = sample_catalog()
+    captured = order(fiber(PARIS))
+    assert enrich_order(captured, catalog) == (captured, [])
