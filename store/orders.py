@@ -17,7 +17,7 @@ from store.event_tables import OrderEventRecord
 from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
-from tmf.product_order import ProductOrder
+from tmf.product_order import FINAL_ORDER_STATES, ProductOrder
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -86,6 +86,22 @@ def accept_order(
         if existing is None:
             raise
         return existing, False
+
+
+def open_orders_of(customer_id: str, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """The customer's orders not yet closed, placed since `since`, newest first (duplicate
+    checks at capture)."""
+    final = [state.value for state in FINAL_ORDER_STATES]
+    with session_scope() as session:
+        rows = session.exec(
+            select(ProductOrderRecord.document)
+            .where(ProductOrderRecord.customer_id == customer_id)
+            .where(col(ProductOrderRecord.state).not_in(final))
+            .where(ProductOrderRecord.order_date >= _naive_utc(since))
+            .order_by(col(ProductOrderRecord.order_date).desc())
+            .limit(limit)
+        ).all()
+        return [dict(row) for row in rows]
 
 
 def find_duplicate(idempotency_key: str | None, external_key: str | None) -> dict[str, Any] | None:

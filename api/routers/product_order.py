@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
+from api.order_rules import apply_capture_rules
 from api.sealing import sealed_order
 from api.tmf_query import (
     count_headers,
@@ -105,6 +106,8 @@ async def create_product_order(
         href=order_href(get_settings().public_base_url, order_id),
         orderDate=_now_ms(),
     )
+    # The catalog's rules: enrichment before decomposition, duplicates refused (409).
+    order = await run_in_threadpool(apply_capture_rules, order, idempotency_key)
     document, created = await run_in_threadpool(
         orders.accept_order, order, idempotency_key, get_settings().task_queue, sealing.sealed
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,16 @@ from hypothesis import strategies as st
 
 from decomposition.catalog import CatalogVersion
 from decomposition.decompose import decompose
+from decomposition.duplicates import find_duplicate
 from decomposition.enrichment import enrich_order
 from decomposition.rules import Lookup, OrderRule, check_rules, lookup_values
 from store.catalog_files import CatalogFileError, load_catalog_version
+from tmf.product_order import OrderState, ProductOrder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "decomposition"))
 from sample_orders import CATALOG_DIR, item, load_catalog, order  # noqa: E402
 
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 PARIS = "12 Rue de la Paix, 75002 Paris"
 LYON = "3 Chemin Vert, 69001 Lyon"
 
@@ -180,3 +184,38 @@ def test_no_rules_leaves_the_order_as_it_is():
     catalog = sample_catalog()
     captured = order(fiber(PARIS))
     assert enrich_order(captured, catalog) == (captured, [])
+
+
+DUPLICATE_RULE: dict[str, Any] = {
+    "id": "same-line",
+    "kind": "duplicate",
+    "when": "offering == 'fiber-broadband'",
+    "matchCharacteristics": ["installationAddress"],
+    "windowHours": 2,
+}
+
+
+def placed(body: Any, order_id: str, hours_ago: float, state: str = "inProgress") -> ProductOrder:
+    when = NOW - timedelta(hours=hours_ago)
+    return ProductOrder(
+        **body.model_dump(by_alias=True, exclude_none=True),
+        id=order_id,
+        href=f"/o/{order_id}",
+        orderDate=when,
+    ).model_copy(update={"state": OrderState(state)})
+
+
+def test_a_duplicate_is_an_open_order_of_the_customer_for_the_same_line_in_the_window():
+    catalog = catalog_with(DUPLICATE_RULE)
+    new = order(fiber(PARIS), channel="retail")
+    first = placed(order(fiber(PARIS.upper())), "first", hours_ago=1)
+    found = find_duplicate(new, catalog, [first], NOW)
+    assert found is not None and (found.duplicates_order, found.rule) == ("first", "same-line")
+    assert find_duplicate(new, catalog, [placed(order(fiber(LYON)), "o", 1)], NOW) is None
+    assert find_duplicate(new, catalog, [placed(order(fiber(PARIS)), "old", 3)], NOW) is None
+    done = placed(order(fiber(PARIS)), "done", 1, state="completed")
+    assert find_duplicate(new, catalog, [done], NOW) is None
+    other = placed(order(fiber(PARIS)), "other", 1)
+    other.related_party[0].id = "someone-else"
+    assert find_duplicate(new, catalog, [other], NOW) is None
+    assert find_duplicate(new, sample_catalog(), [first], NOW) is None  # no rule, no duplicate
