@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cli.catalog import version_files
 from decomposition.catalog import CatalogVersion
 from decomposition.decompose import decompose
 from decomposition.duplicates import find_duplicate
@@ -219,3 +221,13 @@ def test_a_duplicate_is_an_open_order_of_the_customer_for_the_same_line_in_the_w
     other.related_party[0].id = "someone-else"
     assert find_duplicate(new, catalog, [other], NOW) is None
     assert find_duplicate(new, sample_catalog(), [first], NOW) is None  # no rule, no duplicate
+
+
+def test_rules_survive_an_export_of_the_version_as_yaml(tmp_path):
+    catalog = catalog_with(PRIORITY_RULE)
+    document = catalog.model_dump(mode="json", by_alias=True, exclude_none=True)
+    directory = tmp_path / "2026.7"
+    directory.mkdir()
+    for name, content in version_files(document).items():
+        (directory / name).write_text(yaml.safe_dump(content))
+    assert load_catalog_version(directory).rules == catalog.rules
