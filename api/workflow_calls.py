@@ -19,6 +19,7 @@ STATUS_BY_ERROR_TYPE = {
     "NotFound": 404,
     "Invalid": 422,
     "InvalidResult": 422,
+    "PreconditionFailed": 412,
 }
 
 
@@ -60,6 +61,9 @@ async def execute_query(workflow_id: str, query: str, result_type: type) -> Any:
 
 
 def _rpc_error(err: RPCError, workflow_id: str) -> TmfError:
+    if err.status == RPCStatusCode.INVALID_ARGUMENT and "size" in str(err).lower():
+        # Past Temporal's payload limit: no retry helps, so never the 503 that invites one.
+        return TmfError(413, "PayloadTooLarge", "The request is too large to pass on", str(err))
     if "already completed" in str(err):
         # The order exists but its workflow has closed: nothing can change it any more.
         return TmfError(409, "InvalidState", f"Workflow '{workflow_id}' has already closed")

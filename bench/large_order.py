@@ -117,8 +117,10 @@ async def measure(sizes: list[int], limit_s: float) -> list[dict[str, Any]]:
         stack.start_server()
         stack.start_worker()
         stack.start_api()
-        client = await Client.connect(stack.address)
-        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        client = await Client.connect(stack.address, data_converter=stack.data_converter())
+        async with httpx.AsyncClient(
+            base_url=stack.api_url, timeout=60, headers=stack.headers()
+        ) as http:
             response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 0})
             assert response.status_code == 200, response.text
             return [await run_order(stack, http, client, size, limit_s) for size in sizes]

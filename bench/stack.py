@@ -18,9 +18,12 @@ import uuid
 from pathlib import Path
 
 import httpx
+from temporalio.converter import DataConverter
 
 from bench.common import ROOT, free_port
 from cli.local_stack import end_process, wait_for_port
+from temporal_client import data_converter_for
+from temporal_client.codec import new_key_line, parse_key_ring
 
 
 class Stack:
@@ -49,6 +52,8 @@ class Stack:
             "API_HOST": "127.0.0.1",
             "API_PORT": str(self.api_port),
             "PUBLIC_BASE_URL": self.api_url,
+            # The embedded token issuer, as under `oms dev`; the bench's clients use its key.
+            "LOCAL_ISSUER_KEY_FILE": str(self.data_dir / "issuer-key.pem"),
             "LOG_LEVEL": "WARNING",
             "LOG_FORMAT": "json",
             # Technicians come at once when the requested start has passed.
@@ -62,7 +67,30 @@ class Stack:
                 "WORKER_NICENESS", "0" if self.pg_database is None else "10"
             ),
             "PYTHONPATH": str(ROOT),
+            # Payloads encrypted as in production (the codec's cost is part of what is measured).
+            "PAYLOAD_KEYS": os.environ.get("PAYLOAD_KEYS") or new_key_line("bench"),
         }
+
+    def token(self) -> str:
+        """A token with the rights an operator running the benchmark has."""
+        from api.local_issuer import LocalIssuer, load_or_create_key
+
+        issuer = LocalIssuer(
+            key=load_or_create_key(Path(self.env["LOCAL_ISSUER_KEY_FILE"])),
+            issuer=self.env.get("OIDC_ISSUER") or "tessera-local",
+            audience=self.env.get("OIDC_AUDIENCE", "tessera"),
+            roles_claim="realm_access.roles",
+            party_claim="party_id",
+            default_ttl_seconds=24 * 3600,
+        )
+        return issuer.mint(["order-manager", "process-admin"], "bench")
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def data_converter(self) -> DataConverter:
+        """The converter of this stack's worker and API, for the benchmark's own client."""
+        return data_converter_for(parse_key_ring(self.env["PAYLOAD_KEYS"]))
 
     @property
     def database(self) -> str:

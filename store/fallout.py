@@ -49,6 +49,7 @@ def record_decision(
     actor: str,
     note: str | None,
     state: str,
+    assignee: str | None = None,
 ) -> FalloutCase | None:
     with session_scope() as session:
         case = session.get(FalloutCase, case_id, with_for_update=True)
@@ -56,7 +57,7 @@ def record_decision(
             return case
         case.state = state
         if action == "assign":
-            case.assignee = actor
+            case.assignee = assignee or actor
         else:
             case.resolution = action if state == "resolved" else case.resolution
         case.notes = [
@@ -78,6 +79,7 @@ class FalloutFilter:
     system: str | None = None
     error_type: str | None = None
     order_id: str | None = None
+    assignee: str | None = None
     # Cases whose last failure is older than this (age filter).
     failed_before: datetime | None = None
 
@@ -89,6 +91,7 @@ def _query(flt: FalloutFilter) -> Any:
         (FalloutCase.system, flt.system),
         (FalloutCase.error_type, flt.error_type),
         (FalloutCase.order_id, flt.order_id),
+        (FalloutCase.assignee, flt.assignee),
     ):
         if value is not None:
             query = query.where(col(column) == value)

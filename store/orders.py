@@ -14,7 +14,13 @@ from sqlmodel import Session, col, select
 from decomposition.secrets import SealedValue
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
-from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
+from store.order_tables import (
+    ClosedOrderPlan,
+    OrderAdmission,
+    OrderParty,
+    OrderRequest,
+    ProductOrderRecord,
+)
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import FINAL_ORDER_STATES, ProductOrder
@@ -51,14 +57,26 @@ def external_key_of(order: ProductOrder) -> str | None:
     return None
 
 
+class RequestReusedError(Exception):
+    """An idempotency key or externalId replayed with a different request."""
+
+    def __init__(self, which: str, order_id: str) -> None:
+        super().__init__(which)
+        self.which = which  # "Idempotency-Key" or "externalId"
+        self.order_id = order_id
+
+
 def accept_order(
     order: ProductOrder,
     idempotency_key: str | None,
     task_queue: str,
     sealed: Sequence[SealedValue] = (),
+    fingerprint: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Record a newly accepted order, waiting to start on `task_queue`, with the secret values
-    sealed out of it; if its idempotency key is known, return the first order instead.
+    sealed out of it; if its idempotency key (or its party's externalId) is known, return the
+    first order instead, provided `fingerprint` matches the first request's (RequestReusedError
+    otherwise).
 
     Returns the stored TMF document and whether it was created now.
     """
@@ -79,13 +97,19 @@ def accept_order(
                     accepted_at=record.order_date,
                 )
             )
+            if fingerprint is not None:
+                session.add(OrderRequest(order_id=order.id, fingerprint=fingerprint))
             add_sealed(session, order.id, sealed)
         return record.document, True
     except IntegrityError:
         existing = find_duplicate(idempotency_key, record.external_key)
         if existing is None:
             raise
-        return existing, False
+        which, document, first_fingerprint = existing
+        # An order from before fingerprints were kept answers as it always did.
+        if fingerprint is not None and first_fingerprint not in {None, fingerprint}:
+            raise RequestReusedError(which, str(document["id"])) from None
+        return document, False
 
 
 def open_orders_of(customer_id: str, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
@@ -104,17 +128,28 @@ def open_orders_of(customer_id: str, since: datetime, limit: int = 200) -> list[
         return [dict(row) for row in rows]
 
 
-def find_duplicate(idempotency_key: str | None, external_key: str | None) -> dict[str, Any] | None:
+def find_duplicate(
+    idempotency_key: str | None, external_key: str | None
+) -> tuple[str, dict[str, Any], str | None] | None:
+    """The order holding this key: which key matched, its document, its request's fingerprint."""
     with session_scope() as session:
-        for column, key in (
-            (ProductOrderRecord.idempotency_key, idempotency_key),
-            (ProductOrderRecord.external_key, external_key),
+        for which, column, key in (
+            ("Idempotency-Key", ProductOrderRecord.idempotency_key, idempotency_key),
+            ("externalId", ProductOrderRecord.external_key, external_key),
         ):
             if key is None:
                 continue
-            found = session.exec(select(ProductOrderRecord).where(col(column) == key)).first()
+            found = session.exec(
+                select(ProductOrderRecord, OrderRequest.fingerprint)
+                .join(
+                    OrderRequest,
+                    col(OrderRequest.order_id) == col(ProductOrderRecord.id),
+                    isouter=True,
+                )
+                .where(col(column) == key)
+            ).first()
             if found is not None:
-                return found.document
+                return which, found[0].document, found[1]
     return None
 
 
@@ -253,6 +288,13 @@ def mark_started(order_id: str) -> None:
         queued = session.get(OrderAdmission, order_id)
         if queued is not None:
             session.delete(queued)
+
+
+def reject_unstartable(order: ProductOrder, event: OrderEvent) -> None:
+    """A queued order whose workflow cannot start: recorded rejected (revision 1, so a workflow
+    that did start after all overwrites it) and out of the admission queue."""
+    save_order(order, 1, [event])
+    mark_started(order.id)
 
 
 def is_queued(order_id: str) -> bool:

@@ -78,6 +78,8 @@ class FalloutNotice(BaseModel):
     state: str  # open | inProgress | resolved
     action: str  # opened | assign | retry | skip | fail
     actor: str | None = None
+    actor_role: str | None = None
+    assignee: str | None = None
     note: str | None = None
     error_type: str | None = None
     error: str | None = None
@@ -95,12 +97,20 @@ class FalloutDecision(BaseModel):
 
     task_id: str
     action: FalloutAction
+    # The case's assignee after an `assign`; for other actions, who decided.
     agent: str = Field(min_length=1, max_length=200)
+    # Who decided, when not the agent (a manager assigning a case to someone else), and as
+    # which role; optional: older histories lack them.
+    actor: str | None = None
+    actor_role: str | None = None
     note: str | None = Field(default=None, max_length=2000)
     # retry: corrected task data, merged into the task's params.
     params: dict[str, Any] = Field(default_factory=dict)
     # skip: the result of the work the agent did by hand.
     result: dict[str, Any] = Field(default_factory=dict)
+    # How many times the case had failed when the agent decided: a decision made on an earlier
+    # failure (the case failed again meanwhile) is refused. None: whatever the case is now.
+    case_failures: int | None = None
 
 
 class FalloutView(BaseModel):
@@ -138,6 +148,7 @@ class ProvideInformation(BaseModel):
     item_id: str
     characteristics: dict[str, Any] = Field(min_length=1)
     provided_by: str | None = Field(default=None, max_length=200)
+    actor_role: str | None = None
 
 
 class AmendOrder(BaseModel):
@@ -145,7 +156,11 @@ class AmendOrder(BaseModel):
 
     patch: dict[str, Any]
     actor: str | None = Field(default=None, max_length=200)
+    # The role under which the actor acted (the token's); optional: older histories lack it.
+    actor_role: str | None = None
     reason: str | None = Field(default=None, max_length=2000)
+    # The order's version the client last saw (If-Match); another version refuses the patch.
+    expected_version: int | None = None
 
 
 class OverridePointOfNoReturn(BaseModel):
@@ -154,10 +169,14 @@ class OverridePointOfNoReturn(BaseModel):
     item_id: str
     actor: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
+    actor_role: str | None = None
 
 
 class CancelOrder(BaseModel):
     cancellation: CancelProductOrder
+    # Who asked (the token's subject and role); optional: older histories lack them.
+    actor: str | None = None
+    actor_role: str | None = None
 
 
 class CancelTasks(BaseModel):

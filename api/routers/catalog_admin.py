@@ -15,12 +15,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.catalog_documents import draft_documents
 from api.errors import TmfError
+from api.identity import Caller, requires
+from api.permissions import Permission
 from api.tmf_query import count_headers, parse_page
 from config.settings import get_settings
 from decomposition import catalog_draft
@@ -30,11 +32,14 @@ from store.catalog_admin import AuditEntry, Draft
 from store.catalogs import catalog_repository
 from tmf.product_catalog import PRODUCT_CATALOG_BASE
 
+# Catalog changes are the process admin's, audited in the name of the token's subject.
+MANAGER = requires(Permission.CATALOG_MANAGE)
 router = APIRouter(prefix=PRODUCT_CATALOG_BASE, tags=["productCatalog management"])
-ops_router = APIRouter(prefix="/ops/v1/catalog", tags=["catalog management"])
+ops_router = APIRouter(
+    prefix="/ops/v1/catalog", tags=["catalog management"], dependencies=[MANAGER]
+)
 
 Document = dict[str, Any]
-ACTOR = Header(default=None, alias="X-Tessera-Actor", max_length=200)
 
 
 def _now() -> str:
@@ -117,19 +122,19 @@ def _delete(resource: str, entity_id: str, actor: str | None) -> Response:
 
 
 def _routes(resource: str) -> None:
-    async def create(request: Request, actor: str | None = ACTOR) -> JSONResponse:
+    async def create(request: Request, caller: Caller = MANAGER) -> JSONResponse:
         body = await _json_object(request)
-        return await run_in_threadpool(_create, resource, body, actor)
+        return await run_in_threadpool(_create, resource, body, caller.subject)
 
-    async def update(entity_id: str, request: Request, actor: str | None = ACTOR) -> JSONResponse:
+    async def update(entity_id: str, request: Request, caller: Caller = MANAGER) -> JSONResponse:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type not in {"application/merge-patch+json", "application/json"}:
             raise TmfError(415, "UnsupportedMediaType", "PATCH takes application/merge-patch+json")
         body = await _json_object(request)
-        return await run_in_threadpool(_update, resource, entity_id, body, actor)
+        return await run_in_threadpool(_update, resource, entity_id, body, caller.subject)
 
-    async def delete(entity_id: str, actor: str | None = ACTOR) -> Response:
-        return await run_in_threadpool(_delete, resource, entity_id, actor)
+    async def delete(entity_id: str, caller: Caller = MANAGER) -> Response:
+        return await run_in_threadpool(_delete, resource, entity_id, caller.subject)
 
     body_doc = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
     router.add_api_route(
@@ -189,7 +194,8 @@ def get_draft_status() -> dict[str, Any]:
 
 
 @ops_router.post("/draft/publish", summary="Validate the draft as a whole and publish it")
-def publish_draft(actor: str | None = ACTOR) -> JSONResponse:
+def publish_draft(caller: Caller = MANAGER) -> JSONResponse:
+    actor = caller.subject
     draft, version, problems = _draft_problems()
     if problems:
         return JSONResponse(
@@ -214,8 +220,8 @@ def publish_draft(actor: str | None = ACTOR) -> JSONResponse:
 
 
 @ops_router.delete("/draft", status_code=204, summary="Discard the draft catalog")
-def discard_draft(actor: str | None = ACTOR) -> Response:
-    if not catalog_admin.discard_draft(actor):
+def discard_draft(caller: Caller = MANAGER) -> Response:
+    if not catalog_admin.discard_draft(caller.subject):
         raise TmfError(404, "NotFound", "There is no draft catalog")
     return Response(status_code=204)
 

@@ -22,7 +22,10 @@ from api.domain_order_views import (
     views_of,
 )
 from api.errors import TmfError
+from api.identity import Caller, requires
+from api.isolation import may_see_order
 from api.order_plans import plan_view
+from api.permissions import Permission
 from api.tmf_query import (
     count_headers,
     parse_fields,
@@ -66,7 +69,7 @@ def _ref_states(document: Document) -> dict[str, str]:
     }
 
 
-async def _list(domain: Domain, request: Request) -> JSONResponse:
+async def _list(domain: Domain, request: Request, caller: Caller) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), FILTERS)
     page = parse_page(params)
@@ -75,6 +78,9 @@ async def _list(domain: Domain, request: Request) -> JSONResponse:
     )
     matches: list[tuple[Document, str]] = []
     for document in documents:
+        # The product order's access rules: a customer sees its own orders' domain orders only.
+        if not may_see_order(caller, document):
+            continue
         states = _ref_states(document)
         for ref_id in refs_of(document, domain):
             if "id" in params and params["id"] != ref_id:
@@ -95,11 +101,15 @@ async def _list(domain: Domain, request: Request) -> JSONResponse:
     return JSONResponse(body, headers=count_headers(len(matches), len(body)))
 
 
-async def _retrieve(domain: Domain, ref_id: str, request: Request) -> JSONResponse:
+async def _retrieve(domain: Domain, ref_id: str, request: Request, caller: Caller) -> JSONResponse:
     name = RESOURCE_NAMES[domain]
     parts = split_ref_id(ref_id)
     document = await run_in_threadpool(orders.get_order, parts[0]) if parts else None
-    if document is None or ref_id not in refs_of(document, domain):
+    if (
+        document is None
+        or not may_see_order(caller, document)
+        or ref_id not in refs_of(document, domain)
+    ):
         raise TmfError(404, "NotFound", f"No {name} with id '{ref_id}'")
     views = await _views(document, domain, [ref_id])
     if not views:
@@ -107,22 +117,30 @@ async def _retrieve(domain: Domain, ref_id: str, request: Request) -> JSONRespon
     return JSONResponse(select_fields(views[0], parse_fields(request.query_params)))
 
 
+# The same access as the product orders they realize.
+READER = requires(Permission.ORDER_READ)
+
+
 @service_router.get("/serviceOrder", summary="List service orders (CFS/RFS domain orders)")
-async def list_service_orders(request: Request) -> JSONResponse:
-    return await _list(Domain.SERVICE, request)
+async def list_service_orders(request: Request, caller: Caller = READER) -> JSONResponse:
+    return await _list(Domain.SERVICE, request, caller)
 
 
 # The id is the domain order's workflow id, `order-<product order id>/<domain order id>`.
 @service_router.get("/serviceOrder/{service_order_id:path}", summary="Retrieve a service order")
-async def retrieve_service_order(service_order_id: str, request: Request) -> JSONResponse:
-    return await _retrieve(Domain.SERVICE, service_order_id, request)
+async def retrieve_service_order(
+    service_order_id: str, request: Request, caller: Caller = READER
+) -> JSONResponse:
+    return await _retrieve(Domain.SERVICE, service_order_id, request, caller)
 
 
 @resource_router.get("/resourceOrder", summary="List resource orders")
-async def list_resource_orders(request: Request) -> JSONResponse:
-    return await _list(Domain.RESOURCE, request)
+async def list_resource_orders(request: Request, caller: Caller = READER) -> JSONResponse:
+    return await _list(Domain.RESOURCE, request, caller)
 
 
 @resource_router.get("/resourceOrder/{resource_order_id:path}", summary="Retrieve a resource order")
-async def retrieve_resource_order(resource_order_id: str, request: Request) -> JSONResponse:
-    return await _retrieve(Domain.RESOURCE, resource_order_id, request)
+async def retrieve_resource_order(
+    resource_order_id: str, request: Request, caller: Caller = READER
+) -> JSONResponse:
+    return await _retrieve(Domain.RESOURCE, resource_order_id, request, caller)

@@ -13,7 +13,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.identity import Caller, requires, same_actor
+from api.isolation import check_order_visible
 from api.order_plans import plan_view
+from api.permissions import Permission
 from api.plan_views import iso, task_row
 from api.sealing import sealed_for_order
 from api.workflow_calls import execute_update
@@ -29,7 +32,8 @@ class OverrideBody(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     item_id: str = Field(alias="itemId", min_length=1)
-    actor: str = Field(min_length=1, max_length=200)
+    # Who overrides is the token's subject; an `actor` here must name the same.
+    actor: str | None = Field(default=None, min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -48,7 +52,10 @@ async def _plan_view(order_id: str) -> OrderPlanView:
 
 
 @router.get("/{order_id}/plan", summary="The order's plan with live task states")
-async def order_plan(order_id: str) -> dict[str, Any]:
+async def order_plan(
+    order_id: str, caller: Caller = requires(Permission.ORDER_READ)
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
     view = await _plan_view(order_id)
     if not view.planned:
         return {"orderId": order_id, "state": view.state.value, "domainOrders": [], "tasks": []}
@@ -63,7 +70,10 @@ async def order_plan(order_id: str) -> dict[str, Any]:
 
 
 @router.get("/{order_id}/timeline", summary="Planned vs actual times and the critical path")
-async def order_timeline(order_id: str) -> dict[str, Any]:
+async def order_timeline(
+    order_id: str, caller: Caller = requires(Permission.ORDER_READ)
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
     view = await _plan_view(order_id)
     if not view.planned:
         return {"orderId": order_id, "state": view.state.value, "tasks": [], "criticalPath": []}
@@ -81,7 +91,13 @@ async def order_timeline(order_id: str) -> dict[str, Any]:
 
 
 @router.post("/{order_id}/information", summary="Supply characteristics an item waits for")
-async def provide_information(order_id: str, body: InformationBody) -> dict[str, Any]:
+async def provide_information(
+    order_id: str,
+    body: InformationBody,
+    caller: Caller = requires(Permission.ORDER_PROVIDE_INFORMATION),
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
+    same_actor(caller, body.provided_by, "providedBy")
     # A secret among them (a porting PIN) is sealed like the POST's.
     characteristics = await sealed_for_order(order_id, body.characteristics, "characteristics")
     order: ProductOrder = await execute_update(
@@ -90,7 +106,8 @@ async def provide_information(order_id: str, body: InformationBody) -> dict[str,
         ProvideInformation(
             item_id=body.item_id,
             characteristics=characteristics,
-            provided_by=body.provided_by,
+            provided_by=caller.subject,
+            actor_role=caller.acting_role,
         ),
         ProductOrder,
     )
@@ -98,11 +115,22 @@ async def provide_information(order_id: str, body: InformationBody) -> dict[str,
 
 
 @router.post("/{order_id}/ponr-override", summary="Lift an item's soft point of no return")
-async def override_point_of_no_return(order_id: str, body: OverrideBody) -> dict[str, Any]:
+async def override_point_of_no_return(
+    order_id: str,
+    body: OverrideBody,
+    caller: Caller = requires(Permission.ORDER_PONR_OVERRIDE),
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
+    same_actor(caller, body.actor, "actor")
     order: ProductOrder = await execute_update(
         workflow_id_for(order_id),
         "override_point_of_no_return",
-        OverridePointOfNoReturn(item_id=body.item_id, actor=body.actor, reason=body.reason),
+        OverridePointOfNoReturn(
+            item_id=body.item_id,
+            actor=caller.subject,
+            reason=body.reason,
+            actor_role=caller.acting_role,
+        ),
         ProductOrder,
     )
     return order.to_tmf()

@@ -8,6 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.errors import error_response
+from api.identity import Caller, requires
+from api.isolation import check_parties
+from api.order_limits import refuse_oversized_order
+from api.permissions import Permission
 from api.plan_views import iso, task_row
 from decomposition.preview import preview_order
 from store.catalogs import catalog_version
@@ -19,7 +23,11 @@ router = APIRouter(prefix="/ops/v1", tags=["plan preview"])
 
 
 @router.post("/plan-preview", summary="Decompose and price an order without starting it")
-def plan_preview(body: ProductOrderCreate) -> JSONResponse:
+def plan_preview(
+    body: ProductOrderCreate, caller: Caller = requires(Permission.ORDER_PREVIEW)
+) -> JSONResponse:
+    check_parties(caller, body.related_party, require_self=False)
+    refuse_oversized_order(body)  # the same limits as POST: a preview is as big as the order
     result = preview_order(body, catalog_version())
     if result.preview is None or result.problems:
         return error_response(

@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 
 from api.catalog_documents import documents_for, known_versions
 from api.errors import TmfError
+from api.identity import requires
+from api.permissions import Permission
 from api.tmf_query import (
     count_headers,
     parse_fields,
@@ -30,8 +32,16 @@ from tmf.product_catalog import (
 )
 
 router = APIRouter(prefix=PRODUCT_CATALOG_BASE, tags=["productCatalog"])
-service_catalog_router = APIRouter(prefix=SERVICE_CATALOG_BASE, tags=["serviceCatalog (TMF633)"])
-resource_catalog_router = APIRouter(prefix=RESOURCE_CATALOG_BASE, tags=["resourceCatalog (TMF634)"])
+service_catalog_router = APIRouter(
+    prefix=SERVICE_CATALOG_BASE,
+    tags=["serviceCatalog (TMF633)"],
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
+resource_catalog_router = APIRouter(
+    prefix=RESOURCE_CATALOG_BASE,
+    tags=["resourceCatalog (TMF634)"],
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 
 # Selects the catalog version; it is also each entity's `version`, so it reads as a filter too.
 VERSION_PARAM = "version"
@@ -106,52 +116,92 @@ def _retrieve(resource: str, resource_id: str, request: Request) -> JSONResponse
     raise TmfError(404, "NotFound", f"No {resource} with id '{resource_id}'")
 
 
-@router.get("/productOffering", summary="List product offerings")
+@router.get(
+    "/productOffering",
+    summary="List product offerings",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_offerings(request: Request) -> JSONResponse:
     return _list("productOffering", request)
 
 
-@router.get("/productOffering/{offering_id}", summary="Retrieve a product offering")
+@router.get(
+    "/productOffering/{offering_id}",
+    summary="Retrieve a product offering",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_offering(offering_id: str, request: Request) -> JSONResponse:
     return _retrieve("productOffering", offering_id, request)
 
 
-@router.get("/productSpecification", summary="List product specifications")
+@router.get(
+    "/productSpecification",
+    summary="List product specifications",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_specifications(request: Request) -> JSONResponse:
     return _list("productSpecification", request)
 
 
-@router.get("/productSpecification/{spec_id}", summary="Retrieve a product specification")
+@router.get(
+    "/productSpecification/{spec_id}",
+    summary="Retrieve a product specification",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_specification(spec_id: str, request: Request) -> JSONResponse:
     return _retrieve("productSpecification", spec_id, request)
 
 
-@router.get("/productOfferingPrice", summary="List product offering prices")
+@router.get(
+    "/productOfferingPrice",
+    summary="List product offering prices",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_offering_prices(request: Request) -> JSONResponse:
     return _list("productOfferingPrice", request)
 
 
-@router.get("/productOfferingPrice/{price_id}", summary="Retrieve a product offering price")
+@router.get(
+    "/productOfferingPrice/{price_id}",
+    summary="Retrieve a product offering price",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_offering_price(price_id: str, request: Request) -> JSONResponse:
     return _retrieve("productOfferingPrice", price_id, request)
 
 
-@router.get("/category", summary="List categories")
+@router.get(
+    "/category",
+    summary="List categories",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_categories(request: Request) -> JSONResponse:
     return _list("category", request)
 
 
-@router.get("/category/{category_id}", summary="Retrieve a category")
+@router.get(
+    "/category/{category_id}",
+    summary="Retrieve a category",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_category(category_id: str, request: Request) -> JSONResponse:
     return _retrieve("category", category_id, request)
 
 
-@router.get("/catalog", summary="List catalogs (one per catalog version)")
+@router.get(
+    "/catalog",
+    summary="List catalogs (one per catalog version)",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_catalogs(request: Request) -> JSONResponse:
     return _list("catalog", request)
 
 
-@router.get("/catalog/{catalog_id}", summary="Retrieve a catalog")
+@router.get(
+    "/catalog/{catalog_id}",
+    summary="Retrieve a catalog",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_catalog(catalog_id: str, request: Request) -> JSONResponse:
     return _retrieve("catalog", catalog_id, request)
 

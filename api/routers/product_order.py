@@ -13,7 +13,13 @@ from pydantic import ValidationError
 
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
+from api.idempotency import request_fingerprint, scoped_key
+from api.identity import Caller, requires
+from api.isolation import check_parties, visible_order
+from api.order_limits import refuse_oversized_order
 from api.order_rules import apply_capture_rules
+from api.permissions import Permission
+from api.preconditions import bounded_header, if_match_version, order_etag, refuse_stale_version
 from api.sealing import sealed_order
 from api.tmf_query import (
     count_headers,
@@ -34,6 +40,7 @@ from store.secrets import keep_sealed
 from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
+    OrderState,
     ProductOrder,
     ProductOrderCreate,
     order_href,
@@ -62,17 +69,6 @@ DATE_FILTERS = {
 }
 
 
-def refuse_too_many_items(order: ProductOrderCreate) -> None:
-    limit = get_settings().order_max_items
-    if len(order.product_order_item) > limit:
-        raise TmfError(
-            422,
-            "TooManyItems",
-            f"An order holds at most {limit} items; this one has {len(order.product_order_item)}",
-            "Split it into several orders (ORDER_MAX_ITEMS sets the limit)",
-        )
-
-
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -87,6 +83,7 @@ def _now_ms() -> datetime:
 async def create_product_order(
     body: ProductOrderCreate,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
+    caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
     owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
     if owned:
@@ -95,7 +92,8 @@ async def create_product_order(
             "ReadOnlyField",
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
-    refuse_too_many_items(body)
+    check_parties(caller, body.related_party)
+    refuse_oversized_order(body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
     order_id = str(uuid.uuid4())
@@ -107,10 +105,23 @@ async def create_product_order(
         orderDate=_now_ms(),
     )
     # The catalog's rules: enrichment before decomposition, duplicates refused (409).
-    order = await run_in_threadpool(apply_capture_rules, order, idempotency_key)
-    document, created = await run_in_threadpool(
-        orders.accept_order, order, idempotency_key, get_settings().task_queue, sealing.sealed
-    )
+    order = await run_in_threadpool(apply_capture_rules, order, scoped_key(caller, idempotency_key))
+    try:
+        document, created = await run_in_threadpool(
+            orders.accept_order,
+            order,
+            scoped_key(caller, idempotency_key),
+            get_settings().task_queue,
+            sealing.sealed,
+            request_fingerprint(sealing.document),
+        )
+    except orders.RequestReusedError as err:
+        raise TmfError(
+            422,
+            "IdempotencyKeyReused",
+            f"This {err.which} was already used for another request",
+            "Send the first request again to get its order, or use a new key",
+        ) from None
     # A replayed request answers for the first order, as stored: log it under that order's ids.
     stored = order if created else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
@@ -128,15 +139,20 @@ async def create_product_order(
 
 
 @router.get("/productOrder/{order_id}", summary="Retrieve a product order")
-def retrieve_product_order(order_id: str, request: Request) -> JSONResponse:
-    document = orders.get_order(order_id)
-    if document is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
-    return JSONResponse(select_fields(document, parse_fields(request.query_params)))
+def retrieve_product_order(
+    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
+    document = visible_order(caller, order_id)
+    return JSONResponse(
+        select_fields(document, parse_fields(request.query_params)),
+        headers={"ETag": order_etag(document)},
+    )
 
 
 @router.get("/productOrder", summary="List product orders, newest first")
-def list_product_orders(request: Request) -> JSONResponse:
+def list_product_orders(
+    request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), [*ORDER_FILTERS, *DATE_FILTERS])
     page = parse_page(params)
@@ -150,6 +166,8 @@ def list_product_orders(request: Request) -> JSONResponse:
             if name in params
         }
     )
+    # A customer's list holds its own orders only, whatever it filters on.
+    criteria["customer_id"] = caller.party_scope()
     found, total = orders.list_orders(orders.OrderFilter(**criteria), page.offset, page.limit)  # type: ignore[arg-type]
     fields = parse_fields(params)
     body = [select_fields(doc, fields) for doc in found]
@@ -169,7 +187,9 @@ def list_product_orders(request: Request) -> JSONResponse:
         }
     },
 )
-async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
+async def amend_product_order(
+    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_AMEND)
+) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in {"application/merge-patch+json", "application/json"}:
         raise TmfError(
@@ -186,9 +206,12 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
-    document = await run_in_threadpool(orders.get_order, order_id)
-    if document is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+    reason = bounded_header(request, "X-Tessera-Reason", 2000)
+    expected_version = if_match_version(request.headers.get("If-Match"))
+    document = await run_in_threadpool(visible_order, caller, order_id)
+    if OrderState(document.get("state", "acknowledged")).is_final:
+        raise TmfError(409, "InvalidState", f"the order is {document['state']}")
+    refuse_stale_version(document, expected_version)
     # New secret values are sealed like the POST's; the order's own references pass as they are.
     sealing = sealed_order(patch, document.get("catalogVersion"), sealed_refs(document))
     patch = sealing.document
@@ -201,7 +224,8 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
             "The patched order is not valid",
             describe_validation_errors(err.errors()),
         ) from err
-    refuse_too_many_items(amended)
+    check_parties(caller, amended.related_party)
+    refuse_oversized_order(amended)
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
@@ -213,12 +237,14 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
         "amend_order",
         AmendOrder(
             patch=patch,
-            actor=request.headers.get("X-Tessera-Actor"),
-            reason=request.headers.get("X-Tessera-Reason"),
+            actor=caller.subject,
+            actor_role=caller.acting_role,
+            reason=reason,
+            expected_version=expected_version,
         ),
         ProductOrder,
     )
-    return JSONResponse(order.to_tmf())
+    return JSONResponse(order.to_tmf(), headers={"ETag": order_etag(order.to_tmf())})
 
 
 def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[str]:

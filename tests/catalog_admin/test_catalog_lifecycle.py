@@ -10,12 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.auth import bearer
 from tests.catalog_admin.support import reset_catalog_management
 from tests.helpers import ORDERS, wait_for_state
 
 CATALOG = "/tmf-api/productCatalogManagement/v4"
 INVENTORY = "/tmf-api/productInventory/v4/product"
-ADMIN = {"X-Tessera-Actor": "process-admin-ada"}
+# A process admin's token: the audit names its subject.
+ADMIN = bearer("process-admin", "process-admin-ada")
 PATCH = {**ADMIN, "content-type": "application/merge-patch+json"}
 
 

@@ -17,11 +17,13 @@ from fastapi.testclient import TestClient
 
 from api import catalog_documents
 from api.errors import install_error_handlers
+from api.identity import Authenticate
 from api.routers import product_catalog
 from config.settings import Settings, get_settings
 from decomposition.catalog import CatalogVersion
 from store import catalogs
 from store.catalog_files import load_catalog_repository
+from tests.auth import broad_headers
 
 BASE = "/tmf-api/productCatalogManagement/v4"
 
@@ -34,9 +36,10 @@ def catalog() -> CatalogVersion:
 @pytest.fixture(scope="module")
 def api() -> Iterator[TestClient]:
     app = FastAPI()
+    app.add_middleware(Authenticate)  # as in api/app.py: the routes need a caller
     install_error_handlers(app)
     app.include_router(product_catalog.router)
-    with TestClient(app) as client:
+    with TestClient(app, headers=broad_headers()) as client:
         yield client
 
 

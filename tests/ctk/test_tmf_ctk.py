@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auth import BROAD_ROLES, broad_headers, token
 from tests.catalog_admin.support import reset_catalog_management
 from tests.conftest import ROOT, ApiServer
 
@@ -58,7 +59,9 @@ SEEDS: dict[str, tuple[str, dict]] = {
 def seed(name: str, api: ApiServer) -> None:
     if name in SEEDS:
         path, body = SEEDS[name]
-        response = httpx.post(f"{api.base_url}{path}", json=body, timeout=10)
+        response = httpx.post(
+            f"{api.base_url}{path}", json=body, timeout=10, headers=broad_headers()
+        )
         assert response.status_code == 201, response.text
 
 
@@ -66,11 +69,19 @@ def run_kit(name: str, api: ApiServer, tmp_path: Path) -> dict:
     collection, environment, variable, base = KITS[name]
     assert NEWMAN.exists(), "newman is missing: run `make ctk-deps`"
     report = tmp_path / f"{name}.json"
+    # The kit as published, with the bearer token a Postman user would set on the collection.
+    kit = json.loads((CTK_DIR / collection).read_text())
+    kit["auth"] = {
+        "type": "bearer",
+        "bearer": [{"key": "token", "value": token(BROAD_ROLES), "type": "string"}],
+    }
+    authorized = tmp_path / f"{name}.collection.json"
+    authorized.write_text(json.dumps(kit))
     completed = subprocess.run(
         [
             str(NEWMAN),
             "run",
-            str(CTK_DIR / collection),
+            str(authorized),
             "-e",
             str(CTK_DIR / environment),
             "--env-var",

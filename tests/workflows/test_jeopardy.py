@@ -15,10 +15,10 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributeIndexedValueType
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from store import tasks
+from temporal_client import data_converter
 from tests.sample_orders import sample_order
 from tmf.product_order import ProductOrder
 from worker import build_worker
@@ -34,7 +34,7 @@ QUEUE = f"jeopardy-{uuid.uuid4().hex[:8]}"
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(),
     )
     # The Java test server takes no search attributes at start: register them, or tasks fail.
     kinds = {

@@ -221,6 +221,7 @@ def apply(
         EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
         f"Order amended (version {order.version})",
         actor=request.actor,
+        actor_role=request.actor_role,
         reason=request.reason,
         amendment=record.model_dump(mode="json", by_alias=True),
     )

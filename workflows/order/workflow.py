@@ -121,10 +121,12 @@ class ProductOrderWorkflow:
                 await effects.persist()  # e.g. an item just passed its point of no return
             if book.is_done():
                 return False
+            effects.show_details()
             try:
                 await workflow.wait_condition(
                     lambda: book.should_wake(workflow.now()),
                     timeout=book.until_next_check(workflow.now()),
+                    timeout_summary="jeopardy threshold or cancellation date",
                 )
             except TimeoutError:
                 pass  # a jeopardy threshold or the cancellation date: handled below
@@ -210,7 +212,8 @@ class ProductOrderWorkflow:
 
     @amend_order.validator
     def _validate_amendment(self, request: AmendOrder) -> None:
-        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now()))
+        locked = self._change_lock.locked()  # another amendment (or the cancellation) under way
+        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now(), locked))
 
     async def _amend(self, request: AmendOrder) -> ProductOrder:
         book, effects = self.book, self.effects
@@ -246,7 +249,9 @@ class ProductOrderWorkflow:
     @workflow.update(name="cancel_order")
     async def cancel_order(self, request: CancelOrder) -> CancelProductOrder:
         """Recorded now; assessed by the wait loop when its requested date comes."""
-        self.book.request_cancellation(request.cancellation, workflow.now())
+        self.book.request_cancellation(
+            request.cancellation, workflow.now(), request.actor, request.actor_role
+        )
         await self.effects.save_cancellation()
         self.book.plan_changed = True
         assert self.book.cancellation is not None
