@@ -10,7 +10,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from decomposition.catalog import CatalogVersion
-from decomposition.rules import OrderRule, RuleKind, lookup_values, matches, rule_values
+from decomposition.rules import (
+    OrderRule,
+    RuleKind,
+    approval_reasons,
+    lookup_values,
+    matches,
+    rule_values,
+)
 from tmf.common import Characteristic, Note
 from tmf.product_order import ProductOrderCreate, ProductOrderItem
 
@@ -100,3 +107,11 @@ def enrich_order(
 
 def _offering(item: ProductOrderItem) -> str | None:
     return item.product_offering.id if item.product_offering else None
+
+
+def approvals_needed(
+    order: ProductOrderCreate, catalog: CatalogVersion, total_price: float | None = None
+) -> list[tuple[str, str]]:
+    """(rule id, reason) of the catalog's approval rules the order matches."""
+    items = [(_offering(i), i.action.value, _item_values(i)) for i in order.all_items()]
+    return approval_reasons(catalog.rules, items, order_fields(order, total_price))

@@ -137,3 +137,23 @@ def lookup_values(lookup: Lookup, values: Mapping[str, Any]) -> dict[str, Any]:
         key = found.group(1)
     best = max((p for p in lookup.table if key.startswith(p)), key=len, default=None)
     return dict(lookup.table[best]) if best is not None else {}
+
+
+def approval_reasons(
+    rules: Iterable[OrderRule],
+    items: Iterable[tuple[str | None, str, Mapping[str, Any]]],
+    order_fields: Mapping[str, Any],
+) -> list[tuple[str, str]]:
+    """(rule id, reason) of every approval rule some item matches: the decision an approval
+    wait would take (the wait itself is not built yet). `items`: (offering, action, values)."""
+    listed = list(items)
+    found: list[tuple[str, str]] = []
+    for rule in rules:
+        if rule.kind != RuleKind.APPROVAL:
+            continue
+        if any(
+            matches(rule, rule_values(order_fields, offering, action, values))
+            for offering, action, values in listed
+        ):
+            found.append((rule.id, rule.reason or rule.description))
+    return found

@@ -17,7 +17,7 @@ from cli.catalog import version_files
 from decomposition.catalog import CatalogVersion
 from decomposition.decompose import decompose
 from decomposition.duplicates import find_duplicate
-from decomposition.enrichment import enrich_order
+from decomposition.enrichment import approvals_needed, enrich_order
 from decomposition.rules import Lookup, OrderRule, check_rules, lookup_values
 from store.catalog_files import CatalogFileError, load_catalog_version
 from tmf.product_order import OrderState, ProductOrder
@@ -231,3 +231,28 @@ def test_rules_survive_an_export_of_the_version_as_yaml(tmp_path):
     for name, content in version_files(document).items():
         (directory / name).write_text(yaml.safe_dump(content))
     assert load_catalog_version(directory).rules == catalog.rules
+
+
+def test_an_order_above_the_threshold_or_from_a_partner_needs_approval():
+    catalog = catalog_with(
+        {
+            "id": "big-orders",
+            "kind": "approval",
+            "when": "totalPrice > 500",
+            "reason": "Orders above 500 EUR are approved by an order approver",
+        },
+        {
+            "id": "partner-fiber",
+            "kind": "approval",
+            "when": "channel == 'partner' and offering == 'fiber-broadband'",
+            "reason": "Partner fiber orders are checked",
+        },
+    )
+    web = order(fiber(PARIS))
+    assert approvals_needed(web, catalog, total_price=120.0) == []
+    assert [r for r, _ in approvals_needed(web, catalog, total_price=900.0)] == ["big-orders"]
+    assert approvals_needed(web, catalog) == []  # no price known: the threshold does not hold
+    partner = order(fiber(PARIS), channel="partner")
+    assert approvals_needed(partner, catalog, total_price=10.0) == [
+        ("partner-fiber", "Partner fiber orders are checked")
+    ]
