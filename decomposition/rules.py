@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -120,8 +121,12 @@ def rule_values(
     return {**item, **order_fields, "offering": offering, "action": action}
 
 
+# Parsed once per text: rules are checked for every item of every order at capture.
+_parsed = lru_cache(maxsize=4096)(parse_condition)
+
+
 def matches(rule: OrderRule, values: Mapping[str, Any]) -> bool:
-    return parse_condition(rule.when).holds(values)
+    return _parsed(rule.when).holds(values)
 
 
 def lookup_values(lookup: Lookup, values: Mapping[str, Any]) -> dict[str, Any]:
