@@ -78,9 +78,13 @@ def check_rules(rules: Iterable[OrderRule], characteristics: set[str]) -> list[s
             errors.append(f"{where}: id is defined twice")
         seen.add(rule.id)
         try:
-            unknown = sorted(parse_condition(rule.when).names - ORDER_NAMES - characteristics)
+            names = parse_condition(rule.when).names
+            unknown = sorted(names - ORDER_NAMES - characteristics)
             if unknown:
                 errors.append(f"{where}: condition reads unknown names {unknown}")
+            if "totalPrice" in names and rule.kind != RuleKind.APPROVAL:
+                # Capture rules run before the order is priced: the condition would never hold.
+                errors.append(f"{where}: only approval rules read totalPrice (known once priced)")
         except ConditionError as exc:
             errors.append(f"{where}: {exc}")
         written = set(rule.set_characteristics)

@@ -91,6 +91,10 @@ def test_rules_load_from_the_catalog_yaml_and_a_bad_one_refuses_the_version(tmp_
     [
         ({"when": "channel ==", "kind": "approval", "reason": "x"}, "expected a value"),
         ({"when": "channel == 'web'", "kind": "approval"}, "needs a reason"),
+        (
+            {"when": "totalPrice > 9", "kind": "enrich", "setPriority": "0"},
+            "only approval rules read totalPrice",
+        ),
         ({"when": "channel == 'web'", "kind": "enrich"}, "needs setCharacteristics"),
         ({"when": "channel == 'web'", "kind": "duplicate"}, "needs matchCharacteristics"),
         (
