@@ -418,7 +418,13 @@ class _CatalogChecker:
         for product in self.catalog.product_specifications:
             self._check_product_tree(product)
         names = {c.name for s in self.catalog.product_specifications for c in s.characteristics}
-        self.errors.extend(check_rules(self.catalog.rules, names))
+        secrets = frozenset(
+            c.name
+            for s in self.catalog.product_specifications
+            for c in s.characteristics
+            if c.secret
+        )
+        self.errors.extend(check_rules(self.catalog.rules, names, secrets))
         return self.errors
 
     def _check_condition(self, text: str | None, names: set[str], where: str) -> None:

@@ -68,8 +68,11 @@ class OrderRule(RuleModel):
     reason: str | None = None
 
 
-def check_rules(rules: Iterable[OrderRule], characteristics: set[str]) -> list[str]:
-    """Every problem of the rules, given the characteristic names the catalog defines."""
+def check_rules(
+    rules: Iterable[OrderRule], characteristics: set[str], secrets: frozenset[str] = frozenset()
+) -> list[str]:
+    """Every problem of the rules, given the characteristic names the catalog defines and which
+    of them are secret (sealed at the API: a rule may not write one into the order)."""
     errors: list[str] = []
     seen: set[str] = set()
     for rule in rules:
@@ -101,6 +104,8 @@ def check_rules(rules: Iterable[OrderRule], characteristics: set[str]) -> list[s
                     errors.append(f"{where}: bad lookup extract: {exc}")
         for name in sorted(written - characteristics):
             errors.append(f"{where}: sets unknown characteristic '{name}'")
+        for name in sorted(written & secrets):
+            errors.append(f"{where}: sets secret characteristic '{name}'")
         for name in sorted(set(rule.match_characteristics) - characteristics):
             errors.append(f"{where}: matches on unknown characteristic '{name}'")
         effects = {

@@ -121,6 +121,15 @@ def test_a_broken_rule_is_named_with_its_problem(rule, problem):
     assert any(problem in e and "rule 'r'" in e for e in errors), errors
 
 
+def test_a_rule_may_not_write_a_secret_into_the_order():
+    rule = OrderRule.model_validate(
+        {"id": "pin", "kind": "enrich", "when": "x == 1", "setCharacteristics": {"portingPin": "1"}}
+    )
+    assert check_rules([rule], {"x", "portingPin"}, frozenset({"portingPin"})) == [
+        "rule 'pin': sets secret characteristic 'portingPin'"
+    ]
+
+
 def test_two_rules_with_one_id_are_refused():
     rule = OrderRule.model_validate(
         {"id": "r", "kind": "approval", "when": "x == 1", "reason": "y"}
