@@ -169,6 +169,7 @@ async def deliver_to_listener(input: DeliverEventInput) -> DeliveryOutcome:
     settings = get_settings()
     subscription = await asyncio.to_thread(hub.get_subscription, input.consumer.id)
     if subscription is None:
+        await asyncio.to_thread(hub.end_deliveries, input.consumer.id)
         return DeliveryOutcome.SKIPPED
     record = await asyncio.to_thread(hub.event_by_seq, input.event.seq)
     if record is None:

@@ -32,6 +32,22 @@ class TmfError(Exception):
         self.headers = headers
 
 
+# What to do about an error, for the errors whose reason alone leaves the caller guessing.
+HINTS = {
+    "NotFound": "Check the id: no such resource exists here",
+    "InvalidState": "The resource's current state does not allow this request",
+    "ReadOnlyField": "Leave out the fields the server sets (id, href, orderDate, state, ...)",
+    "NonPatchableField": "Leave out the fields an amendment cannot change",
+    "InvalidResult": "The result must match the task's result schema (GET /ops/v1/tasks/{id})",
+    "PointOfNoReturn": (
+        "An affected item passed its point of no return; a manager may lift a soft one "
+        "(POST /ops/v1/orders/{id}/ponr-override)"
+    ),
+    "InvalidQuery": "Correct the query parameter named in the reason",
+    "MethodNotAllowed": "The resource does not take this HTTP method",
+}
+
+
 def error_response(
     status: int,
     code: str,
@@ -41,7 +57,13 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A TMF error body; `details` adds extension fields (e.g. the problems item by item)."""
-    body = ErrorBody(code=code, reason=reason, message=message, status=str(status))
+    # Every error carries a message: the caller's own, else what to do about it, else the reason.
+    body = ErrorBody(
+        code=code,
+        reason=reason,
+        message=message or HINTS.get(code, reason),
+        status=str(status),
+    )
     return JSONResponse(
         status_code=status,
         content={**body.model_dump(by_alias=True, exclude_none=True), **(details or {})},

@@ -94,6 +94,11 @@ ROLES = tuple(ROLE_PERMISSIONS)
 PUBLIC_PATHS = frozenset(
     {
         "/health",
+        # Probes and the Prometheus scrape: no personal data, no order ids (label values are
+        # bounded); an orchestrator and Prometheus call them without a token.
+        "/health/live",
+        "/health/ready",
+        "/metrics",
         "/openapi.json",
         "/docs",
         "/docs/oauth2-redirect",
@@ -105,8 +110,9 @@ PUBLIC_PATHS = frozenset(
         "/ops/v1/workspace/config",
     }
 )
-# The workspace's static pages (HTML, CSS, scripts: no data); their API calls carry the token.
-PUBLIC_PREFIXES = ("/workspace/",)
+# Static files (HTML, CSS, scripts: no data): the workspace's pages, whose API calls carry the
+# token, and the /docs page's Swagger UI and ReDoc assets (api/docs.py).
+PUBLIC_PREFIXES = ("/workspace/", "/docs-assets/")
 
 
 def is_public(path: str) -> bool:

@@ -31,7 +31,7 @@ from store.catalog_files import load_catalog_repository
 from workflows.plan_execution import PlanExecution
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
-WORKFORCE = "/ops/v1/simulators/field-workforce"
+WORKFORCE = "/ops/v1/simulators/field_workforce"
 
 
 def bookkeeping_ms(sizes: tuple[int, ...] = (1, 10, 100, 200, 1000)) -> list[dict[str, Any]]:

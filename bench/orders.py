@@ -35,7 +35,7 @@ from bench.reference import MIX, plan_facts, reference_order
 from bench.stack import Stack
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
-WORKFORCE = "/ops/v1/simulators/field-workforce"
+WORKFORCE = "/ops/v1/simulators/field_workforce"
 TARGET_RATIO = 0.8
 
 

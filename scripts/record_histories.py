@@ -86,6 +86,13 @@ async def completed_order(client: Client, queue: str) -> list[str]:
     return await _run(client, queue, _order("hist-handset", sample_order("handset-nova-x5")))
 
 
+async def start_gated_order(client: Client, queue: str) -> list[str]:
+    """A handset for a start 3 s ahead: nothing is dispatched before it (issue 26), and the
+    order's jeopardy follows its forecast (both behind workflow.patched)."""
+    body = sample_order("handset-nova-x5", start_in=timedelta(seconds=3))
+    return await _run(client, queue, _order("hist-start-gated", body))
+
+
 async def rejected_order(client: Client, queue: str) -> list[str]:
     items = [{"id": "1", "action": "add"}, {"id": "1", "action": "modify"}]
     return await _run(client, queue, _order("hist-rejected", order_body(items)))
@@ -128,7 +135,7 @@ async def staggered_order(client: Client, queue: str) -> list[str]:
 async def _decide_fallout(client: Client, order_id: str, action: FalloutAction) -> None:
     """Wait for the order's fallout case, then decide as an agent would."""
     while True:
-        cases, _ = list_cases(FalloutFilter(order_id=order_id, state="open"), 0, 10)
+        cases, _ = list_cases(FalloutFilter(order_id=order_id, states=("open",)), 0, 10)
         if cases:
             break
         await asyncio.sleep(0.1)
@@ -264,6 +271,7 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_amended": amended_order,
     "product_order_cancelled": cancelled_order,
     "product_order_jeopardy": jeopardy_raised_and_cleared,
+    "product_order_start_gated": start_gated_order,
     # After the patch `wait-for-handlers-before-closing`: its marker is in this history.
     "product_order_amended_patched": lambda client, queue: amended_order(
         client, queue, "hist-amended-patched"

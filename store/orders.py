@@ -23,7 +23,7 @@ from store.order_tables import (
 )
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
-from tmf.product_order import FINAL_ORDER_STATES, ProductOrder
+from tmf.product_order import FINAL_ORDER_STATES, OrderState, ProductOrder
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -35,15 +35,31 @@ def _naive_utc(value: datetime) -> datetime:
 JEOPARDY_RANK = {"none": 0, "warning": 1, "critical": 2}
 
 
+def _jeopardy_rank(order: ProductOrder) -> int:
+    """The order's level or its worst task's: the jeopardy list shows late tasks of an order
+    that is itself on time."""
+    if order.jeopardy is None:
+        return 0
+    levels = [order.jeopardy.level, *(t.level for t in order.jeopardy.tasks)]
+    return max(JEOPARDY_RANK.get(level, 0) for level in levels)
+
+
+def _closed_at(order: ProductOrder) -> datetime | None:
+    if not order.state.is_final:
+        return None
+    return _naive_utc(order.completion_date or datetime.now(UTC))
+
+
 def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
     return ProductOrderRecord(
-        jeopardy_rank=JEOPARDY_RANK.get(order.jeopardy.level, 0) if order.jeopardy else 0,
+        jeopardy_rank=_jeopardy_rank(order),
         id=order.id,
         state=order.state.value,
         external_id=order.external_id,
         customer_id=order.customer_id(),
         channel=order.channel_name(),
         order_date=_naive_utc(order.order_date),
+        closed_at=_closed_at(order),
         revision=revision,
         document=order.to_tmf(),
     )
@@ -186,12 +202,31 @@ def save_order(
     events: Sequence[OrderEvent] = (),
     execution: dict[str, Any] | None = None,
 ) -> bool:
+    """Write the workflow's snapshot of an order and its events (see `write_order_snapshot`);
+    True if written."""
+    return write_order_snapshot(order, revision, events, execution).written
+
+
+@dataclass(frozen=True)
+class SnapshotWrite:
+    written: bool
+    # This write recorded the order's final state for the first time (counted in metrics once).
+    closed_now: bool = False
+
+
+def write_order_snapshot(
+    order: ProductOrder,
+    revision: int,
+    events: Sequence[OrderEvent] = (),
+    execution: dict[str, Any] | None = None,
+) -> SnapshotWrite:
     """Write the workflow's snapshot of an order and its events, atomically; a snapshot older
     than the stored one is ignored (its events were written with it the first time). The
     snapshot of a closed order carries its plan's `execution` (None if it was never planned)."""
     with session_scope() as session:
         _add_events(session, order, events)
         record = session.get(ProductOrderRecord, order.id, with_for_update=True)
+        was_final = False
         if record is None:
             # The API's insert is the first write, but the workflow must not depend on it.
             session.add(_record_from(order, revision))
@@ -199,18 +234,20 @@ def save_order(
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
         elif record.revision >= revision:
-            return False
+            return SnapshotWrite(written=False)
         else:
+            was_final = OrderState(record.state).is_final
             fresh = _record_from(order, revision)
             record.state = fresh.state
             record.jeopardy_rank = fresh.jeopardy_rank
+            record.closed_at = fresh.closed_at
             record.revision = revision
             record.document = fresh.document
             session.add(record)
         if order.state.is_final:
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
             forget_sealed(session, order.id)  # nothing will run that needs them
-        return True
+        return SnapshotWrite(written=True, closed_now=order.state.is_final and not was_final)
 
 
 def closed_order_plan(order_id: str) -> tuple[str, dict[str, Any] | None] | None:

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.work_queue import manual_task_ref
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
+    from tmf.common import iso_z
     from workflows.domain_order_book import DomainOrderBook
     from workflows.domain_order_effects import DomainOrderEffects
     from workflows.messages import (
@@ -364,7 +365,7 @@ class DomainOrderWorkflow:
             if delay > timedelta(0):
                 self._show_waits()
                 await workflow.sleep(delay, summary=timer_summary(task, "wait until"))
-            return {"waitedUntil": request.wait_until.isoformat()}
+            return {"waitedUntil": iso_z(request.wait_until)}
         if task.kind == TaskKind.MILESTONE:
             return {"milestone": task.milestone or task.name}
         return {}

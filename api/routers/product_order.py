@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.admission import start_after_response
+from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
 from api.idempotency import request_fingerprint, scoped_key
 from api.identity import Caller, requires
@@ -30,13 +31,14 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
-from config.settings import get_settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
+from observability.metrics import count_accepted
 from store import orders
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed
+from tmf.common import iso_z
 from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
@@ -69,6 +71,34 @@ DATE_FILTERS = {
 }
 
 
+def refuse_order_without_customer(order: ProductOrderCreate) -> None:
+    if not order.names_a_customer():
+        raise TmfError(
+            422,
+            "InvalidBody",
+            "Invalid value for 'relatedParty'",
+            "relatedParty: the order needs a party with role 'customer' (the product's owner)",
+        )
+
+
+def refuse_impossible_dates(order: ProductOrderCreate, now: datetime) -> None:
+    """A completion asked for in the past, or before the start, cannot be met: refused rather
+    than accepted into a jeopardy nobody could clear."""
+    due = order.requested_completion_date
+    if due is None:
+        return
+    start = order.requested_start_date
+    if due <= now:
+        problem = f"requestedCompletionDate {iso_z(due)} is in the past"
+    elif start is not None and due < start:
+        problem = (
+            f"requestedCompletionDate {iso_z(due)} is before requestedStartDate {iso_z(start)}"
+        )
+    else:
+        return
+    raise TmfError(422, "InvalidBody", "Invalid value for 'requestedCompletionDate'", problem)
+
+
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -82,6 +112,7 @@ def _now_ms() -> datetime:
 )
 async def create_product_order(
     body: ProductOrderCreate,
+    settings: SettingsDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
     caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
@@ -94,6 +125,8 @@ async def create_product_order(
         )
     check_parties(caller, body.related_party)
     refuse_oversized_order(body)
+    refuse_order_without_customer(body)
+    refuse_impossible_dates(body, datetime.now(UTC))
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
     order_id = str(uuid.uuid4())
@@ -101,7 +134,7 @@ async def create_product_order(
     order = ProductOrder(
         **sealing.document,
         id=order_id,
-        href=order_href(get_settings().public_base_url, order_id),
+        href=order_href(settings.public_base_url, order_id),
         orderDate=_now_ms(),
     )
     # The catalog's rules: enrichment before decomposition, duplicates refused (409).
@@ -111,7 +144,7 @@ async def create_product_order(
             orders.accept_order,
             order,
             scoped_key(caller, idempotency_key),
-            get_settings().task_queue,
+            settings.task_queue,
             sealing.sealed,
             request_fingerprint(sealing.document),
         )
@@ -131,6 +164,7 @@ async def create_product_order(
     # workers catch up.
     if created:
         start_after_response(stored)
+        count_accepted(stored)
     log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
     if not created:
@@ -188,7 +222,10 @@ def list_product_orders(
     },
 )
 async def amend_product_order(
-    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_AMEND)
+    order_id: str,
+    request: Request,
+    settings: SettingsDep,
+    caller: Caller = requires(Permission.ORDER_AMEND),
 ) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in {"application/merge-patch+json", "application/json"}:
@@ -226,6 +263,9 @@ async def amend_product_order(
         ) from err
     check_parties(caller, amended.related_party)
     refuse_oversized_order(amended)
+    refuse_order_without_customer(amended)
+    if {"requestedStartDate", "requestedCompletionDate"} & set(patch):
+        refuse_impossible_dates(amended, datetime.now(UTC))
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:

@@ -167,6 +167,7 @@ class OrderEffects:
             run.compensated = True
             return
         effect = f"{self.book.order.id}/{task.id}/{run.run}"
+        run.undo_start = workflow.now()
         await workflow.execute_activity(
             task.compensation.activity,  # a catalog name: no function to name it by
             SouthboundRequest(
@@ -183,11 +184,13 @@ class OrderEffects:
             start_to_close_timeout=COMPENSATION_TIMEOUT,
             retry_policy=COMPENSATION_RETRY,
         )
-        run.compensated = True
+        run.compensated, run.undo_end = True, workflow.now()
 
     # -- search attributes and the store --------------------------------------------------------
 
     def assess_jeopardy(self) -> None:
+        if not self.book.assessing:
+            self.book.order_from_forecast = workflow.patched("order-jeopardy-from-forecast")
         level = self.book.assess_jeopardy(workflow.now())
         if level is not None:
             workflow.upsert_search_attributes([sa.JEOPARDY.value_set(level)])

@@ -79,6 +79,7 @@ class ProductOrderWorkflow:
             await effects.move_to(OrderState.REJECTED)
             return await self._result()
 
+        book.hold_until_start = workflow.patched("hold-until-requested-start")
         book.start(planned.plan, planned.pricing, workflow.now())
         await effects.move_to(OrderState.IN_PROGRESS)
 
