@@ -26,6 +26,7 @@ from api.routers import (
     admission,
     cancel_product_order,
     catalog_admin,
+    catalog_rules,
     deliveries,
     domain_orders,
     fallout,
@@ -124,6 +125,7 @@ def create_app() -> FastAPI:
     app.include_router(product_catalog.router)
     app.include_router(catalog_admin.router)
     app.include_router(catalog_admin.ops_router)
+    app.include_router(catalog_rules.router)
     app.include_router(product_catalog.service_catalog_router)
     app.include_router(product_catalog.resource_catalog_router)
     app.include_router(domain_orders.service_router)

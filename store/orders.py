@@ -23,7 +23,7 @@ from store.order_tables import (
 )
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
-from tmf.product_order import OrderState, ProductOrder
+from tmf.product_order import FINAL_ORDER_STATES, OrderState, ProductOrder
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -126,6 +126,22 @@ def accept_order(
         if fingerprint is not None and first_fingerprint not in {None, fingerprint}:
             raise RequestReusedError(which, str(document["id"])) from None
         return document, False
+
+
+def open_orders_of(customer_id: str, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """The customer's orders not yet closed, placed since `since`, newest first (duplicate
+    checks at capture)."""
+    final = [state.value for state in FINAL_ORDER_STATES]
+    with session_scope() as session:
+        rows = session.exec(
+            select(ProductOrderRecord.document)
+            .where(ProductOrderRecord.customer_id == customer_id)
+            .where(col(ProductOrderRecord.state).not_in(final))
+            .where(ProductOrderRecord.order_date >= _naive_utc(since))
+            .order_by(col(ProductOrderRecord.order_date).desc())
+            .limit(limit)
+        ).all()
+        return [dict(row) for row in rows]
 
 
 def find_duplicate(

@@ -18,6 +18,7 @@ from api.idempotency import request_fingerprint, scoped_key
 from api.identity import Caller, requires
 from api.isolation import check_parties, visible_order
 from api.order_limits import refuse_oversized_order
+from api.order_rules import apply_capture_rules
 from api.permissions import Permission
 from api.preconditions import bounded_header, if_match_version, order_etag, refuse_stale_version
 from api.sealing import sealed_order
@@ -136,6 +137,8 @@ async def create_product_order(
         href=order_href(settings.public_base_url, order_id),
         orderDate=_now_ms(),
     )
+    # The catalog's rules: enrichment before decomposition, duplicates refused (409).
+    order = await run_in_threadpool(apply_capture_rules, order, scoped_key(caller, idempotency_key))
     try:
         document, created = await run_in_threadpool(
             orders.accept_order,
