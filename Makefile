@@ -56,7 +56,7 @@ test: lint
 
 # Nightly-style: schemathesis and the hostile-body suite with many more examples than the
 # default suite's, on SQLite then PostgreSQL (minutes, not seconds: kept out of `make test`).
-FUZZ_ENV := SCHEMATHESIS_EXAMPLES=60 SCHEMATHESIS_BUDGET_S=1800 FUZZ_EXAMPLES=400
+FUZZ_ENV := SCHEMATHESIS_EXAMPLES=60 SCHEMATHESIS_BUDGET_S=1800 SCHEMATHESIS_CATALOG_WRITES=1 FUZZ_EXAMPLES=400
 FUZZ_TESTS := tests/fault_tolerance/test_schemathesis.py tests/hostile/test_nothing_stuck.py
 fuzz: setup postgres
 	$(FUZZ_ENV) $(PY) -m pytest -q $(FUZZ_TESTS)

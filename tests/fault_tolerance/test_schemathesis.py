@@ -22,15 +22,27 @@ from activities.southbound.faults import invalidate_cache
 from store.simulators import delete_config
 from store.tasks import set_workforce_config
 from tests.auth import broad_headers
+from tests.catalog_admin.support import reset_catalog_management
 from tests.conftest import ApiServer
 
 # A few per operation in the default suite; `make fuzz` (nightly) sets many more.
 EXAMPLES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
 BUDGET_S = float(os.environ.get("SCHEMATHESIS_BUDGET_S", "100"))
+# Catalog management writes change the catalog every later test orders from (a published draft
+# is the newest version) and each publication plans every offering: fuzzed in `make fuzz` only,
+# where the database is the fuzzer's own. tests/catalog_admin checks them.
+CATALOG_WRITES = os.environ.get("SCHEMATHESIS_CATALOG_WRITES", "") == "1"
+
+
+def _catalog_write(operation: schemathesis.APIOperation) -> bool:
+    path = operation.path
+    return path.startswith("/ops/v1/catalog") or (
+        "productCatalogManagement" in path and operation.method.upper() != "GET"
+    )
 
 
 def _fuzz(
-    operation: schemathesis.APIOperation, base_url: str, errors: list[str]
+    operation: schemathesis.APIOperation, base_url: str, errors: list[str], deadline: float
 ) -> Callable[[], None]:
     """A hypothesis test of one operation that records every 5xx in `errors`."""
     headers = broad_headers()
@@ -44,6 +56,8 @@ def _fuzz(
     )
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
+        if time.monotonic() > deadline:
+            return  # the budget is spent: the test fails below, after this operation
         case = data.draw(operation.as_strategy())
         # With rights to every route, so the fuzz reaches the handlers (not only the 401).
         response = case.call(base_url=base_url, timeout=15, headers=headers)
@@ -62,6 +76,7 @@ def simulators_restored() -> Iterator[None]:
     """The fuzzer also switches simulators offline or makes them fail (PUT, PATCH on
     /ops/v1/simulators/...), in the database every later test shares: back to the defaults."""
     yield
+    reset_catalog_management()
     for system in SYSTEMS:
         delete_config(system)
     invalidate_cache()  # this process's worker reads the configs through a cache
@@ -75,7 +90,8 @@ def test_no_generated_request_gets_a_server_error(
     operations = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), f"an operation of the OpenAPI document is invalid: {result}"
-        operations.append(result.ok())
+        if CATALOG_WRITES or not _catalog_write(result.ok()):
+            operations.append(result.ok())
     assert len(operations) >= 10, "the OpenAPI document lists too few operations"
     deadline = time.monotonic() + BUDGET_S
     errors: list[str] = []
@@ -84,8 +100,10 @@ def test_no_generated_request_gets_a_server_error(
     for operation in operations:
         if time.monotonic() > deadline:
             pytest.fail(f"time budget spent after {len(called)} of {len(operations)} operations")
-        _fuzz(operation, api_server.base_url, errors)()
+        _fuzz(operation, api_server.base_url, errors, deadline)()
         called.append(operation.label)
 
+    if time.monotonic() > deadline:
+        pytest.fail(f"time budget spent during the last of {len(called)} operations")
     assert len(called) == len(operations)
     assert not errors, "5xx responses:\n" + "\n".join(errors)
