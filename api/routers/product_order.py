@@ -246,6 +246,9 @@ async def amend_product_order(
     reason = bounded_header(request, "X-Tessera-Reason", 2000)
     expected_version = if_match_version(request.headers.get("If-Match"))
     document = await run_in_threadpool(visible_order, caller, order_id)
+    # Naming another party is refused whatever the order's state (403 before 409).
+    if isinstance(patch.get("relatedParty"), list):
+        check_parties(caller, patch["relatedParty"])
     if OrderState(document.get("state", "acknowledged")).is_final:
         raise TmfError(409, "InvalidState", f"the order is {document['state']}")
     refuse_stale_version(document, expected_version)
