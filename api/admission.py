@@ -32,7 +32,7 @@ from api.order_workflows import ensure_order_workflow
 from api.temporal import get_client
 from config.settings import get_settings
 from observability.logs import get_logger
-from store import orders
+from store import drafts, orders
 from tmf.product_order import ProductOrder
 from workflows.order import workflow_id_for
 
@@ -145,6 +145,8 @@ async def admission_loop() -> None:
             client = await get_client()
             await check_gate(client)
             admitted = await admit_queued(client)
+            # Drafts past ORDER_DRAFT_TTL_HOURS are marked cancelled (store/drafts.py).
+            await run_in_threadpool(drafts.expire_drafts, datetime.now(UTC))
             if admitted:
                 log.info("orders admitted", count=admitted, backlog=GATE.workflow_backlog)
         except Exception as err:  # keep admitting whatever one round hit

@@ -19,6 +19,7 @@ from api.routers import (
     admission,
     cancel_product_order,
     deliveries,
+    draft_orders,
     fallout,
     hub,
     jeopardy,
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
     app.include_router(order_history.router)
     app.include_router(deliveries.router)
     app.include_router(plan_preview.router)
+    app.include_router(draft_orders.router)
     app.include_router(tasks.router)
     app.include_router(fallout.router)
     app.include_router(jeopardy.router)

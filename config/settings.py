@@ -107,6 +107,11 @@ class Settings:
     # order, or refuses the amendment, with the reason. Bigger deals go in several orders.
     order_max_items: int = field(default_factory=lambda: int(_env("ORDER_MAX_ITEMS", "200")))
     order_max_tasks: int = field(default_factory=lambda: int(_env("ORDER_MAX_TASKS", "1500")))
+    # A draft order (state `draft`) may be submitted for this long after its creation; then it
+    # is refused (409) and the admission loop marks it cancelled.
+    order_draft_ttl_hours: float = field(
+        default_factory=lambda: float(_env("ORDER_DRAFT_TTL_HOURS", "72"))
+    )
     # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most
     # HUB_DELIVERY_MAX_AGE_SECONDS after the event was read; then it goes to the dead letters.

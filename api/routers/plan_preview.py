@@ -20,6 +20,11 @@ router = APIRouter(prefix="/ops/v1", tags=["plan preview"])
 
 @router.post("/plan-preview", summary="Decompose and price an order without starting it")
 def plan_preview(body: ProductOrderCreate) -> JSONResponse:
+    return preview_response(body)
+
+
+def preview_response(body: ProductOrderCreate) -> JSONResponse:
+    """The plan and prices of `body` on the current catalog, or 422 with the reasons."""
     result = preview_order(body, catalog_version())
     if result.preview is None or result.problems:
         return error_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, Header, Request
@@ -11,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from api import drafts
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
 from api.sealing import sealed_order
@@ -27,12 +29,14 @@ from config.settings import get_settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
-from store import orders
+from store import drafts as store_drafts
+from store import orders, stock
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed
 from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
+    OrderState,
     ProductOrder,
     ProductOrderCreate,
     order_href,
@@ -80,14 +84,18 @@ def _now_ms() -> datetime:
 @router.post(
     "/productOrder",
     status_code=201,
-    summary="Create a product order (starts its workflow)",
+    summary="Create a product order (starts its workflow), or a draft (`state: draft`)",
     responses={201: {"description": "Created; `Location` is the order's href"}},
 )
 async def create_product_order(
     body: ProductOrderCreate,
+    request: Request,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
 ) -> JSONResponse:
-    owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
+    extra = body.model_extra or {}
+    # TMF622 v5: a channel may create a draft, stored and editable but not submitted.
+    draft = extra.get("state") == OrderState.DRAFT.value
+    owned = [f for f in SERVER_OWNED_FIELDS if f in extra and not (f == "state" and draft)]
     if owned:
         raise TmfError(
             400,
@@ -96,18 +104,37 @@ async def create_product_order(
         )
     refuse_too_many_items(body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
-    sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
+    sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True, exclude={"state"}))
     order_id = str(uuid.uuid4())
     structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=workflow_id_for(order_id))
+    now = _now_ms()
+    fields = sealing.document
+    if draft:
+        fields = drafts.with_channel_history(
+            fields,
+            drafts.acting_channels(request, fields.get("channel")),
+            "created",
+            request.headers.get("X-Tessera-Actor"),
+            now,
+        )
+        fields.update(state=OrderState.DRAFT, draftExpirationDate=drafts.expiration(now))
     order = ProductOrder(
-        **sealing.document,
+        **fields,
         id=order_id,
         href=order_href(get_settings().public_base_url, order_id),
-        orderDate=_now_ms(),
+        orderDate=now,
     )
-    document, created = await run_in_threadpool(
-        orders.accept_order, order, idempotency_key, get_settings().task_queue, sealing.sealed
-    )
+    try:
+        document, created = await run_in_threadpool(
+            orders.accept_order,
+            order,
+            idempotency_key,
+            get_settings().task_queue,
+            sealing.sealed,
+            not draft,
+        )
+    except stock.OutOfStock as err:
+        raise drafts.out_of_stock(err) from None
     # A replayed request answers for the first order, as stored: log it under that order's ids.
     stored = order if created else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
@@ -115,7 +142,7 @@ async def create_product_order(
     )
     # The order is durable now; its workflow starts right after this answer, or when the
     # workers catch up.
-    if created:
+    if created and not draft:
         start_after_response(stored)
     log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
@@ -180,10 +207,13 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
         raise TmfError(400, "InvalidBody", "Invalid JSON in request body") from None
     if not isinstance(patch, dict) or not patch:
         raise TmfError(400, "InvalidBody", "A merge patch is a non-empty JSON object")
+    stored = await run_in_threadpool(orders.get_order, order_id)
+    if stored is not None and stored.get("state") == OrderState.DRAFT.value:
+        return JSONResponse(await amend_draft(order_id, stored, patch, request))
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
-    document = await run_in_threadpool(orders.get_order, order_id)
+    document = stored
     if document is None:
         raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
     # New secret values are sealed like the POST's; the order's own references pass as they are.
@@ -223,3 +253,47 @@ def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[s
         return []
     result = decompose(order, catalog_version(version))
     return [p.reason for p in result.problems]
+
+
+async def amend_draft(
+    order_id: str, document: dict[str, Any], patch: dict[str, Any], request: Request
+) -> dict[str, Any]:
+    """A draft's PATCH edits the stored document (no workflow runs yet); `state: acknowledged`
+    in it submits the draft, with the rest of the patch applied first."""
+    target = patch.pop("state", None)
+    if target not in (None, OrderState.DRAFT.value, OrderState.ACKNOWLEDGED.value):
+        raise TmfError(
+            400,
+            "InvalidState",
+            f"A draft's state can only become 'acknowledged' (submit), not {target!r}",
+        )
+    owned = sorted((NON_PATCHABLE_ORDER_FIELDS - {"state"} | {"draftExpirationDate"}) & set(patch))
+    if owned:
+        raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
+    # Channels are history: named ones join the list instead of replacing it.
+    named = patch.pop("channel", None)
+    channels = drafts.acting_channels(request, named if isinstance(named, list) else None)
+    merged = document
+    if patch:
+        sealing = sealed_order(patch, None, sealed_refs(document))
+        merged = merge_patch(document, sealing.document)
+        try:
+            refuse_too_many_items(ProductOrderCreate.model_validate(merged))
+        except ValidationError as err:
+            raise TmfError(
+                422,
+                "InvalidBody",
+                "The patched draft is not valid",
+                describe_validation_errors(err.errors()),
+            ) from err
+        await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
+    if patch or named:
+        actor = request.headers.get("X-Tessera-Actor")
+        merged = drafts.with_channel_history(merged, channels, "amended", actor, _now_ms())
+    if target == OrderState.ACKNOWLEDGED.value:
+        return await drafts.submit(order_id, merged, request)
+    try:
+        edited = ProductOrder.model_validate(merged)
+        return await run_in_threadpool(store_drafts.update_draft, edited)
+    except store_drafts.DraftClosed as err:
+        raise drafts.refuse_closed(err.state, order_id) from None

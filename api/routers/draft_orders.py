@@ -1,0 +1,28 @@
+"""Draft orders' operations: price a stored draft, submit it.
+
+GET  /ops/v1/orders/{id}/plan-preview  the plan and prices the stored order would get now
+POST /ops/v1/orders/{id}/submit        submit a draft: it starts as a POSTed order does
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api import drafts
+from api.routers.plan_preview import preview_response
+from tmf.product_order import ProductOrderCreate
+
+router = APIRouter(prefix="/ops/v1/orders", tags=["draft orders"])
+
+
+@router.get("/{order_id}/plan-preview", summary="Decompose and price a stored (draft) order")
+async def stored_order_preview(order_id: str) -> JSONResponse:
+    document = await drafts.stored_draft(order_id)
+    return preview_response(ProductOrderCreate.model_validate(document))
+
+
+@router.post("/{order_id}/submit", summary="Submit a draft order (starts its workflow)")
+async def submit_draft(order_id: str, request: Request) -> JSONResponse:
+    document = await drafts.stored_draft(order_id)
+    return JSONResponse(await drafts.submit(order_id, document, request))
