@@ -83,6 +83,9 @@ async def test_a_cancellation_releases_the_reservation(http: httpx.AsyncClient) 
     assert stock.levels(SKU)["shop-marseille"] == 1
     again = await http.post(ORDERS, json=pro_handset())
     assert again.status_code == 201, again.text
+    # It ships that unit (and so leaves the next test's stock alone).
+    assert (await wait_for_state(http, again.json()["id"]))["state"] == "completed"
+    assert stock.levels(SKU)["shop-marseille"] == 0
 
 
 async def test_a_shipment_takes_from_the_nearest_location(http: httpx.AsyncClient) -> None:
