@@ -46,6 +46,9 @@ class FalloutDecisionInput(BaseModel):
     actor: str
     note: str | None = None
     state: str  # the case's state after the decision
+    # assign: whom the case goes to, when not the actor (a manager assigning it); optional,
+    # older histories lack it.
+    assignee: str | None = None
 
 
 @activity.defn(name="fallout.open_case")
@@ -84,6 +87,12 @@ def open_fallout_case(input: OpenFalloutInput) -> None:
 def record_fallout_decision(input: FalloutDecisionInput) -> None:
     bind_activity_context(input.order_id)
     fallout.record_decision(
-        input.case_id, input.decision_key, input.action, input.actor, input.note, input.state
+        input.case_id,
+        input.decision_key,
+        input.action,
+        input.actor,
+        input.note,
+        input.state,
+        input.assignee,
     )
     log.info("fallout decision", case_id=input.case_id, action=input.action, actor=input.actor)

@@ -34,7 +34,13 @@ from activities.southbound.contract import (
 from observability.logs import get_logger
 from store import inventory
 from store.inventory_tables import InventoryEffect
-from tmf.product_inventory import Product, ProductStatus, RelatedProductOrderItem
+from tmf.common import EntityRef
+from tmf.product_inventory import (
+    Product,
+    ProductRelationship,
+    ProductStatus,
+    RelatedProductOrderItem,
+)
 
 log = get_logger(__name__)
 
@@ -155,7 +161,28 @@ def _add(session: Session, request: SouthboundRequest) -> dict[str, Any]:
         request, product_id, href=None, status=ProductStatus.ACTIVE, startDate=_now()
     )
     inventory.add_product(session, product)
+    _link_bundled(session, product)
     return _result("assetize", product.id, product.status)
+
+
+def _link_bundled(session: Session, bundle: Product) -> None:
+    """Each product a bundle `bundles` names the bundle back (`bundled`), in the same effect."""
+    for relationship in bundle.product_relationship:
+        if relationship.relationship_type != "bundles":
+            continue
+        child = inventory.load_product(session, relationship.product.id)
+        if child is None or any(
+            r.relationship_type == "bundled" and r.product.id == bundle.id
+            for r in child.product_relationship
+        ):
+            continue
+        back = ProductRelationship(
+            relationship_type="bundled", product=EntityRef(id=bundle.id, name=bundle.name)
+        )
+        inventory.replace_product(
+            session,
+            child.model_copy(update={"product_relationship": [*child.product_relationship, back]}),
+        )
 
 
 def _modify(session: Session, request: SouthboundRequest) -> dict[str, Any]:

@@ -14,15 +14,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
 from api.errors import install_error_handlers
+from api.identity import Authenticate
+from api.local_issuer import get_local_issuer
 from api.nul_characters import RefuseNulCharacters
 from api.routers import (
     admission,
     cancel_product_order,
+    catalog_admin,
     deliveries,
+    domain_orders,
     draft_orders,
     fallout,
     hub,
     jeopardy,
+    local_auth,
     order_history,
     order_ops,
     plan_preview,
@@ -75,6 +80,8 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
 
+    # Outermost last: the log context, then authentication (a 401 before anything else).
+    app.add_middleware(Authenticate)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(RequestLogContext)
 
@@ -82,10 +89,19 @@ def create_app() -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    issuer = get_local_issuer()
+    if issuer is not None:
+        app.include_router(local_auth.build_router(issuer))
     app.include_router(product_order.router)
     app.include_router(cancel_product_order.router)
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
+    app.include_router(catalog_admin.router)
+    app.include_router(catalog_admin.ops_router)
+    app.include_router(product_catalog.service_catalog_router)
+    app.include_router(product_catalog.resource_catalog_router)
+    app.include_router(domain_orders.service_router)
+    app.include_router(domain_orders.resource_router)
     app.include_router(hub.router)
     app.include_router(order_ops.router)
     app.include_router(order_history.router)

@@ -16,8 +16,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.admission import start_after_response
 from api.errors import TmfError
+from api.identity import Caller
+from api.isolation import visible_order
 from config.settings import get_settings
-from store import drafts, orders, stock
+from store import drafts, stock
 from tmf.product_order import OrderState, ProductOrder
 
 CHANNEL_HEADER = "X-Tessera-Channel"
@@ -76,7 +78,9 @@ def refuse_closed(state: str, order_id: str) -> TmfError:
     )
 
 
-async def submit(order_id: str, document: dict[str, Any], request: Request) -> dict[str, Any]:
+async def submit(
+    order_id: str, document: dict[str, Any], request: Request, actor: str | None
+) -> dict[str, Any]:
     """Submit a stored draft (with any edits already merged into `document`): the order is
     accepted as a POSTed one is (admission row, then its workflow starts)."""
     now = now_ms()
@@ -96,9 +100,7 @@ async def submit(order_id: str, document: dict[str, Any], request: Request) -> d
             "start a new order",
         )
     channels = acting_channels(request, None)
-    submitted = with_channel_history(
-        draft.to_tmf(), channels, "submitted", request.headers.get("X-Tessera-Actor"), now
-    )
+    submitted = with_channel_history(draft.to_tmf(), channels, "submitted", actor, now)
     submitted.pop("draftExpirationDate", None)
     # The order date is the submit's: the due date and jeopardy count from it, as for a POST.
     order = ProductOrder.model_validate(
@@ -124,8 +126,7 @@ def out_of_stock(err: stock.OutOfStock) -> TmfError:
     )
 
 
-async def stored_draft(order_id: str) -> dict[str, Any]:
-    document = await run_in_threadpool(orders.get_order, order_id)
-    if document is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+async def stored_order(order_id: str, caller: Caller) -> dict[str, Any]:
+    """The stored order; 404 when there is none or it is another customer's."""
+    document: dict[str, Any] = await run_in_threadpool(visible_order, caller, order_id)
     return document

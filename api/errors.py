@@ -16,12 +16,20 @@ from tmf.common import ErrorBody
 class TmfError(Exception):
     """Raise from a route to answer with a TMF error body."""
 
-    def __init__(self, status: int, code: str, reason: str, message: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        reason: str,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.code = code
         self.reason = reason
         self.message = message
+        self.headers = headers
 
 
 def error_response(
@@ -30,12 +38,14 @@ def error_response(
     reason: str,
     message: str | None = None,
     details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A TMF error body; `details` adds extension fields (e.g. the problems item by item)."""
     body = ErrorBody(code=code, reason=reason, message=message, status=str(status))
     return JSONResponse(
         status_code=status,
         content={**body.model_dump(by_alias=True, exclude_none=True), **(details or {})},
+        headers=headers,
     )
 
 
@@ -59,7 +69,7 @@ def describe_validation_errors(errors: list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TmfError)
     async def _tmf_error(_request: Request, exc: TmfError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.reason, exc.message)
+        return error_response(exc.status, exc.code, exc.reason, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

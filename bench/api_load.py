@@ -23,6 +23,7 @@ TARGET_POST_P99_MS = 50.0
 
 def loadgen(stack: Stack, *args: str, timeout: float) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.loadgen", "--url", stack.api_url, *args]
+    command += ["--token", stack.token()]
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"loadgen failed: {out.stderr[-2000:]}")

@@ -118,7 +118,9 @@ async def measure(sizes: list[int], limit_s: float) -> list[dict[str, Any]]:
         stack.start_worker()
         stack.start_api()
         client = await Client.connect(stack.address)
-        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        async with httpx.AsyncClient(
+            base_url=stack.api_url, timeout=60, headers=stack.headers()
+        ) as http:
             response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 0})
             assert response.status_code == 200, response.text
             return [await run_order(stack, http, client, size, limit_s) for size in sizes]

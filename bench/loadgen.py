@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 import uuid
 from typing import Any
@@ -103,10 +104,14 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--token", default=os.environ.get("TESSERA_TOKEN", ""), help="bearer")
     args = parser.parse_args()
     assert args.url.startswith("http://127.0.0.1:"), "load only a local API started by the bench"
     limits = httpx.Limits(max_connections=200)
-    async with httpx.AsyncClient(base_url=args.url, timeout=30, limits=limits) as http:
+    headers = {"Authorization": f"Bearer {args.token}"}
+    async with httpx.AsyncClient(
+        base_url=args.url, timeout=30, limits=limits, headers=headers
+    ) as http:
         if args.mode == "max":
             result = await closed_loop(http, args.seconds, args.concurrency)
         else:

@@ -57,7 +57,9 @@ async def run(stack: Stack, n: int, concurrency: int, budget_s: float) -> dict[s
                 response = await http.post(ORDERS, json=body)
                 assert response.status_code == 201, response.text
 
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=60, headers=stack.headers()
+    ) as http:
         response = await http.put(WORKFORCE, json={"autoComplete": False, "latencyMs": 0})
         assert response.status_code == 200
         submitting = [asyncio.create_task(submit(http, i)) for i in range(n)]

@@ -102,7 +102,9 @@ async def run_orders(
     stack.start_api()
     client = await Client.connect(stack.address)
     run = uuid.uuid4().hex[:6]
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=60, headers=stack.headers()
+    ) as http:
         response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 0})
         assert response.status_code == 200, response.text
         await submit_and_wait(http, client, len(MIX), concurrency, f"warmup-{run}")

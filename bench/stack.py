@@ -49,6 +49,8 @@ class Stack:
             "API_HOST": "127.0.0.1",
             "API_PORT": str(self.api_port),
             "PUBLIC_BASE_URL": self.api_url,
+            # The embedded token issuer, as under `oms dev`; the bench's clients use its key.
+            "LOCAL_ISSUER_KEY_FILE": str(self.data_dir / "issuer-key.pem"),
             "LOG_LEVEL": "WARNING",
             "LOG_FORMAT": "json",
             # Technicians come at once when the requested start has passed.
@@ -63,6 +65,23 @@ class Stack:
             ),
             "PYTHONPATH": str(ROOT),
         }
+
+    def token(self) -> str:
+        """A token with the rights an operator running the benchmark has."""
+        from api.local_issuer import LocalIssuer, load_or_create_key
+
+        issuer = LocalIssuer(
+            key=load_or_create_key(Path(self.env["LOCAL_ISSUER_KEY_FILE"])),
+            issuer=self.env.get("OIDC_ISSUER") or "tessera-local",
+            audience=self.env.get("OIDC_AUDIENCE", "tessera"),
+            roles_claim="realm_access.roles",
+            party_claim="party_id",
+            default_ttl_seconds=24 * 3600,
+        )
+        return issuer.mint(["order-manager", "process-admin"], "bench")
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
 
     @property
     def database(self) -> str:

@@ -8,14 +8,31 @@ from typing import Any
 import httpx
 import typer
 
+from cli.tokens import bearer_token
 from config.settings import get_settings
 
 app = typer.Typer(help="Work fallout cases: list, show, retry, skip, fail, bulk-retry.")
+# Who calls: set by the options every command takes (see `identity`).
+_caller: dict[str, str | None] = {"token": None, "role": None, "subject": None}
 
 
-def _call(method: str, path: str, **kwargs: Any) -> Any:
+@app.callback()
+def identity(
+    token: str | None = typer.Option(None, "--token", help="A bearer token (or TESSERA_TOKEN)."),
+    role: str = typer.Option(
+        "fallout-manager", "--role", help="Local stack: mint a token for this role."
+    ),
+) -> None:
+    """Each call sends a bearer token: --token, TESSERA_TOKEN, or one minted locally for --role
+    (in the name of --agent when a command gives one)."""
+    _caller.update(token=token, role=role)
+
+
+def _call(method: str, path: str, agent: str | None = None, **kwargs: Any) -> Any:
     url = f"{get_settings().api_url.rstrip('/')}/ops/v1/fallout{path}"
-    response = httpx.request(method, url, timeout=60, **kwargs)
+    token = bearer_token(_caller["token"], _caller["role"], subject=agent)
+    headers = {"Authorization": f"Bearer {token}"}
+    response = httpx.request(method, url, timeout=60, headers=headers, **kwargs)
     body = response.json()
     if response.status_code >= 400:
         typer.echo(f"{response.status_code} {body.get('code')}: {body.get('reason')}", err=True)
@@ -54,38 +71,41 @@ def show(case_id: str) -> None:
 @app.command()
 def retry(
     case_id: str,
-    agent: str = typer.Option(..., help="Who decides (recorded in the order's history)."),
+    agent: str | None = typer.Option(
+        None, help="Who decides: the token's subject (a local token is minted in this name)."
+    ),
     note: str | None = typer.Option(None),
     params: str | None = typer.Option(None, help="Corrected task data, as a JSON object."),
 ) -> None:
     """Run the failed task again."""
     body = {"agent": agent, "note": note, "params": json.loads(params) if params else {}}
-    _show(_call("POST", f"/{case_id}/retry", json=body))
+    _show(_call("POST", f"/{case_id}/retry", agent, json=body))
 
 
 @app.command()
 def skip(
     case_id: str,
-    agent: str = typer.Option(...),
+    agent: str | None = typer.Option(None),
     result: str = typer.Option(..., help="The result of the work done by hand, as JSON."),
     note: str | None = typer.Option(None),
 ) -> None:
     """The work was done by hand: go on with its result."""
     body = {"agent": agent, "note": note, "result": json.loads(result)}
-    _show(_call("POST", f"/{case_id}/skip", json=body))
+    _show(_call("POST", f"/{case_id}/skip", agent, json=body))
 
 
 @app.command()
 def fail(
-    case_id: str, agent: str = typer.Option(...), note: str | None = typer.Option(None)
+    case_id: str, agent: str | None = typer.Option(None), note: str | None = typer.Option(None)
 ) -> None:
     """Fail the item; its completed work is undone."""
-    _show(_call("POST", f"/{case_id}/fail", json={"agent": agent, "note": note}))
+    _show(_call("POST", f"/{case_id}/fail", agent, json={"agent": agent, "note": note}))
 
 
 @app.command("bulk-retry")
 def bulk_retry(
-    system: str, agent: str = typer.Option(...), note: str | None = typer.Option(None)
+    system: str, agent: str | None = typer.Option(None), note: str | None = typer.Option(None)
 ) -> None:
     """Retry every open case of one system, e.g. after its outage was fixed."""
-    _show(_call("POST", "/bulk-retry", json={"system": system, "agent": agent, "note": note}))
+    body = {"system": system, "agent": agent, "note": note}
+    _show(_call("POST", "/bulk-retry", agent, json=body))

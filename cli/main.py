@@ -13,12 +13,16 @@ from pathlib import Path
 
 import typer
 
+from cli.catalog import app as catalog_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
+from cli.tokens import DEFAULT_KEY_FILE, token_command
 from config.settings import get_settings
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+app.add_typer(catalog_app, name="catalog")
+app.command("token")(token_command)
 
 
 @app.command()
@@ -97,6 +101,11 @@ def dev(
         # A local demo should not wait for tomorrow morning's technician: the next free slot
         # is half a minute away unless SIMULATOR_NEXT_SLOT_SECONDS says otherwise.
         "SIMULATOR_NEXT_SLOT_SECONDS": os.environ.get("SIMULATOR_NEXT_SLOT_SECONDS", "30"),
+        # The embedded token issuer: on for the local stack only (`oms token` uses the same key).
+        "LOCAL_ISSUER_KEY_FILE": os.environ.get(
+            "LOCAL_ISSUER_KEY_FILE",
+            str(data_dir / DEFAULT_KEY_FILE.name),
+        ),
     }
     children: list[subprocess.Popen[bytes]] = []
 
@@ -124,6 +133,7 @@ def dev(
             f"  API docs:    {base}/docs\n"
             f"  Orders:      {base}/tmf-api/productOrderingManagement/v4/productOrder\n"
             f"  Temporal UI: {settings.temporal_ui_url}\n"
+            "  A token:     .venv/bin/oms token --role order-manager\n"
             "Ctrl-C stops everything; data stays in "
             f"{data_dir}/ for the next run.\n"
         )

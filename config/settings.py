@@ -142,6 +142,30 @@ class Settings:
     notifications_config: str = field(
         default_factory=lambda: _env("NOTIFICATIONS_CONFIG", "config/notifications.yaml")
     )
+    # Bearer tokens (api/identity.py). Every route but health, the OpenAPI document and the JWKS
+    # needs `Authorization: Bearer <JWT>` signed by OIDC_ISSUER's keys (OIDC_JWKS_URL, or found
+    # through the issuer's discovery document), for OIDC_AUDIENCE, with one of OIDC_ALGORITHMS
+    # (asymmetric only). Roles are read at OIDC_ROLES_CLAIM (a dotted path; Keycloak's realm
+    # roles by default), a customer's party at OIDC_PARTY_CLAIM.
+    oidc_issuer: str = field(default_factory=lambda: _env("OIDC_ISSUER", ""))
+    oidc_audience: str = field(default_factory=lambda: _env("OIDC_AUDIENCE", "tessera"))
+    oidc_jwks_url: str = field(default_factory=lambda: _env("OIDC_JWKS_URL", ""))
+    oidc_algorithms: str = field(default_factory=lambda: _env("OIDC_ALGORITHMS", "RS256,ES256"))
+    oidc_roles_claim: str = field(
+        default_factory=lambda: _env("OIDC_ROLES_CLAIM", "realm_access.roles")
+    )
+    oidc_party_claim: str = field(default_factory=lambda: _env("OIDC_PARTY_CLAIM", "party_id"))
+    oidc_leeway_seconds: float = field(
+        default_factory=lambda: float(_env("OIDC_LEEWAY_SECONDS", "30"))
+    )
+    # The embedded issuer of the local stack (api/local_issuer.py): off unless this names the
+    # file of its signing key (`oms dev` sets .data/issuer-key.pem; created once, then shared by
+    # every API process and `oms token`). Its issuer is OIDC_ISSUER if set, else LOCAL_ISSUER_ID.
+    local_issuer_key_file: str = field(default_factory=lambda: _env("LOCAL_ISSUER_KEY_FILE", ""))
+    local_issuer_id: str = field(default_factory=lambda: _env("LOCAL_ISSUER_ID", "tessera-local"))
+    local_token_ttl_seconds: int = field(
+        default_factory=lambda: int(_env("LOCAL_TOKEN_TTL_SECONDS", "3600"))
+    )
 
 
 @lru_cache(maxsize=1)

@@ -222,6 +222,24 @@ class DiscountRule(CatalogModel):
         return self
 
 
+class LifecycleStatus(StrEnum):
+    """TMF620 lifecycle: only launched offerings are sold; a retired one can no longer be
+    ordered, but products already sold with it still change and disconnect."""
+
+    IN_DESIGN = "In design"
+    LAUNCHED = "Launched"
+    RETIRED = "Retired"
+
+
+class Category(CatalogModel):
+    """A TMF620 category grouping offerings (Internet, Mobile, TV ...), possibly nested."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    name: str
+    description: str = ""
+    parent: str | None = None
+
+
 class BundledOffering(CatalogModel):
     key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     offering: str
@@ -241,10 +259,17 @@ class ProductOffering(CatalogModel):
     # TMF620 prodSpecCharValueUse: the values this offering allows for some characteristics of
     # its spec (e.g. technology: [fiber]); the first one is the default when none is given.
     char_value_use: dict[str, list[Any]] = Field(default_factory=dict)
+    category: list[str] = Field(default_factory=list)  # category ids
+    lifecycle_status: LifecycleStatus = LifecycleStatus.LAUNCHED
 
     @property
     def is_bundle(self) -> bool:
         return bool(self.bundled)
+
+    @property
+    def orderable(self) -> bool:
+        """New products of it may be ordered (alone, if sellable, or in a bundle)."""
+        return self.lifecycle_status == LifecycleStatus.LAUNCHED
 
 
 class CatalogDefaults(CatalogModel):
@@ -255,6 +280,9 @@ class CatalogVersion(CatalogModel):
     version: str = Field(pattern=r"^[0-9]+(\.[0-9]+)*$")
     description: str = ""
     defaults: CatalogDefaults = Field(default_factory=CatalogDefaults)
+    categories: list[Category] = Field(default_factory=list)
+    # Prices created on their own (TMF620 productOfferingPrice), not yet in an offering.
+    prices: list[PriceSpec] = Field(default_factory=list)
     offerings: list[ProductOffering] = Field(default_factory=list)
     product_specifications: list[ProductSpecification] = Field(default_factory=list)
     service_specifications: list[ServiceSpecification] = Field(default_factory=list)
@@ -379,6 +407,7 @@ class _CatalogChecker:
             self.specs[spec.id] = spec
         if len(self.offerings) != len(self.catalog.offerings):
             self.error("two offerings have the same id")
+        self._check_categories()
         for offering in self.catalog.offerings:
             self._check_offering(offering)
         for spec in all_specs:
@@ -398,6 +427,21 @@ class _CatalogChecker:
         unknown = sorted(condition.names - names)
         if unknown:
             self.error(f"{where}: condition {text!r} reads unknown characteristics {unknown}")
+
+    def _check_categories(self) -> None:
+        categories = {c.id: c for c in self.catalog.categories}
+        if len(categories) != len(self.catalog.categories):
+            self.error("two categories have the same id")
+        for category in self.catalog.categories:
+            if category.parent is not None and category.parent not in categories:
+                self.error(f"category '{category.id}': parent '{category.parent}' is not defined")
+        graph = {c.id: [c.parent] if c.parent else [] for c in self.catalog.categories}
+        if find_cycle(graph):
+            self.error("categories are each other's parents in a cycle")
+        for offering in self.catalog.offerings:
+            for category_id in offering.category:
+                if category_id not in categories:
+                    self.error(f"offering '{offering.id}': category '{category_id}' is not defined")
 
     def _check_offering(self, offering: ProductOffering) -> None:
         where = f"offering '{offering.id}'"
@@ -429,6 +473,11 @@ class _CatalogChecker:
             target = self.offerings.get(child.offering)
             if target is None:
                 self.error(f"{where}: bundled offering '{child.offering}' is not defined")
+            elif offering.orderable and not target.orderable:
+                self.error(
+                    f"{where}: bundled offering '{child.offering}' is "
+                    f"{target.lifecycle_status.value}, not launched"
+                )
             elif target.is_bundle:
                 self.error(f"{where}: bundles cannot nest (child '{child.offering}' is a bundle)")
             for key in child.relies_on:

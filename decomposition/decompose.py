@@ -44,7 +44,7 @@ def _item_cycle(order: ProductOrderCreate) -> list[Problem]:
     # Only items relying on others: one relying on none is in no cycle, and leaving it out
     # changes neither whether there is a cycle nor which one `find_cycle` finds first.
     graph: dict[str, list[str]] = {}
-    for item in order.product_order_item:
+    for item in order.all_items():
         relationships = item.product_order_item_relationship
         if relationships:
             graph[item.id] = [

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from decomposition.bundle_items import bundle_parents, children_by_bundle
 from decomposition.catalog import (
     Action,
     CatalogIndex,
     CatalogVersion,
     Channel,
+    LifecycleStatus,
     ProductOffering,
     ProductSpecification,
 )
@@ -94,6 +96,7 @@ class _Offering:
     id: str
     name: str
     sellable: bool
+    status: LifecycleStatus
     channels: frozenset[Channel]
     spec: ProductSpecification | None  # None for a bundle without a root product
     spec_id: str
@@ -148,6 +151,7 @@ def _make_offering(catalog: CatalogVersion, offering: ProductOffering) -> _Offer
         id=offering.id,
         name=offering.name,
         sellable=offering.sellable,
+        status=offering.lifecycle_status,
         channels=frozenset(offering.channels),
         spec=spec,
         spec_id=spec.id if spec is not None else "",
@@ -157,6 +161,10 @@ def _make_offering(catalog: CatalogVersion, offering: ProductOffering) -> _Offer
         children=tuple(children),
         known=frozenset(known),
     )
+
+
+def _given_values(item: ProductOrderItem) -> dict[str, Any]:
+    return item.product.characteristic_values() if item.product is not None else {}
 
 
 def _problem(code: str, reason: str, item: ProductOrderItem) -> Problem:
@@ -193,12 +201,14 @@ class _Resolver:
                         reason=f"channel '{name}' is not one of {allowed}",
                     )
                 )
-        for item in self.order.product_order_item:
+        parents, _ = bundle_parents(self.order)  # structure problems are reported already
+        children = children_by_bundle(self.order, parents)
+        for item in self.order.all_items():
             action = item.action
-            if action == _ITEM_NO_CHANGE:
-                continue
+            if action == _ITEM_NO_CHANGE or item.id in parents:
+                continue  # a bundle's child item is resolved with its bundle item
             if action == _ITEM_ADD:
-                self._resolve_add(item)
+                self._resolve_add(item, children.get(item.id, []))
             else:
                 self._resolve_existing(item, Action(action.value))
         self._link_items()
@@ -292,7 +302,7 @@ class _Resolver:
 
     # -- add ---------------------------------------------------------------------------------
 
-    def _resolve_add(self, item: ProductOrderItem) -> None:
+    def _resolve_add(self, item: ProductOrderItem, child_items: list[ProductOrderItem]) -> None:
         ref = item.product_offering
         if ref is None:
             self.problems.append(
@@ -317,6 +327,19 @@ class _Resolver:
                 )
                 return
             offering = self._offering(catalog_offering)
+        if offering.status != LifecycleStatus.LAUNCHED:
+            # Products already sold with it still change and disconnect (_resolve_existing).
+            self.problems.append(
+                _problem(
+                    "OfferingNotLaunched",
+                    f"item '{item.id}': '{offering.name}' is {offering.status.value.lower()} "
+                    "and can no longer be ordered"
+                    if offering.status == LifecycleStatus.RETIRED
+                    else f"item '{item.id}': '{offering.name}' is in design, not launched yet",
+                    item,
+                )
+            )
+            return
         if not offering.sellable:
             self.problems.append(
                 _problem(
@@ -347,6 +370,11 @@ class _Resolver:
         keys: list[str] = []
         item_id, quantity = item.id, item.quantity
         children = offering.children
+        # The bundle's child items, by bundled key (none: the flattened form, every child).
+        chosen = self._child_items(item, offering, child_items) if child_items else None
+        if chosen is not None:
+            children = tuple(c for c in children if c[0] in chosen)
+        present = {key for key, _, _ in children}
         has_root = offering.spec is not None
         for n in range(1, quantity + 1):
             base = item_id if quantity == 1 else f"{item_id}#{n}"
@@ -359,12 +387,56 @@ class _Resolver:
             if has_root:
                 self.instances[-1].bundle_children = tuple(child_keys)
             for key, relies_on, child in children:
-                if child is not None:
-                    instance = self._new_instance(item, item_id, f"{base}/{key}", child, given)
-                    instance.relies_on = tuple(f"{base}/{k}" for k in relies_on)
-                    instance.bundle_root = base if has_root else None
+                if child is None:
+                    continue
+                child_item = chosen[key] if chosen is not None else item
+                child_given = given
+                if child_item is not item:
+                    # The bundle item's values apply to every child that does not give its own.
+                    child_given = {**given, **_given_values(child_item)}
+                instance = self._new_instance(
+                    child_item, child_item.id, f"{base}/{key}", child, child_given, item_id
+                )
+                instance.relies_on = tuple(f"{base}/{k}" for k in relies_on if k in present)
+                instance.bundle_root = base if has_root else None
+                if child_item is not item:
+                    self.keys_by_item.setdefault(child_item.id, []).append(f"{base}/{key}")
             keys.extend(child_keys)
         self.keys_by_item[item_id] = keys
+
+    def _child_items(
+        self, item: ProductOrderItem, offering: _Offering, child_items: list[ProductOrderItem]
+    ) -> dict[str, ProductOrderItem]:
+        """The bundled key each child item orders (matched by offering, in catalog order);
+        problems name the child items that match none."""
+        chosen: dict[str, ProductOrderItem] = {}
+        for child in child_items:
+            offered = child.product_offering.id if child.product_offering else None
+            key = next(
+                (
+                    k
+                    for k, _, info in offering.children
+                    if info is not None and info.id == offered and k not in chosen
+                ),
+                None,
+            )
+            if key is None:
+                parts = ", ".join(info.id for _, _, info in offering.children if info is not None)
+                reason = (
+                    f"item '{child.id}': '{offering.name}' is not a bundle, so it bundles no item"
+                    if not offering.children
+                    else f"item '{child.id}': offering '{offered}' is not part of bundle "
+                    f"'{offering.name}' of item '{item.id}' (it bundles {parts}, each once)"
+                )
+                self.problems.append(_problem("NotInBundle", reason, child))
+                continue
+            chosen[key] = child
+            given = _given_values(child)
+            info = next(i for k, _, i in offering.children if k == key)
+            assert info is not None
+            if not info.known.issuperset(given):
+                self._check_unknown(child, given, info.known)
+        return chosen
 
     def _new_instance(
         self,
@@ -373,6 +445,7 @@ class _Resolver:
         key: str,
         offering: _Offering,
         given: Mapping[str, Any],
+        root_item_id: str | None = None,
     ) -> ProductInstance:
         spec = offering.spec
         assert spec is not None  # the catalog checker guarantees it
@@ -389,7 +462,7 @@ class _Resolver:
         instance = ProductInstance(
             key,
             item_id,
-            item_id,
+            root_item_id or item_id,
             offering.offering,
             spec,
             offering.id,
@@ -525,7 +598,7 @@ class _Resolver:
 
     def _link_items(self) -> None:
         by_key: dict[str, ProductInstance] = {}  # built for the first relationship
-        for item in self.order.product_order_item:
+        for item in self.order.all_items():
             relationships = item.product_order_item_relationship
             if not relationships:
                 continue
@@ -568,7 +641,7 @@ class _Resolver:
                 continue
             reported.add(instance.item_id)
             if not items:
-                items = {i.id: i for i in self.order.product_order_item}
+                items = {i.id: i for i in self.order.all_items()}
             names = ", ".join(sorted(needed))
             self.problems.append(
                 _problem(

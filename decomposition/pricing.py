@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from decomposition.bundle_items import bundle_parents
 from decomposition.catalog import (
     CatalogVersion,
     Channel,
@@ -74,9 +75,13 @@ def _charges(
     instances: Sequence[ProductInstance],
     channel: Channel | None,
     quantity: int,
+    bundle: ProductOffering | None = None,
 ) -> list[_Charge]:
     """Charges of one item: its instances' prices (one set per quantity unit), then discounts:
-    an offering's own discounts on its own prices, a bundle's on the whole bundle."""
+    an offering's own discounts on its own prices, a bundle's on the whole bundle (or, for a
+    bundle's child item, on the child's charges)."""
+    if bundle is None and offering.is_bundle:
+        bundle = offering
     charges: dict[tuple[PriceType, str | None, str], _Charge] = {}
 
     def charge_for(price: PriceSpec) -> _Charge:
@@ -106,9 +111,9 @@ def _charges(
             if _applies(rule, channel):
                 _discount(charges, amounts, rule, quantity)
     # ... and the bundle's discounts on the bundle's total.
-    if offering.is_bundle:
+    if bundle is not None:
         totals = {k: c.amount for k, c in charges.items()}
-        for rule in offering.discounts:
+        for rule in bundle.discounts:
             if _applies(rule, channel):
                 _discount(charges, totals, rule, quantity)
     return [charges[k] for k in sorted(charges, key=lambda k: (k[0].value, k[1] or "", k[2]))]
@@ -166,19 +171,37 @@ def price_order(
         return OrderPricing(problems=problems or (resolved.problems if resolved else []))
     channel_name = order.channel_name()
     channel = Channel(channel_name.lower()) if channel_name else None
+    by_root: dict[str, list[ProductInstance]] = {}  # a bundle item's include its children's
     by_item: dict[str, list[ProductInstance]] = {}
     for instance in resolved.instances:
+        by_root.setdefault(instance.root_item_id, []).append(instance)
         by_item.setdefault(instance.item_id, []).append(instance)
+    parents, _ = bundle_parents(order)
+    items = {i.id: i for i in order.all_items()}
 
     pricing = OrderPricing()
     totals: dict[tuple[PriceType, str | None, str], _Charge] = {}
-    for item in order.product_order_item:
+    for item in items.values():
         if item.action != ItemAction.ADD or item.product_offering is None:
             continue
         offering = catalog.offering(item.product_offering.id)
         if offering is None:
             continue
-        charges = _charges(catalog, offering, by_item.get(item.id, []), channel, item.quantity)
+        bundle_item = items.get(parents.get(item.id, ""))
+        if bundle_item is not None:
+            # A bundle's child item: its own prices, with the bundle's discounts on them. The
+            # bundle item's price already counts them, so the order total does not.
+            bundle = (
+                catalog.offering(bundle_item.product_offering.id)
+                if (bundle_item.product_offering)
+                else None
+            )
+            charges = _charges(
+                catalog, offering, by_item.get(item.id, []), channel, item.quantity, bundle
+            )
+            pricing.item_price[item.id] = [_order_price(c) for c in charges]
+            continue
+        charges = _charges(catalog, offering, by_root.get(item.id, []), channel, item.quantity)
         pricing.item_price[item.id] = [_order_price(c) for c in charges]
         for charge in charges:
             key = (charge.price_type, charge.period, charge.currency)

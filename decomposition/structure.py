@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from decomposition.bundle_items import bundle_parents
 from decomposition.problems import Problem
 from tmf.product_order import ItemAction, ProductOrderCreate
 
@@ -18,7 +19,7 @@ _ACTIONS_ON_EXISTING = {
 
 def validate_structure(order: ProductOrderCreate) -> list[Problem]:
     problems: list[Problem] = []
-    items = order.product_order_item
+    items = order.all_items()  # a bundle's nested items too
     ids = [item.id for item in items]  # read once: attributes of pydantic models are slow
     known = set(ids)
     if len(known) != len(ids):
@@ -62,6 +63,33 @@ def validate_structure(order: ProductOrderCreate) -> list[Problem]:
                         "product.id of an existing product"
                     ),
                     item_id=item_id,
+                )
+            )
+    parents, bundled_twice = bundle_parents(order)
+    problems.extend(bundled_twice)
+    by_id = {item.id: item for item in items}
+    for child_id, parent_id in parents.items():
+        child, parent = by_id.get(child_id), by_id.get(parent_id)
+        if child is None or parent is None or child_id == parent_id:
+            continue  # reported above
+        if child.action != parent.action:
+            problems.append(
+                Problem(
+                    code="BundleActionMismatch",
+                    reason=(
+                        f"item '{child_id}' has action '{child.action.value}' but its bundle "
+                        f"item '{parent_id}' has '{parent.action.value}'"
+                    ),
+                    item_id=child_id,
+                )
+            )
+        if parent_id in parents:
+            problems.append(
+                Problem(
+                    code="NestedBundle",
+                    reason=f"item '{child_id}': bundles cannot nest (item '{parent_id}' is "
+                    f"itself bundled in item '{parents[parent_id]}')",
+                    item_id=child_id,
                 )
             )
     return problems

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from store.cancel_tables import CancelOrderRecord
 from store.db import session_scope
+from store.order_tables import ProductOrderRecord
 from tmf.cancel_order import CancelProductOrder
 
 
@@ -58,9 +59,18 @@ def get_cancellation(cancel_id: str) -> dict[str, Any] | None:
 
 
 def list_cancellations(
-    order_id: str | None, state: str | None, offset: int, limit: int
+    order_id: str | None,
+    state: str | None,
+    offset: int,
+    limit: int,
+    customer_id: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     query = select(CancelOrderRecord)
+    if customer_id is not None:
+        of_customer = select(ProductOrderRecord.id).where(
+            ProductOrderRecord.customer_id == customer_id
+        )
+        query = query.where(col(CancelOrderRecord.order_id).in_(of_customer))
     if order_id is not None:
         query = query.where(CancelOrderRecord.order_id == order_id)
     if state is not None:

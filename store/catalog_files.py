@@ -8,6 +8,7 @@ in file-name order. See catalog/README.md.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ import yaml
 
 from decomposition.catalog import CatalogRepository, CatalogVersion
 
-_LISTS = ("offerings", "productSpecifications", "serviceSpecifications", "resourceSpecifications")
+_LISTS = (
+    "offerings",
+    "productSpecifications",
+    "serviceSpecifications",
+    "resourceSpecifications",
+    "prices",  # prices not yet in an offering (catalog management)
+)
 _VERSION_FILE = "version.yaml"
 
 
@@ -37,7 +44,7 @@ def load_catalog_version(directory: Path | str) -> CatalogVersion:
     version_file = directory / _VERSION_FILE
     if version_file.exists():
         header = _read_yaml(version_file)
-        unknown = set(header) - {"description", "defaults"}
+        unknown = set(header) - {"description", "defaults", "categories"}
         if unknown:
             raise CatalogFileError(f"{version_file}: unknown keys {sorted(unknown)}")
         document.update(header)
@@ -69,3 +76,13 @@ def load_catalog_repository(path: Path | str) -> CatalogRepository:
     if not versions:
         raise CatalogFileError(f"no catalog version directory (like 2026.1) under {root}")
     return CatalogRepository(versions)
+
+
+def version_modified_at(root: Path | str, version: str) -> str | None:
+    """When a seed version's files last changed (ISO, UTC): its entities' TMF620 lastUpdate."""
+    directory = Path(root) / version
+    times = [p.stat().st_mtime for p in directory.glob("*.yaml")]
+    if not times:
+        return None
+    when = datetime.fromtimestamp(max(times), UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")

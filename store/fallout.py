@@ -49,6 +49,7 @@ def record_decision(
     actor: str,
     note: str | None,
     state: str,
+    assignee: str | None = None,
 ) -> FalloutCase | None:
     with session_scope() as session:
         case = session.get(FalloutCase, case_id, with_for_update=True)
@@ -56,7 +57,7 @@ def record_decision(
             return case
         case.state = state
         if action == "assign":
-            case.assignee = actor
+            case.assignee = assignee or actor
         else:
             case.resolution = action if state == "resolved" else case.resolution
         case.notes = [

@@ -295,3 +295,20 @@ def orders_at_risk(min_rank: int, offset: int, limit: int) -> tuple[list[dict[st
             .limit(limit)
         ).all()
         return [r.document for r in rows], int(total)
+
+
+def order_documents(
+    order_id: str | None = None, party_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Order documents, newest first: one order, or those of one party, or all."""
+    query = select(ProductOrderRecord.document)
+    if order_id is not None:
+        query = query.where(ProductOrderRecord.id == order_id)
+    if party_id is not None:
+        parties = select(OrderParty.order_id).where(OrderParty.party_id == party_id)
+        query = query.where(col(ProductOrderRecord.id).in_(parties))
+    query = query.order_by(
+        col(ProductOrderRecord.order_date).desc(), col(ProductOrderRecord.id).desc()
+    )
+    with session_scope() as session:
+        return [dict(document) for document in session.exec(query).all()]

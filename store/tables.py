@@ -5,6 +5,7 @@ import store.inventory_tables  # noqa: F401 (registers the product inventory's t
 import store.simulator_tables  # noqa: F401 (registers the southbound simulators' tables)
 import store.stock_tables  # noqa: F401 (registers the stock by location tables)
 from store.cancel_tables import CancelOrderRecord
+from store.catalog_tables import CatalogAudit, CatalogDraft, PublishedCatalog
 from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
 from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
@@ -13,6 +14,9 @@ from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
 __all__ = [
     "CancelOrderRecord",
+    "CatalogAudit",
+    "CatalogDraft",
+    "PublishedCatalog",
     "FalloutCase",
     "OrderEventRecord",
     "ManualTaskRecord",

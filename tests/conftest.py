@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -44,6 +44,10 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # A technician who comes two seconds after a passed requested start, not the next morning.
 os.environ.setdefault("SIMULATOR_NEXT_SLOT_SECONDS", "2")
 os.environ.setdefault("LOG_FORMAT", "json")
+# Every API the tests start trusts the embedded issuer with this session's key (tests/auth.py).
+os.environ["LOCAL_ISSUER_KEY_FILE"] = str(
+    Path(tempfile.mkdtemp(prefix="tessera-issuer-")) / "issuer-key.pem"
+)
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
@@ -52,6 +56,7 @@ from temporalio.worker import Worker  # noqa: E402
 from config.settings import get_settings  # noqa: E402
 from observability.logs import configure_logging  # noqa: E402
 from store.db import create_tables  # noqa: E402
+from tests.auth import bearer, broad_headers  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
 # Fixtures shared by several test folders.
@@ -141,13 +146,14 @@ class ApiServer:
             cwd=ROOT,
             env=env,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded shared host starts it slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.stop()  # not left running (and polling a dropped schema) after the session
         raise RuntimeError("API did not start")
 
     def stop(self) -> None:
@@ -166,5 +172,39 @@ def api_server(temporal_env: WorkflowEnvironment) -> Iterator[ApiServer]:
 
 @pytest_asyncio.fixture(scope="session")
 async def http(api_server: ApiServer, worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=api_server.base_url, timeout=30) as session:
+    """The API as an operator with broad rights (order and process admin, fulfillment and
+    fallout manager): tests of a feature act freely; tests/identity checks the limits."""
+    async with httpx.AsyncClient(
+        base_url=api_server.base_url, timeout=30, headers=broad_headers()
+    ) as session:
+        yield session
+
+
+AsClient = Callable[..., httpx.AsyncClient]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http_as(api_server: ApiServer, worker: Worker) -> AsyncIterator[AsClient]:
+    """`http_as("customer", party="P1")`, `http_as("fallout-agent", subject="ana")`: a client
+    of the API with a token of that role (or list of roles), closed at the session's end."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(
+        roles: str | list[str], party: str | None = None, subject: str | None = None
+    ) -> httpx.AsyncClient:
+        session = httpx.AsyncClient(
+            base_url=api_server.base_url, timeout=30, headers=bearer(roles, subject, party)
+        )
+        clients.append(session)
+        return session
+
+    yield make
+    for session in clients:
+        await session.aclose()
+
+
+@pytest.fixture
+def anonymous(api_server: ApiServer) -> Iterator[httpx.Client]:
+    """The API without a token."""
+    with httpx.Client(base_url=api_server.base_url, timeout=30) as session:
         yield session

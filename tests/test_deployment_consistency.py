@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from api.permissions import ROLES
 from cli.main import app as cli_app
+from config.settings import Settings
 from workflows.search_attributes import ALL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,3 +48,54 @@ def test_compose_registers_every_search_attribute() -> None:
 def test_database_is_postgresql_in_production() -> None:
     url = COMPOSE["x-tessera-env"]["DATABASE_URL"]
     assert url.startswith("postgresql://") and "tessera-db" in url
+
+
+REALM_PATH = "deploy/keycloak/tessera-realm.json"
+
+
+def _realm() -> dict[str, Any]:
+    realm: dict[str, Any] = json.loads((ROOT / REALM_PATH).read_text())
+    return realm
+
+
+def test_keycloak_imports_the_realm_the_api_trusts() -> None:
+    keycloak = COMPOSE["services"]["keycloak"]
+    assert "--import-realm" in keycloak["command"]
+    mounted = [v.split(":")[0] for v in keycloak["volumes"]]
+    assert f"./{REALM_PATH}" in mounted
+    env = COMPOSE["services"]["api"]["environment"]
+    realm = _realm()["realm"]
+    hostname = keycloak["environment"]["KC_HOSTNAME"]
+    assert env["OIDC_ISSUER"] == f"{hostname}/realms/{realm}"
+    assert env["OIDC_JWKS_URL"].startswith("http://keycloak:8080/realms/" + realm + "/")
+    # Production never runs the embedded issuer.
+    assert "LOCAL_ISSUER_KEY_FILE" not in env
+
+
+def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None:
+    realm = _realm()
+    assert {r["name"] for r in realm["roles"]["realm"]} == set(ROLES)
+    clients = {c["clientId"]: c for c in realm["clients"]}
+    confidential = [c for c in clients.values() if not c["publicClient"]]
+    public = [c for c in clients.values() if c["publicClient"]]
+    assert confidential and all(c["serviceAccountsEnabled"] for c in confidential)
+    assert public and all(c["standardFlowEnabled"] for c in public)
+    audience = COMPOSE["services"]["api"]["environment"]["OIDC_AUDIENCE"]
+    for client in clients.values():
+        audiences = [
+            m["config"]["included.custom.audience"]
+            for m in client["protocolMappers"]
+            if m["protocolMapper"] == "oidc-audience-mapper"
+        ]
+        assert audiences == [audience], client["clientId"]
+    # The channel's service account acts as `channel`; every user has a role of the table.
+    users = realm["users"]
+    [service] = [u for u in users if u.get("serviceAccountClientId") == confidential[0]["clientId"]]
+    assert service["realmRoles"] == ["channel"]
+    assert all(set(u["realmRoles"]) <= set(ROLES) for u in users)
+    # Customers carry their party in the claim the API reads.
+    party_claim = Settings().oidc_party_claim
+    staff = public[0]
+    assert any(m["config"].get("claim.name") == party_claim for m in staff["protocolMappers"])
+    customers = [u for u in users if "customer" in u["realmRoles"]]
+    assert customers and all(u["attributes"][party_claim] for u in customers)

@@ -129,6 +129,22 @@ class ProductOrderItem(TmfModel):
     domain_order: list[DomainOrderRef] | None = Field(default=None, alias="domainOrder")
     point_of_no_return: bool | None = Field(default=None, alias="pointOfNoReturn")
     jeopardy: str | None = None  # none | warning | critical
+    # A bundle's items, nested the TMF622 way: one per bundled offering, each with its own id.
+    product_order_item: list[ProductOrderItem] | None = Field(
+        default=None, alias="productOrderItem"
+    )
+
+
+def flatten_items(items: list[ProductOrderItem]) -> list[ProductOrderItem]:
+    """Every item, nested ones after their bundle item (depth first)."""
+    found: list[ProductOrderItem] = []
+    stack = list(reversed(items))
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        if item.product_order_item:
+            stack.extend(reversed(item.product_order_item))
+    return found
 
 
 class ProductOrderCreate(TmfModel):
@@ -156,6 +172,13 @@ class ProductOrderCreate(TmfModel):
         if value is not None and value not in {"0", "1", "2", "3", "4"}:
             raise ValueError("priority must be one of '0' (highest) to '4' (lowest)")
         return value
+
+    def all_items(self) -> list[ProductOrderItem]:
+        """The order's items and the items nested in them (a bundle's children)."""
+        items = self.product_order_item
+        if not any(i.product_order_item for i in items):
+            return items  # the common case: no nesting, no copy
+        return flatten_items(items)
 
     def customer_id(self) -> str | None:
         """The party the order is for: the customer role if named, else the first party."""
@@ -250,7 +273,8 @@ class ProductOrder(ProductOrderCreate):
     draft_expiration_date: UtcDatetime | None = Field(default=None, alias="draftExpirationDate")
 
     def item(self, item_id: str) -> ProductOrderItem | None:
-        return next((i for i in self.product_order_item if i.id == item_id), None)
+        """An item by id, nested ones included."""
+        return next((i for i in self.all_items() if i.id == item_id), None)
 
 
 def order_href(base_url: str, order_id: str) -> str:

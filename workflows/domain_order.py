@@ -160,9 +160,10 @@ class DomainOrderWorkflow:
             view.case_id,
             f"{view.case_id}/{workflow.uuid4()}",
             decision.action.value,
-            decision.agent,
+            decision.actor or decision.agent,
             decision.note,
             view.state,
+            view.assignee if decision.action == FalloutAction.ASSIGN else None,
         )
         await self._effects.tell_parent(
             FalloutNotice(
@@ -170,7 +171,9 @@ class DomainOrderWorkflow:
                 case_id=view.case_id,
                 state=view.state,
                 action=decision.action.value,
-                actor=decision.agent,
+                actor=decision.actor or decision.agent,
+                actor_role=decision.actor_role,
+                assignee=view.assignee,
                 note=decision.note,
             )
         )

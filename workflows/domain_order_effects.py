@@ -144,7 +144,14 @@ class DomainOrderEffects:
         )
 
     async def record_fallout_decision(
-        self, case_id: str, key: str, action: str, actor: str, note: str | None, state: str
+        self,
+        case_id: str,
+        key: str,
+        action: str,
+        actor: str,
+        note: str | None,
+        state: str,
+        assignee: str | None = None,
     ) -> None:
         await workflow.execute_activity(
             record_fallout_decision,
@@ -156,6 +163,7 @@ class DomainOrderEffects:
                 actor=actor,
                 note=note,
                 state=state,
+                assignee=assignee,
             ),
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )

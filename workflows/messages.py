@@ -78,6 +78,8 @@ class FalloutNotice(BaseModel):
     state: str  # open | inProgress | resolved
     action: str  # opened | assign | retry | skip | fail
     actor: str | None = None
+    actor_role: str | None = None
+    assignee: str | None = None
     note: str | None = None
     error_type: str | None = None
     error: str | None = None
@@ -95,7 +97,12 @@ class FalloutDecision(BaseModel):
 
     task_id: str
     action: FalloutAction
+    # The case's assignee after an `assign`; for other actions, who decided.
     agent: str = Field(min_length=1, max_length=200)
+    # Who decided, when not the agent (a manager assigning a case to someone else), and as
+    # which role; optional: older histories lack them.
+    actor: str | None = None
+    actor_role: str | None = None
     note: str | None = Field(default=None, max_length=2000)
     # retry: corrected task data, merged into the task's params.
     params: dict[str, Any] = Field(default_factory=dict)
@@ -138,6 +145,7 @@ class ProvideInformation(BaseModel):
     item_id: str
     characteristics: dict[str, Any] = Field(min_length=1)
     provided_by: str | None = Field(default=None, max_length=200)
+    actor_role: str | None = None
 
 
 class AmendOrder(BaseModel):
@@ -145,6 +153,8 @@ class AmendOrder(BaseModel):
 
     patch: dict[str, Any]
     actor: str | None = Field(default=None, max_length=200)
+    # The role under which the actor acted (the token's); optional: older histories lack it.
+    actor_role: str | None = None
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -154,10 +164,14 @@ class OverridePointOfNoReturn(BaseModel):
     item_id: str
     actor: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
+    actor_role: str | None = None
 
 
 class CancelOrder(BaseModel):
     cancellation: CancelProductOrder
+    # Who asked (the token's subject and role); optional: older histories lack them.
+    actor: str | None = None
+    actor_role: str | None = None
 
 
 class CancelTasks(BaseModel):

@@ -173,11 +173,13 @@ class PlanExecution(BaseModel):
 
     def items_past_point_of_no_return(self) -> set[str]:
         """Items that have started a task flagged as their point of no return."""
-        return {
-            t.root_item_id
+        passed = [
+            t
             for t in self.plan.tasks
             if t.point_of_no_return and self.runs[t.id].status != TaskStatus.PENDING
-        }
+        ]
+        # A bundle's child item passed its own, and so did its bundle item.
+        return {t.root_item_id for t in passed} | {t.item_id for t in passed}
 
     def point_of_no_return_passed(self, item_id: str) -> bool:
         return item_id in self.items_past_point_of_no_return()

@@ -7,13 +7,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.admission import GATE
+from api.identity import requires
+from api.permissions import Permission
 from config.settings import get_settings
 from store import orders
 
 router = APIRouter(prefix="/ops/v1/admission", tags=["admission"])
 
 
-@router.get("", summary="Order admission: the gate, the task queue backlog, queued orders")
+@router.get(
+    "",
+    summary="Order admission: the gate, the task queue backlog, queued orders",
+    dependencies=[requires(Permission.ADMISSION_READ)],
+)
 async def admission_state() -> JSONResponse:
     return JSONResponse(
         {

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.errors import TmfError
+from api.identity import Caller, requires
+from api.isolation import may_see_order, visible_order
+from api.permissions import Permission
 from api.tmf_query import (
     count_headers,
     parse_fields,
@@ -33,10 +37,11 @@ router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["cancelProductOrder"])
 
 
 @router.post("/cancelProductOrder", status_code=201, summary="Ask to cancel an order")
-async def create_cancellation(body: CancelProductOrderCreate) -> JSONResponse:
+async def create_cancellation(
+    body: CancelProductOrderCreate, caller: Caller = requires(Permission.ORDER_CANCEL)
+) -> JSONResponse:
     order_id = body.product_order.id
-    if await run_in_threadpool(orders.get_order, order_id) is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+    await run_in_threadpool(visible_order, caller, order_id)
     cancel_id = str(uuid.uuid4())
     task = CancelProductOrder(
         **body.model_dump(by_alias=True, exclude_none=True),
@@ -48,7 +53,7 @@ async def create_cancellation(body: CancelProductOrderCreate) -> JSONResponse:
         await execute_update(
             workflow_id_for(order_id),
             "cancel_order",
-            CancelOrder(cancellation=task),
+            CancelOrder(cancellation=task, actor=caller.subject, actor_role=caller.acting_role),
             CancelProductOrder,
         )
     except TmfError as err:
@@ -65,20 +70,35 @@ async def create_cancellation(body: CancelProductOrderCreate) -> JSONResponse:
 
 
 @router.get("/cancelProductOrder/{cancel_id}", summary="Retrieve a cancellation request")
-def retrieve_cancellation(cancel_id: str, request: Request) -> JSONResponse:
+def retrieve_cancellation(
+    cancel_id: str, request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
     document = cancellations.get_cancellation(cancel_id)
-    if document is None:
+    if document is None or not _may_see(caller, document):
         raise TmfError(404, "NotFound", f"No cancelProductOrder with id '{cancel_id}'")
     return JSONResponse(select_fields(document, parse_fields(request.query_params)))
 
 
+def _may_see(caller: Caller, cancellation: dict[str, Any]) -> bool:
+    if caller.party_scope() is None:
+        return True
+    order = orders.get_order(str((cancellation.get("productOrder") or {}).get("id")))
+    return order is not None and may_see_order(caller, order)
+
+
 @router.get("/cancelProductOrder", summary="List cancellation requests, newest first")
-def list_cancellations(request: Request) -> JSONResponse:
+def list_cancellations(
+    request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), ["productOrder.id", "state"])
     page = parse_page(params)
     found, total = cancellations.list_cancellations(
-        params.get("productOrder.id"), params.get("state"), page.offset, page.limit
+        params.get("productOrder.id"),
+        params.get("state"),
+        page.offset,
+        page.limit,
+        customer_id=caller.party_scope(),  # a customer's own orders' cancellations only
     )
     fields = parse_fields(params)
     body = [select_fields(doc, fields) for doc in found]

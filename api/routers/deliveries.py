@@ -15,6 +15,8 @@ from temporalio.service import RPCError
 
 from activities.event_delivery import COURTESY_CONSUMER_ID, Consumer, ConsumerKind, EventRef
 from api.errors import TmfError
+from api.identity import requires
+from api.permissions import Permission
 from api.temporal import get_client
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
 from observability.logs import get_logger
@@ -52,7 +54,11 @@ def _found(delivery_id: str) -> EventDeliveryRecord:
     return record
 
 
-@router.get("", summary="List deliveries (filters: state, subscriptionId, orderId)")
+@router.get(
+    "",
+    summary="List deliveries (filters: state, subscriptionId, orderId)",
+    dependencies=[requires(Permission.DELIVERY_MANAGE)],
+)
 def list_deliveries(request: Request) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), DELIVERY_FILTERS)
@@ -66,12 +72,19 @@ def list_deliveries(request: Request) -> JSONResponse:
     return JSONResponse(body, headers=count_headers(total, len(body)))
 
 
-@router.get("/{delivery_id}", summary="A delivery")
+@router.get(
+    "/{delivery_id}", summary="A delivery", dependencies=[requires(Permission.DELIVERY_MANAGE)]
+)
 def retrieve_delivery(delivery_id: str) -> JSONResponse:
     return JSONResponse(delivery_view(_found(delivery_id)))
 
 
-@router.post("/{delivery_id}/replay", status_code=202, summary="Deliver a dead letter again")
+@router.post(
+    "/{delivery_id}/replay",
+    status_code=202,
+    summary="Deliver a dead letter again",
+    dependencies=[requires(Permission.DELIVERY_MANAGE)],
+)
 async def replay_delivery(delivery_id: str) -> JSONResponse:
     record = await run_in_threadpool(_found, delivery_id)
     if record.consumer_id == COURTESY_CONSUMER_ID:

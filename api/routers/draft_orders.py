@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api import drafts
+from api.identity import Caller, requires
+from api.permissions import Permission
 from api.routers.plan_preview import preview_response
 from tmf.product_order import ProductOrderCreate
 
@@ -17,12 +19,17 @@ router = APIRouter(prefix="/ops/v1/orders", tags=["draft orders"])
 
 
 @router.get("/{order_id}/plan-preview", summary="Decompose and price a stored (draft) order")
-async def stored_order_preview(order_id: str) -> JSONResponse:
-    document = await drafts.stored_draft(order_id)
+async def stored_order_preview(
+    order_id: str, caller: Caller = requires(Permission.ORDER_PREVIEW)
+) -> JSONResponse:
+    document = await drafts.stored_order(order_id, caller)
     return preview_response(ProductOrderCreate.model_validate(document))
 
 
 @router.post("/{order_id}/submit", summary="Submit a draft order (starts its workflow)")
-async def submit_draft(order_id: str, request: Request) -> JSONResponse:
-    document = await drafts.stored_draft(order_id)
-    return JSONResponse(await drafts.submit(order_id, document, request))
+async def submit_draft(
+    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_CREATE)
+) -> JSONResponse:
+    # Submitting places the order: the permission of a POST.
+    document = await drafts.stored_order(order_id, caller)
+    return JSONResponse(await drafts.submit(order_id, document, request, caller.subject))

@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import TmfError
+from api.identity import Caller, forbidden, requires, same_actor
+from api.permissions import Permission
 from api.sealing import sealed_for_order
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
@@ -62,7 +64,9 @@ class FalloutCaseView(BaseModel):
 class DecisionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    agent: str = Field(min_length=1, max_length=200)
+    # Who acts is the token's subject: `agent` may be left out, or must name the same (for an
+    # assignment: whom the case goes to; someone else needs fallout:manage).
+    agent: str | None = Field(default=None, min_length=1, max_length=200)
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -104,7 +108,11 @@ def _filter(request: Request) -> fallout.FalloutFilter:
     return fallout.FalloutFilter(**criteria)
 
 
-@router.get("", summary="List fallout cases (filters: state, system, errorType, orderId, age)")
+@router.get(
+    "",
+    summary="List fallout cases (filters: state, system, errorType, orderId, age)",
+    dependencies=[requires(Permission.FALLOUT_READ)],
+)
 def list_fallout(request: Request) -> JSONResponse:
     flt = _filter(request)
     page = parse_page(request.query_params)
@@ -112,64 +120,103 @@ def list_fallout(request: Request) -> JSONResponse:
     return JSONResponse([_view(c) for c in cases], headers=count_headers(total, len(cases)))
 
 
-@router.get("/summary", summary="Fallout counts per system and per error type")
+@router.get(
+    "/summary",
+    summary="Fallout counts per system and per error type",
+    dependencies=[requires(Permission.FALLOUT_READ)],
+)
 def fallout_summary(request: Request) -> dict[str, Any]:
     return fallout.case_counts(_filter(request))
 
 
-@router.get("/{case_id}", summary="One fallout case, with its history of decisions")
+@router.get(
+    "/{case_id}",
+    summary="One fallout case, with its history of decisions",
+    dependencies=[requires(Permission.FALLOUT_READ)],
+)
 def get_fallout(case_id: str) -> dict[str, Any]:
     return _view(_case_or_404(case_id))
 
 
-async def _decide(case_id: str, decision: FalloutDecision) -> dict[str, Any]:
+def _decision(
+    caller: Caller, action: FalloutAction, body: DecisionBody, **extra: Any
+) -> FalloutDecision:
+    """The decision in the caller's name: an agent names no one else (except a manager
+    assigning a case)."""
+    if action != FalloutAction.ASSIGN:
+        same_actor(caller, body.agent, "agent")
+    agent = body.agent or caller.subject
+    if agent != caller.subject and not caller.can(Permission.FALLOUT_MANAGE):
+        raise forbidden("assigning a case to someone else needs the permission 'fallout:manage'")
+    return FalloutDecision(
+        task_id="",
+        action=action,
+        agent=agent,
+        actor=caller.subject,
+        actor_role=caller.acting_role,
+        note=body.note,
+        **extra,
+    )
+
+
+async def _decide(
+    case_id: str, decision: FalloutDecision, caller: Caller | None = None
+) -> dict[str, Any]:
     case = await run_in_threadpool(_case_or_404, case_id)
     if case.state == "resolved":
         raise TmfError(409, "InvalidState", f"fallout case {case_id} is already resolved")
+    # An agent works the cases assigned to it or to nobody; a manager any case.
+    if (
+        caller is not None
+        and case.assignee not in {None, caller.subject}
+        and not caller.can(Permission.FALLOUT_MANAGE)
+    ):
+        raise forbidden(f"fallout case {case_id} is assigned to someone else")
     decision = decision.model_copy(update={"task_id": case.task_id})
     await execute_update(case.workflow_id, "fallout_decision", decision, FalloutView)
     return _view(await run_in_threadpool(_case_or_404, case_id))
 
 
 @router.post("/{case_id}/assign", summary="Take a case (the agent becomes its assignee)")
-async def assign_fallout(case_id: str, body: DecisionBody) -> dict[str, Any]:
-    decision = FalloutDecision(
-        task_id="", action=FalloutAction.ASSIGN, agent=body.agent, note=body.note
-    )
-    return await _decide(case_id, decision)
+async def assign_fallout(
+    case_id: str, body: DecisionBody, caller: Caller = requires(Permission.FALLOUT_WORK)
+) -> dict[str, Any]:
+    return await _decide(case_id, _decision(caller, FalloutAction.ASSIGN, body), caller)
 
 
 @router.post("/{case_id}/retry", summary="Run the task again, optionally with corrected data")
-async def retry_fallout(case_id: str, body: RetryBody) -> dict[str, Any]:
+async def retry_fallout(
+    case_id: str, body: RetryBody, caller: Caller = requires(Permission.FALLOUT_WORK)
+) -> dict[str, Any]:
+    decision = _decision(caller, FalloutAction.RETRY, body)
     params = body.params
     if params:
         # A corrected secret (a porting PIN given again) is sealed like the order's.
         case = await run_in_threadpool(_case_or_404, case_id)
         params = await sealed_for_order(case.order_id, params)
-    decision = FalloutDecision(
-        task_id="", action=FalloutAction.RETRY, agent=body.agent, note=body.note, params=params
-    )
-    return await _decide(case_id, decision)
+    return await _decide(case_id, decision.model_copy(update={"params": params}), caller)
 
 
 @router.post("/{case_id}/skip", summary="The agent did the work by hand: go on with its result")
-async def skip_fallout(case_id: str, body: SkipBody) -> dict[str, Any]:
-    decision = FalloutDecision(
-        task_id="", action=FalloutAction.SKIP, agent=body.agent, note=body.note, result=body.result
-    )
-    return await _decide(case_id, decision)
+async def skip_fallout(
+    case_id: str, body: SkipBody, caller: Caller = requires(Permission.FALLOUT_WORK)
+) -> dict[str, Any]:
+    decision = _decision(caller, FalloutAction.SKIP, body, result=body.result)
+    return await _decide(case_id, decision, caller)
 
 
 @router.post("/{case_id}/fail", summary="Fail the item: its completed work is undone")
-async def fail_fallout(case_id: str, body: DecisionBody) -> dict[str, Any]:
-    decision = FalloutDecision(
-        task_id="", action=FalloutAction.FAIL, agent=body.agent, note=body.note
-    )
-    return await _decide(case_id, decision)
+async def fail_fallout(
+    case_id: str, body: DecisionBody, caller: Caller = requires(Permission.FALLOUT_WORK)
+) -> dict[str, Any]:
+    return await _decide(case_id, _decision(caller, FalloutAction.FAIL, body), caller)
 
 
 @router.post("/bulk-retry", summary="Retry every open case of one system (after an outage)")
-async def bulk_retry(body: BulkRetryBody) -> dict[str, Any]:
+async def bulk_retry(
+    body: BulkRetryBody, caller: Caller = requires(Permission.FALLOUT_MANAGE)
+) -> dict[str, Any]:
+    decision = _decision(caller, FalloutAction.RETRY, body)
     cases, _ = await run_in_threadpool(
         fallout.list_cases, fallout.FalloutFilter(state="open", system=body.system), 0, 100_000
     )
@@ -178,12 +225,7 @@ async def bulk_retry(body: BulkRetryBody) -> dict[str, Any]:
     async def retry(case: FalloutCase) -> str | None:
         async with limit:
             try:
-                await _decide(
-                    case.id,
-                    FalloutDecision(
-                        task_id="", action=FalloutAction.RETRY, agent=body.agent, note=body.note
-                    ),
-                )
+                await _decide(case.id, decision)
             except TmfError as err:
                 return f"{case.id}: {err.reason}"
             return None

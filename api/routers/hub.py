@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.service import RPCError
 
 from api.errors import TmfError
+from api.identity import requires
+from api.permissions import Permission
 from api.temporal import get_client
 from config.settings import get_settings
 from observability.logs import get_logger
@@ -60,6 +62,7 @@ def _check_callback(callback: str) -> None:
     status_code=201,
     summary="Register a listener (starts its delivery workflow)",
     responses={201: {"description": "Subscribed; `Location` is the subscription's href"}},
+    dependencies=[requires(Permission.HUB_MANAGE)],
 )
 async def register_listener(body: HubCreate) -> JSONResponse:
     _check_callback(body.callback)
@@ -83,7 +86,11 @@ async def register_listener(body: HubCreate) -> JSONResponse:
     )
 
 
-@router.get("/hub/{subscription_id}", summary="Retrieve a listener's subscription")
+@router.get(
+    "/hub/{subscription_id}",
+    summary="Retrieve a listener's subscription",
+    dependencies=[requires(Permission.HUB_MANAGE)],
+)
 def retrieve_listener(subscription_id: str) -> JSONResponse:
     record = hub.get_subscription(subscription_id)
     if record is None:
@@ -92,7 +99,10 @@ def retrieve_listener(subscription_id: str) -> JSONResponse:
 
 
 @router.delete(
-    "/hub/{subscription_id}", status_code=204, summary="Unregister a listener (stops delivery)"
+    "/hub/{subscription_id}",
+    status_code=204,
+    summary="Unregister a listener (stops delivery)",
+    dependencies=[requires(Permission.HUB_MANAGE)],
 )
 def unregister_listener(subscription_id: str) -> Response:
     # The delivery workflow sees the deletion at its next outbox poll and ends; each delivery

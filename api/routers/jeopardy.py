@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.errors import TmfError
+from api.identity import requires
+from api.permissions import Permission
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
 from store import orders
 from store.orders import JEOPARDY_RANK
@@ -29,7 +31,11 @@ def _entry(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("", summary="Orders at risk (level=warning|critical), worst first")
+@router.get(
+    "",
+    summary="Orders at risk (level=warning|critical), worst first",
+    dependencies=[requires(Permission.ORDER_MONITOR)],
+)
 def orders_at_risk(request: Request) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), ["level"])

@@ -11,7 +11,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.errors import TmfError
+from api.identity import Caller, requires
+from api.isolation import visible_order
+from api.permissions import Permission
 from store import orders
 from store.event_tables import OrderEventRecord
 from tmf.common import iso_z
@@ -27,13 +29,13 @@ def history_entry(record: OrderEventRecord) -> dict[str, Any]:
         "eventType": record.event_type,
         "title": record.body.get("title"),
         "actor": record.actor,
+        "actorRole": (record.body.get("detail") or {}).get("actorRole"),
         "reason": record.reason,
         "detail": record.body.get("detail") or {},
     }
 
 
 @router.get("/{order_id}/history", summary="Every event of the order, oldest first")
-def order_history(order_id: str) -> JSONResponse:
-    if orders.get_order(order_id) is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+def order_history(order_id: str, caller: Caller = requires(Permission.ORDER_READ)) -> JSONResponse:
+    visible_order(caller, order_id)
     return JSONResponse([history_entry(r) for r in orders.order_events(order_id)])

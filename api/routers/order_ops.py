@@ -11,18 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.identity import Caller, requires, same_actor
+from api.isolation import check_order_visible
+from api.order_plans import plan_view
+from api.permissions import Permission
 from api.plan_views import iso, task_row
 from api.sealing import sealed_for_order
-from api.workflow_calls import execute_query, execute_update
-from store import orders
-from tmf.product_order import OrderState, ProductOrder
+from api.workflow_calls import execute_update
+from tmf.product_order import ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
 from workflows.order import workflow_id_for
-from workflows.plan_execution import PlanExecution
-from workflows.plan_view import OrderPlanView, order_plan_view
+from workflows.plan_view import OrderPlanView
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["order operations"])
 
@@ -31,7 +32,8 @@ class OverrideBody(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     item_id: str = Field(alias="itemId", min_length=1)
-    actor: str = Field(min_length=1, max_length=200)
+    # Who overrides is the token's subject; an `actor` here must name the same.
+    actor: str | None = Field(default=None, min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -44,21 +46,16 @@ class InformationBody(BaseModel):
 
 
 async def _plan_view(order_id: str) -> OrderPlanView:
-    # A closed order's plan is in the store: asking its workflow would replay the whole history.
-    closed = await run_in_threadpool(orders.closed_order_plan, order_id)
-    if closed is not None:
-        state, execution = closed
-        return order_plan_view(
-            order_id,
-            OrderState(state),
-            None if execution is None else PlanExecution.model_validate(execution),
-        )
-    view: OrderPlanView = await execute_query(workflow_id_for(order_id), "get_plan", OrderPlanView)
+    view = await plan_view(order_id)
+    assert view is not None  # raised instead
     return view
 
 
 @router.get("/{order_id}/plan", summary="The order's plan with live task states")
-async def order_plan(order_id: str) -> dict[str, Any]:
+async def order_plan(
+    order_id: str, caller: Caller = requires(Permission.ORDER_READ)
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
     view = await _plan_view(order_id)
     if not view.planned:
         return {"orderId": order_id, "state": view.state.value, "domainOrders": [], "tasks": []}
@@ -73,7 +70,10 @@ async def order_plan(order_id: str) -> dict[str, Any]:
 
 
 @router.get("/{order_id}/timeline", summary="Planned vs actual times and the critical path")
-async def order_timeline(order_id: str) -> dict[str, Any]:
+async def order_timeline(
+    order_id: str, caller: Caller = requires(Permission.ORDER_READ)
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
     view = await _plan_view(order_id)
     if not view.planned:
         return {"orderId": order_id, "state": view.state.value, "tasks": [], "criticalPath": []}
@@ -91,7 +91,13 @@ async def order_timeline(order_id: str) -> dict[str, Any]:
 
 
 @router.post("/{order_id}/information", summary="Supply characteristics an item waits for")
-async def provide_information(order_id: str, body: InformationBody) -> dict[str, Any]:
+async def provide_information(
+    order_id: str,
+    body: InformationBody,
+    caller: Caller = requires(Permission.ORDER_PROVIDE_INFORMATION),
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
+    same_actor(caller, body.provided_by, "providedBy")
     # A secret among them (a porting PIN) is sealed like the POST's.
     characteristics = await sealed_for_order(order_id, body.characteristics, "characteristics")
     order: ProductOrder = await execute_update(
@@ -100,7 +106,8 @@ async def provide_information(order_id: str, body: InformationBody) -> dict[str,
         ProvideInformation(
             item_id=body.item_id,
             characteristics=characteristics,
-            provided_by=body.provided_by,
+            provided_by=caller.subject,
+            actor_role=caller.acting_role,
         ),
         ProductOrder,
     )
@@ -108,11 +115,22 @@ async def provide_information(order_id: str, body: InformationBody) -> dict[str,
 
 
 @router.post("/{order_id}/ponr-override", summary="Lift an item's soft point of no return")
-async def override_point_of_no_return(order_id: str, body: OverrideBody) -> dict[str, Any]:
+async def override_point_of_no_return(
+    order_id: str,
+    body: OverrideBody,
+    caller: Caller = requires(Permission.ORDER_PONR_OVERRIDE),
+) -> dict[str, Any]:
+    await check_order_visible(caller, order_id)
+    same_actor(caller, body.actor, "actor")
     order: ProductOrder = await execute_update(
         workflow_id_for(order_id),
         "override_point_of_no_return",
-        OverridePointOfNoReturn(item_id=body.item_id, actor=body.actor, reason=body.reason),
+        OverridePointOfNoReturn(
+            item_id=body.item_id,
+            actor=caller.subject,
+            reason=body.reason,
+            actor_role=caller.acting_role,
+        ),
         ProductOrder,
     )
     return order.to_tmf()

@@ -8,6 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.errors import error_response
+from api.identity import Caller, requires
+from api.isolation import check_parties
+from api.permissions import Permission
 from api.plan_views import iso, task_row
 from decomposition.preview import preview_order
 from store.catalogs import catalog_version
@@ -19,7 +22,10 @@ router = APIRouter(prefix="/ops/v1", tags=["plan preview"])
 
 
 @router.post("/plan-preview", summary="Decompose and price an order without starting it")
-def plan_preview(body: ProductOrderCreate) -> JSONResponse:
+def plan_preview(
+    body: ProductOrderCreate, caller: Caller = requires(Permission.ORDER_PREVIEW)
+) -> JSONResponse:
+    check_parties(caller, body.related_party, require_self=False)
     return preview_response(body)
 
 

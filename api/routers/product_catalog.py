@@ -1,20 +1,22 @@
-"""TMF620 Product Catalog Management v4, read only: offerings, specifications, prices.
+"""TMF620 Product Catalog Management v4 reads (offerings, specifications, prices, categories,
+catalogs) and TMF633/TMF634 service and resource specifications.
 
-Served from the catalog files (settings.catalog_dir), the latest version unless `version=` names
-another; the catalog changes by deploying a new version directory, never through this API.
+The latest published version plus what exists only in the draft, unless `version=` names
+another version (or `draft`). Writes are in `catalog_admin.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from api.catalog_documents import documents_for, known_versions
 from api.errors import TmfError
+from api.identity import requires
+from api.permissions import Permission
 from api.tmf_query import (
     count_headers,
     parse_fields,
@@ -23,75 +25,52 @@ from api.tmf_query import (
     select_fields,
 )
 from config.settings import get_settings
-from decomposition import tmf620
-from store.catalog_files import load_catalog_repository
-from tmf.common import TmfModel
-from tmf.product_catalog import PRODUCT_CATALOG_BASE
+from tmf.product_catalog import (
+    PRODUCT_CATALOG_BASE,
+    RESOURCE_CATALOG_BASE,
+    SERVICE_CATALOG_BASE,
+)
 
 router = APIRouter(prefix=PRODUCT_CATALOG_BASE, tags=["productCatalog"])
+service_catalog_router = APIRouter(
+    prefix=SERVICE_CATALOG_BASE,
+    tags=["serviceCatalog (TMF633)"],
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
+resource_catalog_router = APIRouter(
+    prefix=RESOURCE_CATALOG_BASE,
+    tags=["resourceCatalog (TMF634)"],
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 
 # Selects the catalog version; it is also each entity's `version`, so it reads as a filter too.
 VERSION_PARAM = "version"
-COMMON_FILTERS = ("id", "name", "lifecycleStatus", "isBundle")
+COMMON_FILTERS = ("id", "name", "lifecycleStatus", "isBundle", "lastUpdate")
 FILTERS = {
     "productOffering": (*COMMON_FILTERS, "isSellable", "channel.id", "productSpecification.id"),
     "productSpecification": COMMON_FILTERS,
     "productOfferingPrice": (*COMMON_FILTERS, "priceType"),
+    "category": ("id", "name", "lifecycleStatus", "isRoot", "parentId", "lastUpdate"),
+    "catalog": ("id", "name", "lifecycleStatus"),
+    "serviceSpecification": (*COMMON_FILTERS, "@type"),
+    "resourceSpecification": COMMON_FILTERS,
 }
 
 Document = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class CatalogDocuments:
-    """One catalog version as TMF620 documents, by resource name, in catalog order."""
-
-    by_resource: dict[str, list[Document]]
-
-
-@dataclass(frozen=True)
-class Catalog:
-    latest: str
-    versions: dict[str, CatalogDocuments]
-
-
-def _documents(models: Iterable[TmfModel]) -> list[Document]:
-    return [m.to_tmf() for m in models]
-
-
-@lru_cache(maxsize=4)
-def load_catalog(directory: str, base_url: str) -> Catalog:
-    """Every version of the catalog as documents: read and converted once per process."""
-    repository = load_catalog_repository(directory)
-    versions = {}
-    for name in repository.versions:
-        version = repository.get(name)
-        versions[name] = CatalogDocuments(
-            by_resource={
-                "productOffering": _documents(tmf620.product_offerings(version, base_url)),
-                "productSpecification": _documents(
-                    tmf620.product_specifications(version, base_url)
-                ),
-                "productOfferingPrice": _documents(
-                    tmf620.product_offering_prices(version, base_url)
-                ),
-            }
-        )
-    return Catalog(latest=repository.latest.version, versions=versions)
-
-
 def _resources(resource: str, params: Mapping[str, str]) -> list[Document]:
-    settings = get_settings()
-    catalog = load_catalog(settings.catalog_dir, settings.public_base_url)
-    name = params.get(VERSION_PARAM) or catalog.latest
-    if name not in catalog.versions:
+    base_url = get_settings().public_base_url
+    documents = documents_for(params.get(VERSION_PARAM), base_url)
+    if documents is None:
         raise TmfError(
             400,
             "InvalidQuery",
-            f"Unknown catalog version '{name}'",
-            f"Known versions: {', '.join(catalog.versions)}",
+            f"Unknown catalog version '{params.get(VERSION_PARAM)}'",
+            f"Known versions: {', '.join(known_versions(base_url))}",
         )
-    return catalog.versions[name].by_resource[resource]
+    found: list[Document] = documents[resource]
+    return found
 
 
 def _as_query_text(value: Any) -> str:
@@ -137,31 +116,115 @@ def _retrieve(resource: str, resource_id: str, request: Request) -> JSONResponse
     raise TmfError(404, "NotFound", f"No {resource} with id '{resource_id}'")
 
 
-@router.get("/productOffering", summary="List product offerings")
+@router.get(
+    "/productOffering",
+    summary="List product offerings",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_offerings(request: Request) -> JSONResponse:
     return _list("productOffering", request)
 
 
-@router.get("/productOffering/{offering_id}", summary="Retrieve a product offering")
+@router.get(
+    "/productOffering/{offering_id}",
+    summary="Retrieve a product offering",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_offering(offering_id: str, request: Request) -> JSONResponse:
     return _retrieve("productOffering", offering_id, request)
 
 
-@router.get("/productSpecification", summary="List product specifications")
+@router.get(
+    "/productSpecification",
+    summary="List product specifications",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_specifications(request: Request) -> JSONResponse:
     return _list("productSpecification", request)
 
 
-@router.get("/productSpecification/{spec_id}", summary="Retrieve a product specification")
+@router.get(
+    "/productSpecification/{spec_id}",
+    summary="Retrieve a product specification",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_specification(spec_id: str, request: Request) -> JSONResponse:
     return _retrieve("productSpecification", spec_id, request)
 
 
-@router.get("/productOfferingPrice", summary="List product offering prices")
+@router.get(
+    "/productOfferingPrice",
+    summary="List product offering prices",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def list_product_offering_prices(request: Request) -> JSONResponse:
     return _list("productOfferingPrice", request)
 
 
-@router.get("/productOfferingPrice/{price_id}", summary="Retrieve a product offering price")
+@router.get(
+    "/productOfferingPrice/{price_id}",
+    summary="Retrieve a product offering price",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
 def retrieve_product_offering_price(price_id: str, request: Request) -> JSONResponse:
     return _retrieve("productOfferingPrice", price_id, request)
+
+
+@router.get(
+    "/category",
+    summary="List categories",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
+def list_categories(request: Request) -> JSONResponse:
+    return _list("category", request)
+
+
+@router.get(
+    "/category/{category_id}",
+    summary="Retrieve a category",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
+def retrieve_category(category_id: str, request: Request) -> JSONResponse:
+    return _retrieve("category", category_id, request)
+
+
+@router.get(
+    "/catalog",
+    summary="List catalogs (one per catalog version)",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
+def list_catalogs(request: Request) -> JSONResponse:
+    return _list("catalog", request)
+
+
+@router.get(
+    "/catalog/{catalog_id}",
+    summary="Retrieve a catalog",
+    dependencies=[requires(Permission.CATALOG_READ)],
+)
+def retrieve_catalog(catalog_id: str, request: Request) -> JSONResponse:
+    return _retrieve("catalog", catalog_id, request)
+
+
+@service_catalog_router.get("/serviceSpecification", summary="List service specifications")
+def list_service_specifications(request: Request) -> JSONResponse:
+    return _list("serviceSpecification", request)
+
+
+@service_catalog_router.get(
+    "/serviceSpecification/{spec_id}", summary="Retrieve a service specification"
+)
+def retrieve_service_specification(spec_id: str, request: Request) -> JSONResponse:
+    return _retrieve("serviceSpecification", spec_id, request)
+
+
+@resource_catalog_router.get("/resourceSpecification", summary="List resource specifications")
+def list_resource_specifications(request: Request) -> JSONResponse:
+    return _list("resourceSpecification", request)
+
+
+@resource_catalog_router.get(
+    "/resourceSpecification/{spec_id}", summary="Retrieve a resource specification"
+)
+def retrieve_resource_specification(spec_id: str, request: Request) -> JSONResponse:
+    return _retrieve("resourceSpecification", spec_id, request)

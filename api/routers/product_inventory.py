@@ -14,6 +14,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.errors import TmfError
+from api.identity import Caller, requires
+from api.permissions import Permission
 from api.tmf_query import (
     count_headers,
     parse_fields,
@@ -51,6 +53,7 @@ def _with_href(document: dict[str, Any]) -> dict[str, Any]:
     status_code=201,
     summary="Record a product in inventory",
     responses={201: {"description": "Created; `Location` is the product's href"}},
+    dependencies=[requires(Permission.INVENTORY_WRITE)],
 )
 async def create_product(body: ProductCreate) -> JSONResponse:
     owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
@@ -67,19 +70,32 @@ async def create_product(body: ProductCreate) -> JSONResponse:
 
 
 @router.get("/product/{product_id}", summary="Retrieve a product")
-def retrieve_product(product_id: str, request: Request) -> JSONResponse:
+def retrieve_product(
+    product_id: str, request: Request, caller: Caller = requires(Permission.INVENTORY_READ)
+) -> JSONResponse:
     document = inventory.get_product_document(product_id)
-    if document is None:
+    scope = caller.party_scope()
+    if document is None or (
+        scope is not None and scope not in {p.get("id") for p in document.get("relatedParty", [])}
+    ):
         raise TmfError(404, "NotFound", f"No product with id '{product_id}'")
     return JSONResponse(select_fields(_with_href(document), parse_fields(request.query_params)))
 
 
 @router.get("/product", summary="List products, newest first")
-def list_products(request: Request) -> JSONResponse:
+def list_products(
+    request: Request, caller: Caller = requires(Permission.INVENTORY_READ)
+) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), PRODUCT_FILTERS)
     page = parse_page(params)
     criteria = {attr: params[name] for name, attr in PRODUCT_FILTERS.items() if name in params}
+    scope = caller.party_scope()
+    if scope is not None:
+        # A customer's own products only: its party, whatever relatedParty.id it asked for.
+        if criteria.get("party_id", scope) != scope:
+            return JSONResponse([], headers=count_headers(0, 0))
+        criteria["party_id"] = scope
     found, total = inventory.list_products(
         inventory.ProductFilter(**criteria), page.offset, page.limit
     )

@@ -15,6 +15,9 @@ from pydantic import ValidationError
 from api import drafts
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
+from api.identity import Caller, requires
+from api.isolation import check_parties, may_see_order, visible_order
+from api.permissions import Permission
 from api.sealing import sealed_order
 from api.tmf_query import (
     count_headers,
@@ -91,6 +94,7 @@ async def create_product_order(
     body: ProductOrderCreate,
     request: Request,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
+    caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
     extra = body.model_extra or {}
     # TMF622 v5: a channel may create a draft, stored and editable but not submitted.
@@ -102,6 +106,7 @@ async def create_product_order(
             "ReadOnlyField",
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
+    check_parties(caller, body.related_party)
     refuse_too_many_items(body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True, exclude={"state"}))
@@ -114,7 +119,7 @@ async def create_product_order(
             fields,
             drafts.acting_channels(request, fields.get("channel")),
             "created",
-            request.headers.get("X-Tessera-Actor"),
+            caller.subject,
             now,
         )
         fields.update(state=OrderState.DRAFT, draftExpirationDate=drafts.expiration(now))
@@ -136,6 +141,11 @@ async def create_product_order(
     except stock.OutOfStock as err:
         raise drafts.out_of_stock(err) from None
     # A replayed request answers for the first order, as stored: log it under that order's ids.
+    if not created and not may_see_order(caller, document):
+        # Another customer's key: say nothing of their order.
+        raise TmfError(
+            409, "IdempotencyKeyInUse", "This Idempotency-Key was used for another order"
+        )
     stored = order if created else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
@@ -152,15 +162,17 @@ async def create_product_order(
 
 
 @router.get("/productOrder/{order_id}", summary="Retrieve a product order")
-def retrieve_product_order(order_id: str, request: Request) -> JSONResponse:
-    document = orders.get_order(order_id)
-    if document is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
+def retrieve_product_order(
+    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
+    document = visible_order(caller, order_id)
     return JSONResponse(select_fields(document, parse_fields(request.query_params)))
 
 
 @router.get("/productOrder", summary="List product orders, newest first")
-def list_product_orders(request: Request) -> JSONResponse:
+def list_product_orders(
+    request: Request, caller: Caller = requires(Permission.ORDER_READ)
+) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), [*ORDER_FILTERS, *DATE_FILTERS])
     page = parse_page(params)
@@ -174,6 +186,8 @@ def list_product_orders(request: Request) -> JSONResponse:
             if name in params
         }
     )
+    # A customer's list holds its own orders only, whatever it filters on.
+    criteria["customer_id"] = caller.party_scope()
     found, total = orders.list_orders(orders.OrderFilter(**criteria), page.offset, page.limit)  # type: ignore[arg-type]
     fields = parse_fields(params)
     body = [select_fields(doc, fields) for doc in found]
@@ -193,7 +207,9 @@ def list_product_orders(request: Request) -> JSONResponse:
         }
     },
 )
-async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
+async def amend_product_order(
+    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_AMEND)
+) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in {"application/merge-patch+json", "application/json"}:
         raise TmfError(
@@ -207,15 +223,13 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
         raise TmfError(400, "InvalidBody", "Invalid JSON in request body") from None
     if not isinstance(patch, dict) or not patch:
         raise TmfError(400, "InvalidBody", "A merge patch is a non-empty JSON object")
-    stored = await run_in_threadpool(orders.get_order, order_id)
-    if stored is not None and stored.get("state") == OrderState.DRAFT.value:
-        return JSONResponse(await amend_draft(order_id, stored, patch, request))
+    stored = await run_in_threadpool(visible_order, caller, order_id)
+    if stored.get("state") == OrderState.DRAFT.value:
+        return JSONResponse(await amend_draft(order_id, stored, patch, request, caller))
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
     document = stored
-    if document is None:
-        raise TmfError(404, "NotFound", f"No productOrder with id '{order_id}'")
     # New secret values are sealed like the POST's; the order's own references pass as they are.
     sealing = sealed_order(patch, document.get("catalogVersion"), sealed_refs(document))
     patch = sealing.document
@@ -228,6 +242,7 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
             "The patched order is not valid",
             describe_validation_errors(err.errors()),
         ) from err
+    check_parties(caller, amended.related_party)
     refuse_too_many_items(amended)
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
@@ -240,7 +255,8 @@ async def amend_product_order(order_id: str, request: Request) -> JSONResponse:
         "amend_order",
         AmendOrder(
             patch=patch,
-            actor=request.headers.get("X-Tessera-Actor"),
+            actor=caller.subject,
+            actor_role=caller.acting_role,
             reason=request.headers.get("X-Tessera-Reason"),
         ),
         ProductOrder,
@@ -256,7 +272,7 @@ def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[s
 
 
 async def amend_draft(
-    order_id: str, document: dict[str, Any], patch: dict[str, Any], request: Request
+    order_id: str, document: dict[str, Any], patch: dict[str, Any], request: Request, caller: Caller
 ) -> dict[str, Any]:
     """A draft's PATCH edits the stored document (no workflow runs yet); `state: acknowledged`
     in it submits the draft, with the rest of the patch applied first."""
@@ -278,7 +294,7 @@ async def amend_draft(
         sealing = sealed_order(patch, None, sealed_refs(document))
         merged = merge_patch(document, sealing.document)
         try:
-            refuse_too_many_items(ProductOrderCreate.model_validate(merged))
+            validated = ProductOrderCreate.model_validate(merged)
         except ValidationError as err:
             raise TmfError(
                 422,
@@ -286,12 +302,14 @@ async def amend_draft(
                 "The patched draft is not valid",
                 describe_validation_errors(err.errors()),
             ) from err
+        # A customer may not hand its draft to another party.
+        check_parties(caller, validated.related_party)
+        refuse_too_many_items(validated)
         await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
     if patch or named:
-        actor = request.headers.get("X-Tessera-Actor")
-        merged = drafts.with_channel_history(merged, channels, "amended", actor, _now_ms())
+        merged = drafts.with_channel_history(merged, channels, "amended", caller.subject, _now_ms())
     if target == OrderState.ACKNOWLEDGED.value:
-        return await drafts.submit(order_id, merged, request)
+        return await drafts.submit(order_id, merged, request, caller.subject)
     try:
         edited = ProductOrder.model_validate(merged)
         return await run_in_threadpool(store_drafts.update_draft, edited)

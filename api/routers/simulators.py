@@ -26,6 +26,8 @@ from activities.southbound.faults import (
     set_config,
 )
 from api.errors import TmfError
+from api.identity import requires
+from api.permissions import Permission
 from store.simulator_tables import SimulatorResource
 from store.simulators import resources_of
 
@@ -94,34 +96,64 @@ def _view(system: str, config: FaultConfig) -> SimulatorView:
     )
 
 
-@router.get("", response_model=list[SimulatorView], response_model_by_alias=True)
+@router.get(
+    "",
+    response_model=list[SimulatorView],
+    response_model_by_alias=True,
+    dependencies=[requires(Permission.SIMULATOR_READ)],
+)
 def list_simulators() -> list[SimulatorView]:
     return [_view(system, config) for system, config in all_configs().items()]
 
 
-@router.get("/{system}", response_model=SimulatorView, response_model_by_alias=True)
+@router.get(
+    "/{system}",
+    response_model=SimulatorView,
+    response_model_by_alias=True,
+    dependencies=[requires(Permission.SIMULATOR_READ)],
+)
 def get_simulator(system: str) -> SimulatorView:
     return _view(system, config_of(_known(system)))
 
 
-@router.put("/{system}", response_model=SimulatorView, response_model_by_alias=True)
+@router.put(
+    "/{system}",
+    response_model=SimulatorView,
+    response_model_by_alias=True,
+    dependencies=[requires(Permission.SIMULATOR_MANAGE)],
+)
 def replace_simulator(system: str, body: FaultConfig) -> SimulatorView:
     return _view(system, set_config(_known(system), body))
 
 
-@router.patch("/{system}", response_model=SimulatorView, response_model_by_alias=True)
+@router.patch(
+    "/{system}",
+    response_model=SimulatorView,
+    response_model_by_alias=True,
+    dependencies=[requires(Permission.SIMULATOR_MANAGE)],
+)
 def patch_simulator(system: str, body: FaultConfigPatch) -> SimulatorView:
     current = config_of(_known(system))
     changed = current.model_copy(update=body.model_dump(exclude_none=True))
     return _view(system, set_config(system, changed))
 
 
-@router.delete("/{system}", response_model=SimulatorView, response_model_by_alias=True)
+@router.delete(
+    "/{system}",
+    response_model=SimulatorView,
+    response_model_by_alias=True,
+    dependencies=[requires(Permission.SIMULATOR_MANAGE)],
+)
 def reset_simulator(system: str) -> SimulatorView:
     return _view(system, reset_config(_known(system)))
 
 
-@router.get("/{system}/resources", response_model=list[ResourceView], response_model_by_alias=True)
+@router.get(
+    "/{system}/resources",
+    response_model=list[ResourceView],
+    response_model_by_alias=True,
+    dependencies=[requires(Permission.SIMULATOR_READ)],
+)
 def list_resources(
     system: str, order_id: str | None = Query(default=None, alias="orderId")
 ) -> list[ResourceView]:

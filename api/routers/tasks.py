@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import TmfError
+from api.identity import Caller, forbidden, requires, same_actor
+from api.permissions import Permission
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
 from store import tasks
@@ -61,13 +63,15 @@ class TaskView(BaseModel):
 class ClaimBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignee: str = Field(min_length=1, max_length=200)
+    # Left out: the caller (the token's subject). Someone else: needs task:assign.
+    assignee: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class CompleteBody(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     result: dict[str, Any] = Field(default_factory=dict)
+    # The token's subject completes; a `completedBy` here must name the same.
     completed_by: str | None = Field(default=None, alias="completedBy", max_length=200)
     note: str | None = Field(default=None, max_length=2000)
 
@@ -83,7 +87,11 @@ def _task_or_404(task_ref: str) -> ManualTaskRecord:
     return record
 
 
-@router.get("", summary="List manual tasks (filters: queue, skill, state, orderId, assignee)")
+@router.get(
+    "",
+    summary="List manual tasks (filters: queue, skill, state, orderId, assignee)",
+    dependencies=[requires(Permission.TASK_READ)],
+)
 def list_tasks(request: Request) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), TASK_FILTERS)
@@ -93,26 +101,40 @@ def list_tasks(request: Request) -> JSONResponse:
     return JSONResponse([_view(r) for r in found], headers=count_headers(total, len(found)))
 
 
-@router.get("/{task_ref}", summary="A manual task, with the JSON schema of the result it expects")
+@router.get(
+    "/{task_ref}",
+    summary="A manual task, with the JSON schema of the result it expects",
+    dependencies=[requires(Permission.TASK_READ)],
+)
 def get_task(task_ref: str) -> dict[str, Any]:
     return _view(_task_or_404(task_ref))
 
 
 @router.post("/{task_ref}/claim", summary="Claim a task for an assignee")
-async def claim_task(task_ref: str, body: ClaimBody) -> dict[str, Any]:
+async def claim_task(
+    task_ref: str, body: ClaimBody, caller: Caller = requires(Permission.TASK_WORK)
+) -> dict[str, Any]:
+    assignee = body.assignee or caller.subject
+    if assignee != caller.subject and not caller.can(Permission.TASK_ASSIGN):
+        raise forbidden("claiming a task for someone else needs the permission 'task:assign'")
     record = await run_in_threadpool(_task_or_404, task_ref)
     await execute_update(
         record.workflow_id,
         "claim_manual_task",
-        ClaimManualTask(task_id=record.task_id, assignee=body.assignee),
+        ClaimManualTask(task_id=record.task_id, assignee=assignee),
         ManualTaskView,
     )
     return _view(await run_in_threadpool(_task_or_404, task_ref))
 
 
 @router.post("/{task_ref}/complete", summary="Complete a task with its result data")
-async def complete_task(task_ref: str, body: CompleteBody) -> dict[str, Any]:
+async def complete_task(
+    task_ref: str, body: CompleteBody, caller: Caller = requires(Permission.TASK_WORK)
+) -> dict[str, Any]:
+    same_actor(caller, body.completed_by, "completedBy")
     record = await run_in_threadpool(_task_or_404, task_ref)
+    if record.assignee not in {None, caller.subject} and not caller.can(Permission.TASK_ASSIGN):
+        raise forbidden(f"task {task_ref} is claimed by someone else")
     if record.state in {"completed", "cancelled"}:
         raise TmfError(409, "InvalidState", f"task {task_ref} is {record.state}")
     view: ManualTaskView = await execute_update(
@@ -121,7 +143,7 @@ async def complete_task(task_ref: str, body: CompleteBody) -> dict[str, Any]:
         CompleteManualTask(
             task_id=record.task_id,
             result=body.result,
-            completed_by=body.completed_by,
+            completed_by=caller.subject,
             note=body.note,
         ),
         ManualTaskView,

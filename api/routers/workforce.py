@@ -9,6 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.identity import requires
+from api.permissions import Permission
 from store import tasks
 
 router = APIRouter(prefix="/ops/v1/simulators/field-workforce", tags=["simulators"])
@@ -28,12 +30,20 @@ def _view() -> dict[str, object]:
     ).model_dump(by_alias=True)
 
 
-@router.get("", summary="The field-workforce simulator's settings")
+@router.get(
+    "",
+    summary="The field-workforce simulator's settings",
+    dependencies=[requires(Permission.SIMULATOR_READ)],
+)
 def get_workforce() -> dict[str, object]:
     return _view()
 
 
-@router.put("", summary="Switch the field-workforce simulator on or off")
+@router.put(
+    "",
+    summary="Switch the field-workforce simulator on or off",
+    dependencies=[requires(Permission.SIMULATOR_MANAGE)],
+)
 def put_workforce(body: WorkforceConfig) -> dict[str, object]:
     tasks.set_workforce_config(body.auto_complete, body.latency_ms)
     return _view()

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from store.simulators import active_resources, effects_for
+from tests.conftest import AsClient
 from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body, sample_order
 
@@ -49,17 +50,19 @@ def _operations(order_id: str) -> Counter[str]:
 
 
 async def test_characteristic_change_before_ponr_redoes_only_what_it_touches(
-    http: httpx.AsyncClient, workforce: None
+    http: httpx.AsyncClient, http_as: AsClient, workforce: None
 ) -> None:
+    agent = http_as("order-agent", subject="agent-7")
     body = sample_order("fiber-broadband", customer=f"amend-{uuid.uuid4()}", start_in=LATER)
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     await _plan_until(http, order_id, ":reserve-port", "completed")
 
     item = _with_chars(body["productOrderItem"][0], downloadSpeed=500)
-    response = await http.patch(
+    # The amendment is in the name of the token's subject, never of a header or the body.
+    response = await agent.patch(
         f"{ORDERS}/{order_id}",
         json={"productOrderItem": [item]},
-        headers={**MERGE_PATCH, "X-Tessera-Actor": "agent-7", "X-Tessera-Reason": "upsell"},
+        headers={**MERGE_PATCH, "X-Tessera-Actor": "someone-else", "X-Tessera-Reason": "upsell"},
     )
 
     assert response.status_code == 200, response.text

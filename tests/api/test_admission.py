@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
+from tests.auth import broad_headers
 from tests.conftest import ApiServer, free_port
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import sample_order
@@ -70,7 +71,9 @@ async def test_waiting_orders_survive_the_api_and_start_most_urgent_first(
     # A gate that never opens (no backlog is at most -1): every order waits.
     closed_api = api_with(ORDER_ADMISSION_MAX_BACKLOG="-1")
     try:
-        async with httpx.AsyncClient(base_url=closed_api.base_url, timeout=60) as http:
+        async with httpx.AsyncClient(
+            base_url=closed_api.base_url, timeout=60, headers=broad_headers()
+        ) as http:
             low_id = await post(
                 http, sample_order("handset-nova-x5", customer=customer, priority="4")
             )
@@ -103,7 +106,9 @@ async def test_waiting_orders_survive_the_api_and_start_most_urgent_first(
     # the store, the urgent one first, and complete.
     open_api = api_with(ORDER_ADMISSION_STARTS_PER_ROUND="1")
     try:
-        async with httpx.AsyncClient(base_url=open_api.base_url, timeout=60) as http:
+        async with httpx.AsyncClient(
+            base_url=open_api.base_url, timeout=60, headers=broad_headers()
+        ) as http:
             for order_id in (urgent_id, low_id):
                 done = await wait_for_state(http, order_id, timeout=60)
                 assert done["state"] == "completed", done.get("errorMessage")

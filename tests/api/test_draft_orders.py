@@ -4,6 +4,7 @@ submit starts it as a POSTed order starts; a draft not submitted in time expires
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,13 +16,14 @@ from store import orders
 from store.db import session_scope
 from store.order_tables import ProductOrderRecord
 from tests.api.test_admission import workflow_exists
+from tests.conftest import AsClient
 from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
-def handset_and_fiber(customer: str) -> list[dict[str, Any]]:
+def handset_and_fiber() -> list[dict[str, Any]]:
     fiber = copy.deepcopy(SAMPLE_ITEMS["fiber-broadband"][0])
     fiber["id"] = "2"
     return [copy.deepcopy(SAMPLE_ITEMS["handset-nova-x5"][0]), fiber]
@@ -42,12 +44,17 @@ async def planned(http: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
 
 
 async def test_draft_started_in_one_channel_amended_in_another_then_submitted(
-    http: httpx.AsyncClient, client: Client, workforce: None
+    http: httpx.AsyncClient, http_as: AsClient, client: Client, workforce: None
 ) -> None:
+    run = uuid.uuid4().hex[:8]
+    party = f"cust-draft-{run}"
+    customer = http_as("customer", party, f"carla-{run}")
+    agent = http_as("order-agent", None, f"agent-{run}")
+    stranger = http_as("customer", f"other-{run}", f"oscar-{run}")
     body = order_body(
-        [copy.deepcopy(SAMPLE_ITEMS["handset-nova-x5"][0])], customer="cust-draft", channel="web"
+        [copy.deepcopy(SAMPLE_ITEMS["handset-nova-x5"][0])], customer=party, channel="web"
     )
-    created = await http.post(ORDERS, json={**body, "state": "draft"})
+    created = await customer.post(ORDERS, json={**body, "state": "draft"})
     assert created.status_code == 201, created.text
     draft = created.json()
     order_id = draft["id"]
@@ -58,41 +65,46 @@ async def test_draft_started_in_one_channel_amended_in_another_then_submitted(
     assert not orders.is_queued(order_id)
 
     # A call-center agent picks it up, adds fiber and prices it.
-    items = handset_and_fiber("cust-draft")
-    amended = await http.patch(
+    items = handset_and_fiber()
+    amended = await agent.patch(
         f"{ORDERS}/{order_id}",
         json={"productOrderItem": items},
-        headers={**MERGE, "X-Tessera-Channel": "call-center", "X-Tessera-Actor": "agent-7"},
+        headers={**MERGE, "X-Tessera-Channel": "call-center"},
     )
     assert amended.status_code == 200, amended.text
     assert amended.json()["state"] == "draft"
     assert [i["id"] for i in amended.json()["productOrderItem"]] == ["1", "2"]
     assert not await workflow_exists(client, order_id)
-    preview = await http.get(f"/ops/v1/orders/{order_id}/plan-preview")
+    preview = await agent.get(f"/ops/v1/orders/{order_id}/plan-preview")
     assert preview.status_code == 200, preview.text
     assert {t["itemId"] for t in preview.json()["tasks"]} == {"1", "2"}
     assert preview.json()["orderTotalPrice"]
 
+    # Another customer cannot see, price, edit or submit it.
+    href = f"{ORDERS}/{order_id}"
+    assert (await stranger.get(href)).status_code == 404
+    assert (await stranger.get(f"/ops/v1/orders/{order_id}/plan-preview")).status_code == 404
+    assert (await stranger.patch(href, json={"description": "x"}, headers=MERGE)).status_code == 404
+    assert (await stranger.post(f"/ops/v1/orders/{order_id}/submit")).status_code == 404
+    assert order_id not in {o["id"] for o in (await stranger.get(ORDERS)).json()}
+
     # The customer submits it in self-care.
-    submitted = await http.patch(
-        f"{ORDERS}/{order_id}",
-        json={"state": "acknowledged"},
-        headers={**MERGE, "X-Tessera-Channel": "self-care"},
+    submitted = await customer.patch(
+        href, json={"state": "acknowledged"}, headers={**MERGE, "X-Tessera-Channel": "self-care"}
     )
     assert submitted.status_code == 200, submitted.text
     order = submitted.json()
     assert order["id"] == order_id and order["state"] == "acknowledged"
     assert "draftExpirationDate" not in order
     assert [c["id"] for c in order["channel"]] == ["web", "call-center", "self-care"]
-    notes = [n["text"] for n in order["note"]]
-    assert notes == [
-        "draft created in channel web",
-        "draft amended in channel call-center",
-        "draft submitted in channel self-care",
+    assert [(n["author"], n["text"]) for n in order["note"]] == [
+        (f"carla-{run}", "draft created in channel web"),
+        (f"agent-{run}", "draft amended in channel call-center"),
+        (f"carla-{run}", "draft submitted in channel self-care"),
     ]
 
     # The same items ordered directly get the same plan.
-    direct = (await http.post(ORDERS, json=order_body(items, customer="cust-draft"))).json()
+    direct = (await http.post(ORDERS, json=order_body(items, customer=party))).json()
     from_draft, from_post = await planned(http, order_id), await planned(http, direct["id"])
     assert plan_shape(from_draft) == plan_shape(from_post)
     done = await wait_for_state(http, order_id, timeout=90)
@@ -101,7 +113,7 @@ async def test_draft_started_in_one_channel_amended_in_another_then_submitted(
     assert [c["id"] for c in done["channel"]] == ["web", "call-center", "self-care"]
 
     # Submitted once: a second submit is refused.
-    again = await http.post(f"/ops/v1/orders/{order_id}/submit")
+    again = await customer.post(f"/ops/v1/orders/{order_id}/submit")
     assert again.status_code == 409
     assert again.json()["code"] == "NotADraft"
 

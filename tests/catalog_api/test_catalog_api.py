@@ -15,11 +15,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api import catalog_documents
 from api.errors import install_error_handlers
+from api.identity import Authenticate
 from api.routers import product_catalog
 from config.settings import Settings, get_settings
 from decomposition.catalog import CatalogVersion
+from store import catalogs
 from store.catalog_files import load_catalog_repository
+from tests.auth import broad_headers
 
 BASE = "/tmf-api/productCatalogManagement/v4"
 
@@ -32,9 +36,10 @@ def catalog() -> CatalogVersion:
 @pytest.fixture(scope="module")
 def api() -> Iterator[TestClient]:
     app = FastAPI()
+    app.add_middleware(Authenticate)  # as in api/app.py: the routes need a caller
     install_error_handlers(app)
     app.include_router(product_catalog.router)
-    with TestClient(app) as client:
+    with TestClient(app, headers=broad_headers()) as client:
         yield client
 
 
@@ -86,7 +91,9 @@ def test_specification_characteristics_carry_type_cardinality_and_values(
         for char in source.characteristics:
             shown = chars[char.name]
             assert shown["valueType"] == char.value_type.value
-            assert shown["minCardinality"] == (1 if char.required else 0)
+            assert shown["minCardinality"] == (
+                1 if char.required or char.required_for_decomposition else 0
+            )
             assert shown["maxCardinality"] == 1
             values = shown["productSpecCharacteristicValue"]
             if char.allowed_values:
@@ -171,6 +178,8 @@ def test_version_selects_another_catalog_version(
     assert renamed == 1, "the sample catalog's layout changed: adapt this test"
     settings: Settings = dataclasses.replace(get_settings(), catalog_dir=str(tmp_path))
     monkeypatch.setattr(product_catalog, "get_settings", lambda: settings)
+    monkeypatch.setattr(catalog_documents, "get_settings", lambda: settings)
+    monkeypatch.setattr(catalogs, "get_settings", lambda: settings)
 
     latest = _get(api, f"productOffering/{first.id}")
     older = _get(api, f"productOffering/{first.id}", version=old)

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from config.settings import get_settings
+from tests.auth import broad_headers
 from tests.conftest import ROOT, free_port
 from tests.events.listener import Listener
 
@@ -72,7 +73,9 @@ async def courtesy(client: Client, worker: Worker) -> None:
 async def hub_http(
     events_api: str, worker: Worker, courtesy: None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=events_api, timeout=30) as session:
+    async with httpx.AsyncClient(
+        base_url=events_api, timeout=30, headers=broad_headers()
+    ) as session:
         yield session
 
 

@@ -11,6 +11,8 @@ import httpx
 from temporalio.client import Client
 
 from store.simulators import active_resources
+from tests.auth import TEST_SUBJECT
+from tests.conftest import AsClient
 from tests.fallout.conftest import FALLOUT, Breaker, wait_for_cases
 from tests.helpers import ORDERS, order_histories_text, wait_for_item_states, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body, sample_order
@@ -28,8 +30,9 @@ async def _order(http: httpx.AsyncClient, offering: str = "handset-nova-x5") -> 
 
 
 async def test_permanent_failure_opens_a_case_and_a_retry_completes_the_order(
-    http: httpx.AsyncClient, client: Client, break_system: Breaker
+    http: httpx.AsyncClient, http_as: AsClient, client: Client, break_system: Breaker
 ) -> None:
+    ana = http_as("fallout-agent", subject="ana")
     await break_system("billing", failureRate=1.0, failureMode="permanent")
     order_id = await _order(http)
 
@@ -45,21 +48,33 @@ async def test_permanent_failure_opens_a_case_and_a_retry_completes_the_order(
 
     await http.delete("/ops/v1/simulators/billing")  # the agent fixed the cause
     await asyncio.sleep(CONFIG_PROPAGATION)
+    # A manager gives the case to ana; only she (or a manager) may work it from then on.
     assigned = await http.post(f"{FALLOUT}/{case['id']}/assign", json={"agent": "ana"})
     assert assigned.status_code == 200 and assigned.json()["assignee"] == "ana"
-    retried = await http.post(
+    other = http_as("fallout-agent", subject="bo")
+    taken = await other.post(f"{FALLOUT}/{case['id']}/retry", json={})
+    assert taken.status_code == 403, taken.text
+    retried = await ana.post(
         f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana", "note": "billing fixed"}
     )
     assert retried.status_code == 200, retried.text
 
     done = await wait_for_state(http, order_id)
     assert done["state"] == "completed"
+    # Who did what is the tokens' subjects and roles, in the order's history.
+    history = (await http.get(f"/ops/v1/orders/{order_id}/history")).json()
+    acts = {e["eventType"]: e for e in history if e["eventType"].startswith("ProductOrderFallout")}
+    assign = acts["ProductOrderFalloutAssignedEvent"]
+    assert (assign["actor"], assign["actorRole"]) == (TEST_SUBJECT, "fallout-manager")
+    assert assign["title"].endswith("assigned to ana")
+    retry = acts["ProductOrderFalloutResolvedEvent"]
+    assert (retry["actor"], retry["actorRole"]) == ("ana", "fallout-agent")
     resolved = (await http.get(f"{FALLOUT}/{case['id']}")).json()
     assert (resolved["state"], resolved["resolution"]) == ("resolved", "retry")
     assert [n["event"] for n in resolved["notes"]] == ["opened", "assign", "retry"]
     described = await client.get_workflow_handle(f"order-{order_id}").describe()
     assert described.typed_search_attributes.get(sa.FALLOUT_COUNT) == 0
-    again = await http.post(f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana"})
+    again = await ana.post(f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana"})
     assert again.status_code == 409 and again.json()["code"] == "InvalidState"
 
 
@@ -70,11 +85,11 @@ async def test_skip_goes_on_with_the_agents_result(
     order_id = await _order(http)
     [case] = await wait_for_cases(http, {"orderId": order_id, "state": "open"}, 1)
 
-    empty = await http.post(f"{FALLOUT}/{case['id']}/skip", json={"agent": "bo", "result": {}})
+    empty = await http.post(f"{FALLOUT}/{case['id']}/skip", json={"result": {}})
     assert empty.status_code == 422 and empty.json()["code"] == "InvalidResult"
     skipped = await http.post(
         f"{FALLOUT}/{case['id']}/skip",
-        json={"agent": "bo", "note": "billed by hand", "result": {"invoice": "INV-7"}},
+        json={"note": "billed by hand", "result": {"invoice": "INV-7"}},
     )
     assert skipped.status_code == 200, skipped.text
 
@@ -99,7 +114,7 @@ async def test_failing_an_item_undoes_its_work_and_the_order_ends_partial(
     assert case["system"] == "activation"
 
     failed = await http.post(
-        f"{FALLOUT}/{case['id']}/fail", json={"agent": "cy", "note": "no capacity at the exchange"}
+        f"{FALLOUT}/{case['id']}/fail", json={"note": "no capacity at the exchange"}
     )
     assert failed.status_code == 200, failed.text
 
@@ -147,7 +162,7 @@ async def test_bulk_retry_after_an_outage_of_one_system(
     await http.delete("/ops/v1/simulators/shipping")
     await asyncio.sleep(CONFIG_PROPAGATION)
     response = await http.post(
-        f"{FALLOUT}/bulk-retry", json={"system": "shipping", "agent": "noc", "note": "fixed"}
+        f"{FALLOUT}/bulk-retry", json={"system": "shipping", "note": "fixed"}
     )
 
     assert response.status_code == 200, response.text
@@ -175,7 +190,7 @@ async def test_cancelling_an_order_withdraws_its_open_fallout_case(
     withdrawn = (await http.get(f"{FALLOUT}/{case['id']}")).json()
     assert (withdrawn["state"], withdrawn["resolution"]) == ("resolved", "withdrawn")
     assert [n["event"] for n in withdrawn["notes"]] == ["opened", "withdrawn"]
-    late = await http.post(f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana"})
+    late = await http.post(f"{FALLOUT}/{case['id']}/retry", json={})
     assert late.status_code == 409 and late.json()["code"] == "InvalidState"
 
 
@@ -190,15 +205,13 @@ async def test_a_porting_pin_given_again_in_a_retry_is_sealed_like_the_order(
     [case] = await wait_for_cases(http, {"orderId": order_id, "state": "open"}, 1)
     assert (case["system"], case["operation"]) == ("portability", "port_in")
 
-    bad = await http.post(
-        f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana", "params": {"portingPin": "12"}}
-    )
+    bad = await http.post(f"{FALLOUT}/{case['id']}/retry", json={"params": {"portingPin": "12"}})
     assert bad.status_code == 422 and "portingPin" in bad.json()["reason"], bad.text
     await http.delete("/ops/v1/simulators/portability")
     await asyncio.sleep(CONFIG_PROPAGATION)
     retried = await http.post(
         f"{FALLOUT}/{case['id']}/retry",
-        json={"agent": "ana", "params": {"portingPin": "66602468"}},
+        json={"params": {"portingPin": "66602468"}},
     )
     assert retried.status_code == 200, retried.text
 

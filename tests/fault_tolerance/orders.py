@@ -22,6 +22,7 @@ from store.catalog_files import load_catalog_repository
 from store.db import session_scope
 from store.simulator_tables import SimulatorEffect
 from store.simulators import effects_for
+from tests.auth import broad_headers
 from tests.conftest import ROOT
 from tests.helpers import ORDERS
 from tests.sample_orders import SAMPLE_ITEMS, sample_order
@@ -51,7 +52,7 @@ async def submit_orders(api_url: str, count: int) -> list[str]:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
-    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=broad_headers()) as http:
         return list(await asyncio.gather(*(one(http, i) for i in range(count))))
 
 

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from store import orders
 from store.orders import OrderFilter
+from tests.auth import broad_headers
 from tests.fault_tolerance.orders import order_body, wait_until_started
 from tests.fault_tolerance.support import Processes
 from tests.helpers import ORDERS
@@ -71,7 +72,9 @@ async def test_api_restart_during_burst_keeps_each_order_once(
         await asyncio.sleep(0.5)  # requests in flight now fail: the clients retry
         processes.start_api()
 
-    async with httpx.AsyncClient(base_url=processes.api_url, timeout=10) as http:
+    async with httpx.AsyncClient(
+        base_url=processes.api_url, timeout=10, headers=broad_headers()
+    ) as http:
         restarter = asyncio.create_task(restart_api())
         outcomes = await asyncio.gather(*(one(i) for i in range(BURST)))
         await restarter

@@ -14,7 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.errors import install_error_handlers
+from api.identity import Authenticate
 from api.routers import product_inventory
+from tests.auth import broad_headers
 from tests.inventory.support import new_id, product_body, request, run_assetize
 
 PRODUCTS = "/tmf-api/productInventory/v4/product"
@@ -23,9 +25,10 @@ PRODUCTS = "/tmf-api/productInventory/v4/product"
 @pytest.fixture(scope="module")
 def api() -> Iterator[TestClient]:
     app = FastAPI()
+    app.add_middleware(Authenticate)  # as in api/app.py: the routes need a caller
     install_error_handlers(app)
     app.include_router(product_inventory.router)
-    with TestClient(app) as client:
+    with TestClient(app, headers=broad_headers()) as client:
         yield client
 
 

@@ -6,13 +6,18 @@ import uuid
 
 import httpx
 
+from tests.conftest import AsClient
 from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import sample_order
 
 TASKS = "/ops/v1/tasks"
 
 
-async def test_technician_claims_and_completes_the_install(http: httpx.AsyncClient) -> None:
+async def test_technician_claims_and_completes_the_install(
+    http: httpx.AsyncClient, http_as: AsClient
+) -> None:
+    anna = http_as("fulfillment-agent", subject="tech-anna")
+    bob = http_as("fulfillment-agent", subject="tech-bob")
     created = await http.post(
         ORDERS, json=sample_order("fiber-broadband", customer=f"tech-{uuid.uuid4()}")
     )
@@ -27,17 +32,25 @@ async def test_technician_claims_and_completes_the_install(http: httpx.AsyncClie
     described = (await http.get(f"{TASKS}/{task['id']}")).json()
     assert set(described["resultSchema"]["required"]) == {"installedAt", "serialNumber"}
 
-    claimed = await http.post(f"{TASKS}/{task['id']}/claim", json={"assignee": "tech-anna"})
+    # A technician claims for herself only; the claim is in her name, from her token.
+    for_other = await bob.post(f"{TASKS}/{task['id']}/claim", json={"assignee": "tech-anna"})
+    assert for_other.status_code == 403
+    claimed = await anna.post(f"{TASKS}/{task['id']}/claim", json={})
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["state"] == "claimed" and claimed.json()["assignee"] == "tech-anna"
-    stolen = await http.post(f"{TASKS}/{task['id']}/claim", json={"assignee": "tech-bob"})
+    stolen = await bob.post(f"{TASKS}/{task['id']}/claim", json={})
     assert stolen.status_code == 409 and stolen.json()["code"] == "InvalidState"
+    not_his = await bob.post(
+        f"{TASKS}/{task['id']}/complete",
+        json={"result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "RT-1"}},
+    )
+    assert not_his.status_code == 403
 
-    wrong = await http.post(f"{TASKS}/{task['id']}/complete", json={"result": {"serialNumber": 42}})
+    wrong = await anna.post(f"{TASKS}/{task['id']}/complete", json={"result": {"serialNumber": 42}})
     assert wrong.status_code == 422
     assert "installedAt" in wrong.json()["reason"] and "serialNumber" in wrong.json()["reason"]
 
-    done = await http.post(
+    done = await anna.post(
         f"{TASKS}/{task['id']}/complete",
         json={
             "result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "RT-1"},

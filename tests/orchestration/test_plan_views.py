@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 
+from tests.auth import broad_headers
 from tests.conftest import ApiServer, free_port
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import sample_order
@@ -104,7 +105,9 @@ async def test_plan_and_timeline_of_closed_orders_come_from_the_store(
     no_temporal = ApiServer(free_port(), env={"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"})
     no_temporal.start()
     try:
-        async with httpx.AsyncClient(base_url=no_temporal.base_url, timeout=30) as cut_off:
+        async with httpx.AsyncClient(
+            base_url=no_temporal.base_url, timeout=30, headers=broad_headers()
+        ) as cut_off:
             answers = [await cut_off.get(url) for url in urls]
             # An order that is not closed needs its workflow: the API says Temporal is away.
             open_order = await cut_off.get(f"/ops/v1/orders/{uuid.uuid4()}/plan")

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 
+from tests.auth import TEST_SUBJECT
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import ADDRESS, order_body
 
@@ -85,6 +86,9 @@ async def test_mobile_proceeds_while_broadband_waits_for_its_address(
         json={"itemId": "bb", "characteristics": {"installationAddress": ADDRESS}},
     )
     assert supplied.status_code == 200, supplied.text
+    history = (await http.get(f"/ops/v1/orders/{order_id}/history")).json()
+    [given] = [e for e in history if e["title"] == "Information supplied for item bb"]
+    assert (given["actor"], given["actorRole"]) == (TEST_SUBJECT, "fulfillment-manager")
 
     done = await wait_for_state(http, order_id, timeout=90)
     assert done["state"] == "completed"

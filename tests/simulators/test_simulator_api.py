@@ -11,7 +11,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities.southbound.contract import SOUTHBOUND_OPERATIONS, SYSTEM_OFFLINE
 from api.errors import install_error_handlers
+from api.identity import Authenticate
 from api.routers.simulators import router
+from tests.auth import broad_headers
 from tests.simulators.support import make_request, new_order_id, run
 
 BASE = "/ops/v1/simulators"
@@ -21,9 +23,10 @@ DEFAULT = {"latencyMs": 0, "failureRate": 0.0, "failureMode": "transient", "offl
 @pytest.fixture(scope="module")
 def api() -> TestClient:
     app = FastAPI()
+    app.add_middleware(Authenticate)  # as in api/app.py: the routes need a caller
     install_error_handlers(app)
     app.include_router(router)
-    return TestClient(app)
+    return TestClient(app, headers=broad_headers())
 
 
 def _config(body: dict[str, Any]) -> dict[str, Any]:

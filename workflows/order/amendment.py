@@ -20,6 +20,7 @@ from decomposition.pricing import OrderPricing
 from tmf.events import EventType
 from tmf.merge_patch import merge_patch
 from tmf.product_order import Amendment, ItemState, ProductOrder, ProductOrderItem
+from workflows.bundle_items import affected_items as bundle_affected_items
 from workflows.messages import AmendOrder, UpdateTaskData
 from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
 
@@ -139,13 +140,11 @@ def item_request(item: ProductOrderItem) -> dict[str, object]:
 def affected_items(
     order: ProductOrder, cancelled_items: set[str], amended: ProductOrder
 ) -> list[str]:
-    """Items the amendment removes or changes (added items affect nothing running)."""
-    after = {i.id: item_request(i) for i in amended.product_order_item}
-    return [
-        item.id
-        for item in order.product_order_item
-        if item.id not in cancelled_items and after.get(item.id) != item_request(item)
-    ]
+    """Items the amendment removes or changes (added items affect nothing running); a bundle's
+    nested child items one by one (`workflows/bundle_items.py`)."""
+    return bundle_affected_items(
+        order.product_order_item, amended.product_order_item, cancelled_items
+    )
 
 
 def amendment_record(
@@ -209,7 +208,7 @@ def apply(
         setattr(order, field, getattr(amended, field))
     if pricing is not None:
         order.order_total_price = pricing.order_total_price
-        for item in order.product_order_item:
+        for item in order.all_items():
             if item.id not in book.cancelled_items:
                 item.item_price = pricing.item_price.get(item.id)
     order.version += 1
@@ -222,6 +221,7 @@ def apply(
         EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
         f"Order amended (version {order.version})",
         actor=request.actor,
+        actor_role=request.actor_role,
         reason=request.reason,
         amendment=record.model_dump(mode="json", by_alias=True),
     )

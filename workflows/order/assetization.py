@@ -14,11 +14,14 @@ from typing import Any
 from decomposition.catalog import WaitSource
 from decomposition.plan import DomainOrder, Plan, PlanTask
 from tmf.product_order import ProductOrder
+from workflows.bundle_items import bundled_products
 from workflows.order.naming import child_workflow_id
 from workflows.plan_execution import PlanExecution
 
 
-def prepared(order: ProductOrder, plan: Plan, task: PlanTask) -> PlanTask:
+def prepared(
+    order: ProductOrder, plan: Plan, task: PlanTask, execution: PlanExecution | None = None
+) -> PlanTask:
     """The task as its domain order runs it."""
     if task.system == "field_service" and order.requested_start_date is not None:
         when = order.requested_start_date.isoformat().replace("+00:00", "Z")
@@ -26,7 +29,11 @@ def prepared(order: ProductOrder, plan: Plan, task: PlanTask) -> PlanTask:
     if task.system != "product_inventory":
         return task
     action = _product_order(plan, task).action.value
-    params = {**task.params, "product": inventory_product(order, plan, task), "action": action}
+    product = inventory_product(order, plan, task)
+    if execution is not None:
+        # A bundle's product names its children's (recorded before it) in inventory.
+        product["productRelationship"] = bundled_products(execution, task.product_key)
+    params = {**task.params, "product": product, "action": action}
     return task.model_copy(update={"params": params})
 
 

@@ -77,8 +77,11 @@ class OrderBook:
         title: str,
         actor: str | None = None,
         reason: str | None = None,
+        actor_role: str | None = None,
         **detail: object,
     ) -> None:
+        if actor_role is not None:  # the token's role; in the event's detail (no new column)
+            detail["actorRole"] = actor_role
         self.events.append(
             OrderEvent(
                 event_id=self._new_id(),
@@ -122,7 +125,7 @@ class OrderBook:
             )
             for p in problems
         ]
-        for item in self.order.product_order_item:
+        for item in self.order.all_items():  # a bundle's nested items too
             item.state = ItemState.REJECTED
         self.order.completion_date = now
 
@@ -130,7 +133,7 @@ class OrderBook:
         self.order.catalog_version = plan.catalog_version
         if pricing is not None:
             self.order.order_total_price = pricing.order_total_price
-            for item in self.order.product_order_item:
+            for item in self.order.all_items():
                 item.item_price = pricing.item_price.get(item.id)
         self.execution = PlanExecution.start(plan, now)
         self.refresh_items(now)
@@ -153,6 +156,7 @@ class OrderBook:
             EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
             f"Information supplied for item {info.item_id}",
             actor=info.provided_by,
+            actor_role=info.actor_role,
             itemId=info.item_id,
             characteristics=sorted(info.characteristics),
         )
@@ -193,7 +197,7 @@ class OrderBook:
             run = self.plan.mark_running(task.id, now)
             batches.setdefault(task.domain_order_id, []).append(
                 RunTask(
-                    task=prepared(self.order, self.plan.plan, task),
+                    task=prepared(self.order, self.plan.plan, task, self.plan),
                     idempotency_key=f"{self.order.id}/{task.id}/{run.run}",
                     wait_until=wait_until(self.order, self.plan, task),
                 )
@@ -287,6 +291,7 @@ class OrderBook:
             EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
             f"Point of no return of item {request.item_id} overridden",
             actor=request.actor,
+            actor_role=request.actor_role,
             reason=request.reason,
             itemId=request.item_id,
         )
@@ -306,12 +311,20 @@ class OrderBook:
         when = pending.requested_cancellation_date
         return when is None or when <= now
 
-    def request_cancellation(self, cancellation: CancelProductOrder, now: datetime) -> None:
+    def request_cancellation(
+        self,
+        cancellation: CancelProductOrder,
+        now: datetime,
+        actor: str | None = None,
+        actor_role: str | None = None,
+    ) -> None:
         self.cancellation = cancellation.model_copy(deep=True)
         self.emit(
             now,
             EventType.CANCEL_CREATE,
             "Cancellation requested",
+            actor=actor,
+            actor_role=actor_role,
             reason=self.cancellation.cancellation_reason,
             cancelProductOrderId=self.cancellation.id,
         )

@@ -63,7 +63,7 @@ def to_undo(execution: PlanExecution) -> list[str]:
 
 def finish(order: ProductOrder, cancellation: CancelProductOrder, now: datetime) -> None:
     """Everything is undone: the order and its items are cancelled."""
-    for item in order.product_order_item:
+    for item in order.all_items():  # a bundle's nested items too
         item.state = ItemState.CANCELLED
     order.cancellation_date = now
     order.cancellation_reason = cancellation.cancellation_reason

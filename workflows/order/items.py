@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tmf.common import Characteristic
@@ -12,6 +13,7 @@ from tmf.product_order import (
     ProductOrder,
     ProductRefOrValue,
 )
+from workflows.bundle_items import refresh_child_items
 from workflows.order.naming import child_workflow_id
 from workflows.plan_execution import PlanExecution
 
@@ -44,6 +46,8 @@ def refresh(
         item.state = state
         item.point_of_no_return = item.id in past_point_of_no_return
         item.domain_order = domain_orders.get(item.id, [])
+    # A bundle's child items (nested, or linked by `bundles`): each from its own tasks.
+    refresh_child_items(order, execution, partial(child_workflow_id, order.id))
     return [
         {"id": i.id, "fromState": before[i.id], "toState": i.state}
         for i in order.product_order_item
@@ -55,7 +59,7 @@ def snapshot(order: ProductOrder) -> list[object]:
     """What GET shows of the items: a change in it is worth a store write."""
     return [
         (i.id, i.state, i.point_of_no_return, [d.state for d in i.domain_order or []])
-        for i in order.product_order_item
+        for i in order.all_items()
     ]
 
 

@@ -3,7 +3,8 @@
 A task flagged `point_of_no_return` (soft) stops changes to its item once it has started, unless
 a fulfillment manager lifts it; a `hard_point_of_no_return` (assetization) can never be lifted.
 Tasks belong to the item at the root of their bundle (`root_item_id`), so a PONR passed by a
-bundle's child product blocks the whole bundle item.
+bundle's child product blocks the whole bundle item; a bundle's child item (nested, or linked by
+`bundles`) is also its tasks' `item_id`, so its own PONR blocks it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ def hard_point_of_no_return_passed(execution: PlanExecution, item_id: str) -> bo
     return any(
         t.hard_point_of_no_return and execution.runs[t.id].status != TaskStatus.PENDING
         for t in execution.plan.tasks
-        if t.root_item_id == item_id
+        if item_id in (t.root_item_id, t.item_id)  # a bundle item, or one of its children
     )
 
 

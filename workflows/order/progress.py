@@ -95,8 +95,9 @@ def _note_fallout(book: OrderBook, task: PlanTask, notice: FalloutNotice, now: d
         book.emit(
             now,
             EventType.FALLOUT_ASSIGNED,
-            f"Fallout of '{task.name}' assigned to {notice.actor}",
+            f"Fallout of '{task.name}' assigned to {notice.assignee or notice.actor}",
             actor=notice.actor,
+            actor_role=notice.actor_role,
             reason=notice.note,
             **detail,
         )
@@ -108,6 +109,7 @@ def _note_fallout(book: OrderBook, task: PlanTask, notice: FalloutNotice, now: d
             EventType.FALLOUT_RESOLVED,
             f"Fallout of '{task.name}' resolved: {notice.action}",
             actor=notice.actor,
+            actor_role=notice.actor_role,
             reason=notice.note,
             action=notice.action,
             **detail,

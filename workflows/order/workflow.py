@@ -246,7 +246,9 @@ class ProductOrderWorkflow:
     @workflow.update(name="cancel_order")
     async def cancel_order(self, request: CancelOrder) -> CancelProductOrder:
         """Recorded now; assessed by the wait loop when its requested date comes."""
-        self.book.request_cancellation(request.cancellation, workflow.now())
+        self.book.request_cancellation(
+            request.cancellation, workflow.now(), request.actor, request.actor_role
+        )
         await self.effects.save_cancellation()
         self.book.plan_changed = True
         assert self.book.cancellation is not None
