@@ -108,6 +108,8 @@ async def create_product_order(
         )
     check_parties(caller, body.related_party)
     refuse_too_many_items(body)
+    # A return outside its offering's return window is refused with the policy's reason.
+    await run_in_threadpool(drafts.refuse_late_returns, body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True, exclude={"state"}))
     order_id = str(uuid.uuid4())
