@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NEWMAN := .ctk/node_modules/.bin/newman
 
-.PHONY: setup run test test-sqlite test-postgres lint format ctk-deps postgres histories bench clean
+.PHONY: setup run test test-sqlite test-postgres fuzz lint format ctk-deps postgres chromium histories bench clean
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ ctk-deps: $(NEWMAN)
 postgres:
 	@scripts/ensure-postgres.sh
 
+# Debian's chromium for the browser tests (the workspace, /docs); installed once, quietly, if missing.
+chromium:
+	@scripts/ensure-chromium.sh
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -36,10 +40,10 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test-sqlite: setup ctk-deps
+test-sqlite: setup ctk-deps chromium
 	$(PY) -m pytest -q --durations=10
 
-test-postgres: setup ctk-deps postgres
+test-postgres: setup ctk-deps postgres chromium
 	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition --ignore=tests/order_book
 
 # The two passes share nothing (each has its own dev server, database, task queue and ports) and
@@ -47,8 +51,18 @@ test-postgres: setup ctk-deps postgres
 test: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
+# Nightly-style: schemathesis and the hostile-body suite with many more examples than the
+# default suite's, on SQLite then PostgreSQL (minutes, not seconds: kept out of `make test`).
+FUZZ_ENV := SCHEMATHESIS_EXAMPLES=60 SCHEMATHESIS_BUDGET_S=1800 FUZZ_EXAMPLES=400
+FUZZ_TESTS := tests/fault_tolerance/test_schemathesis.py tests/hostile/test_nothing_stuck.py
+fuzz: setup postgres
+	$(FUZZ_ENV) $(PY) -m pytest -q $(FUZZ_TESTS)
+	$(FUZZ_ENV) TESSERA_TEST_DB=postgres $(PY) -m pytest -q $(FUZZ_TESTS)
+
+# Records this release's histories into tests/histories/v<version>/; never overwrites one.
 histories: setup
 	$(PY) scripts/record_histories.py
+	$(PY) scripts/record_event_histories.py
 
 # Benchmarks (bench/README.md); results in bench/results/. BENCH_ARGS=--quick for a smoke run.
 bench: setup

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
+from temporalio import workflow
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.event_delivery import event_delivery_activities
@@ -46,20 +50,76 @@ def all_activities() -> list[Callable[..., Any]]:
     ]
 
 
+# How each workflow type meets a new build (Worker Versioning). An order and its domain orders
+# wait days on technicians and customers: they finish on the build they started on (PINNED), so a
+# new build may change their commands freely. The event delivery workflows live for ever
+# (continue-as-new) and move to each new build at their next task (AUTO_UPGRADE): their changes
+# go behind workflow.patched().
+VERSIONING_BEHAVIOR: dict[str, VersioningBehavior] = {
+    "ProductOrder": VersioningBehavior.PINNED,
+    "DomainOrder": VersioningBehavior.PINNED,
+    "EventDelivery": VersioningBehavior.AUTO_UPGRADE,
+}
+
+
+def versioned(workflow_class: type) -> type:
+    """The workflow with its versioning behavior. Declared here and not on the definition: the
+    server refuses a behavior from a worker without versioning (tests, scripts, replays).
+
+    A subclass named e.g. `ProductOrderWorkflowPinned`, put in the base's module: the sandbox
+    imports the workflow class by module and name, and the SDK checks run() is its own."""
+    name = workflow_class.__temporal_workflow_definition.name  # type: ignore[attr-defined]
+    behavior = VERSIONING_BEHAVIOR[name]
+    class_name = f"{workflow_class.__name__}{behavior.name.title().replace('_', '')}"
+    module = sys.modules[workflow_class.__module__]
+    if (built := getattr(module, class_name, None)) is not None:
+        return cast(type, built)
+    base_run = workflow_class.run  # type: ignore[attr-defined]
+
+    @functools.wraps(base_run)  # the same input type, read from the base's annotations
+    async def run(self: Any, *args: Any) -> Any:
+        return await base_run(self, *args)
+
+    run.__qualname__ = f"{class_name}.run"
+    members = {"run": workflow.run(run), "__module__": module.__name__}
+    subclass = type(class_name, (workflow_class,), members)
+    defined = workflow.defn(name=name, versioning_behavior=behavior)(subclass)
+    setattr(module, class_name, defined)
+    return defined
+
+
+def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
+    """This build as a Worker Deployment version, when versioning is on: new orders go to the
+    deployment's current version, and each order stays on the version it started on (PINNED)."""
+    if not settings.worker_versioning:
+        return None
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(
+            deployment_name=settings.worker_deployment_name, build_id=settings.worker_build_id
+        ),
+        use_worker_versioning=True,
+    )
+
+
 def build_worker(
-    client: Client, settings: Settings | None = None, task_queue: str | None = None
+    client: Client,
+    settings: Settings | None = None,
+    task_queue: str | None = None,
+    workflows: list[type] | None = None,
 ) -> Worker:
     settings = settings or get_settings()
+    workflows = workflows or WORKFLOWS
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=WORKFLOWS,
+        workflows=[versioned(w) for w in workflows] if settings.worker_versioning else workflows,
         activities=all_activities(),
         # Activities are sync (SQLModel is sync); they run on this pool.
         activity_executor=ThreadPoolExecutor(max_workers=settings.activity_threads),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_cached_workflows=settings.max_cached_workflows,
+        deployment_config=deployment_config(settings),
         # Re-importing every module for each new workflow run cost a third of the worker's CPU
         # (bench/results, py-spy). Our workflow modules keep no mutable module state, so they
         # are passed through; the sandbox still guards time, randomness and I/O calls.
@@ -79,7 +139,14 @@ async def run_worker() -> None:
     worker = build_worker(client, settings)
     # Courtesy notifications follow the outbox in a workflow of their own; started once.
     await ensure_courtesy_notifications(client)
-    log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+    log.info(
+        "worker started",
+        task_queue=settings.task_queue,
+        temporal=settings.temporal_address,
+        version=f"{settings.worker_deployment_name}.{settings.worker_build_id}"
+        if settings.worker_versioning
+        else "unversioned",
+    )
     await worker.run()
 
 

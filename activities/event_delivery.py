@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.callback_targets import refusal_of
 from activities.notifications import current_config, get_notifier, plan_notifications
 from config.settings import get_settings
 from observability.logs import get_logger
@@ -168,6 +169,7 @@ async def deliver_to_listener(input: DeliverEventInput) -> DeliveryOutcome:
     settings = get_settings()
     subscription = await asyncio.to_thread(hub.get_subscription, input.consumer.id)
     if subscription is None:
+        await asyncio.to_thread(hub.end_deliveries, input.consumer.id)
         return DeliveryOutcome.SKIPPED
     record = await asyncio.to_thread(hub.event_by_seq, input.event.seq)
     if record is None:
@@ -182,8 +184,18 @@ async def deliver_to_listener(input: DeliverEventInput) -> DeliveryOutcome:
         headers[SIGNATURE_HEADER] = sign(body, subscription.secret)
     attempt = activity.info().attempt
     delivered = _delivered_event(input)
+    # Checked again at each delivery: the callback's name may resolve elsewhere by now.
+    refusal = await asyncio.to_thread(refusal_of, subscription.callback, settings)
+    if refusal is not None:
+        await asyncio.to_thread(
+            hub.record_delivery, delivered, DeliveryState.DELIVERING, attempt, refusal
+        )
+        raise ApplicationError(refusal, type=LISTENER_REJECTED, non_retryable=True)
     try:
-        async with httpx.AsyncClient(timeout=settings.hub_http_timeout_seconds) as client:
+        # Redirects are not followed: a listener cannot send the platform's POST elsewhere.
+        async with httpx.AsyncClient(
+            timeout=settings.hub_http_timeout_seconds, follow_redirects=False
+        ) as client:
             response = await client.post(subscription.callback, content=body, headers=headers)
     except httpx.HTTPError as err:
         error = f"listener unreachable: {type(err).__name__}: {err}"

@@ -61,6 +61,21 @@ class PlanOrderResult(BaseModel):
     pricing: OrderPricing | None = None
 
 
+def too_many_bytes(result: PlanOrderResult) -> PlanOrderResult:
+    """The result itself, unless it is past ORDER_MAX_PLAN_BYTES: Temporal takes at most 2 MB in
+    one payload, and a bigger result failed the activity on every retry while the order stayed
+    `acknowledged`. Large characteristic values, copied into many tasks, make such a plan."""
+    limit = get_settings().order_max_plan_bytes
+    size = len(result.model_dump_json().encode())
+    if size <= limit:
+        return result
+    reason = (
+        f"The order's plan takes {size} bytes; one order's plan holds at most {limit} "
+        "(ORDER_MAX_PLAN_BYTES). Send smaller characteristic values or fewer items."
+    )
+    return PlanOrderResult(problems=[Problem(code="OrderTooLarge", reason=reason)])
+
+
 @activity.defn(name="decomposition.plan_order")
 def plan_order(input: PlanOrderInput) -> PlanOrderResult:
     bind_activity_context(input.order.id)
@@ -79,7 +94,9 @@ def plan_order(input: PlanOrderInput) -> PlanOrderResult:
     if problems := too_large(result.plan):
         return PlanOrderResult(problems=problems)  # without the plan, which would not fit
     pricing = price_order(input.order, catalog, inventory)
-    return PlanOrderResult(problems=pricing.problems, plan=result.plan, pricing=pricing)
+    return too_many_bytes(
+        PlanOrderResult(problems=pricing.problems, plan=result.plan, pricing=pricing)
+    )
 
 
 class ExtendPlanInput(BaseModel):
@@ -96,4 +113,4 @@ def extend_order_plan(input: ExtendPlanInput) -> PlanOrderResult:
     log.info("plan extended", problems=len(result.problems))
     if result.plan is not None and (problems := too_large(result.plan)):
         return PlanOrderResult(problems=problems)
-    return PlanOrderResult(problems=result.problems, plan=result.plan)
+    return too_many_bytes(PlanOrderResult(problems=result.problems, plan=result.plan))

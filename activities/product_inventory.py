@@ -193,7 +193,10 @@ def _modify(session: Session, request: SouthboundRequest) -> dict[str, Any]:
     # Merge by name: a characteristic the order did not mention keeps its value.
     merged = {c.name: c for c in product.product_characteristic}
     merged.update({c.name: c for c in given.product_characteristic})
-    changed = product.model_copy(update={"product_characteristic": list(merged.values())})
+    update: dict[str, Any] = {"product_characteristic": list(merged.values())}
+    if given.product_price:  # the price after the change (a faster speed, a higher fee)
+        update["product_price"] = given.product_price
+    changed = product.model_copy(update=update)
     inventory.replace_product(session, _with_order_item(changed, request))
     return _result("assetize", product.id, product.status)
 

@@ -26,9 +26,9 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from api.order_workflows import ensure_order_workflow
+from api.start_failures import TRANSIENT_ERRORS, is_permanent, rejected_order, rejection_event
 from api.temporal import get_client
 from config.settings import get_settings
 from observability.logs import get_logger
@@ -39,7 +39,7 @@ from workflows.order import workflow_id_for
 log = get_logger(__name__)
 
 # What a start may fail with when Temporal is unreachable or overloaded: the order stays queued.
-START_ERRORS = (RPCError, RuntimeError, OSError)
+START_ERRORS = TRANSIENT_ERRORS
 
 
 @dataclass
@@ -111,10 +111,21 @@ async def check_gate(client: Client) -> None:
     GATE.checked_at = datetime.now(UTC)
 
 
-async def start_order(client: Client, order: ProductOrder) -> None:
-    """Start the order's workflow (idempotent) and take it out of the queue."""
-    await ensure_order_workflow(client, order)
+async def start_order(client: Client, order: ProductOrder) -> bool:
+    """Start the order's workflow (idempotent) and take it out of the queue. An order that can
+    never start is rejected instead (False); Temporal unreachable raises (it stays queued)."""
+    try:
+        await ensure_order_workflow(client, order)
+    except Exception as err:
+        if not is_permanent(err):
+            raise
+        log.warning("order cannot start: rejected", order_id=order.id, error=str(err)[:300])
+        now = datetime.now(UTC)
+        rejected = rejected_order(order, err, now)
+        await run_in_threadpool(orders.reject_unstartable, rejected, rejection_event(rejected, now))
+        return False
     await run_in_threadpool(orders.mark_started, order.id)
+    return True
 
 
 async def admit_queued(client: Client) -> int:
@@ -127,12 +138,13 @@ async def admit_queued(client: Client) -> int:
     for document in batch:
         if not spend_allowance():  # new POSTs took the rest of the round
             break
-        order = ProductOrder.model_validate(document)
         try:
-            await start_order(client, order)
-        except START_ERRORS as err:
+            order = ProductOrder.model_validate(document)
+            if not await start_order(client, order):
+                continue  # rejected: it cannot start, ever
+        except Exception as err:
             # One order that cannot start must not hold up those behind it in the queue.
-            log.warning("queued order not started", order_id=order.id, error=str(err))
+            log.warning("queued order not started", order_id=document.get("id"), error=str(err))
             continue
         started += 1
     return started
@@ -209,5 +221,4 @@ async def start_if_queued(workflow_id: str) -> bool:
     document = await run_in_threadpool(orders.get_order, order_id)
     if document is None:
         return False
-    await start_order(await get_client(), ProductOrder.model_validate(document))
-    return True
+    return await start_order(await get_client(), ProductOrder.model_validate(document))

@@ -13,10 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.admission import admission_loop, finish_starts
+from api.codec_server import CODEC_PATH, create_codec_app
+from api.content_type import RequireJsonBody
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.identity import Authenticate
 from api.local_issuer import get_local_issuer
 from api.nul_characters import RefuseNulCharacters
+from api.request_limits import LimitRequests
 from api.routers import (
     admission,
     cancel_product_order,
@@ -27,9 +31,11 @@ from api.routers import (
     fallout,
     hub,
     jeopardy,
+    kpis,
     local_auth,
     order_history,
     order_ops,
+    order_search,
     plan_preview,
     product_catalog,
     product_inventory,
@@ -37,9 +43,11 @@ from api.routers import (
     simulators,
     tasks,
     workforce,
+    workspace,
 )
 from observability.logs import configure_logging, get_logger
 from store.db import create_tables
+from temporal_client import data_converter
 
 log = get_logger(__name__)
 
@@ -47,6 +55,7 @@ log = get_logger(__name__)
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     configure_logging()
+    data_converter()  # no payload encryption key: refuse to start rather than fail each call
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())
     yield
@@ -77,12 +86,17 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="TMF622 product ordering orchestrated on Temporal.",
         lifespan=lifespan,
+        docs_url=None,  # served from installed files, not a CDN (api/docs.py)
+        redoc_url=None,
     )
+    install_docs(app)
     install_error_handlers(app)
 
     # Outermost last: the log context, then authentication (a 401 before anything else).
     app.add_middleware(Authenticate)
+    app.add_middleware(RequireJsonBody)
     app.add_middleware(RefuseNulCharacters)
+    app.add_middleware(LimitRequests)  # outside the NUL check: it bounds what that one reads
     app.add_middleware(RequestLogContext)
 
     @app.get("/health", tags=["ops"], summary="Liveness")
@@ -103,6 +117,7 @@ def create_app() -> FastAPI:
     app.include_router(domain_orders.service_router)
     app.include_router(domain_orders.resource_router)
     app.include_router(hub.router)
+    app.include_router(order_search.router)
     app.include_router(order_ops.router)
     app.include_router(order_history.router)
     app.include_router(deliveries.router)
@@ -115,6 +130,11 @@ def create_app() -> FastAPI:
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)
     app.include_router(simulators.router)
+    # The Temporal UI's codec endpoint (decrypts history for staff); CORS for the UI there only.
+    app.mount(CODEC_PATH, create_codec_app())
+    app.include_router(kpis.router)
+    app.include_router(workspace.router)
+    workspace.mount_workspace(app)
     return app
 
 

@@ -32,6 +32,22 @@ class TmfError(Exception):
         self.headers = headers
 
 
+# What to do about an error, for the errors whose reason alone leaves the caller guessing.
+HINTS = {
+    "NotFound": "Check the id: no such resource exists here",
+    "InvalidState": "The resource's current state does not allow this request",
+    "ReadOnlyField": "Leave out the fields the server sets (id, href, orderDate, state, ...)",
+    "NonPatchableField": "Leave out the fields an amendment cannot change",
+    "InvalidResult": "The result must match the task's result schema (GET /ops/v1/tasks/{id})",
+    "PointOfNoReturn": (
+        "An affected item passed its point of no return; a manager may lift a soft one "
+        "(POST /ops/v1/orders/{id}/ponr-override)"
+    ),
+    "InvalidQuery": "Correct the query parameter named in the reason",
+    "MethodNotAllowed": "The resource does not take this HTTP method",
+}
+
+
 def error_response(
     status: int,
     code: str,
@@ -41,7 +57,13 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A TMF error body; `details` adds extension fields (e.g. the problems item by item)."""
-    body = ErrorBody(code=code, reason=reason, message=message, status=str(status))
+    # Every error carries a message: the caller's own, else what to do about it, else the reason.
+    body = ErrorBody(
+        code=code,
+        reason=reason,
+        message=message or HINTS.get(code, reason),
+        status=str(status),
+    )
     return JSONResponse(
         status_code=status,
         content={**body.model_dump(by_alias=True, exclude_none=True), **(details or {})},
@@ -78,11 +100,18 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = errors[0].get("ctx", {}).get("error", "")
             return error_response(422, "InvalidBody", "Invalid JSON in request body", str(detail))
         first = _location(errors[0].get("loc", ())) if errors else "body"
+        where = errors[0].get("loc", ("",))[0] if errors else "body"
+        # A bad header or query parameter is a bad request (400); a bad body, unprocessable.
+        if where in {"header", "query", "path", "cookie"}:
+            return error_response(
+                400,
+                "InvalidRequest",
+                f"Invalid value for {where} '{first}'",
+                describe_validation_errors(errors),
+            )
         return error_response(
             422,
-            "InvalidBody"
-            if errors and errors[0].get("loc", ("",))[0] == "body"
-            else "InvalidRequest",
+            "InvalidBody" if where == "body" else "InvalidRequest",
             f"Invalid value for '{first}'",
             describe_validation_errors(errors),
         )

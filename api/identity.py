@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import TmfError, error_response
 from api.local_issuer import get_local_issuer
-from api.permissions import PUBLIC_PATHS, Permission, permissions_of, role_granting
+from api.permissions import Permission, is_public, permissions_of, role_granting
 from config.settings import get_settings
 from observability.logs import get_logger
 
@@ -254,6 +254,12 @@ def unauthenticated_response(reason: str) -> Any:
     )
 
 
+def _cors_preflight(scope: Scope) -> bool:
+    """The browser's preflight to the codec server carries no credentials by design; the codec
+    app's CORS middleware answers it, and the POST that follows is checked as any other."""
+    return scope["method"] == "OPTIONS" and str(scope["path"]).startswith("/ops/v1/codec/")
+
+
 class Authenticate:
     """Plain ASGI, like the log context: every non-public request carries a valid token."""
 
@@ -261,7 +267,7 @@ class Authenticate:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or is_public(scope["path"]) or _cors_preflight(scope):
             await self.app(scope, receive, send)
             return
         try:

@@ -24,6 +24,7 @@ from workflows.order import (
     workflow_id_for,
 )
 from workflows.policy import OrderPolicy
+from workflows.ui_text import order_details, order_summary
 
 
 def order_policy() -> OrderPolicy:
@@ -66,6 +67,9 @@ async def ensure_order_workflow(client: Client, order: ProductOrder) -> None:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             search_attributes=initial_search_attributes(order),
             memo=order_memo(order),
+            # What the Temporal UI shows; not encrypted, so no personal data (workflows/ui_text.py).
+            static_summary=order_summary(order),
+            static_details=order_details(order),
         )
     except WorkflowAlreadyStartedError:
         pass

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     HUB_MANAGE = "hub:manage"  # event subscriptions (TMF hub)
     DELIVERY_MANAGE = "delivery:manage"  # event deliveries, dead letters, replays
     ADMISSION_READ = "admission:read"
+    PAYLOAD_DECODE = "payload:decode"  # the codec server: Temporal history in clear, for staff
 
 
 P = Permission
@@ -51,8 +52,8 @@ _CUSTOMER = {
     P.INVENTORY_READ,
     P.CATALOG_READ,
 }
-# Staff who look at any customer's orders.
-_READER = {P.ANY_PARTY, P.ORDER_READ, P.INVENTORY_READ, P.CATALOG_READ}
+# Staff who look at any customer's orders (and may read their workflows' decoded history).
+_READER = {P.ANY_PARTY, P.ORDER_READ, P.INVENTORY_READ, P.CATALOG_READ, P.PAYLOAD_DECODE}
 _FULFILLMENT = {
     *_READER,
     P.TASK_READ,
@@ -100,8 +101,17 @@ PUBLIC_PATHS = frozenset(
         "/.well-known/jwks.json",
         "/.well-known/openid-configuration",
         "/auth/local/token",
+        # The workspace's sign-in settings: read before anyone has signed in.
+        "/ops/v1/workspace/config",
     }
 )
+# Static files (HTML, CSS, scripts: no data): the workspace's pages, whose API calls carry the
+# token, and the /docs page's Swagger UI and ReDoc assets (api/docs.py).
+PUBLIC_PREFIXES = ("/workspace/", "/docs-assets/")
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path == "/workspace" or path.startswith(PUBLIC_PREFIXES)
 
 
 def permissions_of(roles: frozenset[str]) -> frozenset[Permission]:

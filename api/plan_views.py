@@ -5,11 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tmf.product_order import FINAL_ORDER_STATES
 from workflows.plan_view import PlanTaskView
 
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def order_forecast(order: dict[str, Any] | None, latest_planned_end: str | None) -> str | None:
+    """When the order completes, as the order says: its completion date once closed, else the
+    forecast its jeopardy assessment keeps (now plus the remaining critical path)."""
+    if order is None:
+        return latest_planned_end
+    closed = order.get("completionDate") or order.get("cancellationDate")
+    if closed or order.get("state") in FINAL_ORDER_STATES:
+        return str(closed) if closed else latest_planned_end
+    forecast = (order.get("jeopardy") or {}).get("forecastCompletionDate")
+    return str(forecast) if forecast else latest_planned_end
 
 
 def task_row(task: PlanTaskView) -> dict[str, Any]:
@@ -33,4 +46,6 @@ def task_row(task: PlanTaskView) -> dict[str, Any]:
         "actualStart": iso(task.actual_start),
         "actualEnd": iso(task.actual_end),
         "error": task.error,
+        "outcome": task.outcome,
+        **({"compensates": task.compensates} if task.compensates else {}),
     }

@@ -63,11 +63,23 @@ def parse_datetime(name: str, raw: str) -> datetime:
         text = text[:-1] + "+00:00"
     try:
         value = datetime.fromisoformat(text)
-    except ValueError:
+        # 0001-01-01T00:00:00+14:00 parses, but is before the first representable UTC instant.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise TmfError(
-            400, "InvalidQuery", f"'{name}' must be an ISO 8601 date-time, got '{raw}'"
+            400, "InvalidQuery", f"'{name}' must be an ISO 8601 date-time, got '{raw[:60]}'"
         ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_number(name: str, raw: str, low: float, high: float) -> float:
+    """A finite number within [low, high]: `nan`, `inf` and 1e400 are 400s, not 500s."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise TmfError(400, "InvalidQuery", f"'{name}' must be a number") from None
+    if not low <= value <= high:  # also false for NaN
+        raise TmfError(400, "InvalidQuery", f"'{name}' must be between {low:g} and {high:g}")
+    return value
 
 
 def reject_unknown_filters(params: Iterable[str], supported: Iterable[str]) -> None:

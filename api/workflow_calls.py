@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -11,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.admission import is_queued, start_if_queued
 from api.errors import TmfError
 from api.temporal import get_client, temporal_unreachable
+from store import orders
 
 # ApplicationError types raised by workflow validators, and the HTTP status each means.
 STATUS_BY_ERROR_TYPE = {
@@ -19,6 +21,7 @@ STATUS_BY_ERROR_TYPE = {
     "NotFound": 404,
     "Invalid": 422,
     "InvalidResult": 422,
+    "PreconditionFailed": 412,
 }
 
 
@@ -40,6 +43,8 @@ async def execute_update(workflow_id: str, update: str, arg: Any, result_type: t
         # An order still waiting for admission is started for the client acting on it.
         if err.status == RPCStatusCode.NOT_FOUND and await start_if_queued(workflow_id):
             return await execute_update(workflow_id, update, arg, result_type)
+        if "already completed" in str(err):
+            raise await _closed_order_error(workflow_id) from err
         raise _rpc_error(err, workflow_id) from err
 
 
@@ -59,7 +64,23 @@ async def execute_query(workflow_id: str, query: str, result_type: type) -> Any:
         raise _rpc_error(err, workflow_id) from err
 
 
+async def _closed_order_error(workflow_id: str) -> TmfError:
+    """A closed workflow, told in the order's terms: its id and final state."""
+    order_id = workflow_id.removeprefix("order-").split("/")[0]
+    document = await run_in_threadpool(orders.get_order, order_id)
+    state = document.get("state", "closed") if document else "closed"
+    return TmfError(
+        409,
+        "InvalidState",
+        f"order {order_id} is {state}",
+        "A closed order cannot be amended, cancelled or worked on; place a new order",
+    )
+
+
 def _rpc_error(err: RPCError, workflow_id: str) -> TmfError:
+    if err.status == RPCStatusCode.INVALID_ARGUMENT and "size" in str(err).lower():
+        # Past Temporal's payload limit: no retry helps, so never the 503 that invites one.
+        return TmfError(413, "PayloadTooLarge", "The request is too large to pass on", str(err))
     if "already completed" in str(err):
         # The order exists but its workflow has closed: nothing can change it any more.
         return TmfError(409, "InvalidState", f"Workflow '{workflow_id}' has already closed")

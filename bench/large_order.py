@@ -31,7 +31,7 @@ from store.catalog_files import load_catalog_repository
 from workflows.plan_execution import PlanExecution
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
-WORKFORCE = "/ops/v1/simulators/field-workforce"
+WORKFORCE = "/ops/v1/simulators/field_workforce"
 
 
 def bookkeeping_ms(sizes: tuple[int, ...] = (1, 10, 100, 200, 1000)) -> list[dict[str, Any]]:
@@ -117,7 +117,7 @@ async def measure(sizes: list[int], limit_s: float) -> list[dict[str, Any]]:
         stack.start_server()
         stack.start_worker()
         stack.start_api()
-        client = await Client.connect(stack.address)
+        client = await Client.connect(stack.address, data_converter=stack.data_converter())
         async with httpx.AsyncClient(
             base_url=stack.api_url, timeout=60, headers=stack.headers()
         ) as http:

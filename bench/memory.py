@@ -25,7 +25,7 @@ from bench.reference import MIX, plan_of, reference_order
 from bench.stack import Stack
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
-WORKFORCE = "/ops/v1/simulators/field-workforce"
+WORKFORCE = "/ops/v1/simulators/field_workforce"
 TARGET_MB = 500.0
 
 

@@ -35,7 +35,7 @@ from bench.reference import MIX, plan_facts, reference_order
 from bench.stack import Stack
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
-WORKFORCE = "/ops/v1/simulators/field-workforce"
+WORKFORCE = "/ops/v1/simulators/field_workforce"
 TARGET_RATIO = 0.8
 
 
@@ -100,7 +100,7 @@ async def run_orders(
     else:
         worker = stack.start_worker()
     stack.start_api()
-    client = await Client.connect(stack.address)
+    client = await Client.connect(stack.address, data_converter=stack.data_converter())
     run = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(
         base_url=stack.api_url, timeout=60, headers=stack.headers()

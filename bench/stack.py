@@ -18,9 +18,12 @@ import uuid
 from pathlib import Path
 
 import httpx
+from temporalio.converter import DataConverter
 
 from bench.common import ROOT, free_port
 from cli.local_stack import end_process, wait_for_port
+from temporal_client import data_converter_for
+from temporal_client.codec import new_key_line, parse_key_ring
 
 
 class Stack:
@@ -64,6 +67,8 @@ class Stack:
                 "WORKER_NICENESS", "0" if self.pg_database is None else "10"
             ),
             "PYTHONPATH": str(ROOT),
+            # Payloads encrypted as in production (the codec's cost is part of what is measured).
+            "PAYLOAD_KEYS": os.environ.get("PAYLOAD_KEYS") or new_key_line("bench"),
         }
 
     def token(self) -> str:
@@ -82,6 +87,10 @@ class Stack:
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token()}"}
+
+    def data_converter(self) -> DataConverter:
+        """The converter of this stack's worker and API, for the benchmark's own client."""
+        return data_converter_for(parse_key_ring(self.env["PAYLOAD_KEYS"]))
 
     @property
     def database(self) -> str:

@@ -46,13 +46,15 @@ def _show(value: Any) -> None:
 
 @app.command("list")
 def list_cases(
-    state: str | None = typer.Option("open", help="open | inProgress | resolved; '' for all"),
+    state: str | None = typer.Option(
+        None, help="open | inProgress | retrying | resolved | all (default: not resolved)"
+    ),
     system: str | None = typer.Option(None),
     error_type: str | None = typer.Option(None, "--error-type"),
     limit: int = typer.Option(50),
 ) -> None:
-    """Open cases (by default), oldest first, one line each."""
-    params = {"state": state or None, "system": system, "errorType": error_type, "limit": limit}
+    """Cases not resolved (by default, as GET /ops/v1/fallout), oldest first, one a line."""
+    params = {"state": state, "system": system, "errorType": error_type, "limit": limit}
     cases = _call("GET", "", params={k: v for k, v in params.items() if v is not None})
     for case in cases:
         typer.echo(

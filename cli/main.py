@@ -14,15 +14,24 @@ from pathlib import Path
 import typer
 
 from cli.catalog import app as catalog_app
+from cli.deploy import app as deploy_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
+from cli.orders import app as orders_app
+from cli.replay import replay_command
+from cli.tasks import app as tasks_app
 from cli.tokens import DEFAULT_KEY_FILE, token_command
 from config.settings import get_settings
+from temporal_client.codec import new_key_line
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
+app.add_typer(orders_app, name="orders")
+app.add_typer(tasks_app, name="tasks")
 app.add_typer(catalog_app, name="catalog")
 app.command("token")(token_command)
+app.add_typer(deploy_app, name="deploy")
+app.command(name="replay")(replay_command)
 
 
 @app.command()
@@ -41,6 +50,8 @@ def api(reload: bool = typer.Option(False, help="Reload on code changes (develop
     """Serve the REST API."""
     import uvicorn
 
+    from api.http_protocol import TmfHttpToolsProtocol
+
     settings = get_settings()
     uvicorn.run(
         "api.app:app",
@@ -48,6 +59,7 @@ def api(reload: bool = typer.Option(False, help="Reload on code changes (develop
         port=settings.api_port,
         reload=reload,
         log_config=None,  # structlog owns logging
+        http=TmfHttpToolsProtocol,  # the server's own 400s in TMF shape too
     )
 
 
@@ -60,7 +72,9 @@ def temporal_binary() -> str:
     return found
 
 
-def dev_server_command(data_dir: Path, port: int = 7233, ui_port: int = 8233) -> list[str]:
+def dev_server_command(
+    data_dir: Path, port: int = 7233, ui_port: int = 8233, codec_endpoint: str | None = None
+) -> list[str]:
     from workflows.search_attributes import cli_flags
 
     return [
@@ -83,7 +97,33 @@ def dev_server_command(data_dir: Path, port: int = 7233, ui_port: int = 8233) ->
         "--log-level",
         "warn",
         *cli_flags(),
+        # The local UI decodes encrypted payloads through the API's codec server.
+        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
     ]
+
+
+def local_payload_keys(data_dir: Path) -> dict[str, str]:
+    """Secure by default: without PAYLOAD_KEYS, a key made once into <data dir>/payload-keys
+    (kept, so the next run reads the orders of this one)."""
+    if os.environ.get("PAYLOAD_KEYS"):
+        return {}
+    keys_file = Path(os.environ.get("PAYLOAD_KEYS_FILE") or data_dir / "payload-keys")
+    if not keys_file.exists():
+        keys_file.parent.mkdir(parents=True, exist_ok=True)
+        keys_file.write_text(new_key_line(f"local-{time.strftime('%Y%m%d')}") + "\n")
+        keys_file.chmod(0o600)
+        typer.echo(f"made a payload encryption key in {keys_file}")
+    return {"PAYLOAD_KEYS_FILE": str(keys_file)}
+
+
+async def promote_local_build() -> None:
+    """The dev stack has one build: make it current once its worker polls, so orders run."""
+    from temporal_client import connect_temporal
+    from temporal_client.deployments import make_current_at_once
+
+    settings = get_settings()
+    client = await connect_temporal()
+    await make_current_at_once(client, settings.worker_deployment_name, settings.worker_build_id)
 
 
 @app.command()
@@ -93,6 +133,8 @@ def dev(
     ),
 ) -> None:
     """Start the Temporal dev server (file database), a worker and the API; Ctrl-C stops all."""
+    from api.codec_server import CODEC_PATH
+
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = get_settings()
     env = {
@@ -106,7 +148,15 @@ def dev(
             "LOCAL_ISSUER_KEY_FILE",
             str(data_dir / DEFAULT_KEY_FILE.name),
         ),
+        # Worker Versioning as in production (orders pinned to their build).
+        "WORKER_VERSIONING": os.environ.get("WORKER_VERSIONING", "on"),
+        **local_payload_keys(data_dir),
+        # A local listener (the README's) on this machine may receive hub events.
+        "HUB_CALLBACK_ALLOW": os.environ.get("HUB_CALLBACK_ALLOW", "127.0.0.1,localhost"),
     }
+    os.environ.update(env)  # this process promotes the build: the same settings
+    get_settings.cache_clear()
+    codec_endpoint = f"http://{settings.api_host}:{settings.api_port}{CODEC_PATH}"
     children: list[subprocess.Popen[bytes]] = []
 
     def stop_all(*_: object) -> None:
@@ -121,9 +171,13 @@ def dev(
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        children.append(subprocess.Popen(dev_server_command(data_dir)))
+        children.append(
+            subprocess.Popen(dev_server_command(data_dir, codec_endpoint=codec_endpoint))
+        )
         wait_for_port(7233, 60, "Temporal dev server")
         oms = [sys.executable, "-m", "cli"]
+        if get_settings().worker_versioning:
+            asyncio.run(promote_local_build())
         children.append(subprocess.Popen([*oms, "worker"], env=env))
         children.append(subprocess.Popen([*oms, "api"], env=env))
         wait_for_port(settings.api_port, 60, "API", host=settings.api_host)
@@ -132,8 +186,8 @@ def dev(
             "\nTessera is up.\n"
             f"  API docs:    {base}/docs\n"
             f"  Orders:      {base}/tmf-api/productOrderingManagement/v4/productOrder\n"
-            f"  Temporal UI: {settings.temporal_ui_url}\n"
             "  A token:     .venv/bin/oms token --role order-manager\n"
+            f"  Temporal UI: {settings.temporal_ui_url} (payloads decoded by {codec_endpoint})\n"
             "Ctrl-C stops everything; data stays in "
             f"{data_dir}/ for the next run.\n"
         )

@@ -8,10 +8,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def code_version() -> str:
+    """The installed package's version (pyproject.toml): the worker's default build id."""
+    try:
+        return version("tessera")
+    except PackageNotFoundError:
+        return "dev"
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class Settings:
     )
     # Where the CLI finds the API (`oms fallout ...`).
     api_url: str = field(default_factory=lambda: _env("TESSERA_API_URL", "http://127.0.0.1:8000"))
+    # The bearer token `oms` sends to the API (orders, tasks, fallout commands); none if empty.
+    api_token: str = field(default_factory=lambda: _env("TESSERA_TOKEN", ""))
     catalog_dir: str = field(default_factory=lambda: _env("CATALOG_DIR", "catalog"))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
     log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "auto"))  # auto|json|console
@@ -112,6 +123,32 @@ class Settings:
     order_draft_ttl_hours: float = field(
         default_factory=lambda: float(_env("ORDER_DRAFT_TTL_HOURS", "72"))
     )
+    # Hostile input (api/request_limits.py). A request body past API_MAX_BODY_BYTES is refused
+    # with 413 while it is read (an order at ORDER_MAX_ITEMS takes ~0.3 MB; Temporal's payload
+    # limit is 2 MB); JSON nested deeper than API_MAX_JSON_DEPTH, or a characteristic value
+    # larger than CHARACTERISTIC_MAX_BYTES (as JSON), is a 422. A plan whose activity result
+    # would pass ORDER_MAX_PLAN_BYTES rejects the order with OrderTooLarge.
+    api_max_body_bytes: int = field(
+        default_factory=lambda: int(_env("API_MAX_BODY_BYTES", str(1024 * 1024)))
+    )
+    api_max_json_depth: int = field(default_factory=lambda: int(_env("API_MAX_JSON_DEPTH", "32")))
+    api_max_header_chars: int = field(
+        default_factory=lambda: int(_env("API_MAX_HEADER_CHARS", "4096"))
+    )
+    characteristic_max_bytes: int = field(
+        default_factory=lambda: int(_env("CHARACTERISTIC_MAX_BYTES", "16384"))
+    )
+    order_max_plan_bytes: int = field(
+        default_factory=lambda: int(_env("ORDER_MAX_PLAN_BYTES", "1500000"))
+    )
+    # Hub callbacks (api/callbacks.py): loopback, private, link-local and other internal
+    # addresses, and the platform's own ports, are refused unless HUB_CALLBACK_ALLOW names them
+    # (comma-separated `host` for any other port, or `host:port`). HUB_CALLBACK_ALLOW_PUBLIC=false
+    # accepts only what the allow-list names (the tests: no traffic leaves the machine).
+    hub_callback_allow: str = field(default_factory=lambda: _env("HUB_CALLBACK_ALLOW", ""))
+    hub_callback_allow_public: bool = field(
+        default_factory=lambda: _env("HUB_CALLBACK_ALLOW_PUBLIC", "true").lower() == "true"
+    )
     # Event hub delivery (see ARCHITECTURE.md, "Event hub"): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most
     # HUB_DELIVERY_MAX_AGE_SECONDS after the event was read; then it goes to the dead letters.
@@ -137,6 +174,13 @@ class Settings:
     # workflow learns of nothing new (a changed cursor, its own history size) more often than this.
     hub_long_poll_seconds: float = field(
         default_factory=lambda: float(_env("HUB_LONG_POLL_SECONDS", "30"))
+    )
+    # The workspace (/workspace): its static files, and the OIDC provider it signs in with in
+    # production (authorization code with PKCE). No issuer: the local sign-in page.
+    workspace_dir: str = field(default_factory=lambda: _env("WORKSPACE_DIR", "workspace"))
+    workspace_oidc_issuer: str = field(default_factory=lambda: _env("WORKSPACE_OIDC_ISSUER", ""))
+    workspace_oidc_client_id: str = field(
+        default_factory=lambda: _env("WORKSPACE_OIDC_CLIENT_ID", "tessera-staff")
     )
     # Courtesy notifications: which events notify which customers (YAML).
     notifications_config: str = field(
@@ -166,6 +210,24 @@ class Settings:
     local_token_ttl_seconds: int = field(
         default_factory=lambda: int(_env("LOCAL_TOKEN_TTL_SECONDS", "3600"))
     )
+    # Payload encryption (temporal_client/codec.py): a key ring `<id>:<base64 of 32 bytes>`,
+    # comma-separated, the first encrypts and all decrypt. Production sets PAYLOAD_KEYS from its
+    # secret store; otherwise the ring is read from PAYLOAD_KEYS_FILE (`oms dev` writes one).
+    # No key at all stops the process: payloads are never written in clear by accident.
+    payload_keys: str = field(default_factory=lambda: _env("PAYLOAD_KEYS", ""))
+    payload_keys_file: str = field(
+        default_factory=lambda: _env("PAYLOAD_KEYS_FILE", ".data/payload-keys")
+    )
+    # Worker Versioning (README, "Deploying"): the worker registers as version
+    # <WORKER_DEPLOYMENT_NAME>.<WORKER_BUILD_ID>; orders stay pinned to the version they
+    # started on. Off, the worker is unversioned (tests, scripts).
+    worker_versioning: bool = field(
+        default_factory=lambda: _env("WORKER_VERSIONING", "off").lower() in ("1", "on", "true")
+    )
+    worker_deployment_name: str = field(
+        default_factory=lambda: _env("WORKER_DEPLOYMENT_NAME", "tessera")
+    )
+    worker_build_id: str = field(default_factory=lambda: _env("WORKER_BUILD_ID", code_version()))
 
 
 @lru_cache(maxsize=1)

@@ -3,13 +3,18 @@
 Amounts are computed in Decimal and rounded to cents. Every OrderPrice carries the price after
 discounts; its priceAlteration lists the discounts applied (negative amounts, with the
 percentage when there is one), so the list price is price minus the alterations.
-Only items that add a product are priced (a change of an existing product has no new charge).
+An item that adds a product is priced at its charges. One that acts on a product in inventory
+is priced at what it changes on the bill: a modify at the difference between the charges at the
+new and at the old values (a faster speed: the monthly fee's increase), a delete at the charges
+that end, as negative amounts (a disconnect: the monthly fee; a product sold outright and
+returned, with no recurring charge: the refund of what was paid, as inventory recorded it).
+`product_price` is each product's full price after the order, which inventory keeps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from decomposition.bundle_items import bundle_parents
 from decomposition.catalog import (
+    Action,
     CatalogVersion,
     Channel,
     DiscountRule,
@@ -56,6 +62,8 @@ class _Charge:
 class OrderPricing(BaseModel):
     item_price: dict[str, list[OrderPrice]] = Field(default_factory=dict)  # by item id
     order_total_price: list[OrderPrice] = Field(default_factory=list)
+    # The product's full price once the item is done (an add's or a modify's), for inventory.
+    product_price: dict[str, list[OrderPrice]] = Field(default_factory=dict)  # by item id
     problems: list[Problem] = Field(default_factory=list)
 
 
@@ -181,27 +189,39 @@ def price_order(
 
     pricing = OrderPricing()
     totals: dict[tuple[PriceType, str | None, str], _Charge] = {}
+    products = {p.id: p for p in inventory}
     for item in items.values():
-        if item.action != ItemAction.ADD or item.product_offering is None:
+        if item.action in CHANGES:
+            acted_on = by_item.get(item.id, [])
+            if len(acted_on) != 1:
+                continue
+            instance = acted_on[0]
+            owned = products.get(instance.product_id or "")
+            full, charges = _change(catalog, instance, channel, owned)
+            if full is not None:
+                pricing.product_price[item.id] = [_order_price(c) for c in full]
+        elif item.action != ItemAction.ADD or item.product_offering is None:
             continue
-        offering = catalog.offering(item.product_offering.id)
-        if offering is None:
-            continue
-        bundle_item = items.get(parents.get(item.id, ""))
-        if bundle_item is not None:
-            # A bundle's child item: its own prices, with the bundle's discounts on them. The
-            # bundle item's price already counts them, so the order total does not.
-            bundle = (
-                catalog.offering(bundle_item.product_offering.id)
-                if (bundle_item.product_offering)
-                else None
-            )
-            charges = _charges(
-                catalog, offering, by_item.get(item.id, []), channel, item.quantity, bundle
-            )
-            pricing.item_price[item.id] = [_order_price(c) for c in charges]
-            continue
-        charges = _charges(catalog, offering, by_root.get(item.id, []), channel, item.quantity)
+        else:
+            offering = catalog.offering(item.product_offering.id)
+            if offering is None:
+                continue
+            bundle_item = items.get(parents.get(item.id, ""))
+            if bundle_item is not None:
+                # A bundle's child item: its own prices, with the bundle's discounts on them.
+                # The bundle item's price already counts them, so the order total does not.
+                bundle = (
+                    catalog.offering(bundle_item.product_offering.id)
+                    if (bundle_item.product_offering)
+                    else None
+                )
+                charges = _charges(
+                    catalog, offering, by_item.get(item.id, []), channel, item.quantity, bundle
+                )
+                pricing.item_price[item.id] = [_order_price(c) for c in charges]
+                continue
+            charges = _charges(catalog, offering, by_root.get(item.id, []), channel, item.quantity)
+            pricing.product_price[item.id] = [_order_price(c) for c in charges]
         pricing.item_price[item.id] = [_order_price(c) for c in charges]
         for charge in charges:
             key = (charge.price_type, charge.period, charge.currency)
@@ -215,6 +235,98 @@ def price_order(
         for k in sorted(totals, key=lambda k: (k[0].value, k[1] or "", k[2]))
     ]
     return pricing
+
+
+# Actions on a product in inventory that change what the customer pays.
+CHANGES = frozenset({ItemAction.MODIFY, ItemAction.DELETE})
+_Key = tuple[PriceType, str | None, str]
+
+
+def _key(charge: _Charge) -> _Key:
+    return (charge.price_type, charge.period, charge.currency)
+
+
+def _with_defaults(instance: ProductInstance, values: dict[str, Any]) -> ProductInstance:
+    """Price conditions read the spec's defaults for values inventory did not keep."""
+    defaults = {c.name: c.default for c in instance.spec.characteristics if c.default is not None}
+    return replace(instance, values={**defaults, **values})
+
+
+def _recorded(product: Product | None) -> list[_Charge]:
+    """The charges inventory recorded for a product (after its discounts)."""
+    charges: list[_Charge] = []
+    for price in product.product_price if product else []:
+        amount = (price.price.get("taxIncludedAmount") or {}).get("value")
+        if amount is None or price.price_type not in {t.value for t in PriceType}:
+            continue
+        unit = (price.price.get("taxIncludedAmount") or {}).get("unit", "EUR")
+        charges.append(
+            _Charge(
+                PriceType(price.price_type),
+                price.recurring_charge_period,
+                str(unit),
+                Decimal(str(amount)),
+                [],
+            )
+        )
+    return charges
+
+
+def _net(charges: Sequence[_Charge]) -> dict[_Key, _Charge]:
+    """Charges after their discounts, one per type, period and currency."""
+    net: dict[_Key, _Charge] = {}
+    for charge in charges:
+        key = _key(charge)
+        total = net.setdefault(key, _Charge(*key, Decimal(0), []))
+        total.amount += charge.total()
+    return net
+
+
+def price_difference(new: Sequence[_Charge], old: Sequence[_Charge]) -> list[_Charge]:
+    """What changes on the bill between two sets of charges (new minus old), zeros left out."""
+    after, before = _net(new), _net(old)
+    keys = sorted(set(after) | set(before), key=lambda k: (k[0].value, k[1] or "", k[2]))
+    changes = []
+    for key in keys:
+        was = before[key].amount if key in before else Decimal(0)
+        now = after[key].amount if key in after else Decimal(0)
+        if (now - was).quantize(_CENT) != 0:
+            changes.append(_Charge(*key, now - was, []))
+    return changes
+
+
+def _change(
+    catalog: CatalogVersion,
+    instance: ProductInstance,
+    channel: Channel | None,
+    product: Product | None,
+) -> tuple[list[_Charge] | None, list[_Charge]]:
+    """(the product's full charges after the item, the item's change to the bill)."""
+    offering = instance.offering
+    old = _with_defaults(instance, instance.old_values or instance.values)
+    recorded = _recorded(product)
+    was = recorded or _charges(catalog, offering, [old], channel, 1)
+    if instance.action == Action.MODIFY:
+        new = _with_defaults(instance, instance.values)
+        full = _charges(catalog, offering, [new], channel, 1)
+        # Only the recurring charges move: the one-time ones were paid when it was added.
+        fee = [c for c in full if c.price_type == PriceType.RECURRING]
+        was_fee = [c for c in was if c.price_type == PriceType.RECURRING]
+        kept = [c for c in was if c.price_type != PriceType.RECURRING]
+        return [*kept, *_net(fee).values()], price_difference(fee, was_fee)
+    # A delete: the recurring charges end; a product with none (sold outright) is refunded.
+    ending = [c for c in was if c.price_type == PriceType.RECURRING] or was
+    return None, price_difference([], ending)
+
+
+def product_prices(
+    prices: dict[str, list[OrderPrice]], item_id: str, product_key: str
+) -> list[dict[str, Any]]:
+    """The TMF637 productPrice of the product an item acts on: the item's product price, for the
+    item's own product only (a bundle's components, or one unit of several, carry none)."""
+    if product_key != item_id:
+        return []
+    return [p.to_tmf() for p in prices.get(item_id, [])]
 
 
 def _merge_discounts(charge: _Charge) -> _Charge:

@@ -28,7 +28,6 @@ os.environ.setdefault("HUB_POLL_INTERVAL_SECONDS", "0.1")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from activities.event_delivery import (  # noqa: E402
@@ -41,6 +40,7 @@ from store import hub  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from store.hub_tables import DeliveryState  # noqa: E402
 from tests.events.listener import Listener  # noqa: E402
+from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import sample_order  # noqa: E402
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
 from worker import build_worker  # noqa: E402
@@ -53,7 +53,6 @@ from workflows.event_delivery_starter import delivery_policy, start_subscription
 from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
-HISTORIES = ROOT / "tests" / "histories"
 # A scenario returns the (workflow id, run id) to record.
 Scenario = Callable[[Client, str], Awaitable[tuple[str, str | None]]]
 
@@ -183,7 +182,7 @@ async def main(names: list[str]) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         search_attributes=list(ALL_KEYS),
-        data_converter=pydantic_data_converter,
+        data_converter=recording_converter(),
         ui=False,
     )
     queue = os.environ["TESSERA_TASK_QUEUE"]
@@ -193,8 +192,9 @@ async def main(names: list[str]) -> None:
                 workflow_id, run_id = await SCENARIOS[name](env.client, queue)
                 handle = env.client.get_workflow_handle(workflow_id, run_id=run_id)
                 history = await handle.fetch_history()
-                (HISTORIES / f"{name}.json").write_text(history.to_json())
-                print(f"recorded {name} ({len(history.events)} events)")
+                path = release_folder() / f"{name}.json"
+                if write_new(path, history.to_json()):
+                    print(f"recorded {path.name} ({len(history.events)} events)")
     finally:
         await env.shutdown()
 

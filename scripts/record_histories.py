@@ -1,8 +1,9 @@
 """Record workflow histories for the replay tests (tests/histories/).
 
-Run deliberately (`make histories`) when a workflow gains a new path worth guarding. Histories
-of released workflow code are never re-recorded: a change that cannot replay them needs
-`workflow.patched()`, and the replay test is what tells.
+Run deliberately (`make histories`) when a workflow gains a new path worth guarding, or for a
+new release. Histories go to tests/histories/v<version>/, encrypted under the test key ring
+(tests/history_corpus.py); an existing file is never overwritten: a change that cannot replay
+it needs `workflow.patched()`, and the replay test is what tells.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ os.environ.setdefault("TESSERA_TASK_QUEUE", "tessera-record")
 os.environ.setdefault("SIMULATOR_NEXT_SLOT_SECONDS", "1")
 
 from temporalio.client import Client  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from activities.southbound.contract import SYSTEMS  # noqa: E402
@@ -37,6 +37,7 @@ from activities.southbound.faults import (  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from store.fallout import FalloutFilter, list_cases  # noqa: E402
 from store.tasks import set_workforce_config  # noqa: E402
+from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
 from tmf.cancel_order import CancelProductOrder  # noqa: E402
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
@@ -50,8 +51,8 @@ from workflows.messages import (  # noqa: E402
 )
 from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
+from workflows.ui_text import order_details, order_summary  # noqa: E402
 
-HISTORIES = ROOT / "tests" / "histories"
 Scenario = Callable[[Client, str], Awaitable[list[str]]]
 
 
@@ -73,6 +74,8 @@ async def _run(client: Client, queue: str, order: ProductOrder) -> list[str]:
         ProductOrderInput(order=order),
         id=f"order-{order.id}",
         task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
     )
     await handle.result()
     children = [w.id async for w in client.list_workflows(f"OrderId = '{order.id}'")]
@@ -81,6 +84,13 @@ async def _run(client: Client, queue: str, order: ProductOrder) -> list[str]:
 
 async def completed_order(client: Client, queue: str) -> list[str]:
     return await _run(client, queue, _order("hist-handset", sample_order("handset-nova-x5")))
+
+
+async def start_gated_order(client: Client, queue: str) -> list[str]:
+    """A handset for a start 3 s ahead: nothing is dispatched before it (issue 26), and the
+    order's jeopardy follows its forecast (both behind workflow.patched)."""
+    body = sample_order("handset-nova-x5", start_in=timedelta(seconds=3))
+    return await _run(client, queue, _order("hist-start-gated", body))
 
 
 async def rejected_order(client: Client, queue: str) -> list[str]:
@@ -106,6 +116,8 @@ async def staggered_order(client: Client, queue: str) -> list[str]:
         ProductOrderInput(order=order),
         id=f"order-{order.id}",
         task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
     )
     while True:
         view = await handle.query(ProductOrderWorkflow.get_plan)
@@ -123,7 +135,7 @@ async def staggered_order(client: Client, queue: str) -> list[str]:
 async def _decide_fallout(client: Client, order_id: str, action: FalloutAction) -> None:
     """Wait for the order's fallout case, then decide as an agent would."""
     while True:
-        cases, _ = list_cases(FalloutFilter(order_id=order_id, state="open"), 0, 10)
+        cases, _ = list_cases(FalloutFilter(order_id=order_id, states=("open",)), 0, 10)
         if cases:
             break
         await asyncio.sleep(0.1)
@@ -197,6 +209,8 @@ async def amended_order(client: Client, queue: str, order_id: str = "hist-amende
         ProductOrderInput(order=order),
         id=f"order-{order.id}",
         task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
     )
     await _wait_for_task(handle, ":reserve-port", "completed")
     item = dict(body["productOrderItem"][0])
@@ -222,6 +236,8 @@ async def cancelled_order(client: Client, queue: str) -> list[str]:
         ProductOrderInput(order=order),
         id=f"order-{order.id}",
         task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
     )
     await _wait_for_task(handle, ":reserve-port", "completed")
     cancellation = CancelProductOrder.model_validate(
@@ -255,6 +271,7 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_amended": amended_order,
     "product_order_cancelled": cancelled_order,
     "product_order_jeopardy": jeopardy_raised_and_cleared,
+    "product_order_start_gated": start_gated_order,
     # After the patch `wait-for-handlers-before-closing`: its marker is in this history.
     "product_order_amended_patched": lambda client, queue: amended_order(
         client, queue, "hist-amended-patched"
@@ -267,7 +284,7 @@ async def main(names: list[str]) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         search_attributes=list(ALL_KEYS),
-        data_converter=pydantic_data_converter,
+        data_converter=recording_converter(),
         ui=False,
     )
     queue = os.environ["TESSERA_TASK_QUEUE"]
@@ -281,8 +298,9 @@ async def main(names: list[str]) -> None:
                     await handle.result()
                     history = await handle.fetch_history()
                     suffix = "" if n == 0 else "." + workflow_id.rsplit("/", 1)[-1]
-                    (HISTORIES / f"{name}{suffix}.json").write_text(history.to_json())
-                    print(f"recorded {name}{suffix} ({len(history.events)} events)")
+                    path = release_folder() / f"{name}{suffix}.json"
+                    if write_new(path, history.to_json()):
+                        print(f"recorded {path.name} ({len(history.events)} events)")
     finally:
         await env.shutdown()
 

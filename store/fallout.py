@@ -11,10 +11,20 @@ from sqlmodel import col, select
 
 from store.db import session_scope
 from store.fallout_tables import FalloutCase
+from tmf.common import iso_z
+
+# A retried case is `retrying` until the retry's outcome is known: resolved, or open again.
+STATES = ("open", "inProgress", "retrying", "resolved")
+UNRESOLVED = ("open", "inProgress", "retrying")
 
 
 def _naive(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _stamp(moment: datetime | None = None) -> str:
+    """A note's time (naive times in the store are UTC), ISO 8601 with `Z` as the API shows."""
+    return iso_z(moment or datetime.now(UTC))
 
 
 def record_failure(case: FalloutCase, failure_key: str) -> FalloutCase:
@@ -22,7 +32,15 @@ def record_failure(case: FalloutCase, failure_key: str) -> FalloutCase:
     with session_scope() as session:
         existing = session.get(FalloutCase, case.id, with_for_update=True)
         if existing is None:
-            case.notes = [{"key": failure_key, "event": "opened", "message": case.message}]
+            case.notes = [
+                {
+                    "key": failure_key,
+                    "event": "opened",
+                    "message": case.message,
+                    "date": _stamp(case.last_failure),
+                    "author": case.system,
+                }
+            ]
             session.add(case)
             return case
         if any(n.get("key") == failure_key for n in existing.notes):
@@ -36,7 +54,13 @@ def record_failure(case: FalloutCase, failure_key: str) -> FalloutCase:
         existing.last_failure = _naive(case.last_failure)
         existing.notes = [
             *existing.notes,
-            {"key": failure_key, "event": "failed again", "message": case.message},
+            {
+                "key": failure_key,
+                "event": "failed again",
+                "message": case.message,
+                "date": _stamp(case.last_failure),
+                "author": case.system,
+            },
         ]
         session.add(existing)
         return existing
@@ -55,17 +79,37 @@ def record_decision(
         case = session.get(FalloutCase, case_id, with_for_update=True)
         if case is None or any(n.get("key") == decision_key for n in case.notes):
             return case
-        case.state = state
+        # The workflow calls a retry resolved; the case waits for the retry's outcome.
+        case.state = "retrying" if action == "retry" else state
         if action == "assign":
             case.assignee = assignee or actor
         else:
             case.resolution = action if state == "resolved" else case.resolution
         case.notes = [
             *case.notes,
-            {"key": decision_key, "event": action, "actor": actor, "note": note},
+            {
+                "key": decision_key,
+                "event": action,
+                "actor": actor,
+                "author": actor,
+                "note": note,
+                "date": _stamp(),
+            },
         ]
         session.add(case)
         return case
+
+
+def resolve_retried(case_id: str) -> None:
+    """The retried task succeeded: its case is resolved (a no-op for any other case)."""
+    with session_scope() as session:
+        case = session.get(FalloutCase, case_id, with_for_update=True)
+        if case is None or case.state != "retrying":
+            return
+        case.state, case.resolution = "resolved", "retry"
+        note = {"key": f"{case_id}/retried", "event": "retry succeeded", "author": case.system}
+        case.notes = [*case.notes, {**note, "date": _stamp()}]
+        session.add(case)
 
 
 def get_case(case_id: str) -> FalloutCase | None:
@@ -75,10 +119,11 @@ def get_case(case_id: str) -> FalloutCase | None:
 
 @dataclass(frozen=True)
 class FalloutFilter:
-    state: str | None = None
+    states: tuple[str, ...] | None = None  # None: every state
     system: str | None = None
     error_type: str | None = None
     order_id: str | None = None
+    assignee: str | None = None
     # Cases whose last failure is older than this (age filter).
     failed_before: datetime | None = None
 
@@ -86,13 +131,15 @@ class FalloutFilter:
 def _query(flt: FalloutFilter) -> Any:
     query = select(FalloutCase)
     for column, value in (
-        (FalloutCase.state, flt.state),
         (FalloutCase.system, flt.system),
         (FalloutCase.error_type, flt.error_type),
         (FalloutCase.order_id, flt.order_id),
+        (FalloutCase.assignee, flt.assignee),
     ):
         if value is not None:
             query = query.where(col(column) == value)
+    if flt.states is not None:
+        query = query.where(col(FalloutCase.state).in_(flt.states))
     if flt.failed_before is not None:
         query = query.where(col(FalloutCase.last_failure) < _naive(flt.failed_before))
     return query

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
@@ -141,7 +141,33 @@ def delete_subscription(subscription_id: str) -> bool:
             return False
         record.deleted_at = utc_now()
         session.add(record)
+        _end_deliveries(session, subscription_id)
         return True
+
+
+def _deleted(session: Session, consumer_id: str) -> bool:
+    subscription = session.get(HubSubscriptionRecord, consumer_id)
+    return subscription is not None and subscription.deleted_at is not None
+
+
+def end_deliveries(consumer_id: str) -> None:
+    """A deleted subscription's deliveries under way end (an attempt in flight at the deletion
+    may record one after it: the next attempt, finding no subscription, ends it here)."""
+    with session_scope() as session:
+        _end_deliveries(session, consumer_id)
+
+
+def _end_deliveries(session: Session, consumer_id: str) -> None:
+    now = utc_now()
+    unfinished = select(EventDeliveryRecord).where(
+        EventDeliveryRecord.consumer_id == consumer_id,
+        col(EventDeliveryRecord.state).in_(DeliveryState.UNFINISHED),
+    )
+    for record in session.exec(unfinished).all():
+        record.state = DeliveryState.CANCELLED
+        record.last_error = "the subscription was deleted"
+        record.updated_at = now
+        session.add(record)
 
 
 def forget_subscription(subscription_id: str) -> None:
@@ -215,6 +241,9 @@ def record_delivery(
                         created_at=now,
                         updated_at=now,
                     )
+                if state == DeliveryState.DELIVERING and _deleted(session, event.consumer_id):
+                    # An attempt in flight when its subscription was deleted: it ends here.
+                    state, error = DeliveryState.CANCELLED, "the subscription was deleted"
                 record.state = state
                 record.attempts = max(record.attempts, attempt)
                 record.last_error = error[:2000] if error else record.last_error

@@ -27,8 +27,11 @@ class DeliveryState:
     DELIVERED = "delivered"
     DEAD = "dead"  # given up: a dead letter, replayable
     REPLAYING = "replaying"  # an operator asked for a replay of a dead letter
+    CANCELLED = "cancelled"  # its subscription was deleted before it was delivered
 
-    ALL = (DELIVERING, DELIVERED, DEAD, REPLAYING)
+    ALL = (DELIVERING, DELIVERED, DEAD, REPLAYING, CANCELLED)
+    # Not over yet: a deleted subscription ends these.
+    UNFINISHED = (DELIVERING, REPLAYING)
 
 
 class EventDeliveryRecord(SQLModel, table=True):

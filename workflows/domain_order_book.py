@@ -40,6 +40,9 @@ class DomainOrderBook:
         # when it lands on an operation that completed in the same activation.
         self.withdrawn: set[str] = set()
         self.decisions: dict[str, FalloutDecision] = {}
+        # Tasks whose retry, skip or fail is accepted and under way: a second one is refused.
+        self.deciding: set[str] = set()
+        self.case_failures: dict[str, int] = {}  # case id -> times it opened (the store's count)
 
     def start_next(self) -> RunTask:
         request = self.queue.pop(0)
@@ -90,10 +93,21 @@ class DomainOrderBook:
         if errors:
             raise Refusal("InvalidResult", "; ".join(errors))
 
+    def case_opened(self, task_id: str, case_id: str) -> None:
+        """The task's case opened, or reopened after a retry failed: it waits for a decision."""
+        self.deciding.discard(task_id)
+        self.case_failures[case_id] = self.case_failures.get(case_id, 0) + 1
+
     def check_decision(self, decision: FalloutDecision) -> None:
+        """One decision per failure: none while another is under way, and none made on an
+        earlier failure of the case (it failed again before the decision arrived)."""
         view = self.fallout.get(decision.task_id)
-        if view is None or view.state == "resolved" or decision.task_id in self.decisions:
+        taken = decision.task_id in self.decisions or decision.task_id in self.deciding
+        if view is None or view.state == "resolved" or taken:
             raise Refusal("InvalidState", f"task {decision.task_id} has no open fallout case")
+        failures = self.case_failures.get(view.case_id)
+        if decision.case_failures not in {None, failures}:
+            raise Refusal("InvalidState", f"the case has failed again ({failures})")
         if decision.action == FalloutAction.SKIP:
             run = self.running_requests.get(decision.task_id)
             schema = run.task.result_schema if run else None

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from decomposition.plan import PlanTask
     from workflows.messages import DomainOrderInput, FalloutNotice, RunTask, TaskFinished, TaskHeld
+    from workflows.ui_text import activity_summary
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
 
@@ -66,6 +67,7 @@ class DomainOrderEffects:
                 seconds=self._input.policy.southbound_attempt_timeout_seconds
             ),
             retry_policy=retry_policy_for(task),
+            summary=activity_summary(task),
         )
 
     async def open_work_item(self, request: RunTask, activity_id: str) -> OpenManualTaskResult:
@@ -86,6 +88,7 @@ class DomainOrderEffects:
             ),
             activity_id=activity_id,
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
+            summary=activity_summary(task, "work_queue.open_task"),
         )
 
     async def update_work_item(

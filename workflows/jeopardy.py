@@ -46,8 +46,18 @@ class Assessment(BaseModel):
 
 
 def assess(
-    execution: PlanExecution, now: datetime, due: datetime, warning_share: float
+    execution: PlanExecution,
+    now: datetime,
+    due: datetime,
+    warning_share: float,
+    order_from_forecast: bool = False,
+    not_before: datetime | None = None,
 ) -> Assessment:
+    """Levels of the running tasks and of the order. With `order_from_forecast` (every order
+    started since issue 26) the order's level is the forecast against the due date alone: a task
+    minutes late in an order due in two weeks is that task's jeopardy, not the order's. Without
+    it, the order also took its worst task's level (histories recorded before). `not_before`:
+    the plan waits for the requested start date, so the work left begins then."""
     tasks: list[TaskJeopardy] = []
     checks: list[datetime] = []
     remaining: dict[str, float] = {}
@@ -78,7 +88,9 @@ def assess(
             TaskJeopardy(task_id=task.id, item_id=task.root_item_id, level=level, cause=cause)
         )
     left = execution.plan.critical_path(remaining).duration_seconds if execution.plan.tasks else 0
-    forecast = now + timedelta(seconds=left)
+    waiting = not_before is not None and not_before > now
+    begins = not_before if waiting and not_before is not None else now
+    forecast = begins + timedelta(seconds=left)
     outstanding = any(r.status != TaskStatus.COMPLETED for r in execution.runs.values())
     order_level, order_cause = JeopardyLevel.NONE, ""
     if outstanding and now >= due:
@@ -89,8 +101,18 @@ def assess(
         checks.append(due)
         # With work running on time the forecast holds still; it moves once something is late.
         if order_level == JeopardyLevel.NONE:
-            checks.append(due - timedelta(seconds=left))
+            # While the plan waits for its start the forecast holds still: look again then.
+            checks.append(begins if waiting else due - timedelta(seconds=left))
     task_level = worst([t.level for t in tasks])
+    if order_from_forecast:
+        return Assessment(
+            level=order_level,
+            cause=order_cause or None,
+            due=due,
+            forecast=forecast,
+            tasks=tasks,
+            next_check=min([c for c in checks if c > now], default=None),
+        )
     level = worst([order_level, task_level])
     why = order_cause if order_level.rank >= task_level.rank else ""
     if not why and tasks:

@@ -108,6 +108,9 @@ class FalloutDecision(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     # skip: the result of the work the agent did by hand.
     result: dict[str, Any] = Field(default_factory=dict)
+    # How many times the case had failed when the agent decided: a decision made on an earlier
+    # failure (the case failed again meanwhile) is refused. None: whatever the case is now.
+    case_failures: int | None = None
 
 
 class FalloutView(BaseModel):
@@ -156,6 +159,8 @@ class AmendOrder(BaseModel):
     # The role under which the actor acted (the token's); optional: older histories lack it.
     actor_role: str | None = None
     reason: str | None = Field(default=None, max_length=2000)
+    # The order's version the client last saw (If-Match); another version refuses the patch.
+    expected_version: int | None = None
 
 
 class OverridePointOfNoReturn(BaseModel):

@@ -47,6 +47,9 @@ class TaskRun(BaseModel):
     fallout_case_id: str | None = None
     skipped_by: str | None = None
     compensated: bool = False  # its effect was undone (the item failed or was cancelled)
+    # Its compensating task's times (the catalog's undo activity), for the timeline.
+    undo_start: datetime | None = None
+    undo_end: datetime | None = None
     jeopardy: str = "none"  # none | warning | critical
 
 

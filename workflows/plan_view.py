@@ -38,6 +38,10 @@ class PlanTaskView(BaseModel):
     actual_start: datetime | None
     actual_end: datetime | None
     error: str | None
+    # What came of it: done | undone | withdrawn | failed | notStarted, or while it runs its
+    # status; a compensating task's row says `compensation` and names the task it undoes.
+    outcome: str = ""
+    compensates: str | None = None
 
 
 class OrderPlanView(BaseModel):
@@ -47,6 +51,7 @@ class OrderPlanView(BaseModel):
     domain_orders: list[DomainOrder] = Field(default_factory=list)
     deferred: list[DeferredPart] = Field(default_factory=list)
     tasks: list[PlanTaskView] = Field(default_factory=list)
+    compensations: list[PlanTaskView] = Field(default_factory=list)  # the undo work done
     # Finished tasks count with their actual duration, the rest with the expected one.
     critical_path: CriticalPath = Field(
         default_factory=lambda: CriticalPath(task_ids=[], duration_seconds=0)
@@ -55,6 +60,48 @@ class OrderPlanView(BaseModel):
     @property
     def planned(self) -> bool:
         return self.catalog_version is not None
+
+
+# The error type of a task the order stopped (workflows/domain_order.py TASK_CANCELLED).
+WITHDRAWN = "TaskCancelled"
+
+
+def task_outcome(run: TaskRun) -> str:
+    """A task's final outcome as a user reads it: an undone task is not `completed`, a wait
+    the order withdrew did not fail."""
+    if run.status == TaskStatus.COMPLETED:
+        return "undone" if run.compensated else "done"
+    if run.status == TaskStatus.FAILED:
+        return "withdrawn" if run.error_type == WITHDRAWN else "failed"
+    if run.status == TaskStatus.PENDING:
+        return "notStarted"
+    return run.status.value
+
+
+def compensation_view(task: PlanTask, run: TaskRun) -> PlanTaskView | None:
+    """The row of the task that undid `task`, when its catalog has one and it ran."""
+    if task.compensation is None or run.undo_start is None:
+        return None
+    view = task_view(task, run)
+    return view.model_copy(
+        update={
+            "id": f"{task.id}~undo",
+            "name": f"Undo: {task.name}",
+            "activity": task.compensation.activity,
+            "depends_on": [],
+            "point_of_no_return": False,
+            "status": TaskStatus.COMPLETED if run.undo_end else TaskStatus.RUNNING,
+            "jeopardy": "none",
+            "fallout_case_id": None,
+            "planned_start": None,
+            "planned_end": None,
+            "actual_start": run.undo_start,
+            "actual_end": run.undo_end,
+            "error": None,
+            "outcome": "compensation",
+            "compensates": task.id,
+        }
+    )
 
 
 def task_view(task: PlanTask, run: TaskRun) -> PlanTaskView:
@@ -78,6 +125,7 @@ def task_view(task: PlanTask, run: TaskRun) -> PlanTaskView:
         actual_start=run.actual_start,
         actual_end=run.actual_end,
         error=run.error,
+        outcome=task_outcome(run),
     )
 
 
@@ -105,5 +153,10 @@ def order_plan_view(
         domain_orders=plan.domain_orders,
         deferred=plan.deferred,
         tasks=task_views(execution),
+        compensations=[
+            view
+            for task in plan.tasks
+            if (view := compensation_view(task, execution.runs[task.id])) is not None
+        ],
         critical_path=plan.critical_path(durations),
     )

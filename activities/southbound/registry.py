@@ -13,6 +13,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.fallout import fallout_case_id
 from activities.southbound.activation import ActivationSimulator, ServiceActivation
 from activities.southbound.billing import Billing, BillingSimulator
 from activities.southbound.contract import (
@@ -29,7 +30,7 @@ from activities.southbound.portability import NumberPortability, PortabilitySimu
 from activities.southbound.shipping import Shipping, ShippingSimulator
 from activities.southbound.sim import SimProvisioning, SimSimulator
 from decomposition.secrets import is_sealed
-from store import secrets
+from store import fallout, secrets
 
 __all__ = [
     "ACTIVITY_NAMES",
@@ -77,7 +78,11 @@ def _as_activity(name: str, operation: Operation) -> Operation:
     # A plain function per name: Temporal reads its type hints to decode the pydantic input.
     # Sync on purpose: the store is sync, so the worker runs these in its thread pool.
     def run(request: SouthboundRequest) -> SouthboundResult:
-        return operation(with_secrets_revealed(request))
+        result = operation(with_secrets_revealed(request))
+        # A task retried from fallout succeeded: its case is resolved (else the case stays
+        # `retrying` until the retry fails and reopens it). One read by key when there is none.
+        fallout.resolve_retried(fallout_case_id(request.idempotency_key))
+        return result
 
     run.__name__ = run.__qualname__ = name.replace(".", "__")
     return activity.defn(name=name)(run)

@@ -11,6 +11,7 @@ from api.identity import requires
 from api.permissions import Permission
 from config.settings import get_settings
 from store import orders
+from tmf.common import iso_z
 
 router = APIRouter(prefix="/ops/v1/admission", tags=["admission"])
 
@@ -28,7 +29,7 @@ async def admission_state() -> JSONResponse:
             "maxBacklog": get_settings().order_admission_max_backlog,
             "workflowTaskBacklog": GATE.workflow_backlog,
             "activityTaskBacklog": GATE.activity_backlog,
-            "checkedAt": GATE.checked_at.isoformat() if GATE.checked_at else None,
+            "checkedAt": iso_z(GATE.checked_at) if GATE.checked_at else None,
             "queuedOrders": await run_in_threadpool(orders.queued_count, get_settings().task_queue),
         }
     )

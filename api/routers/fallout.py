@@ -15,11 +15,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from activities.southbound.contract import SYSTEMS
 from api.errors import TmfError
 from api.identity import Caller, forbidden, requires, same_actor
 from api.permissions import Permission
 from api.sealing import sealed_for_order
-from api.tmf_query import count_headers, parse_page, reject_unknown_filters
+from api.tmf_query import count_headers, parse_number, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
 from store import fallout
 from store.fallout_tables import FalloutCase
@@ -29,10 +30,10 @@ from workflows.messages import FalloutAction, FalloutDecision, FalloutView
 router = APIRouter(prefix="/ops/v1/fallout", tags=["fallout"])
 
 FALLOUT_FILTERS = {
-    "state": "state",
     "system": "system",
     "errorType": "error_type",
     "orderId": "order_id",
+    "assignee": "assignee",
 }
 # Retrying many cases at once: a bounded number of updates in flight.
 BULK_CONCURRENCY = 20
@@ -93,24 +94,40 @@ def _case_or_404(case_id: str) -> FalloutCase:
     return case
 
 
+def _states(state: str | None) -> tuple[str, ...] | None:
+    """No state: the cases still to work (as `oms fallout list` shows); `all`: every state."""
+    if state is None:
+        return fallout.UNRESOLVED
+    if state == "all":
+        return None
+    if state not in fallout.STATES:
+        raise TmfError(
+            400,
+            "InvalidQuery",
+            f"Unknown fallout state '{state}'",
+            f"state is one of {', '.join(fallout.STATES)}, or all (default: not resolved)",
+        )
+    return (state,)
+
+
 def _filter(request: Request) -> fallout.FalloutFilter:
     params = request.query_params
-    reject_unknown_filters(params.keys(), [*FALLOUT_FILTERS, "minAgeMinutes"])
+    reject_unknown_filters(params.keys(), ["state", *FALLOUT_FILTERS, "minAgeMinutes"])
     criteria: dict[str, Any] = {
         attr: params[name] for name, attr in FALLOUT_FILTERS.items() if name in params
     }
+    criteria["states"] = _states(params.get("state"))
     if "minAgeMinutes" in params:
-        try:
-            minutes = float(params["minAgeMinutes"])
-        except ValueError:
-            raise TmfError(400, "InvalidQuery", "'minAgeMinutes' must be a number") from None
+        # At most ten years: no case is older, and timedelta ends near 2.7 million years.
+        minutes = parse_number("minAgeMinutes", params["minAgeMinutes"], 0, 10 * 366 * 24 * 60)
         criteria["failed_before"] = datetime.now(UTC) - timedelta(minutes=minutes)
     return fallout.FalloutFilter(**criteria)
 
 
 @router.get(
     "",
-    summary="List fallout cases (filters: state, system, errorType, orderId, age)",
+    summary="List fallout cases not resolved, or ?state= (all: every state); system, "
+    "errorType, orderId, minAgeMinutes",
     dependencies=[requires(Permission.FALLOUT_READ)],
 )
 def list_fallout(request: Request) -> JSONResponse:
@@ -122,7 +139,7 @@ def list_fallout(request: Request) -> JSONResponse:
 
 @router.get(
     "/summary",
-    summary="Fallout counts per system and per error type",
+    summary="Counts per system and error type, of the cases the list shows",
     dependencies=[requires(Permission.FALLOUT_READ)],
 )
 def fallout_summary(request: Request) -> dict[str, Any]:
@@ -163,8 +180,8 @@ async def _decide(
     case_id: str, decision: FalloutDecision, caller: Caller | None = None
 ) -> dict[str, Any]:
     case = await run_in_threadpool(_case_or_404, case_id)
-    if case.state == "resolved":
-        raise TmfError(409, "InvalidState", f"fallout case {case_id} is already resolved")
+    if case.state in {"resolved", "retrying"}:
+        raise TmfError(409, "InvalidState", f"fallout case {case_id} is {case.state}")
     # An agent works the cases assigned to it or to nobody; a manager any case.
     if (
         caller is not None
@@ -172,7 +189,8 @@ async def _decide(
         and not caller.can(Permission.FALLOUT_MANAGE)
     ):
         raise forbidden(f"fallout case {case_id} is assigned to someone else")
-    decision = decision.model_copy(update={"task_id": case.task_id})
+    # The failure the agent saw: if the case fails again before this arrives, it is refused.
+    decision = decision.model_copy(update={"task_id": case.task_id, "case_failures": case.failures})
     await execute_update(case.workflow_id, "fallout_decision", decision, FalloutView)
     return _view(await run_in_threadpool(_case_or_404, case_id))
 
@@ -216,10 +234,13 @@ async def fail_fallout(
 async def bulk_retry(
     body: BulkRetryBody, caller: Caller = requires(Permission.FALLOUT_MANAGE)
 ) -> dict[str, Any]:
+    if body.system not in SYSTEMS:
+        raise TmfError(
+            404, "NotFound", f"No system '{body.system}'", f"Known systems: {', '.join(SYSTEMS)}"
+        )
     decision = _decision(caller, FalloutAction.RETRY, body)
-    cases, _ = await run_in_threadpool(
-        fallout.list_cases, fallout.FalloutFilter(state="open", system=body.system), 0, 100_000
-    )
+    open_cases = fallout.FalloutFilter(states=("open",), system=body.system)
+    cases, _ = await run_in_threadpool(fallout.list_cases, open_cases, 0, 100_000)
     limit = asyncio.Semaphore(BULK_CONCURRENCY)
 
     async def retry(case: FalloutCase) -> str | None:

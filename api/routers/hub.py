@@ -10,13 +10,13 @@ sha256=<hex HMAC-SHA256 of the exact body with the secret>`. The secret is never
 
 from __future__ import annotations
 
-import httpx
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.service import RPCError
 
+from activities.callback_targets import refusal_of
 from api.errors import TmfError
 from api.identity import requires
 from api.permissions import Permission
@@ -48,13 +48,10 @@ def _hub_href(subscription_id: str) -> str:
     return f"{get_settings().public_base_url}{PRODUCT_ORDERING_BASE}/hub/{subscription_id}"
 
 
-def _check_callback(callback: str) -> None:
-    try:
-        url = httpx.URL(callback)
-    except httpx.InvalidURL:
-        url = None
-    if url is None or url.scheme not in {"http", "https"} or not url.host:
-        raise TmfError(400, "InvalidCallback", f"callback '{callback}' is not an http(s) URL")
+async def _check_callback(callback: str) -> None:
+    refusal = await run_in_threadpool(refusal_of, callback, get_settings())
+    if refusal is not None:
+        raise TmfError(400, "InvalidCallback", refusal)
 
 
 @router.post(
@@ -65,7 +62,7 @@ def _check_callback(callback: str) -> None:
     dependencies=[requires(Permission.HUB_MANAGE)],
 )
 async def register_listener(body: HubCreate) -> JSONResponse:
-    _check_callback(body.callback)
+    await _check_callback(body.callback)
     query = (body.query or "").strip()
     try:
         hub.EventQuery.parse(query)

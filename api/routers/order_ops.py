@@ -11,15 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Caller, requires, same_actor
 from api.isolation import check_order_visible
+from api.json_style import camel_json
 from api.order_plans import plan_view
 from api.permissions import Permission
-from api.plan_views import iso, task_row
+from api.plan_views import iso, order_forecast, task_row
 from api.sealing import sealed_for_order
 from api.workflow_calls import execute_update
+from store import orders
 from tmf.product_order import ProductOrder
 from workflows.messages import OverridePointOfNoReturn, ProvideInformation
 from workflows.order import workflow_id_for
@@ -63,9 +66,10 @@ async def order_plan(
         "orderId": order_id,
         "state": view.state.value,
         "catalogVersion": view.catalog_version,
-        "domainOrders": [d.model_dump(mode="json") for d in view.domain_orders],
+        "domainOrders": camel_json(view.domain_orders),
         "tasks": [task_row(t) for t in view.tasks],
-        "deferred": [d.model_dump(mode="json") for d in view.deferred],
+        "compensatingTasks": [task_row(t) for t in view.compensations],
+        "deferred": camel_json(view.deferred),
     }
 
 
@@ -79,14 +83,18 @@ async def order_timeline(
         return {"orderId": order_id, "state": view.state.value, "tasks": [], "criticalPath": []}
     starts = [t.actual_start or t.planned_start for t in view.tasks]
     ends = [t.actual_end or t.planned_end for t in view.tasks]
+    latest_end = iso(max((e for e in ends if e is not None), default=None))
+    # One forecast: the order's own (what GET productOrder shows), not one of the timeline's.
+    document = await run_in_threadpool(orders.get_order, order_id)
     return {
         "orderId": order_id,
         "state": view.state.value,
         "start": iso(min((s for s in starts if s is not None), default=None)),
-        "expectedCompletion": iso(max((e for e in ends if e is not None), default=None)),
+        "expectedCompletion": order_forecast(document, latest_end),
         "criticalPath": view.critical_path.task_ids,
         "criticalPathSeconds": view.critical_path.duration_seconds,
         "tasks": [task_row(t) for t in view.tasks],
+        "compensatingTasks": [task_row(t) for t in view.compensations],
     }
 
 

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from api.errors import error_response
 from api.identity import Caller, requires
 from api.isolation import check_parties
+from api.json_style import camel_json
+from api.order_limits import refuse_oversized_order
 from api.permissions import Permission
 from api.plan_views import iso, task_row
 from decomposition.preview import preview_order
@@ -26,6 +28,7 @@ def plan_preview(
     body: ProductOrderCreate, caller: Caller = requires(Permission.ORDER_PREVIEW)
 ) -> JSONResponse:
     check_parties(caller, body.related_party, require_self=False)
+    refuse_oversized_order(body)  # the same limits as POST: a preview is as big as the order
     return preview_response(body)
 
 
@@ -39,7 +42,7 @@ def preview_response(body: ProductOrderCreate) -> JSONResponse:
             result.problems[0].reason if result.problems else "the order cannot be planned",
             "; ".join(p.reason for p in result.problems),
             # The same reasons, item by item, as a rejected order carries in `errorMessage`.
-            details={"problems": [p.model_dump(mode="json") for p in result.problems]},
+            details={"problems": camel_json(result.problems)},
         )
     plan = result.preview.plan
     now = datetime.now(UTC)
@@ -50,9 +53,9 @@ def preview_response(body: ProductOrderCreate) -> JSONResponse:
     return JSONResponse(
         {
             "catalogVersion": plan.catalog_version,
-            "domainOrders": [d.model_dump(mode="json") for d in plan.domain_orders],
+            "domainOrders": camel_json(plan.domain_orders),
             "tasks": tasks,
-            "deferred": [d.model_dump(mode="json") for d in plan.deferred],
+            "deferred": camel_json(plan.deferred),
             "criticalPath": result.preview.critical_path.task_ids,
             "criticalPathSeconds": seconds,
             "expectedCompletionDate": iso(now + timedelta(seconds=seconds)),

@@ -15,9 +15,12 @@ from pydantic import ValidationError
 from api import drafts
 from api.admission import start_after_response
 from api.errors import TmfError, describe_validation_errors
+from api.idempotency import request_fingerprint, scoped_key
 from api.identity import Caller, requires
-from api.isolation import check_parties, may_see_order, visible_order
+from api.isolation import check_parties, visible_order
+from api.order_limits import refuse_oversized_order
 from api.permissions import Permission
+from api.preconditions import bounded_header, if_match_version, order_etag, refuse_stale_version
 from api.sealing import sealed_order
 from api.tmf_query import (
     count_headers,
@@ -36,6 +39,7 @@ from store import drafts as store_drafts
 from store import orders, stock
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed
+from tmf.common import iso_z
 from tmf.merge_patch import NON_PATCHABLE_ORDER_FIELDS, merge_patch
 from tmf.product_order import (
     PRODUCT_ORDERING_BASE,
@@ -68,15 +72,32 @@ DATE_FILTERS = {
 }
 
 
-def refuse_too_many_items(order: ProductOrderCreate) -> None:
-    limit = get_settings().order_max_items
-    if len(order.product_order_item) > limit:
+def refuse_order_without_customer(order: ProductOrderCreate) -> None:
+    if not order.names_a_customer():
         raise TmfError(
             422,
-            "TooManyItems",
-            f"An order holds at most {limit} items; this one has {len(order.product_order_item)}",
-            "Split it into several orders (ORDER_MAX_ITEMS sets the limit)",
+            "InvalidBody",
+            "Invalid value for 'relatedParty'",
+            "relatedParty: the order needs a party with role 'customer' (the product's owner)",
         )
+
+
+def refuse_impossible_dates(order: ProductOrderCreate, now: datetime) -> None:
+    """A completion asked for in the past, or before the start, cannot be met: refused rather
+    than accepted into a jeopardy nobody could clear."""
+    due = order.requested_completion_date
+    if due is None:
+        return
+    start = order.requested_start_date
+    if due <= now:
+        problem = f"requestedCompletionDate {iso_z(due)} is in the past"
+    elif start is not None and due < start:
+        problem = (
+            f"requestedCompletionDate {iso_z(due)} is before requestedStartDate {iso_z(start)}"
+        )
+    else:
+        return
+    raise TmfError(422, "InvalidBody", "Invalid value for 'requestedCompletionDate'", problem)
 
 
 def _now_ms() -> datetime:
@@ -107,7 +128,9 @@ async def create_product_order(
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
     check_parties(caller, body.related_party)
-    refuse_too_many_items(body)
+    refuse_oversized_order(body)
+    refuse_order_without_customer(body)
+    refuse_impossible_dates(body, datetime.now(UTC))
     # A return outside its offering's return window is refused with the policy's reason.
     await run_in_threadpool(drafts.refuse_late_returns, body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
@@ -135,19 +158,22 @@ async def create_product_order(
         document, created = await run_in_threadpool(
             orders.accept_order,
             order,
-            idempotency_key,
+            scoped_key(caller, idempotency_key),
             get_settings().task_queue,
             sealing.sealed,
+            request_fingerprint(sealing.document),
             not draft,
         )
     except stock.OutOfStock as err:
         raise drafts.out_of_stock(err) from None
-    # A replayed request answers for the first order, as stored: log it under that order's ids.
-    if not created and not may_see_order(caller, document):
-        # Another customer's key: say nothing of their order.
+    except orders.RequestReusedError as err:
         raise TmfError(
-            409, "IdempotencyKeyInUse", "This Idempotency-Key was used for another order"
-        )
+            422,
+            "IdempotencyKeyReused",
+            f"This {err.which} was already used for another request",
+            "Send the first request again to get its order, or use a new key",
+        ) from None
+    # A replayed request answers for the first order, as stored: log it under that order's ids.
     stored = order if created else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
@@ -168,7 +194,10 @@ def retrieve_product_order(
     order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_READ)
 ) -> JSONResponse:
     document = visible_order(caller, order_id)
-    return JSONResponse(select_fields(document, parse_fields(request.query_params)))
+    return JSONResponse(
+        select_fields(document, parse_fields(request.query_params)),
+        headers={"ETag": order_etag(document)},
+    )
 
 
 @router.get("/productOrder", summary="List product orders, newest first")
@@ -231,7 +260,12 @@ async def amend_product_order(
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
+    reason = bounded_header(request, "X-Tessera-Reason", 2000)
+    expected_version = if_match_version(request.headers.get("If-Match"))
     document = stored
+    if OrderState(document.get("state", "acknowledged")).is_final:
+        raise TmfError(409, "InvalidState", f"the order is {document['state']}")
+    refuse_stale_version(document, expected_version)
     # New secret values are sealed like the POST's; the order's own references pass as they are.
     sealing = sealed_order(patch, document.get("catalogVersion"), sealed_refs(document))
     patch = sealing.document
@@ -245,7 +279,10 @@ async def amend_product_order(
             describe_validation_errors(err.errors()),
         ) from err
     check_parties(caller, amended.related_party)
-    refuse_too_many_items(amended)
+    refuse_oversized_order(amended)
+    refuse_order_without_customer(amended)
+    if {"requestedStartDate", "requestedCompletionDate"} & set(patch):
+        refuse_impossible_dates(amended, datetime.now(UTC))
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
@@ -259,11 +296,12 @@ async def amend_product_order(
             patch=patch,
             actor=caller.subject,
             actor_role=caller.acting_role,
-            reason=request.headers.get("X-Tessera-Reason"),
+            reason=reason,
+            expected_version=expected_version,
         ),
         ProductOrder,
     )
-    return JSONResponse(order.to_tmf())
+    return JSONResponse(order.to_tmf(), headers={"ETag": order_etag(order.to_tmf())})
 
 
 def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[str]:
@@ -306,7 +344,7 @@ async def amend_draft(
             ) from err
         # A customer may not hand its draft to another party.
         check_parties(caller, validated.related_party)
-        refuse_too_many_items(validated)
+        refuse_oversized_order(validated)
         await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
     if patch or named:
         merged = drafts.with_channel_history(merged, channels, "amended", caller.subject, _now_ms())

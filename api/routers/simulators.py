@@ -1,6 +1,6 @@
 """Southbound simulators at run time: fault injection per system, and what each one holds.
 
-GET    /ops/v1/simulators                       every system and its config
+GET    /ops/v1/simulators                       every system and its config (and field_workforce)
 GET    /ops/v1/simulators/{system}              one system's config
 PUT    /ops/v1/simulators/{system}              replace the config (omitted fields: defaults)
 PATCH  /ops/v1/simulators/{system}              change only the fields given
@@ -28,6 +28,7 @@ from activities.southbound.faults import (
 from api.errors import TmfError
 from api.identity import requires
 from api.permissions import Permission
+from api.routers.workforce import workforce_view
 from store.simulator_tables import SimulatorResource
 from store.simulators import resources_of
 
@@ -98,12 +99,12 @@ def _view(system: str, config: FaultConfig) -> SimulatorView:
 
 @router.get(
     "",
-    response_model=list[SimulatorView],
-    response_model_by_alias=True,
+    summary="Every simulator: the southbound systems and the field workforce",
     dependencies=[requires(Permission.SIMULATOR_READ)],
 )
-def list_simulators() -> list[SimulatorView]:
-    return [_view(system, config) for system, config in all_configs().items()]
+def list_simulators() -> list[dict[str, object]]:
+    southbound = [_view(system, config) for system, config in all_configs().items()]
+    return [*(v.model_dump(by_alias=True) for v in southbound), workforce_view()]
 
 
 @router.get(

@@ -6,6 +6,8 @@ workflow validates them (state, result data) before anything is recorded.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +26,8 @@ from tmf.common import UtcDatetime
 from workflows.messages import ClaimManualTask, CompleteManualTask, ManualTaskView
 
 router = APIRouter(prefix="/ops/v1/tasks", tags=["tasks"])
+# How long a completion's answer waits for the workflow's store write (milliseconds, usually).
+COMPLETION_WAIT_SECONDS = 5.0
 
 TASK_FILTERS = {
     "queue": "queue",
@@ -137,7 +141,10 @@ async def complete_task(
         raise forbidden(f"task {task_ref} is claimed by someone else")
     if record.state in {"completed", "cancelled"}:
         raise TmfError(409, "InvalidState", f"task {task_ref} is {record.state}")
-    view: ManualTaskView = await execute_update(
+    # Whoever completes a task has it: an open task is claimed for the caller first.
+    if record.state == "open":
+        await claim_task(task_ref, ClaimBody(assignee=caller.subject), caller)
+    await execute_update(
         record.workflow_id,
         "complete_manual_task",
         CompleteManualTask(
@@ -148,7 +155,15 @@ async def complete_task(
         ),
         ManualTaskView,
     )
-    # The workflow records the completion in the store right after; answer with what it accepted.
-    answer = _view(record)
-    answer.update(state=view.state, result=view.result, assignee=view.assignee)
-    return answer
+    # The workflow records the completion in the store right after accepting it: answer with
+    # the stored task, so the answer's completedAt is the one every later read shows.
+    return _view(await _completed(task_ref))
+
+
+async def _completed(task_ref: str) -> ManualTaskRecord:
+    deadline = time.monotonic() + COMPLETION_WAIT_SECONDS
+    while True:
+        record = await run_in_threadpool(_task_or_404, task_ref)
+        if record.completed_at is not None or time.monotonic() > deadline:
+            return record
+        await asyncio.sleep(0.05)

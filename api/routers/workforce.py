@@ -1,7 +1,9 @@
-"""The field-workforce simulator's switch: /ops/v1/simulators/field-workforce.
+"""The field-workforce simulator: /ops/v1/simulators/field_workforce, like every simulator.
 
 Off by default. When on, every manual task opened from then on is completed by the simulator
-with valid result data after `latencyMs`, for demos and benchmarks.
+with valid result data after `latencyMs`, for demos and benchmarks. GET, PUT, PATCH and DELETE
+(back to off) as for the southbound simulators; it is listed with them. The hyphenated path it
+first had (`field-workforce`) still answers, left out of the docs.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from api.identity import requires
 from api.permissions import Permission
 from store import tasks
 
-router = APIRouter(prefix="/ops/v1/simulators/field-workforce", tags=["simulators"])
+SYSTEM = "field_workforce"
+router = APIRouter(tags=["simulators"])
+PATHS = [f"/ops/v1/simulators/{SYSTEM}", "/ops/v1/simulators/field-workforce"]
 
 
 class WorkforceConfig(BaseModel):
@@ -23,27 +27,79 @@ class WorkforceConfig(BaseModel):
     latency_ms: int = Field(default=0, alias="latencyMs", ge=0, le=3_600_000, strict=True)
 
 
-def _view() -> dict[str, object]:
+class WorkforcePatch(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    auto_complete: bool | None = Field(default=None, alias="autoComplete", strict=True)
+    latency_ms: int | None = Field(default=None, alias="latencyMs", ge=0, le=3_600_000, strict=True)
+
+
+def workforce_view() -> dict[str, object]:
+    """As the southbound simulators show: the system, what it does, its settings."""
     config = tasks.workforce_config()
-    return WorkforceConfig(
-        auto_complete=config.auto_complete, latency_ms=config.latency_ms
-    ).model_dump(by_alias=True)
+    return {
+        "system": SYSTEM,
+        "operations": ["complete_manual_task"],
+        **WorkforceConfig(
+            auto_complete=config.auto_complete, latency_ms=config.latency_ms
+        ).model_dump(by_alias=True),
+    }
 
 
-@router.get(
-    "",
-    summary="The field-workforce simulator's settings",
-    dependencies=[requires(Permission.SIMULATOR_READ)],
-)
 def get_workforce() -> dict[str, object]:
-    return _view()
+    return workforce_view()
 
 
-@router.put(
-    "",
-    summary="Switch the field-workforce simulator on or off",
-    dependencies=[requires(Permission.SIMULATOR_MANAGE)],
-)
 def put_workforce(body: WorkforceConfig) -> dict[str, object]:
     tasks.set_workforce_config(body.auto_complete, body.latency_ms)
-    return _view()
+    return workforce_view()
+
+
+def patch_workforce(body: WorkforcePatch) -> dict[str, object]:
+    config = tasks.workforce_config()
+    tasks.set_workforce_config(
+        config.auto_complete if body.auto_complete is None else body.auto_complete,
+        config.latency_ms if body.latency_ms is None else body.latency_ms,
+    )
+    return workforce_view()
+
+
+def reset_workforce() -> dict[str, object]:
+    tasks.set_workforce_config(False, 0)
+    return workforce_view()
+
+
+for path in PATHS:
+    documented = path.endswith(SYSTEM)
+    router.add_api_route(
+        path,
+        get_workforce,
+        methods=["GET"],
+        summary="The field-workforce simulator's settings",
+        include_in_schema=documented,
+        dependencies=[requires(Permission.SIMULATOR_READ)],
+    )
+    router.add_api_route(
+        path,
+        put_workforce,
+        methods=["PUT"],
+        summary="Switch the field-workforce simulator on or off",
+        include_in_schema=documented,
+        dependencies=[requires(Permission.SIMULATOR_MANAGE)],
+    )
+    router.add_api_route(
+        path,
+        patch_workforce,
+        methods=["PATCH"],
+        summary="Change only the field-workforce simulator's fields given",
+        include_in_schema=documented,
+        dependencies=[requires(Permission.SIMULATOR_MANAGE)],
+    )
+    router.add_api_route(
+        path,
+        reset_workforce,
+        methods=["DELETE"],
+        summary="Field-workforce simulator back to off",
+        include_in_schema=documented,
+        dependencies=[requires(Permission.SIMULATOR_MANAGE)],
+    )

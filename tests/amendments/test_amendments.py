@@ -115,7 +115,10 @@ async def test_amendment_after_ponr_is_refused_and_the_order_completes_unchanged
     task = await wait_for_open_task(http, order_id)
     await http.post(
         f"/ops/v1/tasks/{task['id']}/complete",
-        json={"result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S1"}},
+        json={
+            "result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S1"},
+            "completedBy": "tech-anna",
+        },
     )
     done = await wait_for_state(http, order_id, timeout=60)
     assert done["state"] == "completed" and done["version"] == 1

@@ -88,16 +88,21 @@ async def test_cancellation_after_ponr_is_refused_and_the_order_completes(
     work = await wait_for_open_task(http, order_id)
     await http.post(
         f"/ops/v1/tasks/{work['id']}/complete",
-        json={"result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S2"}},
+        json={
+            "result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S2"},
+            "completedBy": "tech-anna",
+        },
     )
     assert (await wait_for_state(http, order_id, timeout=60))["state"] == "completed"
     again = await _cancel(http, order_id)
     assert again["state"] == "terminatedWithError"
 
 
-async def test_future_cancellation_waits_and_an_amendment_still_works_before(
+async def test_future_cancellation_waits_and_refuses_a_later_amendment(
     http: httpx.AsyncClient, workforce: None
 ) -> None:
+    # Once a cancellation is accepted the order is going away, whatever its date (issue 27: a
+    # PATCH answered 200 after the cancellation had been acknowledged).
     body = order_body([MOBILE], customer=f"cancel-future-{uuid.uuid4()}", start_in=LATER)
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     await _plan_until(http, order_id, ":provision-esim", "completed")
@@ -109,7 +114,7 @@ async def test_future_cancellation_waits_and_an_amendment_still_works_before(
     )
 
     assert task["state"] == "acknowledged"
-    assert patched.status_code == 200 and patched.json()["version"] == 2
+    assert patched.status_code == 409 and patched.json()["code"] == "InvalidState"
     done = await _cancel_task_until(http, task["id"], "done")
     effective = datetime.fromisoformat(done["effectiveCancellationDate"].replace("Z", "+00:00"))
     assert effective >= when

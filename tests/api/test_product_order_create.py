@@ -90,17 +90,29 @@ async def test_unknown_order_is_404_in_tmf_shape(http: httpx.AsyncClient) -> Non
     assert "reason" in body
 
 
-async def test_same_idempotency_key_returns_the_first_order(http: httpx.AsyncClient) -> None:
+async def test_same_idempotency_key_and_body_returns_the_first_order(
+    http: httpx.AsyncClient,
+) -> None:
+    key = str(uuid.uuid4())
+    first = await http.post(ORDERS, json=minimal_order(), headers={"Idempotency-Key": key})
+    second = await http.post(ORDERS, json=minimal_order(), headers={"Idempotency-Key": key})
+
+    assert first.status_code == second.status_code == 201
+    assert second.json()["id"] == first.json()["id"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_same_idempotency_key_with_another_body_is_refused(http: httpx.AsyncClient) -> None:
     key = str(uuid.uuid4())
     first = await http.post(ORDERS, json=minimal_order(), headers={"Idempotency-Key": key})
     second = await http.post(
         ORDERS, json=minimal_order(description="changed"), headers={"Idempotency-Key": key}
     )
 
-    assert first.status_code == second.status_code == 201
-    assert second.json()["id"] == first.json()["id"]
-    assert second.headers["Idempotent-Replayed"] == "true"
-    assert "description" not in second.json()
+    assert first.status_code == 201
+    assert second.status_code == 422, second.text
+    assert (second.json()["code"], second.json()["status"]) == ("IdempotencyKeyReused", "422")
+    assert first.json()["id"] not in second.text
 
 
 async def test_concurrent_posts_with_one_key_create_one_order(
@@ -129,8 +141,11 @@ async def test_same_external_id_from_same_party_is_the_same_order(http: httpx.As
     other_party["relatedParty"][0]["id"] = "another-customer"
     other = (await http.post(ORDERS, json=other_party)).json()
 
+    changed = await http.post(ORDERS, json=minimal_order(externalId=external, description="x"))
+
     assert again["id"] == first["id"]
     assert other["id"] != first["id"]
+    assert changed.status_code == 422 and changed.json()["code"] == "IdempotencyKeyReused"
 
 
 async def test_structurally_invalid_order_is_rejected_with_reasons(http: httpx.AsyncClient) -> None:

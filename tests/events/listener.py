@@ -34,6 +34,8 @@ class Listener:
     rejected_types: set[str] = field(default_factory=set)
     # Process the next new event but answer 500: the hub must deliver it again.
     lose_next_ack: bool = False
+    # Answer every POST with a redirect there (307), as a hostile listener would.
+    redirect_to: str | None = None
     # Every POST, as it arrived.
     attempts: list[Received] = field(default_factory=list)
     # Events processed, each once, in order of arrival.
@@ -57,6 +59,8 @@ class Listener:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status = listener.handle(raw, dict(self.headers.items()))
                 self.send_response(status)
+                if status == 307 and listener.redirect_to:
+                    self.send_header("Location", listener.redirect_to)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -91,6 +95,8 @@ class Listener:
         )
         with self._lock:
             self.attempts.append(received)
+            if self.redirect_to is not None:
+                return 307
             if self.down_status is not None:
                 return self.down_status
             if received.body["eventType"] in self.rejected_types:

@@ -255,3 +255,30 @@ async def test_continue_as_new_carries_undelivered_events_in_order(
     assert listener.events_of(order_id) == []
     listener.down_status = None
     assert await received_all(listener, order_id, expected) == expected
+
+
+async def test_deleting_a_subscription_ends_its_deliveries_under_way(
+    hub_http: httpx.AsyncClient, listeners: Any
+) -> None:
+    # Issue 26: a delivery retrying to a down listener stayed `delivering` after the DELETE.
+    down = listeners(down_status=503)
+    subscription = await subscribe(hub_http, down)
+    order_id = await complete_order(hub_http)
+    mine = {"subscriptionId": subscription["id"], "orderId": order_id}
+
+    async def retrying() -> list[dict[str, Any]] | None:
+        found = (await hub_http.get(DELIVERIES, params={**mine, "state": "delivering"})).json()
+        return found or None
+
+    await eventually(retrying, what="a delivery retrying to the down listener")
+    assert (await hub_http.delete(f"{HUB}/{subscription['id']}")).status_code == 204
+
+    async def ended() -> list[dict[str, Any]] | None:
+        found = (await hub_http.get(DELIVERIES, params=mine)).json()
+        return found if found and all(d["state"] == "cancelled" for d in found) else None
+
+    cancelled = await eventually(ended, timeout=10, what="the deliveries to end")
+    assert all(d["lastError"] == "the subscription was deleted" for d in cancelled)
+    await asyncio.sleep(2)  # attempts in flight at the deletion do not bring one back
+    states = {d["state"] for d in (await hub_http.get(DELIVERIES, params=mine)).json()}
+    assert states == {"cancelled"}

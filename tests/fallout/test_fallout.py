@@ -71,7 +71,12 @@ async def test_permanent_failure_opens_a_case_and_a_retry_completes_the_order(
     assert (retry["actor"], retry["actorRole"]) == ("ana", "fallout-agent")
     resolved = (await http.get(f"{FALLOUT}/{case['id']}")).json()
     assert (resolved["state"], resolved["resolution"]) == ("resolved", "retry")
-    assert [n["event"] for n in resolved["notes"]] == ["opened", "assign", "retry"]
+    assert [n["event"] for n in resolved["notes"]] == [
+        "opened",
+        "assign",
+        "retry",
+        "retry succeeded",
+    ]
     described = await client.get_workflow_handle(f"order-{order_id}").describe()
     assert described.typed_search_attributes.get(sa.FALLOUT_COUNT) == 0
     again = await ana.post(f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana"})

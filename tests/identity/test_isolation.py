@@ -13,6 +13,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from tests.auth import bearer
 from tests.conftest import AsClient
 from tests.helpers import ORDERS, eventually, order_histories_text, wait_for_state
 from tests.sample_orders import sample_order
@@ -157,16 +158,20 @@ async def test_a_customer_cannot_act_for_another_party(
     )
     assert to_bob.status_code == 403
     assert _ids(await http.get(ORDERS, params={"relatedParty.id": bob.party})) == bob.orders
-    # Another's Idempotency-Key says nothing of the other's order to Alice.
+    # Keys are the caller's own: another's Idempotency-Key is a new key for Dave, whose order
+    # is his alone and says nothing of the other's.
     key = {"Idempotency-Key": f"shared-{uuid.uuid4()}"}
-    carol = f"carol-{uuid.uuid4()}"
+    carol, dave = f"carol-{uuid.uuid4()}", f"dave-{uuid.uuid4()}"
     first = await http.post(ORDERS, json=sample_order("handset-nova-x5", carol), headers=key)
     assert first.status_code == 201
-    replay = await alice.api.post(
-        ORDERS, json=sample_order("handset-nova-x5", alice.party), headers=key
+    same_key = await http.post(
+        ORDERS,
+        json=sample_order("handset-nova-x5", dave),
+        headers={**key, **bearer("customer", party=dave)},
     )
-    assert replay.status_code == 409 and first.json()["id"] not in replay.text
-    assert _ids(await http.get(ORDERS, params={"relatedParty.id": alice.party})) == alice.orders
+    assert same_key.status_code == 201, same_key.text
+    assert "Idempotent-Replayed" not in same_key.headers
+    assert same_key.json()["id"] != first.json()["id"] and carol not in same_key.text
     # Staff screens are not a customer's.
     for path in ["/ops/v1/tasks", "/ops/v1/fallout", "/ops/v1/jeopardy", "/ops/v1/simulators"]:
         assert (await alice.api.get(path)).status_code == 403, path

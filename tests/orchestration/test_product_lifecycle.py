@@ -4,6 +4,7 @@ disconnect; a handset comes back through the returns desk before it is refunded 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import order_body, sample_order
 
 INVENTORY = "/tmf-api/productInventory/v4/product"
+# Later orders have no wait task: a requested start ahead would hold them (issue 26).
+AT_ONCE = timedelta(0)
 TASKS = "/ops/v1/tasks"
 
 
@@ -37,6 +40,15 @@ async def _product(http: httpx.AsyncClient, customer: str, offering: str) -> dic
     return dict(product)
 
 
+# The catalog's monthly fees of fiber by speed (catalog/2026.1/broadband.yaml).
+FIBER_FEES = {100: 29.99, 500: 39.99, 1000: 49.99}
+
+
+def _amounts(prices: list[dict[str, Any]]) -> dict[str, float]:
+    """Amount (tax included) by price type, as a user reads an order's or product's prices."""
+    return {p["priceType"]: p["price"]["taxIncludedAmount"]["value"] for p in prices}
+
+
 def _operations(order_id: str) -> list[str]:
     return [f"{e.system}.{e.operation}" for e in effects_for(order_id)]
 
@@ -45,36 +57,53 @@ async def test_broadband_is_changed_suspended_resumed_and_disconnected(
     http: httpx.AsyncClient, workforce: None
 ) -> None:
     customer = f"life-{uuid.uuid4().hex[:8]}"
-    await _run(http, sample_order("fiber-broadband", customer=customer))
+    first = await _run(http, sample_order("fiber-broadband", customer=customer))
     product = await _product(http, customer, "fiber-broadband")
     speeds = {c["name"]: c["value"] for c in product["productCharacteristic"]}
     assert product["status"] == "active"
     faster = 1000 if speeds["downloadSpeed"] != 1000 else 500
+    # Inventory keeps what the customer pays (issue 26).
+    assert _amounts(product["productPrice"]) == _amounts(first["productOrderItem"][0]["itemPrice"])
+    assert _amounts(product["productPrice"])["recurring"] == FIBER_FEES[speeds["downloadSpeed"]]
 
     changed = await _run(
-        http, order_body([_on(product["id"], "modify", downloadSpeed=faster)], customer)
+        http,
+        order_body(
+            [_on(product["id"], "modify", downloadSpeed=faster)], customer, start_in=AT_ONCE
+        ),
     )
     after = await _product(http, customer, "fiber-broadband")
     assert after["id"] == product["id"]
     assert {c["name"]: c["value"] for c in after["productCharacteristic"]}[
         "downloadSpeed"
     ] == faster
+    # Priced at the change of the monthly fee; inventory has the new fee.
+    increase = round(FIBER_FEES[faster] - FIBER_FEES[speeds["downloadSpeed"]], 2)
+    assert _amounts(changed["orderTotalPrice"]) == {"recurring": increase}
+    assert _amounts(after["productPrice"])["recurring"] == FIBER_FEES[faster]
     # The new speed profile is applied and billed; nothing else is touched (no new router).
     assert sorted(_operations(changed["id"])) == [
         "activation.activate_service",
         "billing.adjust_billing",
     ]
 
-    suspended = await _run(http, order_body([_on(product["id"], "suspend")], customer))
+    suspended = await _run(
+        http, order_body([_on(product["id"], "suspend")], customer, start_in=AT_ONCE)
+    )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "suspended"
     assert "activation.suspend_service" in _operations(suspended["id"])
 
-    resumed = await _run(http, order_body([_on(product["id"], "resume")], customer))
+    resumed = await _run(
+        http, order_body([_on(product["id"], "resume")], customer, start_in=AT_ONCE)
+    )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "active"
     assert "activation.resume_service" in _operations(resumed["id"])
 
-    disconnected = await _run(http, order_body([_on(product["id"], "delete")], customer))
+    disconnected = await _run(
+        http, order_body([_on(product["id"], "delete")], customer, start_in=AT_ONCE)
+    )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "terminated"
+    assert _amounts(disconnected["orderTotalPrice"]) == {"recurring": -FIBER_FEES[faster]}
     done = _operations(disconnected["id"])
     assert {"activation.deactivate_service", "billing.stop_billing"} <= set(done), done
     assert "shipping.create_return_label" in done, "the router is not asked back"
@@ -84,10 +113,14 @@ async def test_a_returned_handset_is_refunded_once_the_returns_desk_has_it(
     http: httpx.AsyncClient,
 ) -> None:
     customer = f"rma-{uuid.uuid4().hex[:8]}"
-    await _run(http, sample_order("handset-nova-x5", customer=customer))
+    bought = await _run(http, sample_order("handset-nova-x5", customer=customer))
     product = await _product(http, customer, "handset-nova-x5")
+    paid = _amounts(bought["orderTotalPrice"])["oneTime"]
+    assert _amounts(product["productPrice"]) == {"oneTime": paid}
 
-    created = await http.post(ORDERS, json=order_body([_on(product["id"], "delete")], customer))
+    created = await http.post(
+        ORDERS, json=order_body([_on(product["id"], "delete")], customer, start_in=AT_ONCE)
+    )
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
     task = await wait_for_open_task(http, order_id)
@@ -105,4 +138,7 @@ async def test_a_returned_handset_is_refunded_once_the_returns_desk_has_it(
     returned = await wait_for_state(http, order_id, timeout=60)
     assert returned["state"] == "completed", returned.get("errorMessage")
     assert (await _product(http, customer, "handset-nova-x5"))["status"] == "terminated"
+    # The refund is what was paid, as inventory recorded it.
+    assert _amounts(returned["productOrderItem"][0]["itemPrice"]) == {"oneTime": -paid}
+    assert _amounts(returned["orderTotalPrice"]) == {"oneTime": -paid}
     assert _operations(order_id) == ["shipping.create_return_label", "billing.adjust_billing"]

@@ -61,7 +61,7 @@ async def test_mobile_proceeds_while_broadband_waits_for_its_address(
     waiting = await _until(http, order_id, lambda o: states(o)["bb"] == "pending")
     assert waiting["state"] == "inProgress"
     plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
-    assert [(d["item_id"], d["missing"]) for d in plan["deferred"]] == [
+    assert [(d["itemId"], d["missing"]) for d in plan["deferred"]] == [
         ("bb", ["installationAddress"])
     ]
     assert not any(t["itemId"] == "bb" for t in plan["tasks"])

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.southbound.contract import SOUTHBOUND_OPERATIONS, SYSTEM_OFFLINE
 from api.errors import install_error_handlers
 from api.identity import Authenticate
+from api.routers import workforce
 from api.routers.simulators import router
 from tests.auth import broad_headers
 from tests.simulators.support import make_request, new_order_id, run
@@ -25,6 +26,7 @@ def api() -> TestClient:
     app = FastAPI()
     app.add_middleware(Authenticate)  # as in api/app.py: the routes need a caller
     install_error_handlers(app)
+    app.include_router(workforce.router)  # as in api/app.py: before /{system}
     app.include_router(router)
     return TestClient(app, headers=broad_headers())
 
@@ -41,7 +43,7 @@ def test_lists_every_system_with_its_operations_and_config(api: TestClient) -> N
     response = api.get(BASE)
     assert response.status_code == 200
     body = response.json()
-    assert [s["system"] for s in body] == list(SOUTHBOUND_OPERATIONS)
+    assert [s["system"] for s in body] == [*SOUTHBOUND_OPERATIONS, "field_workforce"]
     shipping = body[list(SOUTHBOUND_OPERATIONS).index("shipping")]
     assert shipping["operations"] == ["ship", "cancel_shipment", "create_return_label"]
     assert _config(shipping) == DEFAULT
@@ -142,3 +144,26 @@ def test_lists_a_systems_resources_of_an_order(api: TestClient) -> None:
     )
     assert (resource["kind"], resource["state"]) == ("port", "reserved")
     assert api.get(f"{BASE}/shipping/resources", params={"orderId": order_id}).json() == []
+
+
+def test_the_field_workforce_is_a_simulator_like_the_others(api: TestClient) -> None:
+    workforce = f"{BASE}/field_workforce"
+    try:
+        switched = api.put(workforce, json={"autoComplete": True, "latencyMs": 200})
+        slower = api.patch(workforce, json={"latencyMs": 900})
+        listed = {s["system"]: s for s in api.get(BASE).json()}["field_workforce"]
+        reset = api.delete(workforce)
+    finally:
+        api.delete(workforce)
+
+    assert switched.status_code == 200 and switched.json()["autoComplete"] is True
+    assert slower.json() == {
+        "system": "field_workforce",
+        "operations": ["complete_manual_task"],
+        "autoComplete": True,
+        "latencyMs": 900,
+    }
+    assert listed == slower.json()
+    assert reset.status_code == 200
+    assert (reset.json()["autoComplete"], reset.json()["latencyMs"]) == (False, 0)
+    assert api.get(f"{BASE}/field-workforce").json() == reset.json()  # the first name still works

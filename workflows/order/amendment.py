@@ -208,6 +208,7 @@ def apply(
         setattr(order, field, getattr(amended, field))
     if pricing is not None:
         order.order_total_price = pricing.order_total_price
+        book.product_prices = pricing.product_price
         for item in order.all_items():
             if item.id not in book.cancelled_items:
                 item.item_price = pricing.item_price.get(item.id)

@@ -13,6 +13,8 @@ from typing import Any
 
 from decomposition.catalog import WaitSource
 from decomposition.plan import DomainOrder, Plan, PlanTask
+from decomposition.pricing import product_prices
+from tmf.common import OrderPrice
 from tmf.product_order import ProductOrder
 from workflows.bundle_items import bundled_products
 from workflows.order.naming import child_workflow_id
@@ -20,7 +22,11 @@ from workflows.plan_execution import PlanExecution
 
 
 def prepared(
-    order: ProductOrder, plan: Plan, task: PlanTask, execution: PlanExecution | None = None
+    order: ProductOrder,
+    plan: Plan,
+    task: PlanTask,
+    execution: PlanExecution | None = None,
+    prices: dict[str, list[OrderPrice]] | None = None,
 ) -> PlanTask:
     """The task as its domain order runs it."""
     if task.system == "field_service" and order.requested_start_date is not None:
@@ -33,6 +39,8 @@ def prepared(
     if execution is not None:
         # A bundle's product names its children's (recorded before it) in inventory.
         product["productRelationship"] = bundled_products(execution, task.product_key)
+    # What the customer pays for it, kept by inventory (issue 26).
+    product["productPrice"] = product_prices(prices or {}, task.item_id, task.product_key)
     params = {**task.params, "product": product, "action": action}
     return task.model_copy(update={"params": params})
 

@@ -15,6 +15,7 @@ from decomposition.plan import DomainOrder, Plan, PlanTask
 from decomposition.pricing import OrderPricing
 from decomposition.problems import Problem
 from tmf.cancel_order import CancelProductOrder, CancelState
+from tmf.common import OrderPrice
 from tmf.events import EventType, OrderEvent
 from tmf.product_order import ItemState, OrderErrorMessage, OrderState, ProductOrder
 from workflows.jeopardy import Assessment
@@ -30,6 +31,7 @@ from workflows.order import amendment, items, progress, risk
 from workflows.order.assetization import prepared, wait_until
 from workflows.plan_execution import PlanExecution, TaskRun
 from workflows.policy import OrderPolicy
+from workflows.start_gate import until_start
 
 Message = TaskFinished | TaskHeld | FalloutNotice
 Undo = tuple[PlanTask, TaskRun]  # a completed run whose effect is to be undone
@@ -57,6 +59,10 @@ class OrderBook:
         self.cancellation: CancelProductOrder | None = None
         self.inbox: list[Message] = []
         self.fallout_count = 0
+        # Issue 26, each set from its workflow.patched() so recorded histories replay as before.
+        self.hold_until_start = False  # nothing before the requested start date
+        self.order_from_forecast = False  # the order's jeopardy from its forecast only
+        self.product_prices: dict[str, list[OrderPrice]] = {}  # by item id, kept by inventory
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
         self.revision = 0
@@ -133,6 +139,7 @@ class OrderBook:
         self.order.catalog_version = plan.catalog_version
         if pricing is not None:
             self.order.order_total_price = pricing.order_total_price
+            self.product_prices = pricing.product_price
             for item in self.order.all_items():
                 item.item_price = pricing.item_price.get(item.id)
         self.execution = PlanExecution.start(plan, now)
@@ -189,7 +196,8 @@ class OrderBook:
     def dispatch(self, now: datetime) -> dict[str, list[RunTask]]:
         """The ready tasks, marked running, grouped by domain order in plan order (never set
         order: commands must come out the same on every replay). Nothing while assessing."""
-        tasks = self.plan.ready()
+        # Nothing before the requested start date, for a plan with no wait task (issue 26).
+        tasks = [] if self.until_start(now) else self.plan.ready()
         if not tasks or self.assessing:
             return {}
         batches: dict[str, list[RunTask]] = {}
@@ -197,7 +205,7 @@ class OrderBook:
             run = self.plan.mark_running(task.id, now)
             batches.setdefault(task.domain_order_id, []).append(
                 RunTask(
-                    task=prepared(self.order, self.plan.plan, task, self.plan),
+                    task=prepared(self.order, self.plan.plan, task, self.plan, self.product_prices),
                     idempotency_key=f"{self.order.id}/{task.id}/{run.run}",
                     wait_until=wait_until(self.order, self.plan, task),
                 )
@@ -255,9 +263,17 @@ class OrderBook:
         """A closed order is at risk of nothing; True when the search attribute must be reset."""
         return risk.clear(self, now)
 
+    def until_start(self, now: datetime) -> timedelta | None:
+        if not self.hold_until_start or self.execution is None:
+            return None
+        return until_start(self.order.requested_start_date, self.execution.plan, now)
+
     def until_next_check(self, now: datetime) -> timedelta | None:
-        """The next jeopardy threshold or the requested cancellation date, whichever first."""
+        """The next jeopardy threshold, the requested start or cancellation date, whichever
+        first."""
         waits: list[timedelta] = []
+        if (start := self.until_start(now)) is not None:
+            waits.append(start)
         if (
             self.jeopardy is not None
             and self.jeopardy.next_check is not None

@@ -42,9 +42,16 @@ with workflow.unsafe.imports_passed_through():
         RunTasks,
         UpdateTaskData,
     )
+    from workflows.order.assetization import wait_until
     from workflows.order.book import OrderBook
     from workflows.order.naming import child_workflow_id
     from workflows.plan_execution import TaskRun
+    from workflows.ui_text import (
+        activity_summary,
+        domain_order_details,
+        domain_order_summary,
+        order_current_details,
+    )
 
 # Short: a write takes milliseconds, and a worker that died mid-write is retried sooner.
 STORE_TIMEOUT = timedelta(seconds=10)
@@ -126,6 +133,8 @@ class OrderEffects:
                 ]
             ),
             memo={"item": domain_order.item_id, "specification": domain_order.spec_id},
+            static_summary=domain_order_summary(domain_order),
+            static_details=domain_order_details(order_id, domain_order),
             # The parent closes its children itself, so they end Completed, never Terminated.
             # (Not by REQUEST_CANCEL: the time-skipping test server does not apply that policy.)
             parent_close_policy=ParentClosePolicy.ABANDON,
@@ -158,6 +167,7 @@ class OrderEffects:
             run.compensated = True
             return
         effect = f"{self.book.order.id}/{task.id}/{run.run}"
+        run.undo_start = workflow.now()
         await workflow.execute_activity(
             task.compensation.activity,  # a catalog name: no function to name it by
             SouthboundRequest(
@@ -170,14 +180,17 @@ class OrderEffects:
             ),
             result_type=SouthboundResult,
             activity_id=f"{task.id}#{run.run}~undo",
+            summary=activity_summary(task, f"undo {task.compensation.activity}"),
             start_to_close_timeout=COMPENSATION_TIMEOUT,
             retry_policy=COMPENSATION_RETRY,
         )
-        run.compensated = True
+        run.compensated, run.undo_end = True, workflow.now()
 
     # -- search attributes and the store --------------------------------------------------------
 
     def assess_jeopardy(self) -> None:
+        if not self.book.assessing:
+            self.book.order_from_forecast = workflow.patched("order-jeopardy-from-forecast")
         level = self.book.assess_jeopardy(workflow.now())
         if level is not None:
             workflow.upsert_search_attributes([sa.JEOPARDY.value_set(level)])
@@ -196,7 +209,19 @@ class OrderEffects:
         workflow.upsert_search_attributes([sa.ORDER_STATE.value_set(state.value)])
         await self.persist()
 
+    def show_details(self) -> None:
+        """What the Temporal UI shows the order doing and waiting for (workflows/ui_text.py)."""
+        order, execution = self.book.order, self.book.execution
+        workflow.set_current_details(
+            order_current_details(
+                order,
+                execution,
+                lambda task: wait_until(order, execution, task) if execution else None,
+            )
+        )
+
     async def persist(self) -> None:
+        self.show_details()
         revision, events = self.book.take_events()
         order = self.book.order
         # A local activity: a store write is milliseconds of work in this worker, not worth a

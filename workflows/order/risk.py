@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tmf.common import iso_z
 from tmf.events import EventType
 from tmf.product_order import OrderJeopardy, ProductOrder, TaskAtRisk
 from workflows.jeopardy import JeopardyLevel, assess
@@ -27,7 +28,14 @@ def assess_order(book: OrderBook, now: datetime) -> str | None:
     written (at the first assessment and at every change)."""
     execution = book.plan
     due = due_date(book.order, book.policy)
-    found = assess(execution, now, due, book.policy.jeopardy_warning_share)
+    found = assess(
+        execution,
+        now,
+        due,
+        book.policy.jeopardy_warning_share,
+        order_from_forecast=book.order_from_forecast,
+        not_before=book.order.requested_start_date if book.until_start(now) else None,
+    )
     before = book.jeopardy
     book.jeopardy = found
     levels = {t.task_id: t.level.value for t in found.tasks}
@@ -61,9 +69,9 @@ def assess_order(book: OrderBook, now: datetime) -> str | None:
         reason=found.cause,
         level=found.level.value,
         previousLevel=before.level.value if before else JeopardyLevel.NONE.value,
-        dueDate=found.due.isoformat(),
-        forecastCompletionDate=found.forecast.isoformat(),
-        tasks=[t.model_dump(mode="json") for t in found.tasks],
+        dueDate=iso_z(found.due),
+        forecastCompletionDate=iso_z(found.forecast),
+        tasks=[t.to_tmf() for t in book.order.jeopardy.tasks],
     )
     return found.level.value
 

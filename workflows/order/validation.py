@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tmf.product_order import OrderState
 from workflows.messages import AmendOrder, OverridePointOfNoReturn, ProvideInformation
 from workflows.order.ponr import blocking_items, hard_point_of_no_return_passed
 from workflows.refusal import Refusal
@@ -41,12 +40,23 @@ def check_information(book: OrderBook, info: ProvideInformation) -> None:
         raise Refusal("InvalidState", f"item '{info.item_id}' is not waiting for information")
 
 
-def check_amendment(book: OrderBook, request: AmendOrder, now: datetime) -> None:
-    """Refused when closed, being cancelled, invalid, or touching an item past its PONR."""
+def check_amendment(
+    book: OrderBook, request: AmendOrder, now: datetime, amendment_under_way: bool = False
+) -> None:
+    """Refused when closed, being cancelled, invalid, or touching an item past its PONR; with
+    `If-Match` (`expected_version`), also when the order is at another version or another
+    amendment is under way (it would change the version)."""
     require_open(book)
     if book.cancellation_under_way():
-        if book.order.state != OrderState.IN_PROGRESS or book.cancel_due(now):
-            raise Refusal("InvalidState", "the order is being cancelled")
+        # Once a cancellation is accepted the order is going away, whatever its requested date.
+        raise Refusal("InvalidState", "the order is being cancelled")
+    expected = request.expected_version
+    if expected is not None and (expected != book.order.version or amendment_under_way):
+        under_way = " with an amendment under way" if amendment_under_way else ""
+        raise Refusal(
+            "PreconditionFailed",
+            f"the order has changed: version {book.order.version}{under_way}, not {expected}",
+        )
     if book.execution is None:
         raise Refusal("InvalidState", "the order is not planned yet")
     try:

@@ -79,6 +79,7 @@ class ProductOrderWorkflow:
             await effects.move_to(OrderState.REJECTED)
             return await self._result()
 
+        book.hold_until_start = workflow.patched("hold-until-requested-start")
         book.start(planned.plan, planned.pricing, workflow.now())
         await effects.move_to(OrderState.IN_PROGRESS)
 
@@ -121,10 +122,12 @@ class ProductOrderWorkflow:
                 await effects.persist()  # e.g. an item just passed its point of no return
             if book.is_done():
                 return False
+            effects.show_details()
             try:
                 await workflow.wait_condition(
                     lambda: book.should_wake(workflow.now()),
                     timeout=book.until_next_check(workflow.now()),
+                    timeout_summary="jeopardy threshold or cancellation date",
                 )
             except TimeoutError:
                 pass  # a jeopardy threshold or the cancellation date: handled below
@@ -210,7 +213,8 @@ class ProductOrderWorkflow:
 
     @amend_order.validator
     def _validate_amendment(self, request: AmendOrder) -> None:
-        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now()))
+        locked = self._change_lock.locked()  # another amendment (or the cancellation) under way
+        _refuse_with(lambda: validation.check_amendment(self.book, request, workflow.now(), locked))
 
     async def _amend(self, request: AmendOrder) -> ProductOrder:
         book, effects = self.book, self.effects

@@ -1,0 +1,69 @@
+"""`oms tasks list|claim|complete`: the manual task inbox in a terminal, over the REST API."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from cli import api_client
+from cli.api_client import call, show
+
+app = typer.Typer(help="Manual tasks: list the inbox, claim a task, complete it with its result.")
+
+
+@app.callback()
+def identity(
+    token: str | None = typer.Option(None, "--token", help="A bearer token (or TESSERA_TOKEN)."),
+    role: str = typer.Option(
+        "fulfillment-agent", "--role", help="Local stack: mint a token for this role."
+    ),
+) -> None:
+    """Each call sends a bearer token: --token, TESSERA_TOKEN, or one minted locally for --role."""
+    api_client.caller.update(token=token, role=role)
+
+
+@app.command("list")
+def list_tasks(
+    queue: str | None = typer.Option(None),
+    skill: str | None = typer.Option(None),
+    state: str | None = typer.Option("open", help="open | claimed | completed; '' for all"),
+    assignee: str | None = typer.Option(None),
+    limit: int = typer.Option(50),
+) -> None:
+    """Tasks (open ones by default), one line each, with the result fields they expect."""
+    params = {"queue": queue, "skill": skill, "state": state or None, "assignee": assignee}
+    found = call(
+        "GET",
+        "/ops/v1/tasks",
+        params={"limit": limit, **{k: v for k, v in params.items() if v is not None}},
+    )
+    for task in found:
+        fields = ", ".join(((task.get("resultSchema") or {}).get("properties") or {}).keys())
+        typer.echo(
+            f"{task['id']}  {task['state']:<9} {task['queue']:<14} {task['skill'] or '':<16} "
+            f"{task['name'][:40]:<40} order {task['orderId']}  result: {fields}"
+        )
+    typer.echo(f"{len(found)} task(s)")
+
+
+@app.command()
+def claim(task_ref: str, assignee: str = typer.Option(..., help="Who takes the task.")) -> None:
+    """Claim a task."""
+    show(call("POST", f"/ops/v1/tasks/{task_ref}/claim", assignee, json={"assignee": assignee}))
+
+
+@app.command()
+def complete(
+    task_ref: str,
+    result: str = typer.Option(..., help='The result, as JSON: \'{"serialNumber": "S1"}\''),
+    by: str | None = typer.Option(None, help="Who did the work."),
+    note: str | None = typer.Option(None),
+) -> None:
+    """Complete a task with its result (checked against the task's result schema)."""
+    try:
+        data = json.loads(result)
+    except json.JSONDecodeError as err:
+        raise typer.BadParameter(f"--result is not JSON: {err}") from None
+    body = {"result": data, "completedBy": by, "note": note}
+    show(call("POST", f"/ops/v1/tasks/{task_ref}/complete", by, json=body))
