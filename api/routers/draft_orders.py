@@ -6,6 +6,8 @@ POST /ops/v1/orders/{id}/submit        submit a draft: it starts as a POSTed ord
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -13,7 +15,8 @@ from api import drafts
 from api.identity import Caller, requires
 from api.permissions import Permission
 from api.routers.plan_preview import preview_response
-from tmf.product_order import ProductOrderCreate
+from api.routers.product_order import refuse_impossible_dates
+from tmf.product_order import OrderState, ProductOrderCreate
 
 router = APIRouter(prefix="/ops/v1/orders", tags=["draft orders"])
 
@@ -32,4 +35,7 @@ async def submit_draft(
 ) -> JSONResponse:
     # Submitting places the order: the permission of a POST.
     document = await drafts.stored_order(order_id, caller)
+    if document.get("state") == OrderState.DRAFT.value:
+        # The dates a POST would be refused for, checked again now that the order is placed.
+        refuse_impossible_dates(ProductOrderCreate.model_validate(document), datetime.now(UTC))
     return JSONResponse(await drafts.submit(order_id, document, request, caller.subject))

@@ -349,6 +349,8 @@ async def amend_draft(
     if patch or named:
         merged = drafts.with_channel_history(merged, channels, "amended", caller.subject, _now_ms())
     if target == OrderState.ACKNOWLEDGED.value:
+        # The dates a POST would be refused for, checked again now that the order is placed.
+        refuse_impossible_dates(ProductOrderCreate.model_validate(merged), datetime.now(UTC))
         return await drafts.submit(order_id, merged, request, caller.subject)
     try:
         edited = ProductOrder.model_validate(merged)

@@ -3,6 +3,7 @@ submit starts it as a POSTed order starts; a draft not submitted in time expires
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -194,3 +195,24 @@ async def test_the_sweep_cancels_only_expired_drafts(http: httpx.AsyncClient) ->
     assert old["id"] in swept and fresh["id"] not in swept
     assert (await http.get(f"{ORDERS}/{old['id']}")).json()["state"] == "cancelled"
     assert (await http.get(f"{ORDERS}/{fresh['id']}")).json()["state"] == "draft"
+
+
+async def test_a_draft_whose_completion_date_passed_is_refused_on_submit(
+    http: httpx.AsyncClient,
+) -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    body = order_body(
+        [copy.deepcopy(SAMPLE_ITEMS["handset-nova-x5"][0])],
+        customer="cust-d6",
+        start_in=timedelta(seconds=1),
+        requestedCompletionDate=soon.isoformat().replace("+00:00", "Z"),
+    )
+    draft = (await http.post(ORDERS, json={**body, "state": "draft"})).json()
+    assert draft["state"] == "draft", draft
+    await asyncio.sleep(3)
+
+    refused = await http.post(f"/ops/v1/orders/{draft['id']}/submit")
+
+    assert refused.status_code == 422, refused.text
+    assert "requestedCompletionDate" in refused.json()["reason"]
+    assert (await http.get(f"{ORDERS}/{draft['id']}")).json()["state"] == "draft"
