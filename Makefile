@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NEWMAN := .ctk/node_modules/.bin/newman
 
-.PHONY: setup run test test-sqlite test-postgres fuzz lint format ctk-deps postgres chromium histories bench clean
+.PHONY: setup run test test-sqlite test-postgres fuzz lint format ctk-deps postgres chromium prometheus histories bench clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ postgres:
 # Debian's chromium for the browser tests (the workspace, /docs); installed once, quietly, if missing.
 chromium:
 	@scripts/ensure-chromium.sh
+# Debian's prometheus and promtool, for tests/operability (apt, once).
+prometheus:
+	@scripts/ensure-prometheus.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -40,10 +43,10 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test-sqlite: setup ctk-deps chromium
+test-sqlite: setup ctk-deps chromium prometheus
 	$(PY) -m pytest -q --durations=10
 
-test-postgres: setup ctk-deps postgres chromium
+test-postgres: setup ctk-deps postgres chromium prometheus
 	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition --ignore=tests/order_book
 
 # The two passes share nothing (each has its own dev server, database, task queue and ports) and

@@ -23,8 +23,11 @@ from activities.order_store import save_cancellation, save_order
 from activities.product_inventory import assetize, deassetize
 from activities.southbound.registry import southbound_activities
 from activities.work_queue import open_manual_task, update_manual_task
-from config.settings import Settings, get_settings
+from config.settings import Settings, get_settings, load_settings
+from observability.health import readiness
 from observability.logs import configure_logging, get_logger
+from observability.tracing import configure_tracing
+from observability.worker_endpoint import WorkerEndpoint, sdk_runtime
 from store.db import create_tables
 from temporal_client import connect_temporal
 from workflows.event_delivery_starter import ensure_courtesy_notifications
@@ -130,13 +133,18 @@ def build_worker(
 
 
 async def run_worker() -> None:
+    settings = load_settings()
     configure_logging()
-    settings = get_settings()
+    configure_tracing("tessera-worker")
     if settings.worker_niceness:
         os.nice(settings.worker_niceness)  # below the API on a shared host; see config/settings.py
     create_tables()
-    client = await connect_temporal()
+    runtime = (
+        sdk_runtime(settings.worker_sdk_metrics_port) if settings.worker_metrics_port else None
+    )
+    client = await connect_temporal(runtime=runtime)
     worker = build_worker(client, settings)
+    endpoint = start_endpoint(settings, client)
     # Courtesy notifications follow the outbox in a workflow of their own; started once.
     await ensure_courtesy_notifications(client)
     log.info(
@@ -147,7 +155,28 @@ async def run_worker() -> None:
         if settings.worker_versioning
         else "unversioned",
     )
-    await worker.run()
+    try:
+        if endpoint:
+            endpoint.running = True
+        await worker.run()
+    finally:
+        if endpoint:
+            endpoint.stop()
+
+
+def start_endpoint(settings: Settings, client: Client) -> WorkerEndpoint | None:
+    """/metrics and /health/* of this worker, unless WORKER_METRICS_PORT is 0."""
+    if not settings.worker_metrics_port:
+        return None
+    endpoint = WorkerEndpoint(
+        settings.worker_metrics_host,
+        settings.worker_metrics_port,
+        settings.worker_sdk_metrics_port,
+        lambda: readiness(client, catalog=False),
+        asyncio.get_running_loop(),
+    )
+    endpoint.start()
+    return endpoint
 
 
 if __name__ == "__main__":

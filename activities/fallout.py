@@ -10,6 +10,7 @@ from temporalio import activity
 
 from activities.logging_context import bind_activity_context
 from observability.logs import get_logger
+from observability.metrics import FALLOUT_DECISIONS
 from store import fallout
 from store.fallout_tables import FalloutCase
 
@@ -95,4 +96,5 @@ def record_fallout_decision(input: FalloutDecisionInput) -> None:
         input.state,
         input.assignee,
     )
+    FALLOUT_DECISIONS.labels(input.action).inc()
     log.info("fallout decision", case_id=input.case_id, action=input.action, actor=input.actor)

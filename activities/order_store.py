@@ -7,6 +7,7 @@ from temporalio import activity
 
 from activities.logging_context import bind_activity_context
 from observability.logs import get_logger
+from observability.metrics import count_closed
 from store import cancellations, orders
 from tmf.cancel_order import CancelProductOrder
 from tmf.events import OrderEvent
@@ -31,7 +32,10 @@ class SaveOrderInput(BaseModel):
 def save_order(input: SaveOrderInput) -> bool:
     bind_activity_context(input.order.id)
     execution = None if input.execution is None else input.execution.model_dump(mode="json")
-    written = orders.save_order(input.order, input.revision, input.events, execution)
+    write = orders.write_order_snapshot(input.order, input.revision, input.events, execution)
+    written = write.written
+    if write.closed_now:
+        count_closed(input.order)
     log.info(
         "order saved",
         state=input.order.state.value,

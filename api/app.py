@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.admission import admission_loop, finish_starts
+from api.admission import GATE, admission_loop, finish_starts
 from api.codec_server import CODEC_PATH, create_codec_app
 from api.content_type import RequireJsonBody
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.http_metrics import HttpMetrics, metrics_endpoint
 from api.identity import Authenticate
 from api.local_issuer import get_local_issuer
 from api.nul_characters import RefuseNulCharacters
@@ -25,10 +26,12 @@ from api.routers import (
     admission,
     cancel_product_order,
     catalog_admin,
+    catalog_rules,
     deliveries,
     domain_orders,
     draft_orders,
     fallout,
+    health,
     hub,
     jeopardy,
     kpis,
@@ -45,7 +48,10 @@ from api.routers import (
     workforce,
     workspace,
 )
+from config.settings import load_settings
 from observability.logs import configure_logging, get_logger
+from observability.store_metrics import register_store_metrics
+from observability.tracing import configure_tracing, instrument_api
 from store.db import create_tables
 from temporal_client import data_converter
 
@@ -54,8 +60,10 @@ log = get_logger(__name__)
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    load_settings()  # a bad setting stops the API before it serves (config/settings.py)
     configure_logging()
     data_converter()  # no payload encryption key: refuse to start rather than fail each call
+    register_store_metrics(GATE)
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop())
     yield
@@ -81,6 +89,7 @@ class RequestLogContext:
 
 
 def create_app() -> FastAPI:
+    configure_tracing("tessera-api")
     app = FastAPI(
         title="Tessera Order Management",
         version="0.1.0",
@@ -98,20 +107,26 @@ def create_app() -> FastAPI:
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(LimitRequests)  # outside the NUL check: it bounds what that one reads
     app.add_middleware(RequestLogContext)
+    # Outermost: it times and counts every answer, NUL refusals included.
+    app.add_middleware(HttpMetrics)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
 
-    @app.get("/health", tags=["ops"], summary="Liveness")
-    def health() -> dict[str, str]:
+    @app.get("/health", tags=["ops"], summary="Liveness (kept for scripts; see /health/live)")
+    def health_ok() -> dict[str, str]:
         return {"status": "ok"}
 
     issuer = get_local_issuer()
     if issuer is not None:
         app.include_router(local_auth.build_router(issuer))
+    app.include_router(health.router)
+
     app.include_router(product_order.router)
     app.include_router(cancel_product_order.router)
     app.include_router(product_inventory.router)
     app.include_router(product_catalog.router)
     app.include_router(catalog_admin.router)
     app.include_router(catalog_admin.ops_router)
+    app.include_router(catalog_rules.router)
     app.include_router(product_catalog.service_catalog_router)
     app.include_router(product_catalog.resource_catalog_router)
     app.include_router(domain_orders.service_router)
@@ -135,6 +150,7 @@ def create_app() -> FastAPI:
     app.include_router(kpis.router)
     app.include_router(workspace.router)
     workspace.mount_workspace(app)
+    instrument_api(app)  # tracing, when on
     return app
 
 

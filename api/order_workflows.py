@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from temporalio.client import Client
@@ -32,7 +31,7 @@ def order_policy() -> OrderPolicy:
     settings = get_settings()
     return OrderPolicy(
         jeopardy_warning_share=settings.jeopardy_warning_share,
-        due_hours_by_priority=json.loads(settings.order_due_hours_by_priority),
+        due_hours_by_priority=settings.due_hours_by_priority,
         default_due_hours=settings.order_default_due_hours,
         offline_first_pause_seconds=settings.offline_first_pause_seconds,
         offline_max_pause_seconds=settings.offline_max_pause_seconds,

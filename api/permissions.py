@@ -94,6 +94,11 @@ ROLES = tuple(ROLE_PERMISSIONS)
 PUBLIC_PATHS = frozenset(
     {
         "/health",
+        # Probes and the Prometheus scrape: no personal data, no order ids (label values are
+        # bounded); an orchestrator and Prometheus call them without a token.
+        "/health/live",
+        "/health/ready",
+        "/metrics",
         "/openapi.json",
         "/docs",
         "/docs/oauth2-redirect",

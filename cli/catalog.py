@@ -23,7 +23,7 @@ def version_files(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     header: dict[str, Any] = {
         k: document[k] for k in ("description", "defaults", "categories") if k in document
     }
-    body: dict[str, Any] = {k: document[k] for k in (*_LISTS, "prices") if document.get(k)}
+    body: dict[str, Any] = {k: document[k] for k in (*_LISTS, "prices", "rules") if document.get(k)}
     return {"version.yaml": header, "catalog.yaml": body}
 
 

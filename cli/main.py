@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from cli.catalog import app as catalog_app
+from cli.db import app as db_app
 from cli.deploy import app as deploy_app
 from cli.fallout import app as fallout_app
 from cli.local_stack import wait_for_port
@@ -21,7 +22,7 @@ from cli.orders import app as orders_app
 from cli.replay import replay_command
 from cli.tasks import app as tasks_app
 from cli.tokens import DEFAULT_KEY_FILE, token_command
-from config.settings import get_settings
+from config.settings import get_settings, load_settings
 from temporal_client.codec import new_key_line
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
@@ -29,9 +30,18 @@ app.add_typer(fallout_app, name="fallout")
 app.add_typer(orders_app, name="orders")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(db_app, name="db")
 app.command("token")(token_command)
 app.add_typer(deploy_app, name="deploy")
 app.command(name="replay")(replay_command)
+
+
+@app.callback()
+def check_settings() -> None:
+    """Tessera order management."""
+    # Every command reads its settings first: a bad one stops here with the reason (exit 2),
+    # not at the first order.
+    load_settings()
 
 
 @app.command()
@@ -171,6 +181,8 @@ def dev(
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
+        # The schema first, as a release would do it; the API and worker find it current.
+        subprocess.run([sys.executable, "-m", "cli", "db", "upgrade"], env=env, check=True)
         children.append(
             subprocess.Popen(dev_server_command(data_dir, codec_endpoint=codec_endpoint))
         )

@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from decomposition.conditions import Condition, ConditionError, parse_condition
 from decomposition.graph import find_cycle
+from decomposition.rules import OrderRule, check_rules
 
 # The southbound systems and the operations their simulators implement: a task may call no other.
 SOUTHBOUND_OPERATIONS: dict[str, frozenset[str]] = {
@@ -296,6 +297,8 @@ class CatalogVersion(CatalogModel):
     product_specifications: list[ProductSpecification] = Field(default_factory=list)
     service_specifications: list[ServiceSpecification] = Field(default_factory=list)
     resource_specifications: list[ResourceSpecification] = Field(default_factory=list)
+    # Order rules (enrichment, duplicates, approval): decomposition/rules.py.
+    rules: list[OrderRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> CatalogVersion:
@@ -423,6 +426,14 @@ class _CatalogChecker:
             self._check_spec(spec)
         for product in self.catalog.product_specifications:
             self._check_product_tree(product)
+        names = {c.name for s in self.catalog.product_specifications for c in s.characteristics}
+        secrets = frozenset(
+            c.name
+            for s in self.catalog.product_specifications
+            for c in s.characteristics
+            if c.secret
+        )
+        self.errors.extend(check_rules(self.catalog.rules, names, secrets))
         return self.errors
 
     def _check_condition(self, text: str | None, names: set[str], where: str) -> None:

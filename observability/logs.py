@@ -8,11 +8,12 @@ import sys
 import structlog
 
 from config.settings import get_settings
+from observability.tracing import add_trace_ids
 
 
 def configure_logging() -> None:
     settings = get_settings()
-    fmt = settings.log_format
+    fmt: str = settings.log_format
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
     renderer: structlog.types.Processor = (
@@ -22,6 +23,7 @@ def configure_logging() -> None:
     shared: list[structlog.types.Processor] = [
         # Context bound per request or activity (order_id, workflow_id) lands in every line.
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -22,6 +22,7 @@ _LISTS = (
     "serviceSpecifications",
     "resourceSpecifications",
     "prices",  # prices not yet in an offering (catalog management)
+    "rules",  # order rules: enrichment, duplicates, approval (decomposition/rules.py)
 )
 _VERSION_FILE = "version.yaml"
 

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from config.settings import get_settings
 
@@ -52,21 +51,21 @@ def get_engine() -> Engine:
 
 
 def create_tables(engine: Engine | None = None) -> None:
-    # Import the table modules so that SQLModel.metadata knows them all.
-    import store.tables  # noqa: F401
+    """Bring the schema to the code's version: every table through its Alembic migration
+    (store/migrations/). Safe for several processes starting at once (store/migrate.py). With
+    DATABASE_AUTO_MIGRATE=false the upgrade is an explicit step (`oms db upgrade`), and a
+    process refuses to start on a database that is not at the code's version."""
+    from store import migrate
 
-    engine = engine or get_engine()
-    # The API and the worker start together on a fresh database: another process may create a
-    # table between this one's check and its CREATE. Each collision means one more table exists,
-    # so checking again converges.
-    attempts = len(SQLModel.metadata.tables) + 1
-    for attempt in range(attempts):
-        try:
-            SQLModel.metadata.create_all(engine)
-            return
-        except (OperationalError, ProgrammingError, IntegrityError):
-            if attempt == attempts - 1:
-                raise
+    if get_settings().database_auto_migrate:
+        migrate.upgrade(engine=engine)
+        return
+    at, wanted = migrate.current(engine), migrate.head()
+    if at != wanted:
+        raise RuntimeError(
+            f"the database schema is at {at or 'no version'}, this code needs {wanted}: "
+            "run `oms db upgrade` first (DATABASE_AUTO_MIGRATE is off)"
+        )
 
 
 @contextmanager

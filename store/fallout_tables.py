@@ -27,7 +27,7 @@ class FalloutCase(SQLModel, table=True):
     failures: int = 1  # how many times the task fell out (a retry can fall out again)
     first_failure: datetime = Field(sa_column=Column(DateTime(), nullable=False))
     last_failure: datetime = Field(sa_column=Column(DateTime(), nullable=False, index=True))
-    state: str = Field(index=True, max_length=20)  # open | inProgress | resolved
+    state: str = Field(index=True, max_length=20)  # open | inProgress | retrying | resolved
     assignee: str | None = Field(default=None, max_length=200)
     resolution: str | None = Field(default=None, max_length=20)  # retry | skip | fail
     notes: list[dict[str, Any]] = Field(

@@ -20,6 +20,9 @@ class ProductOrderRecord(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=100)
     # Naive UTC, the same on SQLite and PostgreSQL, so that range filters compare alike.
     order_date: datetime = Field(sa_column=Column(DateTime(), nullable=False))
+    # When the order reached its final state (its completionDate), naive UTC; None while open.
+    # Added by migration 0002, which fills it in for orders closed before.
+    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(), index=True))
     # 0 none, 1 warning, 2 critical: orders at risk list worst first.
     jeopardy_rank: int = Field(default=0, index=True)
     # Monotonic write counter of the owning workflow: an older snapshot never overwrites a newer.

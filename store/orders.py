@@ -24,7 +24,7 @@ from store.order_tables import (
 )
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
-from tmf.product_order import ProductOrder
+from tmf.product_order import FINAL_ORDER_STATES, OrderState, ProductOrder
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -45,6 +45,12 @@ def _jeopardy_rank(order: ProductOrder) -> int:
     return max(JEOPARDY_RANK.get(level, 0) for level in levels)
 
 
+def _closed_at(order: ProductOrder) -> datetime | None:
+    if not order.state.is_final:
+        return None
+    return _naive_utc(order.completion_date or datetime.now(UTC))
+
+
 def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
     return ProductOrderRecord(
         jeopardy_rank=_jeopardy_rank(order),
@@ -54,6 +60,7 @@ def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
         customer_id=order.customer_id(),
         channel=order.channel_name(),
         order_date=_naive_utc(order.order_date),
+        closed_at=_closed_at(order),
         revision=revision,
         document=order.to_tmf(),
     )
@@ -128,6 +135,22 @@ def accept_order(
         return document, False
 
 
+def open_orders_of(customer_id: str, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """The customer's orders not yet closed, placed since `since`, newest first (duplicate
+    checks at capture)."""
+    final = [state.value for state in FINAL_ORDER_STATES]
+    with session_scope() as session:
+        rows = session.exec(
+            select(ProductOrderRecord.document)
+            .where(ProductOrderRecord.customer_id == customer_id)
+            .where(col(ProductOrderRecord.state).not_in(final))
+            .where(ProductOrderRecord.order_date >= _naive_utc(since))
+            .order_by(col(ProductOrderRecord.order_date).desc())
+            .limit(limit)
+        ).all()
+        return [dict(row) for row in rows]
+
+
 def find_duplicate(
     idempotency_key: str | None, external_key: str | None
 ) -> tuple[str, dict[str, Any], str | None] | None:
@@ -186,12 +209,31 @@ def save_order(
     events: Sequence[OrderEvent] = (),
     execution: dict[str, Any] | None = None,
 ) -> bool:
+    """Write the workflow's snapshot of an order and its events (see `write_order_snapshot`);
+    True if written."""
+    return write_order_snapshot(order, revision, events, execution).written
+
+
+@dataclass(frozen=True)
+class SnapshotWrite:
+    written: bool
+    # This write recorded the order's final state for the first time (counted in metrics once).
+    closed_now: bool = False
+
+
+def write_order_snapshot(
+    order: ProductOrder,
+    revision: int,
+    events: Sequence[OrderEvent] = (),
+    execution: dict[str, Any] | None = None,
+) -> SnapshotWrite:
     """Write the workflow's snapshot of an order and its events, atomically; a snapshot older
     than the stored one is ignored (its events were written with it the first time). The
     snapshot of a closed order carries its plan's `execution` (None if it was never planned)."""
     with session_scope() as session:
         _add_events(session, order, events)
         record = session.get(ProductOrderRecord, order.id, with_for_update=True)
+        was_final = False
         if record is None:
             # The API's insert is the first write, but the workflow must not depend on it.
             session.add(_record_from(order, revision))
@@ -199,11 +241,13 @@ def save_order(
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
         elif record.revision >= revision:
-            return False
+            return SnapshotWrite(written=False)
         else:
+            was_final = OrderState(record.state).is_final
             fresh = _record_from(order, revision)
             record.state = fresh.state
             record.jeopardy_rank = fresh.jeopardy_rank
+            record.closed_at = fresh.closed_at
             record.revision = revision
             record.document = fresh.document
             session.add(record)
@@ -211,7 +255,7 @@ def save_order(
         if order.state.is_final:
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
             forget_sealed(session, order.id)  # nothing will run that needs them
-        return True
+        return SnapshotWrite(written=True, closed_now=order.state.is_final and not was_final)
 
 
 def closed_order_plan(order_id: str) -> tuple[str, dict[str, Any] | None] | None:

@@ -8,8 +8,10 @@ from functools import lru_cache
 from temporalio.client import Client
 from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import Runtime
 
 from config.settings import get_settings
+from observability.tracing import temporal_interceptors
 from temporal_client.codec import EncryptionCodec, Key, load_key_ring
 
 
@@ -30,10 +32,14 @@ def data_converter() -> DataConverter:
     return data_converter_for(load_key_ring(settings.payload_keys, settings.payload_keys_file))
 
 
-async def connect_temporal(address: str | None = None, namespace: str | None = None) -> Client:
+async def connect_temporal(
+    address: str | None = None, namespace: str | None = None, runtime: Runtime | None = None
+) -> Client:
     settings = get_settings()
     return await Client.connect(
         address or settings.temporal_address,
         namespace=namespace or settings.temporal_namespace,
         data_converter=data_converter(),
+        runtime=runtime,
+        interceptors=temporal_interceptors(),  # tracing, when on (observability/tracing.py)
     )

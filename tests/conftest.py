@@ -56,6 +56,9 @@ os.environ.setdefault("PAYLOAD_KEYS", new_key_line(f"test-{RUN_ID}"))
 # that no test can send traffic off this machine.
 os.environ.setdefault("HUB_CALLBACK_ALLOW", "127.0.0.1")
 os.environ.setdefault("HUB_CALLBACK_ALLOW_PUBLIC", "false")
+# Worker processes serve /metrics only when a test gives them a port: two test passes run side
+# by side, and workers on the default port would collide.
+os.environ.setdefault("WORKER_METRICS_PORT", "0")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402

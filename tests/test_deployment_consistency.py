@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from api.permissions import ROLES
+from cli.db import app as db_app
 from cli.main import app as cli_app
-from config.settings import Settings
+from config.settings import environment_names, get_settings
 from workflows.search_attributes import ALL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
-SETTING_NAMES = set(re.findall(r'_env\("([A-Z_]+)"', SETTINGS_SOURCE))
+SETTING_NAMES = environment_names()
 
 
 def test_every_variable_given_to_tessera_is_a_setting() -> None:
-    for service in ("api", "worker"):
+    for service in ("api", "worker", "migrate"):
         names = set(COMPOSE["services"][service]["environment"])
         assert names <= SETTING_NAMES, f"{service}: unknown {sorted(names - SETTING_NAMES)}"
 
@@ -33,6 +36,83 @@ def test_tessera_services_run_existing_cli_commands() -> None:
     for service in ("api", "worker"):
         program, command = COMPOSE["services"][service]["command"]
         assert program == "oms" and command in commands
+
+
+def test_the_schema_is_migrated_once_before_apis_and_workers_start() -> None:
+    services = COMPOSE["services"]
+    assert services["migrate"]["command"] == ["oms", "db", "upgrade"]
+    assert [c.name for c in db_app.registered_commands if c.name == "upgrade"] or any(
+        c.callback and c.callback.__name__ == "upgrade" for c in db_app.registered_commands
+    )
+    for service in ("api", "worker"):
+        assert services[service]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert COMPOSE["x-tessera-env"]["DATABASE_AUTO_MIGRATE"] == "false"
+
+
+def test_every_file_compose_mounts_is_in_the_repository() -> None:
+    mounts = [
+        volume.split(":")[0]
+        for service in COMPOSE["services"].values()
+        for volume in service.get("volumes", [])
+        if volume.startswith("./")
+    ]
+    assert mounts, "Prometheus and Grafana mount their configuration from deploy/"
+    for mount in mounts:
+        assert (ROOT / mount).exists(), mount
+
+
+def test_prometheus_scrapes_the_ports_tessera_serves_metrics_on() -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    ports = {job["job_name"]: job["dns_sd_configs"][0]["port"] for job in config["scrape_configs"]}
+    services = COMPOSE["services"]
+    assert ports == {
+        "api": int(services["api"]["environment"]["API_PORT"]),
+        "worker": int(services["worker"]["environment"]["WORKER_METRICS_PORT"]),
+    }
+    mounted = {v.split(":")[1] for v in services["prometheus"]["volumes"]}
+    assert set(config["rule_files"]) <= mounted
+
+
+def test_alert_rules_are_valid_for_prometheus() -> None:
+    promtool = shutil.which("promtool") or "/usr/bin/promtool"
+    checked = subprocess.run(
+        [promtool, "check", "rules", str(DEPLOY / "prometheus" / "alerts.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 3 rules found" in checked.stdout
+
+
+def _tessera_metric_names() -> set[str]:
+    """Every sample name Tessera's processes can expose (counters with _total, histograms with
+    _bucket/_sum/_count), from the registered metrics and the store collector."""
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    import observability.metrics  # noqa: F401 (defines the processes' own metrics)
+    from observability.store_metrics import register_store_metrics
+
+    register_store_metrics()
+    families = text_string_to_metric_families(generate_latest().decode())
+    suffixes = ("", "_total", "_bucket", "_sum", "_count")
+    return {family.name + suffix for family in families for suffix in suffixes}
+
+
+def test_alerts_and_dashboard_use_only_metrics_tessera_exposes() -> None:
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "tessera.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())
+    exprs += [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    used = {name for expr in exprs for name in re.findall(r"\btessera_[a-z_]+", expr)}
+    assert used and used <= _tessera_metric_names(), sorted(used - _tessera_metric_names())
+    datasource = yaml.safe_load(
+        (DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )
+    uids = {d["uid"] for d in datasource["datasources"]}
+    assert {p["datasource"]["uid"] for p in dashboard["panels"]} <= uids
 
 
 def test_compose_registers_every_search_attribute() -> None:
@@ -94,7 +174,7 @@ def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None
     assert service["realmRoles"] == ["channel"]
     assert all(set(u["realmRoles"]) <= set(ROLES) for u in users)
     # Customers carry their party in the claim the API reads.
-    party_claim = Settings().oidc_party_claim
+    party_claim = get_settings().oidc_party_claim
     staff = public[0]
     assert any(m["config"].get("claim.name") == party_claim for m in staff["protocolMappers"])
     customers = [u for u in users if "customer" in u["realmRoles"]]

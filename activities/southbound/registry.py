@@ -30,6 +30,7 @@ from activities.southbound.portability import NumberPortability, PortabilitySimu
 from activities.southbound.shipping import Shipping, ShippingSimulator
 from activities.southbound.sim import SimProvisioning, SimSimulator
 from decomposition.secrets import is_sealed
+from observability.metrics import southbound_call
 from store import fallout, secrets
 
 __all__ = [
@@ -77,8 +78,12 @@ def with_secrets_revealed(request: SouthboundRequest) -> SouthboundRequest:
 def _as_activity(name: str, operation: Operation) -> Operation:
     # A plain function per name: Temporal reads its type hints to decode the pydantic input.
     # Sync on purpose: the store is sync, so the worker runs these in its thread pool.
+    system, operation_name = name.split(".", 1)
+
     def run(request: SouthboundRequest) -> SouthboundResult:
-        result = operation(with_secrets_revealed(request))
+        revealed = with_secrets_revealed(request)
+        with southbound_call(system, operation_name):
+            result = operation(revealed)
         # A task retried from fallout succeeded: its case is resolved (else the case stays
         # `retrying` until the retry fails and reopens it). One read by key when there is none.
         fallout.resolve_retried(fallout_case_id(request.idempotency_key))

@@ -7,9 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.admission import GATE
+from api.dependencies import SettingsDep
 from api.identity import requires
 from api.permissions import Permission
-from config.settings import get_settings
 from store import orders
 from tmf.common import iso_z
 
@@ -21,15 +21,15 @@ router = APIRouter(prefix="/ops/v1/admission", tags=["admission"])
     summary="Order admission: the gate, the task queue backlog, queued orders",
     dependencies=[requires(Permission.ADMISSION_READ)],
 )
-async def admission_state() -> JSONResponse:
+async def admission_state(settings: SettingsDep) -> JSONResponse:
     return JSONResponse(
         {
             "open": GATE.open,
             "reason": GATE.reason,
-            "maxBacklog": get_settings().order_admission_max_backlog,
+            "maxBacklog": settings.order_admission_max_backlog,
             "workflowTaskBacklog": GATE.workflow_backlog,
             "activityTaskBacklog": GATE.activity_backlog,
             "checkedAt": iso_z(GATE.checked_at) if GATE.checked_at else None,
-            "queuedOrders": await run_in_threadpool(orders.queued_count, get_settings().task_queue),
+            "queuedOrders": await run_in_threadpool(orders.queued_count, settings.task_queue),
         }
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from api.dependencies import SettingsDep
 from api.errors import TmfError
 from api.identity import Caller, requires
 from api.isolation import may_see_order, visible_order
@@ -21,7 +22,6 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
-from config.settings import get_settings
 from store import cancellations, orders
 from tmf.cancel_order import (
     CancelProductOrder,
@@ -38,7 +38,9 @@ router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["cancelProductOrder"])
 
 @router.post("/cancelProductOrder", status_code=201, summary="Ask to cancel an order")
 async def create_cancellation(
-    body: CancelProductOrderCreate, caller: Caller = requires(Permission.ORDER_CANCEL)
+    body: CancelProductOrderCreate,
+    settings: SettingsDep,
+    caller: Caller = requires(Permission.ORDER_CANCEL),
 ) -> JSONResponse:
     order_id = body.product_order.id
     await run_in_threadpool(visible_order, caller, order_id)
@@ -46,7 +48,7 @@ async def create_cancellation(
     task = CancelProductOrder(
         **body.model_dump(by_alias=True, exclude_none=True),
         id=cancel_id,
-        href=cancel_href(get_settings().public_base_url, cancel_id),
+        href=cancel_href(settings.public_base_url, cancel_id),
     )
     await run_in_threadpool(cancellations.create_cancellation, task)
     try:

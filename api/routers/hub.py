@@ -17,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.service import RPCError
 
 from activities.callback_targets import refusal_of
+from api.dependencies import SettingsDep
 from api.errors import TmfError
 from api.identity import requires
 from api.permissions import Permission
 from api.temporal import get_client
-from config.settings import get_settings
+from config.settings import Settings
 from observability.logs import get_logger
 from store import hub
 from store.hub_tables import HubSubscriptionRecord
@@ -44,12 +45,12 @@ def _hub_view(record: HubSubscriptionRecord) -> dict[str, str]:
     return {"id": record.id, "callback": record.callback, "query": record.query}
 
 
-def _hub_href(subscription_id: str) -> str:
-    return f"{get_settings().public_base_url}{PRODUCT_ORDERING_BASE}/hub/{subscription_id}"
+def _hub_href(base_url: str, subscription_id: str) -> str:
+    return f"{base_url}{PRODUCT_ORDERING_BASE}/hub/{subscription_id}"
 
 
-async def _check_callback(callback: str) -> None:
-    refusal = await run_in_threadpool(refusal_of, callback, get_settings())
+async def _check_callback(callback: str, settings: Settings) -> None:
+    refusal = await run_in_threadpool(refusal_of, callback, settings)
     if refusal is not None:
         raise TmfError(400, "InvalidCallback", refusal)
 
@@ -61,8 +62,8 @@ async def _check_callback(callback: str) -> None:
     responses={201: {"description": "Subscribed; `Location` is the subscription's href"}},
     dependencies=[requires(Permission.HUB_MANAGE)],
 )
-async def register_listener(body: HubCreate) -> JSONResponse:
-    await _check_callback(body.callback)
+async def register_listener(body: HubCreate, settings: SettingsDep) -> JSONResponse:
+    await _check_callback(body.callback, settings)
     query = (body.query or "").strip()
     try:
         hub.EventQuery.parse(query)
@@ -79,7 +80,9 @@ async def register_listener(body: HubCreate) -> JSONResponse:
         ) from err
     log.info("listener registered", subscription_id=record.id, callback=record.callback)
     return JSONResponse(
-        status_code=201, content=_hub_view(record), headers={"Location": _hub_href(record.id)}
+        status_code=201,
+        content=_hub_view(record),
+        headers={"Location": _hub_href(settings.public_base_url, record.id)},
     )
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from api.dependencies import SettingsDep
 from api.errors import TmfError
 from api.identity import Caller, requires
 from api.permissions import Permission
@@ -23,7 +24,6 @@ from api.tmf_query import (
     reject_unknown_filters,
     select_fields,
 )
-from config.settings import get_settings
 from observability.logs import get_logger
 from store import inventory
 from tmf.product_inventory import PRODUCT_INVENTORY_BASE, Product, ProductCreate, product_href
@@ -42,9 +42,9 @@ PRODUCT_FILTERS = {
 }
 
 
-def _with_href(document: dict[str, Any]) -> dict[str, Any]:
+def _with_href(document: dict[str, Any], base_url: str) -> dict[str, Any]:
     # Stored without it: the href names wherever this API is served.
-    href = product_href(get_settings().public_base_url, document["id"])
+    href = product_href(base_url, document["id"])
     return {"id": document["id"], "href": href, **document}
 
 
@@ -55,7 +55,7 @@ def _with_href(document: dict[str, Any]) -> dict[str, Any]:
     responses={201: {"description": "Created; `Location` is the product's href"}},
     dependencies=[requires(Permission.INVENTORY_WRITE)],
 )
-async def create_product(body: ProductCreate) -> JSONResponse:
+async def create_product(body: ProductCreate, settings: SettingsDep) -> JSONResponse:
     owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
     if owned:
         raise TmfError(
@@ -64,14 +64,19 @@ async def create_product(body: ProductCreate) -> JSONResponse:
             f"Field(s) set by the server cannot be given: {', '.join(owned)}",
         )
     product = Product(**body.model_dump(by_alias=True, exclude_none=True), id=str(uuid.uuid4()))
-    document = _with_href(await run_in_threadpool(inventory.create_product, product))
+    document = _with_href(
+        await run_in_threadpool(inventory.create_product, product), settings.public_base_url
+    )
     log.info("product recorded", product_id=product.id)
     return JSONResponse(status_code=201, content=document, headers={"Location": document["href"]})
 
 
 @router.get("/product/{product_id}", summary="Retrieve a product")
 def retrieve_product(
-    product_id: str, request: Request, caller: Caller = requires(Permission.INVENTORY_READ)
+    product_id: str,
+    request: Request,
+    settings: SettingsDep,
+    caller: Caller = requires(Permission.INVENTORY_READ),
 ) -> JSONResponse:
     document = inventory.get_product_document(product_id)
     scope = caller.party_scope()
@@ -79,12 +84,16 @@ def retrieve_product(
         scope is not None and scope not in {p.get("id") for p in document.get("relatedParty", [])}
     ):
         raise TmfError(404, "NotFound", f"No product with id '{product_id}'")
-    return JSONResponse(select_fields(_with_href(document), parse_fields(request.query_params)))
+    return JSONResponse(
+        select_fields(
+            _with_href(document, settings.public_base_url), parse_fields(request.query_params)
+        )
+    )
 
 
 @router.get("/product", summary="List products, newest first")
 def list_products(
-    request: Request, caller: Caller = requires(Permission.INVENTORY_READ)
+    request: Request, settings: SettingsDep, caller: Caller = requires(Permission.INVENTORY_READ)
 ) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), PRODUCT_FILTERS)
@@ -100,5 +109,5 @@ def list_products(
         inventory.ProductFilter(**criteria), page.offset, page.limit
     )
     fields = parse_fields(params)
-    body = [select_fields(_with_href(doc), fields) for doc in found]
+    body = [select_fields(_with_href(doc, settings.public_base_url), fields) for doc in found]
     return JSONResponse(body, headers=count_headers(total, len(body)))

@@ -14,11 +14,13 @@ from pydantic import ValidationError
 
 from api import drafts
 from api.admission import start_after_response
+from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
 from api.idempotency import request_fingerprint, scoped_key
 from api.identity import Caller, requires
 from api.isolation import check_parties, visible_order
 from api.order_limits import refuse_oversized_order
+from api.order_rules import apply_capture_rules
 from api.permissions import Permission
 from api.preconditions import bounded_header, if_match_version, order_etag, refuse_stale_version
 from api.sealing import sealed_order
@@ -31,10 +33,10 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
-from config.settings import get_settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
+from observability.metrics import count_accepted
 from store import drafts as store_drafts
 from store import orders, stock
 from store.catalogs import catalog_version
@@ -114,6 +116,7 @@ def _now_ms() -> datetime:
 async def create_product_order(
     body: ProductOrderCreate,
     request: Request,
+    settings: SettingsDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
     caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
@@ -151,15 +154,17 @@ async def create_product_order(
     order = ProductOrder(
         **fields,
         id=order_id,
-        href=order_href(get_settings().public_base_url, order_id),
+        href=order_href(settings.public_base_url, order_id),
         orderDate=now,
     )
+    # The catalog's rules: enrichment before decomposition, duplicates refused (409).
+    order = await run_in_threadpool(apply_capture_rules, order, scoped_key(caller, idempotency_key))
     try:
         document, created = await run_in_threadpool(
             orders.accept_order,
             order,
             scoped_key(caller, idempotency_key),
-            get_settings().task_queue,
+            settings.task_queue,
             sealing.sealed,
             request_fingerprint(sealing.document),
             not draft,
@@ -182,6 +187,7 @@ async def create_product_order(
     # workers catch up.
     if created and not draft:
         start_after_response(stored)
+        count_accepted(stored)
     log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
     if not created:
@@ -239,7 +245,10 @@ def list_product_orders(
     },
 )
 async def amend_product_order(
-    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_AMEND)
+    order_id: str,
+    request: Request,
+    settings: SettingsDep,
+    caller: Caller = requires(Permission.ORDER_AMEND),
 ) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in {"application/merge-patch+json", "application/json"}:

@@ -117,7 +117,6 @@ async def test_amendment_after_ponr_is_refused_and_the_order_completes_unchanged
         f"/ops/v1/tasks/{task['id']}/complete",
         json={
             "result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S1"},
-            "completedBy": "tech-anna",
         },
     )
     done = await wait_for_state(http, order_id, timeout=60)

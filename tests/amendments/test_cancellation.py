@@ -90,7 +90,6 @@ async def test_cancellation_after_ponr_is_refused_and_the_order_completes(
         f"/ops/v1/tasks/{work['id']}/complete",
         json={
             "result": {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "S2"},
-            "completedBy": "tech-anna",
         },
     )
     assert (await wait_for_state(http, order_id, timeout=60))["state"] == "completed"

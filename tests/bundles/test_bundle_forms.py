@@ -54,7 +54,7 @@ async def test_the_three_forms_preview_the_same_plan_and_prices(http: httpx.Asyn
         assert _totals(iptv) == [("recurring", round(25.99 * 0.8, 2))]
         assert iptv[0]["priceAlteration"][0]["name"] == "Triple play bundle discount"
         # The domain orders of each child name the child item.
-        items_of = {d["item_id"] for d in previews[form]["domainOrders"]}
+        items_of = {d["itemId"] for d in previews[form]["domainOrders"]}
         assert items_of == {"1", *CHILDREN}
 
 
@@ -124,7 +124,7 @@ async def test_validation_errors_name_the_child_item(http: httpx.AsyncClient) ->
     assert response.status_code == 422, response.text
     problems: dict[str, str] = {}
     for problem in response.json()["problems"]:
-        problems[problem["item_id"]] = problems.get(problem["item_id"], "") + problem["reason"]
+        problems[problem["itemId"]] = problems.get(problem["itemId"], "") + problem["reason"]
     assert "simType" in problems["1.3"] and "item '1.3'" in problems["1.3"]
     assert "not part of bundle" in problems["1.4"]
 

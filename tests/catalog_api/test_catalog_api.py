@@ -5,7 +5,6 @@ Expectations come from the catalog files themselves, so the tests hold as the ca
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,7 +175,7 @@ def test_version_selects_another_catalog_version(
             path.write_text(text.replace(f"name: {first.name}\n", "name: Renamed\n", 1))
             renamed += 1
     assert renamed == 1, "the sample catalog's layout changed: adapt this test"
-    settings: Settings = dataclasses.replace(get_settings(), catalog_dir=str(tmp_path))
+    settings: Settings = get_settings().model_copy(update={"catalog_dir": str(tmp_path)})
     monkeypatch.setattr(product_catalog, "get_settings", lambda: settings)
     monkeypatch.setattr(catalog_documents, "get_settings", lambda: settings)
     monkeypatch.setattr(catalogs, "get_settings", lambda: settings)

@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.errors import install_error_handlers
+from api.identity import Authenticate
 from api.routers import product_catalog
+from tests.auth import broad_headers
 from tests.tmf_spec import spec_problems
 
 BASE = "/tmf-api/productCatalogManagement/v4"
@@ -23,11 +25,12 @@ TMF620 = "TMF620_ProductCatalog_v4.1.0.swagger.json"
 @pytest.fixture(scope="module")
 def api() -> Iterator[TestClient]:
     app = FastAPI()
+    app.add_middleware(Authenticate)  # as in api/app.py: the routes need a caller
     install_error_handlers(app)
     app.include_router(product_catalog.router)
     app.include_router(product_catalog.service_catalog_router)
     app.include_router(product_catalog.resource_catalog_router)
-    with TestClient(app) as client:
+    with TestClient(app, headers=broad_headers()) as client:
         yield client
 
 

@@ -6,12 +6,15 @@ registers a live subscription outside loopback (tests/conftest.py allows only 12
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from activities.callback_targets import callback_refusal, is_internal, refusal_of
 from config.settings import Settings
+
+
+def replace(settings: Settings, **changes: object) -> Settings:
+    return settings.model_copy(update=changes)
+
 
 OPEN = replace(Settings(), hub_callback_allow="", hub_callback_allow_public=True)
 

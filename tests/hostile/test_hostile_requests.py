@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.auth import bearer
 from tests.conftest import ROOT, ApiServer, free_port
 from tests.helpers import ORDERS, minimal_order
 from tests.sample_orders import sample_order
@@ -208,17 +209,29 @@ async def test_an_empty_idempotency_key_is_a_400(http: httpx.AsyncClient) -> Non
     assert_tmf_error(response, 400, "InvalidHeader")
 
 
-async def test_idempotency_keys_belong_to_their_customer(http: httpx.AsyncClient) -> None:
+async def test_idempotency_keys_belong_to_their_caller(http: httpx.AsyncClient) -> None:
     key = str(uuid.uuid4())
-    mine = minimal_order(relatedParty=[{"id": "alice", "@referredType": "Individual"}])
-    theirs = minimal_order(relatedParty=[{"id": "mallory", "@referredType": "Individual"}])
+    alice, mallory = f"alice-{uuid.uuid4()}", f"mallory-{uuid.uuid4()}"
+    mine = minimal_order(relatedParty=[{"id": alice, "@referredType": "Individual"}])
+    theirs = minimal_order(relatedParty=[{"id": mallory, "@referredType": "Individual"}])
 
-    first = await http.post(ORDERS, json=mine, headers={"Idempotency-Key": key})
-    other = await http.post(ORDERS, json=theirs, headers={"Idempotency-Key": key})
+    # Two customers, one key: each has an order of its own.
+    first = await http.post(
+        ORDERS, json=mine, headers={"Idempotency-Key": key, **bearer("customer", party=alice)}
+    )
+    other = await http.post(
+        ORDERS, json=theirs, headers={"Idempotency-Key": key, **bearer("customer", party=mallory)}
+    )
 
     assert first.status_code == other.status_code == 201
     assert other.json()["id"] != first.json()["id"]
     assert "Idempotent-Replayed" not in other.headers
+    # One caller (a channel ordering for both), one key: one request, never two orders.
+    channel = {"Idempotency-Key": str(uuid.uuid4()), **bearer("channel", subject="web-shop")}
+    ordered = await http.post(ORDERS, json=mine, headers=channel)
+    reused = await http.post(ORDERS, json=theirs, headers=channel)
+    assert ordered.status_code == 201
+    assert reused.status_code == 422 and reused.json()["code"] == "IdempotencyKeyReused"
 
 
 async def test_concurrent_posts_of_one_key_with_different_bodies_create_one_order(

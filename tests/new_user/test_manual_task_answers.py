@@ -1,5 +1,5 @@
-"""Completing a manual task (issue 26, item 11): it is done by someone, and the answer shows
-the completion date that the task keeps."""
+"""Completing a manual task (issue 26, item 11): it is done by someone, the token's subject, and
+the answer shows the completion date that the task keeps."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 
+from tests.conftest import AsClient
 from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import sample_order
 
@@ -15,20 +16,21 @@ INSTALLED = {"installedAt": "2026-11-22T10:00:00Z", "serialNumber": "RT-9"}
 
 
 async def test_completing_an_unclaimed_task_claims_it_for_whoever_completes_it(
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient, http_as: AsClient
 ) -> None:
     body = sample_order("fiber-broadband", customer=f"tech-{uuid.uuid4()}")
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     task = await wait_for_open_task(http, order_id)
+    zoe = http_as("fulfillment-agent", subject="tech-zoe")
 
-    nobody = await http.post(f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED})
-    assert nobody.status_code == 409, nobody.text
-    assert nobody.json()["code"] == "NotClaimed" and "completedBy" in nobody.json()["message"]
+    # Nobody completes a task in another's name.
+    in_a_name = await zoe.post(
+        f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED, "completedBy": "tech-max"}
+    )
+    assert in_a_name.status_code == 403, in_a_name.text
     assert (await http.get(f"{TASKS}/{task['id']}")).json()["state"] == "open"
 
-    done = await http.post(
-        f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED, "completedBy": "tech-zoe"}
-    )
+    done = await zoe.post(f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED})
 
     assert done.status_code == 200, done.text
     answer = done.json()
@@ -41,17 +43,18 @@ async def test_completing_an_unclaimed_task_claims_it_for_whoever_completes_it(
 
 
 async def test_a_task_claimed_by_one_technician_is_not_completed_by_another(
-    http: httpx.AsyncClient,
+    http: httpx.AsyncClient, http_as: AsClient
 ) -> None:
     body = sample_order("fiber-broadband", customer=f"tech-{uuid.uuid4()}")
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
     task = await wait_for_open_task(http, order_id)
-    await http.post(f"{TASKS}/{task['id']}/claim", json={"assignee": "tech-anna"})
+    anna = http_as("fulfillment-agent", subject="tech-anna")
+    bob = http_as("fulfillment-agent", subject="tech-bob")
+    claimed = await anna.post(f"{TASKS}/{task['id']}/claim", json={})
+    assert claimed.status_code == 200, claimed.text
 
-    other = await http.post(
-        f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED, "completedBy": "tech-bob"}
-    )
-    own = await http.post(f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED})
+    other = await bob.post(f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED})
+    own = await anna.post(f"{TASKS}/{task['id']}/complete", json={"result": INSTALLED})
 
-    assert other.status_code == 409 and "tech-anna" in other.json()["reason"]
+    assert other.status_code == 403 and "someone else" in other.json()["reason"]
     assert own.status_code == 200 and own.json()["assignee"] == "tech-anna"

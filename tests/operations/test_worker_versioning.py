@@ -4,10 +4,8 @@ build whose order workflow issues other commands takes the new orders. No non-de
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
 from temporalio import workflow
 from temporalio.api.enums.v1 import EventType, VersioningBehavior
@@ -44,10 +42,8 @@ class ProductOrderBuild2(ProductOrderWorkflow):
 
 
 def _with(settings: Settings, **changes: object) -> Settings:
-    """The settings with these fields changed (a dataclass today; pydantic-settings later)."""
-    if hasattr(settings, "model_copy"):
-        return cast(Settings, settings.model_copy(update=changes))
-    return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+    """The settings with these fields changed."""
+    return settings.model_copy(update=changes)
 
 
 async def _start_fiber_order(client: Client, queue: str) -> WorkflowHandle:
