@@ -32,7 +32,7 @@ from api.start_failures import TRANSIENT_ERRORS, is_permanent, rejected_order, r
 from api.temporal import get_client
 from config.settings import get_settings
 from observability.logs import get_logger
-from store import orders
+from store import drafts, orders
 from tmf.product_order import ProductOrder
 from workflows.order import workflow_id_for
 
@@ -157,6 +157,8 @@ async def admission_loop() -> None:
             client = await get_client()
             await check_gate(client)
             admitted = await admit_queued(client)
+            # Drafts past ORDER_DRAFT_TTL_HOURS are marked cancelled (store/drafts.py).
+            await run_in_threadpool(drafts.expire_drafts, datetime.now(UTC))
             if admitted:
                 log.info("orders admitted", count=admitted, backlog=GATE.workflow_backlog)
         except Exception as err:  # keep admitting whatever one round hit

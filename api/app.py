@@ -29,6 +29,7 @@ from api.routers import (
     catalog_rules,
     deliveries,
     domain_orders,
+    draft_orders,
     fallout,
     health,
     hub,
@@ -136,6 +137,7 @@ def create_app() -> FastAPI:
     app.include_router(order_history.router)
     app.include_router(deliveries.router)
     app.include_router(plan_preview.router)
+    app.include_router(draft_orders.router)
     app.include_router(tasks.router)
     app.include_router(fallout.router)
     app.include_router(jeopardy.router)

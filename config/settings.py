@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     # order, or refuses the amendment, with the reason. Bigger deals go in several orders.
     order_max_items: int = env("ORDER_MAX_ITEMS", 200, ge=1)
     order_max_tasks: int = env("ORDER_MAX_TASKS", 1500, ge=1)
+    # A draft order (state `draft`) may be submitted for this long after its creation; then it
+    # is refused (409) and the admission loop marks it cancelled.
+    order_draft_ttl_hours: float = env("ORDER_DRAFT_TTL_HOURS", 72, gt=0)
     # Event hub delivery (see docs/event-hub.md): retried with exponential backoff
     # from HUB_RETRY_INITIAL_SECONDS up to HUB_RETRY_MAX_INTERVAL_SECONDS, for at most
     # HUB_DELIVERY_MAX_AGE_SECONDS after the event was read; then it goes to the dead letters.

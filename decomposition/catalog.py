@@ -247,6 +247,14 @@ class BundledOffering(CatalogModel):
     relies_on: list[str] = Field(default_factory=list)  # keys of sibling children
 
 
+class ReturnPolicy(CatalogModel):
+    """How a product of the offering may be returned (enforced so far: the window)."""
+
+    window_days: int = Field(ge=0)  # counted from the product's start (delivery)
+    restocking_fee_percent: float = Field(default=0, ge=0, le=100)
+    refundable: list[str] = Field(default_factory=lambda: ["device"])  # not the used service
+
+
 class ProductOffering(CatalogModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     name: str
@@ -262,6 +270,7 @@ class ProductOffering(CatalogModel):
     char_value_use: dict[str, list[Any]] = Field(default_factory=dict)
     category: list[str] = Field(default_factory=list)  # category ids
     lifecycle_status: LifecycleStatus = LifecycleStatus.LAUNCHED
+    return_policy: ReturnPolicy | None = None
 
     @property
     def is_bundle(self) -> bool:

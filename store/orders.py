@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from decomposition.secrets import SealedValue
+from store import stock
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
 from store.order_tables import (
@@ -88,31 +89,37 @@ def accept_order(
     task_queue: str,
     sealed: Sequence[SealedValue] = (),
     fingerprint: str | None = None,
+    queued: bool = True,
 ) -> tuple[dict[str, Any], bool]:
     """Record a newly accepted order, waiting to start on `task_queue`, with the secret values
     sealed out of it; if its idempotency key (or its party's externalId) is known, return the
     first order instead, provided `fingerprint` matches the first request's (RequestReusedError
     otherwise).
 
-    Returns the stored TMF document and whether it was created now.
+    Returns the stored TMF document and whether it was created now. A draft is not `queued`:
+    it has no admission row until it is submitted (store/drafts.py).
     """
     record = _record_from(order, revision=0)
     record.idempotency_key = idempotency_key
     record.external_key = external_key_of(order)
+    stock.ensure_seeded()
     try:
         with session_scope() as session:
             session.add(record)
             session.flush()
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
-            session.add(
-                OrderAdmission(
-                    order_id=order.id,
-                    task_queue=task_queue,
-                    priority=int(order.priority or 4),
-                    accepted_at=record.order_date,
+            if queued:
+                # Raises OutOfStock, rolling the acceptance back, when a unit is missing.
+                stock.reserve(session, order.id, order)
+                session.add(
+                    OrderAdmission(
+                        order_id=order.id,
+                        task_queue=task_queue,
+                        priority=int(order.priority or 4),
+                        accepted_at=record.order_date,
+                    )
                 )
-            )
             if fingerprint is not None:
                 session.add(OrderRequest(order_id=order.id, fingerprint=fingerprint))
             add_sealed(session, order.id, sealed)
@@ -244,6 +251,7 @@ def write_order_snapshot(
             record.revision = revision
             record.document = fresh.document
             session.add(record)
+        stock.release_unneeded(session, order)
         if order.state.is_final:
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
             forget_sealed(session, order.id)  # nothing will run that needs them

@@ -3,6 +3,7 @@
 import store.hub_tables  # noqa: F401 (registers the event hub's tables)
 import store.inventory_tables  # noqa: F401 (registers the product inventory's tables)
 import store.simulator_tables  # noqa: F401 (registers the southbound simulators' tables)
+import store.stock_tables  # noqa: F401 (registers the stock by location tables)
 from store.cancel_tables import CancelOrderRecord
 from store.catalog_tables import CatalogAudit, CatalogDraft, PublishedCatalog
 from store.event_tables import OrderEventRecord

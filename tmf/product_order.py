@@ -22,6 +22,8 @@ PRODUCT_ORDERING_BASE = "/tmf-api/productOrderingManagement/v4"
 
 
 class OrderState(StrEnum):
+    # TMF622 v5: stored, not submitted; no workflow runs until it is submitted (acknowledged).
+    DRAFT = "draft"
     ACKNOWLEDGED = "acknowledged"
     REJECTED = "rejected"
     PENDING = "pending"
@@ -284,6 +286,8 @@ class ProductOrder(ProductOrderCreate):
     # Tessera extensions, documented in the OpenAPI schema.
     version: int = 1
     catalog_version: str | None = Field(default=None, alias="catalogVersion")
+    # A draft's submit is refused after this date (ORDER_DRAFT_TTL_HOURS after its creation).
+    draft_expiration_date: UtcDatetime | None = Field(default=None, alias="draftExpirationDate")
 
     def item(self, item_id: str) -> ProductOrderItem | None:
         """An item by id, nested ones included."""

@@ -8,6 +8,8 @@ from sqlmodel import Session
 
 from activities.southbound.contract import SouthboundRequest, SouthboundResult
 from activities.southbound.simulator import Outcome, Simulator, new_id
+from decomposition.stock import destination_of
+from store import stock
 from store.simulators import ResourceState
 
 
@@ -32,11 +34,22 @@ class ShippingSimulator(Simulator):
 
     def _ship(self, session: Session, request: SouthboundRequest) -> Outcome:
         tracking = new_id("trk")
-        data = {"trackingNumber": tracking, "equipment": request.params.get("equipment")}
+        # A stocked unit leaves from the nearest location that has one (store/stock.py).
+        destination = destination_of(request.params.get("deliveryAddress"))
+        origin = stock.ship_unit(session, request.order_id, request.item_id, destination)
+        data = {
+            "trackingNumber": tracking,
+            "equipment": request.params.get("equipment"),
+            "shippedFrom": origin,
+        }
         shipment = self.create(session, request, "shipment", ResourceState.SHIPPED, "shp", data)
-        return Outcome(shipment.id, {"shipmentId": shipment.id, "trackingNumber": tracking})
+        result = {"shipmentId": shipment.id, "trackingNumber": tracking}
+        if origin is not None:
+            result["shippedFrom"] = origin
+        return Outcome(shipment.id, result)
 
     def _cancel_shipment(self, session: Session, request: SouthboundRequest) -> Outcome:
+        stock.return_unit(session, request.order_id, request.item_id)
         return self.transition(
             session, request, "shipment", {ResourceState.SHIPPED}, ResourceState.CANCELLED
         )

@@ -29,6 +29,11 @@ def plan_preview(
 ) -> JSONResponse:
     check_parties(caller, body.related_party, require_self=False)
     refuse_oversized_order(body)  # the same limits as POST: a preview is as big as the order
+    return preview_response(body)
+
+
+def preview_response(body: ProductOrderCreate) -> JSONResponse:
+    """The plan and prices of `body` on the current catalog, or 422 with the reasons."""
     result = preview_order(body, catalog_version())
     if result.preview is None or result.problems:
         return error_response(

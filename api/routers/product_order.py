@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, Header, Request
@@ -11,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from api import drafts
 from api.admission import start_after_response
 from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
@@ -35,7 +37,8 @@ from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
 from observability.metrics import count_accepted
-from store import orders
+from store import drafts as store_drafts
+from store import orders, stock
 from store.catalogs import catalog_version
 from store.secrets import keep_sealed
 from tmf.common import iso_z
@@ -107,16 +110,20 @@ def _now_ms() -> datetime:
 @router.post(
     "/productOrder",
     status_code=201,
-    summary="Create a product order (starts its workflow)",
+    summary="Create a product order (starts its workflow), or a draft (`state: draft`)",
     responses={201: {"description": "Created; `Location` is the order's href"}},
 )
 async def create_product_order(
     body: ProductOrderCreate,
+    request: Request,
     settings: SettingsDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
     caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
-    owned = [f for f in SERVER_OWNED_FIELDS if f in (body.model_extra or {})]
+    extra = body.model_extra or {}
+    # TMF622 v5: a channel may create a draft, stored and editable but not submitted.
+    draft = extra.get("state") == OrderState.DRAFT.value
+    owned = [f for f in SERVER_OWNED_FIELDS if f in extra and not (f == "state" and draft)]
     if owned:
         raise TmfError(
             400,
@@ -127,15 +134,28 @@ async def create_product_order(
     refuse_oversized_order(body)
     refuse_order_without_customer(body)
     refuse_impossible_dates(body, datetime.now(UTC))
+    # A return outside its offering's return window is refused with the policy's reason.
+    await run_in_threadpool(drafts.refuse_late_returns, body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
-    sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True))
+    sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True, exclude={"state"}))
     order_id = str(uuid.uuid4())
     structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=workflow_id_for(order_id))
+    now = _now_ms()
+    fields = sealing.document
+    if draft:
+        fields = drafts.with_channel_history(
+            fields,
+            drafts.acting_channels(request, fields.get("channel")),
+            "created",
+            caller.subject,
+            now,
+        )
+        fields.update(state=OrderState.DRAFT, draftExpirationDate=drafts.expiration(now))
     order = ProductOrder(
-        **sealing.document,
+        **fields,
         id=order_id,
         href=order_href(settings.public_base_url, order_id),
-        orderDate=_now_ms(),
+        orderDate=now,
     )
     # The catalog's rules: enrichment before decomposition, duplicates refused (409).
     order = await run_in_threadpool(apply_capture_rules, order, scoped_key(caller, idempotency_key))
@@ -147,7 +167,10 @@ async def create_product_order(
             settings.task_queue,
             sealing.sealed,
             request_fingerprint(sealing.document),
+            not draft,
         )
+    except stock.OutOfStock as err:
+        raise drafts.out_of_stock(err) from None
     except orders.RequestReusedError as err:
         raise TmfError(
             422,
@@ -162,7 +185,7 @@ async def create_product_order(
     )
     # The order is durable now; its workflow starts right after this answer, or when the
     # workers catch up.
-    if created:
+    if created and not draft:
         start_after_response(stored)
         count_accepted(stored)
     log.info("order accepted", order_id=stored.id, created=created)
@@ -240,12 +263,15 @@ async def amend_product_order(
         raise TmfError(400, "InvalidBody", "Invalid JSON in request body") from None
     if not isinstance(patch, dict) or not patch:
         raise TmfError(400, "InvalidBody", "A merge patch is a non-empty JSON object")
+    stored = await run_in_threadpool(visible_order, caller, order_id)
+    if stored.get("state") == OrderState.DRAFT.value:
+        return JSONResponse(await amend_draft(order_id, stored, patch, request, caller))
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
     reason = bounded_header(request, "X-Tessera-Reason", 2000)
     expected_version = if_match_version(request.headers.get("If-Match"))
-    document = await run_in_threadpool(visible_order, caller, order_id)
+    document = stored
     # Naming another party is refused whatever the order's state (403 before 409).
     if isinstance(patch.get("relatedParty"), list):
         check_parties(caller, patch["relatedParty"])
@@ -295,3 +321,51 @@ def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[s
         return []
     result = decompose(order, catalog_version(version))
     return [p.reason for p in result.problems]
+
+
+async def amend_draft(
+    order_id: str, document: dict[str, Any], patch: dict[str, Any], request: Request, caller: Caller
+) -> dict[str, Any]:
+    """A draft's PATCH edits the stored document (no workflow runs yet); `state: acknowledged`
+    in it submits the draft, with the rest of the patch applied first."""
+    target = patch.pop("state", None)
+    if target not in (None, OrderState.DRAFT.value, OrderState.ACKNOWLEDGED.value):
+        raise TmfError(
+            400,
+            "InvalidState",
+            f"A draft's state can only become 'acknowledged' (submit), not {target!r}",
+        )
+    owned = sorted((NON_PATCHABLE_ORDER_FIELDS - {"state"} | {"draftExpirationDate"}) & set(patch))
+    if owned:
+        raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
+    # Channels are history: named ones join the list instead of replacing it.
+    named = patch.pop("channel", None)
+    channels = drafts.acting_channels(request, named if isinstance(named, list) else None)
+    merged = document
+    if patch:
+        sealing = sealed_order(patch, None, sealed_refs(document))
+        merged = merge_patch(document, sealing.document)
+        try:
+            validated = ProductOrderCreate.model_validate(merged)
+        except ValidationError as err:
+            raise TmfError(
+                422,
+                "InvalidBody",
+                "The patched draft is not valid",
+                describe_validation_errors(err.errors()),
+            ) from err
+        # A customer may not hand its draft to another party.
+        check_parties(caller, validated.related_party)
+        refuse_oversized_order(validated)
+        await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
+    if patch or named:
+        merged = drafts.with_channel_history(merged, channels, "amended", caller.subject, _now_ms())
+    if target == OrderState.ACKNOWLEDGED.value:
+        # The dates a POST would be refused for, checked again now that the order is placed.
+        refuse_impossible_dates(ProductOrderCreate.model_validate(merged), datetime.now(UTC))
+        return await drafts.submit(order_id, merged, request, caller.subject)
+    try:
+        edited = ProductOrder.model_validate(merged)
+        return await run_in_threadpool(store_drafts.update_draft, edited)
+    except store_drafts.DraftClosed as err:
+        raise drafts.refuse_closed(err.state, order_id) from None
