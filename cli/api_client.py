@@ -4,6 +4,7 @@ and a TMF error printed as one line with a non-zero exit."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,6 +15,25 @@ from config.settings import get_settings
 
 # Who calls: set by each command group's --token/--role options (cli/orders.py, cli/tasks.py).
 caller: dict[str, str | None] = {"token": None, "role": None}
+
+
+def caller_options(default_role: str) -> Callable[..., None]:
+    """The --token/--role options of a command group (its callback), minting for `default_role`
+    on the local stack when neither a token nor TESSERA_TOKEN is given."""
+
+    def identity(
+        token: str | None = typer.Option(
+            None, "--token", help="A bearer token (or TESSERA_TOKEN)."
+        ),
+        role: str = typer.Option(
+            default_role, "--role", help="Local stack: mint a token for this role."
+        ),
+    ) -> None:
+        """Each call sends a bearer token: --token, TESSERA_TOKEN, or one minted locally for
+        --role (in the name of who acts, when a command names them)."""
+        caller.update(token=token, role=role)
+
+    return identity
 
 
 def call(method: str, path: str, subject: str | None = None, **kwargs: Any) -> Any:

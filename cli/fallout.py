@@ -5,43 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import typer
 
-from cli.tokens import bearer_token
-from config.settings import get_settings
+from cli import api_client
 
 app = typer.Typer(help="Work fallout cases: list, show, retry, skip, fail, bulk-retry.")
-# Who calls: set by the options every command takes (see `identity`).
-_caller: dict[str, str | None] = {"token": None, "role": None, "subject": None}
-
-
-@app.callback()
-def identity(
-    token: str | None = typer.Option(None, "--token", help="A bearer token (or TESSERA_TOKEN)."),
-    role: str = typer.Option(
-        "fallout-manager", "--role", help="Local stack: mint a token for this role."
-    ),
-) -> None:
-    """Each call sends a bearer token: --token, TESSERA_TOKEN, or one minted locally for --role
-    (in the name of --agent when a command gives one)."""
-    _caller.update(token=token, role=role)
+app.callback()(api_client.caller_options("fallout-manager"))
 
 
 def _call(method: str, path: str, agent: str | None = None, **kwargs: Any) -> Any:
-    url = f"{get_settings().api_url.rstrip('/')}/ops/v1/fallout{path}"
-    token = bearer_token(_caller["token"], _caller["role"], subject=agent)
-    headers = {"Authorization": f"Bearer {token}"}
-    response = httpx.request(method, url, timeout=60, headers=headers, **kwargs)
-    body = response.json()
-    if response.status_code >= 400:
-        typer.echo(f"{response.status_code} {body.get('code')}: {body.get('reason')}", err=True)
-        raise typer.Exit(1)
-    return body
+    """In the name of `agent` when the command names one (a token minted for them locally)."""
+    return api_client.call(method, f"/ops/v1/fallout{path}", agent, **kwargs)
 
 
-def _show(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2))
+_show = api_client.show
 
 
 @app.command("list")

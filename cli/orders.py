@@ -18,15 +18,7 @@ def _short(iso: str | None) -> str:
     return (iso or "")[:19].replace("T", " ")
 
 
-@app.callback()
-def identity(
-    token: str | None = typer.Option(None, "--token", help="A bearer token (or TESSERA_TOKEN)."),
-    role: str = typer.Option(
-        "order-manager", "--role", help="Local stack: mint a token for this role."
-    ),
-) -> None:
-    """Each call sends a bearer token: --token, TESSERA_TOKEN, or one minted locally for --role."""
-    api_client.caller.update(token=token, role=role)
+app.callback()(api_client.caller_options("order-manager"))
 
 
 @app.command("list")

@@ -12,15 +12,7 @@ from cli.api_client import call, show
 app = typer.Typer(help="Manual tasks: list the inbox, claim a task, complete it with its result.")
 
 
-@app.callback()
-def identity(
-    token: str | None = typer.Option(None, "--token", help="A bearer token (or TESSERA_TOKEN)."),
-    role: str = typer.Option(
-        "fulfillment-agent", "--role", help="Local stack: mint a token for this role."
-    ),
-) -> None:
-    """Each call sends a bearer token: --token, TESSERA_TOKEN, or one minted locally for --role."""
-    api_client.caller.update(token=token, role=role)
+app.callback()(api_client.caller_options("fulfillment-agent"))
 
 
 @app.command("list")
