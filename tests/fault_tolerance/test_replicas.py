@@ -14,6 +14,7 @@ import httpx
 from temporalio.client import Client
 
 from cli.local_stack import end_process
+from tests.auth import broad_headers
 from tests.conftest import ROOT, free_port
 from tests.fault_tolerance.orders import (
     completed,
@@ -69,7 +70,11 @@ class Replica:
 
 async def submit_in_turn(apis: list[Replica], first: int, count: int, prefix: str) -> list[str]:
     ids = []
-    clients = [httpx.AsyncClient(base_url=api.url, timeout=30) for api in apis]
+    # One token for both APIs: they verify it with the issuer's key they share (no state of
+    # their own), so either API takes any caller.
+    clients = [
+        httpx.AsyncClient(base_url=api.url, timeout=30, headers=broad_headers()) for api in apis
+    ]
     try:
         for i in range(first, first + count):
             http = clients[i % len(clients)]
