@@ -128,12 +128,12 @@ function renderItems(node, order) {
 function renderTree(node, order, plan) {
   const domainOrders = plan.domainOrders || [];
   const tasksOf = (id) => (plan.tasks || []).filter((t) => t.domainOrderId === id);
-  const children = (parent, itemId) => domainOrders.filter((d) => d.item_id === itemId && (d.parent_id || null) === parent);
+  const children = (parent, itemId) => domainOrders.filter((d) => d.itemId === itemId && (d.parentId || null) === parent);
   const domainNode = (d, itemId) => h("li", { "data-domain-order": d.id },
-    h("span", { class: "node" }, h("strong", {}, d.domain), d.category ? ` ${d.category}` : "", ` ${d.spec_id}`, h("span", { class: "muted" }, ` ${d.id}`)),
+    h("span", { class: "node" }, h("strong", {}, d.domain), d.category ? ` ${d.category}` : "", ` ${d.specId}`, h("span", { class: "muted" }, ` ${d.id}`)),
     h("ul", {},
       tasksOf(d.id).map((t) => h("li", { "data-task-id": t.id }, h("span", { class: "node" }, badge(t.status), t.name, t.pointOfNoReturn ? h("span", { class: "badge" }, "PONR") : null, t.jeopardy !== "none" ? badge(t.jeopardy) : null))),
-      domainOrders.filter((c) => c.parent_id === d.id).map((c) => domainNode(c, itemId)),
+      domainOrders.filter((c) => c.parentId === d.id).map((c) => domainNode(c, itemId)),
     ));
   fill(node, 
     h("h2", {}, "Decomposition"),
@@ -142,9 +142,9 @@ function renderTree(node, order, plan) {
         h("li", {}, h("span", { class: "node" }, h("strong", {}, "Order"), ` ${order.id}`),
           h("ul", {}, (order.productOrderItem || []).map((item) => h("li", { "data-item-id": item.id },
             h("span", { class: "node" }, h("strong", {}, `Item ${item.id}`), ` ${item.productOffering?.id || item.action}`, badge(item.state || "acknowledged")),
-            h("ul", {}, children(null, item.id).concat(domainOrders.filter((d) => d.item_id === item.id && d.parent_id && !domainOrders.some((p) => p.id === d.parent_id))).map((d) => domainNode(d, item.id))))))))
+            h("ul", {}, children(null, item.id).concat(domainOrders.filter((d) => d.itemId === item.id && d.parentId && !domainOrders.some((p) => p.id === d.parentId))).map((d) => domainNode(d, item.id))))))))
       : h("p", { class: "muted" }, "Not decomposed yet."),
-    (plan.deferred || []).length ? message("info", `Waiting for information: ${(plan.deferred || []).map((d) => `item ${d.item_id} needs ${d.missing.join(", ")}`).join("; ")}`) : null,
+    (plan.deferred || []).length ? message("info", `Waiting for information: ${(plan.deferred || []).map((d) => `item ${d.itemId} needs ${d.missing.join(", ")}`).join("; ")}`) : null,
   );
 }
 

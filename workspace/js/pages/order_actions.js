@@ -102,7 +102,7 @@ export function orderActions(order, plan, { config, session, refresh }) {
     const deferred = plan?.deferred || [];
     if (deferred.length || items.some((i) => i.state === "pending")) {
       offer("provideInformation", "Provide missing information", () => {
-        const item = select("item", (deferred.length ? deferred.map((d) => [d.item_id, `${d.item_id} · missing ${d.missing.join(", ")}`]) : items.filter((i) => i.state === "pending").map((i) => [i.id, i.id])));
+        const item = select("item", (deferred.length ? deferred.map((d) => [d.itemId, `${d.itemId} · missing ${d.missing.join(", ")}`]) : items.filter((i) => i.state === "pending").map((i) => [i.id, i.id])));
         const name = h("input", { name: "characteristic", value: deferred[0]?.missing?.[0] || "", autocomplete: "off" });
         const value = h("input", { name: "value", autocomplete: "off" });
         return form("Provide missing information", [field("Item", item), field("Characteristic", name), field("Value", value)], "Provide", async () => {
