@@ -276,7 +276,7 @@ async def amend_product_order(
     if isinstance(patch.get("relatedParty"), list):
         check_parties(caller, patch["relatedParty"])
     if OrderState(document.get("state", "acknowledged")).is_final:
-        raise TmfError(409, "InvalidState", f"the order is {document['state']}")
+        raise TmfError(409, "InvalidState", f"order {order_id} is {document['state']}")
     refuse_stale_version(document, expected_version)
     # New secret values are sealed like the POST's; the order's own references pass as they are.
     sealing = sealed_order(patch, document.get("catalogVersion"), sealed_refs(document))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.auth import broad_headers
 from tests.conftest import free_port
 from tests.operability.stack import PatientApiServer, Stack, scrape, stack, value
 
@@ -41,7 +42,8 @@ def test_api_without_temporal_is_live_but_not_ready() -> None:
 def test_unknown_paths_share_one_label_value(stack: Stack) -> None:
     before = scrape(stack.api.base_url)
     for n in range(3):
-        assert httpx.get(f"{stack.api.base_url}/no/such/{n}").status_code == 404
+        unknown = httpx.get(f"{stack.api.base_url}/no/such/{n}", headers=broad_headers())
+        assert unknown.status_code == 404
     after = scrape(stack.api.base_url)
     labels = {"route": "unmatched", "method": "GET", "status": "404"}
     moved = value(after, "tessera_http_requests_total", **labels) - value(

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from activities.southbound.contract import ACTIVITY_NAMES
+from tests.auth import broad_headers
 from tests.helpers import ORDERS, wait_for_state
 from tests.operability.stack import Stack, scrape, stack, value
 from tests.sample_orders import sample_order
@@ -22,7 +23,9 @@ ORDER_ROUTE = "/tmf-api/productOrderingManagement/v4/productOrder"
 
 async def test_a_completed_order_moves_the_counters_by_exactly_its_facts(stack: Stack) -> None:
     api_before, worker_before = scrape(stack.api.base_url), scrape(stack.worker_url)
-    async with httpx.AsyncClient(base_url=stack.api.base_url, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=stack.api.base_url, timeout=30, headers=broad_headers()
+    ) as http:
         workforce = "/ops/v1/simulators/field-workforce"
         await http.put(workforce, json={"autoComplete": True, "latencyMs": 100})
         try:

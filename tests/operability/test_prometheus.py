@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from cli.local_stack import end_process
+from tests.auth import broad_headers
 from tests.conftest import ROOT, free_port
 from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.operability.stack import Stack, stack
@@ -76,7 +77,9 @@ def query(url: str, promql: str) -> list[dict[str, object]]:
 async def test_promql_over_scraped_metrics_names_the_completed_orders_offering(
     stack: Stack, prometheus: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=stack.api.base_url, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=stack.api.base_url, timeout=30, headers=broad_headers()
+    ) as http:
         workforce = "/ops/v1/simulators/field-workforce"
         await http.put(workforce, json={"autoComplete": True, "latencyMs": 100})
         try:

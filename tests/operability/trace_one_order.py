@@ -20,6 +20,7 @@ configure_tracing("tessera-test", EXPORTER)
 from api.app import create_app  # noqa: E402 (after tracing is on)
 from observability.logs import configure_logging  # noqa: E402
 from temporal_client import connect_temporal  # noqa: E402
+from tests.auth import broad_headers  # noqa: E402
 from tests.helpers import ORDERS, wait_for_state  # noqa: E402
 from tests.sample_orders import sample_order  # noqa: E402
 from worker import build_worker  # noqa: E402
@@ -33,7 +34,9 @@ async def main(offering: str) -> None:
     app = create_app()
     async with build_worker(client):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api", headers=broad_headers()
+        ) as http:
             await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 100})
             try:
                 body = sample_order(offering, customer=f"trace-{uuid.uuid4()}")
