@@ -17,7 +17,7 @@ from tests.helpers import ORDERS, wait_for_item_states, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body
 
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
-SKU = "nova-x5"  # the sample catalog sells this model
+SKU = "nova-x5-pro"  # a model only these tests order: no other open order holds its units
 PARIS = "12 Rue de la Paix, 75002 Paris"
 MARSEILLE = "1 Quai du Port, 13002 Marseille"
 
