@@ -37,7 +37,8 @@ export async function render(main, _params, { session }) {
   async function load() {
     const params = new URLSearchParams({ limit: "200" });
     if (view === "mine") params.set("assignee", session.user);
-    if (view === "unassigned") params.set("state", "open");
+    // My cases and all cases show every state (resolved included); unassigned ones are open.
+    params.set("state", view === "unassigned" ? "open" : "all");
     if (system.value) params.set("system", system.value);
     if (errorType.value) params.set("errorType", errorType.value);
     if (age.value) params.set("minAgeMinutes", age.value);
