@@ -14,7 +14,13 @@ from store.simulators import active_resources
 from tests.auth import TEST_SUBJECT
 from tests.conftest import AsClient
 from tests.fallout.conftest import FALLOUT, Breaker, wait_for_cases
-from tests.helpers import ORDERS, order_histories_text, wait_for_item_states, wait_for_state
+from tests.helpers import (
+    ORDERS,
+    eventually,
+    order_histories_text,
+    wait_for_item_states,
+    wait_for_state,
+)
 from tests.sample_orders import SAMPLE_ITEMS, order_body, sample_order
 from workflows import search_attributes as sa
 
@@ -29,6 +35,14 @@ async def _order(http: httpx.AsyncClient, offering: str = "handset-nova-x5") -> 
     return str(created.json()["id"])
 
 
+async def _fallout_count_becomes(client: Client, order_id: str, count: int) -> None:
+    async def probe() -> bool:
+        described = await client.get_workflow_handle(f"order-{order_id}").describe()
+        return described.typed_search_attributes.get(sa.FALLOUT_COUNT) == count
+
+    await eventually(probe, timeout=15, what=f"FalloutCount {count} on order-{order_id}")
+
+
 async def test_permanent_failure_opens_a_case_and_a_retry_completes_the_order(
     http: httpx.AsyncClient, http_as: AsClient, client: Client, break_system: Breaker
 ) -> None:
@@ -41,8 +55,9 @@ async def test_permanent_failure_opens_a_case_and_a_retry_completes_the_order(
     assert case["errorType"] == "SouthboundPermanentError"
     held = await wait_for_item_states(http, order_id, {"1": "held"})
     assert held["state"] == "inProgress"
-    described = await client.get_workflow_handle(f"order-{order_id}").describe()
-    assert described.typed_search_attributes.get(sa.FALLOUT_COUNT) == 1
+    # The order's item shows held once the store has it; the workflow's search attribute follows
+    # in its next workflow task, so the Temporal UI's count is waited for, not raced.
+    await _fallout_count_becomes(client, order_id, 1)
     summary = (await http.get(f"{FALLOUT}/summary", params={"orderId": order_id})).json()
     assert summary["bySystem"] == {"billing": 1}
 
@@ -77,8 +92,7 @@ async def test_permanent_failure_opens_a_case_and_a_retry_completes_the_order(
         "retry",
         "retry succeeded",
     ]
-    described = await client.get_workflow_handle(f"order-{order_id}").describe()
-    assert described.typed_search_attributes.get(sa.FALLOUT_COUNT) == 0
+    await _fallout_count_becomes(client, order_id, 0)
     again = await ana.post(f"{FALLOUT}/{case['id']}/retry", json={"agent": "ana"})
     assert again.status_code == 409 and again.json()["code"] == "InvalidState"
 
