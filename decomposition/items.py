@@ -334,8 +334,9 @@ class _Resolver:
                     "OfferingNotLaunched",
                     f"item '{item.id}': '{offering.name}' is {offering.status.value.lower()} "
                     "and can no longer be ordered"
-                    if offering.status == LifecycleStatus.RETIRED
-                    else f"item '{item.id}': '{offering.name}' is in design, not launched yet",
+                    if offering.status in {LifecycleStatus.RETIRED, LifecycleStatus.OBSOLETE}
+                    else f"item '{item.id}': '{offering.name}' is "
+                    f"{offering.status.value.lower()}, not launched yet",
                     item,
                 )
             )
