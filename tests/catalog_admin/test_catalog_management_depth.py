@@ -48,7 +48,7 @@ async def _refused_move(http: httpx.AsyncClient, path: str, status: str) -> str:
 
 
 async def test_every_catalog_entity_moves_through_its_lifecycle(http: httpx.AsyncClient) -> None:
-    entities = {
+    entities: dict[str, dict[str, Any]] = {
         f"{CATALOG}/productSpecification": {"name": "Spec L"},
         f"{CATALOG}/productOfferingPrice": {"name": "Fee L", "price": {"value": 3}},
         f"{CATALOG}/category": {"name": "Category L"},

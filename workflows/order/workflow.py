@@ -80,6 +80,7 @@ class ProductOrderWorkflow:
             return await self._result()
 
         book.hold_until_start = workflow.patched("hold-until-requested-start")
+        book.bundle_links_per_child = workflow.patched("bundle-links-per-child")
         book.start(planned.plan, planned.pricing, workflow.now())
         await effects.move_to(OrderState.IN_PROGRESS)
 
