@@ -196,18 +196,14 @@ def update(document: Document, resource: str, entity_id: str, patch: Mapping[str
         raise DraftError(404, "NotFound", f"No {resource} with id '{entity_id}'")
     if "id" in patch and patch["id"] != entity_id:
         raise DraftError(400, "NonPatchableField", "id cannot be changed")
+    discount = resource == "productOfferingPrice" and _is_discount_entity(entity)
     if resource == "productOfferingPrice" and "priceType" in patch:
-        if is_discount(patch) != _is_discount_entity(entity):
+        if is_discount(patch) != discount:
             raise DraftError(
                 400, "NonPatchableField", "a price cannot become a discount, nor the reverse"
             )
-    fields = (
-        from_tmf(resource, {**patch, "priceType": "discount"})
-        if (resource == "productOfferingPrice" and _is_discount_entity(entity))
-        else from_tmf(resource, patch)
-    )
-    if resource == "productOfferingPrice" and _is_discount_entity(entity):
-        fields.pop("priceType", None)
+    # A discount's fields are read as a discount's, whether the patch repeats its type or not.
+    fields = from_tmf(resource, {**patch, "priceType": "discount"} if discount else patch)
     if "relationships" in fields and "relationships" not in patch:
         fields["relationships"] = keep_relationship_details(
             entity.get("relationships", []), fields["relationships"]
