@@ -6,6 +6,7 @@ validation that must pass before it is published. TMF bodies are read in `catalo
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -254,12 +255,17 @@ def draft_problems(document: Document, version: str) -> list[str]:
             message = str(error["msg"]).removeprefix("Value error, ")
             problems.extend(line.lstrip("- ") for line in message.splitlines() if line.strip())
         return [p for p in problems if p != "invalid catalog:"]
+    found = lifecycle.lifecycle_problems(catalog)
+    launched = [o for o in catalog.offerings if o.sellable and o.orderable]
+    return found + _plan_problems(catalog, launched)
+
+
+def _plan_problems(catalog: CatalogVersion, offerings: list[ProductOffering]) -> list[str]:
+    """Why a sample order of each offering, built from TMF620 alone, does not plan."""
     from decomposition.tmf620_orders import sample_order  # the TMF620 view of this catalog
 
-    found = lifecycle.lifecycle_problems(catalog)
-    for offering in catalog.offerings:
-        if not (offering.sellable and offering.orderable):
-            continue
+    found: list[str] = []
+    for offering in offerings:
         spec = catalog.product_spec(offering.product_specification or "")
         if spec is not None and "add" not in {a.value for a in spec.tasks} and not offering.bundled:
             found.append(f"offering '{offering.id}': its specification has no add tasks")
@@ -271,3 +277,21 @@ def draft_problems(document: Document, version: str) -> list[str]:
         result = decompose(ProductOrderCreate.model_validate(body), catalog)
         found.extend(f"offering '{offering.id}': {p.reason}" for p in result.problems)
     return found
+
+
+def launch_problems(document: Document, version: str) -> list[str]:
+    """What would stop the offerings In test once Launched (they do not block publishing:
+    they are being tested): the draft with them launched, checked as a whole."""
+    testing = {
+        o["id"]
+        for o in document.get("offerings", [])
+        if o.get("lifecycleStatus") == LifecycleStatus.IN_TEST.value and o.get("sellable", True)
+    }
+    if not testing:
+        return []
+    trial = copy.deepcopy(document)
+    for offering in trial.get("offerings", []):
+        if offering["id"] in testing:
+            offering["lifecycleStatus"] = LifecycleStatus.LAUNCHED.value
+    problems = draft_problems(trial, version)
+    return [p for p in problems if any(f"'{offering_id}'" in p for offering_id in testing)]

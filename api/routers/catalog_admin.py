@@ -256,6 +256,8 @@ def get_draft_status(caller: Caller = MANAGER) -> dict[str, Any]:
         "lifecycleStatus": found.draft.lifecycle_status,
         "valid": not found.problems,
         "problems": found.problems,
+        # What would stop the offerings In test once launched (not blocking the publication).
+        "inTestProblems": catalog_draft.launch_problems(found.document, found.version),
         "changed": sorted(found.draft.last_update),
     }
 

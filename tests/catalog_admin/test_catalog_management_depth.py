@@ -259,3 +259,21 @@ async def test_the_draft_catalog_is_tested_then_launched(http: httpx.AsyncClient
     assert {(c["id"], c["lifecycleStatus"]) for c in catalogs} >= {(version, "Launched")}
     old = await http.patch(f"{CATALOG}/catalog/2026.1", json={"name": "x"}, headers=PATCH)
     assert (old.status_code, old.json()["code"]) == (409, "Published")
+
+
+async def test_an_offering_in_test_says_what_would_stop_its_launch(http: httpx.AsyncClient) -> None:
+    spec = await _create(http, f"{CATALOG}/productSpecification", {"name": "Spec T"})
+    offering = await _create(
+        http,
+        f"{CATALOG}/productOffering",
+        {"name": "Offer T", "channel": [{"id": "web"}], "productSpecification": {"id": spec["id"]}},
+    )
+    await move(http, f"{CATALOG}/productOffering/{offering['id']}", "In test")
+    status = (await http.get(DRAFT, headers=ADMIN)).json()
+    # Being tested, it does not block the publication; what its launch would need is listed.
+    assert status["valid"] is True, status["problems"]
+    assert (
+        f"offering '{offering['id']}' is Launched but specification '{spec['id']}' it is "
+        "fulfilled by is In design"
+    ) in status["inTestProblems"]
+    assert any("no add tasks" in p for p in status["inTestProblems"])
