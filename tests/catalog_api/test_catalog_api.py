@@ -179,7 +179,8 @@ def test_version_selects_another_catalog_version(
     # The routes take their settings through the dependency; the catalog readers call it.
     app = api.app
     assert isinstance(app, FastAPI)
-    monkeypatch.setitem(app.dependency_overrides, get_settings, lambda: settings)
+    overrides: dict[Any, Any] = app.dependency_overrides
+    monkeypatch.setitem(overrides, get_settings, lambda: settings)
     monkeypatch.setattr(catalog_documents, "get_settings", lambda: settings)
     monkeypatch.setattr(catalogs, "get_settings", lambda: settings)
 
