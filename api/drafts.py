@@ -19,11 +19,8 @@ from api.errors import TmfError
 from api.identity import Caller
 from api.isolation import visible_order
 from config.settings import get_settings
-from decomposition.returns import return_refusal
 from store import drafts, stock
-from store.catalogs import catalog_version
-from store.inventory import get_product
-from tmf.product_order import ItemAction, OrderState, ProductOrder, ProductOrderCreate
+from tmf.product_order import OrderState, ProductOrder
 
 CHANNEL_HEADER = "X-Tessera-Channel"
 
@@ -133,27 +130,3 @@ async def stored_order(order_id: str, caller: Caller) -> dict[str, Any]:
     """The stored order; 404 when there is none or it is another customer's."""
     document: dict[str, Any] = await run_in_threadpool(visible_order, caller, order_id)
     return document
-
-
-def return_refusals(order: ProductOrderCreate) -> list[str]:
-    """The return policy's reason for each returned product whose return window has closed."""
-    catalog = catalog_version()
-    reasons: list[str] = []
-    for item in order.product_order_item:
-        if item.action != ItemAction.DELETE or item.product is None or not item.product.id:
-            continue
-        product = get_product(item.product.id)
-        offering_id = product.product_offering.id if product and product.product_offering else None
-        offering = catalog.offering(offering_id) if offering_id else None
-        if product is None or offering is None:
-            continue  # the workflow rejects what it cannot find, as before
-        refusal = return_refusal(offering, product.start_date, datetime.now(UTC))
-        if refusal:
-            reasons.append(refusal)
-    return reasons
-
-
-def refuse_late_returns(order: ProductOrderCreate) -> None:
-    reasons = return_refusals(order)
-    if reasons:
-        raise TmfError(422, "ReturnWindowClosed", reasons[0], "; ".join(reasons))

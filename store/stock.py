@@ -8,7 +8,13 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from decomposition.stock import Location, nearest_with_stock, shortages, units_needed
+from decomposition.stock import (
+    Location,
+    nearest_with_stock,
+    restock_location,
+    shortages,
+    units_needed,
+)
 from store.db import session_scope
 from store.stock_tables import StockLevel, StockLocation, StockReservation
 from tmf.product_order import ItemState, OrderState, ProductOrder, ProductOrderCreate
@@ -155,6 +161,23 @@ def return_unit(session: Session, order_id: str, item_id: str) -> None:
         session.add(level)
     reservation.state = RELEASED
     session.add(reservation)
+
+
+def restock(session: Session, sku: str, origin: tuple[float, float] | None) -> str | None:
+    """A returned unit back on the shelf of the warehouse nearest its origin; the location."""
+    locations = [
+        Location(loc.id, loc.name, loc.kind, loc.latitude, loc.longitude)
+        for loc in session.exec(select(StockLocation)).all()
+    ]
+    chosen = restock_location(locations, origin)
+    if chosen is None:
+        return None
+    level = session.get(StockLevel, (sku, chosen.id), with_for_update=True)
+    if level is None:
+        level = StockLevel(sku=sku, location_id=chosen.id, on_hand=0)
+    level.on_hand += 1
+    session.add(level)
+    return chosen.id
 
 
 def set_level(sku: str, location_id: str, units: int) -> None:

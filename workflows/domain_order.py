@@ -50,6 +50,21 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ui_text import domain_order_current_details, timer_summary
 
 
+# Issue 25: a manual task with a `deadline` param (a return's window) closes itself then.
+MANUAL_DEADLINE_PATCH = "manual-task-deadline"
+
+
+def manual_deadline(task: PlanTask) -> datetime | None:
+    """A manual task's deadline, from its params; None when it has none (or not a date)."""
+    value = task.params.get("deadline")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def _refuse_with(check: Callable[[], None]) -> None:
     """Validators refuse before history: the book's refusal becomes the caller's error."""
     try:
@@ -393,18 +408,39 @@ class DomainOrderWorkflow:
                 view.state, view.assignee = "completed", "field-workforce-simulator"
                 view.result = opened.simulated_result
         self._show_waits()
-        await workflow.wait_condition(lambda: view.state == "completed" or self._cancelled(task.id))
+        done = lambda: view.state == "completed" or self._cancelled(task.id)  # noqa: E731
+        deadline = manual_deadline(task)
+        note = None
+        if deadline is not None and workflow.patched(MANUAL_DEADLINE_PATCH):
+            # A durable timer: at the deadline (a return's window) the job closes with the
+            # result the plan gave for it (nothing received), unless it was done before.
+            left = max(deadline - workflow.now(), timedelta(milliseconds=1))
+            try:
+                await workflow.wait_condition(
+                    done, timeout=left, timeout_summary=timer_summary(task, "deadline")
+                )
+            except TimeoutError:
+                view.state, view.assignee = "completed", "tessera"
+                view.result = dict(task.params.get("resultAtDeadline") or {})
+                note = "closed at its deadline"
+        else:
+            await workflow.wait_condition(done)
         if view.state != "completed":
             self._stop_if_withdrawn(task.id)
-        await self._record_manual(view, request, task_ref=opened.task_ref)
+        await self._record_manual(view, request, task_ref=opened.task_ref, note=note)
         return dict(view.result or {})
 
     async def _record_manual(
-        self, view: ManualTaskView, request: RunTask, task_ref: str | None = None
+        self,
+        view: ManualTaskView,
+        request: RunTask,
+        task_ref: str | None = None,
+        note: str | None = None,
     ) -> None:
         await self._effects.update_work_item(
             task_ref or manual_task_ref(request.idempotency_key),
             view.state,
             assignee=view.assignee,
             result=view.result,
+            note=note,
         )

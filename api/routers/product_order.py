@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from api import drafts
+from api import drafts, returns
 from api.admission import start_after_response
 from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
@@ -134,8 +134,9 @@ async def create_product_order(
     refuse_oversized_order(body)
     refuse_order_without_customer(body)
     refuse_impossible_dates(body, datetime.now(UTC))
-    # A return outside its offering's return window is refused with the policy's reason.
-    await run_in_threadpool(drafts.refuse_late_returns, body)
+    # A return outside its policy's window (or asking for a remedy it does not offer) is
+    # refused with the policy's reason; an exchange names the unit its replacement takes.
+    body = await run_in_threadpool(returns.checked_returns, body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True, exclude={"state"}))
     order_id = str(uuid.uuid4())
