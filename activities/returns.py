@@ -27,7 +27,7 @@ from activities.southbound.contract import (
     SouthboundResult,
 )
 from activities.southbound.simulator import new_id
-from decomposition.returns import Disposition, Inspection, device_price, remedy_of, settle
+from decomposition.returns import Disposition, Inspection, refundable_price, remedy_of, settle
 from decomposition.stock import destination_of
 from observability.logs import get_logger
 from store import stock, tasks
@@ -66,8 +66,7 @@ def _decide(request: SouthboundRequest) -> dict[str, Any]:
     offering = catalog.offering(product.product_offering.id)
     if offering is None or offering.return_policy is None:
         raise _permanent(f"offering {product.product_offering.id!r} has no return policy")
-    values = {**product.characteristic_values(), **params}
-    price, currency = device_price(catalog, offering, values)
+    price, currency = refundable_price(catalog, offering, product)
     settled = settle(
         offering.return_policy,
         order.get("category"),

@@ -178,7 +178,9 @@ class Settlement(_Model):
         }
 
 
-def _share(price: Decimal, percent: float) -> Decimal:
+def share(price: Decimal, percent: float) -> Decimal:
+    """A percentage of a price, to the cent (half up): fees and deductions, the same way in
+    the estimate on the order (pricing) and in the settlement."""
     return (price * Decimal(str(percent)) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -242,10 +244,10 @@ def settle(
         return settled.model_copy(update={"reasons": ["repaired and sent back"]})
     grade = inspection.condition_grade or "D"
     kept = Decimal("100") if faulty else Decimal(str(policy.grade_refund_percent.get(grade, 0)))
-    deduction = price - _share(price, float(kept))
+    deduction = price - share(price, float(kept))
     reasons = [] if faulty else [f"condition grade {grade}: {kept}% of the price"]
     if not inspection.accessories_complete:
-        deduction += _share(price, policy.missing_accessories_percent)
+        deduction += share(price, policy.missing_accessories_percent)
         reasons.append(f"accessories missing: {policy.missing_accessories_percent}% deducted")
     if remedy in SHIPPED_AHEAD:
         if faulty:
@@ -254,7 +256,7 @@ def settle(
         return settled.model_copy(
             update={"deduction": charge, "charge": charge, "reasons": reasons}
         )
-    fee = Decimal("0") if faulty else _share(price, terms.restocking_fee_percent or 0)
+    fee = Decimal("0") if faulty else share(price, terms.restocking_fee_percent or 0)
     if fee:
         reasons.append(f"restocking fee {terms.restocking_fee_percent}%")
     if faulty:
@@ -270,10 +272,23 @@ def settle(
     )
 
 
+def refundable_price(
+    catalog: CatalogVersion, offering: ProductOffering, product: Product
+) -> tuple[Decimal, str]:
+    """What the customer paid for the device (its one-time price, never the recurring service),
+    as inventory recorded it; the catalog's price when inventory kept none."""
+    paid = [p for p in product.product_price if p.price_type == PriceType.ONE_TIME.value]
+    amounts = [(p.price.get("taxIncludedAmount") or {}) for p in paid]
+    if amounts and all(a.get("value") is not None for a in amounts):
+        total = sum((Decimal(str(a["value"])) for a in amounts), Decimal(0))
+        return total.quantize(CENT, rounding=ROUND_HALF_UP), str(amounts[0].get("unit", "EUR"))
+    return device_price(catalog, offering, product.characteristic_values())
+
+
 def device_price(
     catalog: CatalogVersion, offering: ProductOffering, values: Mapping[str, Any]
 ) -> tuple[Decimal, str]:
-    """The refundable (one-time, device) price of a product with these characteristics."""
+    """The catalog's one-time (device) price of a product with these characteristics."""
     for price in offering.prices:
         if price.price_type != PriceType.ONE_TIME:
             continue

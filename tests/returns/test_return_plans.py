@@ -13,15 +13,18 @@ from hypothesis import strategies as st
 from decomposition.catalog import ProductOffering, ReturnPolicy, ReturnRemedy
 from decomposition.decompose import decompose
 from decomposition.plan import Plan
+from decomposition.pricing import price_order
 from decomposition.returns import (
     Disposition,
     Inspection,
     device_price,
+    refundable_price,
     remedy_refusal,
     return_refusal,
     settle,
 )
 from tests.decomposition.sample_orders import item, load_catalog, order, owned
+from tmf.product_inventory import Product
 
 CATALOG = load_catalog()
 _HANDSET = CATALOG.offering("handset-nova-x5")
@@ -206,3 +209,37 @@ def test_a_better_grade_never_refunds_less(
         return settle(POLICY, segment, ReturnRemedy.REFUND, "changedMind", seen, PRICE).refund
 
     assert refund(better) >= refund(worse)
+
+
+def test_the_refundable_price_is_what_inventory_recorded_as_paid() -> None:
+    handset = owned("prd-h1", "handset-nova-x5", "handset", PHONE)
+    assert refundable_price(CATALOG, HANDSET, handset) == (Decimal("599.00"), "EUR")
+    paid = {"taxIncludedAmount": {"unit": "EUR", "value": 569.05}}
+    monthly = {"taxIncludedAmount": {"unit": "EUR", "value": 10}}
+    recorded = Product.model_validate(
+        {
+            **handset.to_tmf(),
+            "productPrice": [
+                {"priceType": "oneTime", "price": paid},
+                {"priceType": "recurring", "recurringChargePeriod": "month", "price": monthly},
+            ],
+        }
+    )
+    # The device as paid (after its online discount); never the service's recurring charge.
+    assert refundable_price(CATALOG, HANDSET, recorded) == (Decimal("569.05"), "EUR")
+
+
+def test_the_return_is_priced_as_its_policy_refunds_it() -> None:
+    handset = owned("prd-h1", "handset-nova-x5", "handset", PHONE)
+
+    def price(segment: str | None, channel: str | None = None, **chars: Any) -> list[Any]:
+        body = order(item("1", None, chars, action="delete", product_id="prd-h1"), channel=channel)
+        if segment:
+            body = body.model_copy(update={"category": segment})
+        priced = price_order(body, CATALOG, [handset])
+        return [p.price.tax_included_amount.value for p in priced.item_price.get("1", [])]  # type: ignore[union-attr]
+
+    assert price(None) == [-539.10]  # 599.00 less the 10% restocking fee
+    assert price(None, "web") == [-512.14]  # as paid online (569.05), less the fee (56.91)
+    assert price("business") == [-599.00]
+    assert price(None, returnType="exchange") == []  # nothing changes hands at capture
