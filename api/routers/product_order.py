@@ -300,6 +300,11 @@ async def amend_product_order(
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
         raise TmfError(409, "Invalid", problems[0], "; ".join(problems))
+    # An added handset no location has is refused now; one that is held at the next snapshot.
+    try:
+        await run_in_threadpool(stock.refuse_unavailable, order_id, amended)
+    except stock.OutOfStock as err:
+        raise drafts.out_of_stock(err) from None
     # Kept before the update: a refused one leaves them to be forgotten when the order closes.
     await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
     order: ProductOrder = await execute_update(
