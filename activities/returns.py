@@ -32,13 +32,14 @@ from decomposition.stock import destination_of
 from observability.logs import get_logger
 from store import stock, tasks
 from store.catalogs import catalog_version
-from store.inventory import get_product
+from store.inventory import get_product, load_product, replace_product
 from store.orders import get_order
 from store.simulator_tables import SimulatorEffect, SimulatorResource
 from store.simulators import ResourceState, add_resource, apply_once, utc_now
 
 log = get_logger(__name__)
 SYSTEM, OPERATION = "returns", "settle_return"
+REFURBISHED = "-refurbished"  # the SKU suffix of refurbished units
 
 
 def _inspection(request: SouthboundRequest) -> Inspection:
@@ -84,9 +85,13 @@ def _record(
 ) -> Callable[[Session], dict[str, Any]]:
     def apply(session: Session) -> dict[str, Any]:
         data = dict(settlement)
-        if data["disposition"] == Disposition.RESTOCK.value and request.params.get("model"):
+        returned = _returned_model(session, request)
+        sku = _shelf(data["disposition"], returned)
+        if sku is not None:
             origin = destination_of(request.params.get("deliveryAddress"))
-            data["restockedAt"] = stock.restock(session, str(request.params["model"]), origin)
+            data["restockedAt"] = stock.restock(session, sku, origin)
+            data["restockedSku"] = sku
+        _exchanged(session, request, data)
         now = utc_now()
         record = add_resource(
             session,
@@ -111,6 +116,44 @@ def _record(
         return result.model_dump(mode="json")
 
     return apply
+
+
+def _returned_model(session: Session, request: SouthboundRequest) -> str | None:
+    """The model that came back: the product's in inventory (an exchange's item names the
+    replacement's model, which may differ)."""
+    product = load_product(session, str(request.params.get("productId") or ""))
+    model = product.characteristic_values().get("model") if product else None
+    return str(model) if model else None
+
+
+def _shelf(disposition: str, model: str | None) -> str | None:
+    """The SKU a returned unit goes back to stock as: resold as new, or as refurbished once
+    the warehouse has refurbished it; a unit repaired for the customer, recycled or not ours
+    goes to no shelf."""
+    if model is None:
+        return None
+    if disposition == Disposition.RESTOCK.value:
+        return model
+    if disposition == Disposition.REFURBISH.value:
+        return f"{model}{REFURBISHED}"
+    return None
+
+
+def _exchanged(session: Session, request: SouthboundRequest, data: dict[str, Any]) -> None:
+    """An exchange for another model: the customer's product in inventory (TMF637) is now of
+    the replacement's model."""
+    model = request.params.get("model")
+    if data["remedy"] != "exchange" or not model:
+        return
+    product = load_product(session, str(request.params.get("productId") or ""))
+    if product is None or product.characteristic_values().get("model") == model:
+        return
+    chars = [
+        c.model_copy(update={"value": model}) if c.name == "model" else c
+        for c in product.product_characteristic
+    ]
+    replace_product(session, product.model_copy(update={"product_characteristic": chars}))
+    data["exchangedFor"] = model
 
 
 def _book(request: SouthboundRequest, settlement: dict[str, Any]) -> str | None:

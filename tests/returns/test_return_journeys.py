@@ -75,6 +75,7 @@ async def test_an_exchange_ships_the_replacement_before_the_return_and_refurbish
     customer = f"ret-{uuid.uuid4()}"
     me = http_as("customer", party=customer, subject=customer)
     product = _handset(customer, datetime.now(UTC) - timedelta(days=3))
+    refurbished = stock.levels("nova-x5-refurbished").get("wh-paris-north", 0)
 
     created = await me.post(ORDERS, json=_return(product, customer, returnType="exchange"))
     assert created.status_code == 201, created.text
@@ -109,6 +110,8 @@ async def test_an_exchange_ships_the_replacement_before_the_return_and_refurbish
     assert settled["state"] == "settled" and settled["returnReceived"] is True
     assert settled["inspection"]["conditionGrade"] == "B"
     assert settled["disposition"] == "refurbish"
+    # Refurbished at the warehouse nearest the customer, and stocked there as such.
+    assert stock.levels("nova-x5-refurbished")["wh-paris-north"] == refurbished + 1
     assert settled["charge"] == {"unit": "EUR", "value": 119.8}  # 20% of 599.00
     assert settled["refund"]["value"] == 0
     # The customer keeps a handset: the product stays in inventory.
@@ -204,3 +207,40 @@ async def test_an_exchange_never_returned_is_charged_when_its_window_closes(
         },
     )
     assert late.status_code == 409  # too late: the window closed and the customer was charged
+
+
+async def test_a_faulty_handset_is_repaired_and_sent_back(
+    http: httpx.AsyncClient, http_as: AsClient
+) -> None:
+    customer = f"ret-{uuid.uuid4()}"
+    me = http_as("customer", party=customer, subject=customer)
+    product = _handset(customer, datetime.now(UTC) - timedelta(days=5))
+    body = _return(product, customer, returnType="repair", returnReason="faulty")
+    created = await me.post(ORDERS, json=body)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+
+    await _inspect(
+        http,
+        order_id,
+        received=True,
+        conditionGrade="C",
+        accessoriesComplete=True,
+        serialMatches=True,
+    )
+    repair = await wait_for_open_task(http, order_id)
+    assert (repair["queue"], repair["skill"]) == ("repair-center", "repair")
+    (in_repair,) = (await me.get(f"/ops/v1/orders/{order_id}/return")).json()["returns"]
+    assert in_repair["state"] == "inRepair" and in_repair["disposition"] == "repair"
+    done = await http.post(f"{TASKS}/{repair['id']}/complete", json={"result": {"repaired": True}})
+    assert done.status_code == 200, done.text
+
+    order = await wait_for_state(http, order_id, timeout=60)
+    assert order["state"] == "completed", order
+    (repaired,) = (await me.get(f"/ops/v1/orders/{order_id}/return")).json()["returns"]
+    assert repaired["state"] == "settled" and repaired["remedy"] == "repair"
+    assert repaired["refund"]["value"] == 0 and repaired["charge"]["value"] == 0
+    statuses = await _statuses(http, order_id)
+    assert statuses["ship-repaired"] == "completed" and "deassetize" not in statuses
+    kept = get_product(product)
+    assert kept is not None and kept.status.value == "active"
