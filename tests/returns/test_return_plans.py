@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from decomposition.catalog import ProductOffering, ReturnPolicy, ReturnRemedy
+from api.return_view import return_state
+from decomposition.catalog import CatalogVersion, ProductOffering, ReturnPolicy, ReturnRemedy
 from decomposition.decompose import decompose
 from decomposition.plan import Plan
 from decomposition.pricing import price_order
@@ -243,3 +244,81 @@ def test_the_return_is_priced_as_its_policy_refunds_it() -> None:
     assert price(None, "web") == [-512.14]  # as paid online (569.05), less the fee (56.91)
     assert price("business") == [-599.00]
     assert price(None, returnType="exchange") == []  # nothing changes hands at capture
+
+
+def _ancestors(plan: Plan, task_id: str) -> set[str]:
+    by_id = {t.id: t for t in plan.tasks}
+    seen: set[str] = set()
+    stack = list(by_id[task_id].depends_on)
+    while stack:
+        current = stack.pop()
+        if current not in seen:
+            seen.add(current)
+            stack.extend(by_id[current].depends_on)
+    return {by_id[t].key for t in seen}
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from([None, *[r.value for r in ReturnRemedy]]),
+    st.sampled_from([None, "changedMind", "faulty", "damaged", "wrongItem"]),
+    st.sampled_from([None, "business", "residential"]),
+    st.sampled_from(["black", "silver", "blue"]),
+)
+def test_every_return_plan_follows_its_remedy(
+    remedy: str | None, reason: str | None, segment: str | None, color: str
+) -> None:
+    chars = {"color": color, **({"returnReason": reason} if reason else {})}
+    plan = _plan(remedy, segment, **chars)
+    keys = {t.key: t for t in plan.tasks}
+    kind = ReturnRemedy(remedy or "refund")
+    assert plan.topological_order()  # acyclic
+    # Every return is labelled, inspected by the returns desk, then settled.
+    assert {"return-label", "receive-return", "settle"} <= set(keys)
+    assert "receive-return" in _ancestors(plan, keys["settle"].id)
+    # Only a refund ends the product; only a shipped-ahead remedy ships a replacement, and
+    # never after the return is received.
+    assert ("deassetize" in keys) == (kind == ReturnRemedy.REFUND)
+    ahead = kind in (ReturnRemedy.EXCHANGE, ReturnRemedy.REPLACEMENT)
+    assert ("ship-replacement" in keys) == ahead
+    if ahead:
+        assert "receive-return" not in _ancestors(plan, keys["ship-replacement"].id)
+        assert keys["ship-replacement"].params["color"] == color
+    assert ("repair" in keys) == (kind == ReturnRemedy.REPAIR)
+    assert ("deadline" in keys["receive-return"].params) == ahead
+
+
+def test_a_dependency_on_a_task_left_out_by_its_condition_is_replaced_by_its_own() -> None:
+    data = CATALOG.model_dump(by_alias=True, exclude_none=True, mode="json")
+    spec = next(s for s in data["productSpecifications"] if s["id"] == "handset")
+    settle_task = next(t for t in spec["tasks"]["delete"] if t["key"] == "settle")
+    settle_task["dependsOn"] = ["receive-return", "ship-replacement"]
+    catalog = CatalogVersion.model_validate(data)
+    handset = owned("prd-h1", "handset-nova-x5", "handset", PHONE)
+
+    def settle_after(remedy: str) -> set[str]:
+        given = {"returnType": remedy}
+        body = order(item("1", None, given, action="delete", product_id="prd-h1"))
+        plan = decompose(body, catalog, [handset], order_id="ret-1").plan
+        assert plan is not None
+        (settle,) = [t for t in plan.tasks if t.key == "settle"]
+        return {dep.rsplit(":", 1)[-1] for dep in settle.depends_on}
+
+    assert settle_after("exchange") == {"receive-return", "ship-replacement"}
+    # No replacement in a refund: the settlement waits for what the shipment waited for.
+    assert settle_after("refund") == {"receive-return", "return-label"}
+
+
+def test_the_customer_sees_the_return_move_through_its_states() -> None:
+    seen = [
+        return_state("acknowledged", {}),
+        return_state("inProgress", {"return-label": "completed", "receive-return": "running"}),
+        return_state("inProgress", {"return-label": "completed", "receive-return": "completed"}),
+        return_state(
+            "inProgress",
+            {"receive-return": "completed", "settle": "completed", "ship-repaired": "pending"},
+        ),
+        return_state("completed", {"receive-return": "completed", "settle": "completed"}),
+    ]
+    assert seen == ["authorized", "awaitingReturn", "inspected", "inRepair", "settled"]
+    assert return_state("cancelled", {"return-label": "completed"}) == "cancelled"
