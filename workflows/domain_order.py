@@ -26,7 +26,11 @@ with workflow.unsafe.imports_passed_through():
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
     from tmf.common import iso_z
-    from workflows.domain_order_book import DomainOrderBook
+    from workflows.domain_order_book import (
+        MANUAL_DEADLINE_PATCH,
+        DomainOrderBook,
+        manual_deadline,
+    )
     from workflows.domain_order_effects import DomainOrderEffects
     from workflows.messages import (
         TASK_CANCELLED,
@@ -48,21 +52,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.refusal import Refusal
     from workflows.ui_text import domain_order_current_details, timer_summary
-
-
-# Issue 25: a manual task with a `deadline` param (a return's window) closes itself then.
-MANUAL_DEADLINE_PATCH = "manual-task-deadline"
-
-
-def manual_deadline(task: PlanTask) -> datetime | None:
-    """A manual task's deadline, from its params; None when it has none (or not a date)."""
-    value = task.params.get("deadline")
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _refuse_with(check: Callable[[], None]) -> None:

@@ -6,8 +6,9 @@ whose system is offline, the tasks the order withdrew. `DomainOrderWorkflow` run
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from decomposition.plan import PlanTask
 from workflows.messages import (
     ClaimManualTask,
     CompleteManualTask,
@@ -116,3 +117,18 @@ class DomainOrderBook:
             errors = result_errors(schema, decision.result)
             if errors:
                 raise Refusal("InvalidResult", "; ".join(errors))
+
+
+# Issue 25: a manual task with a `deadline` param (a return's window) closes itself then.
+MANUAL_DEADLINE_PATCH = "manual-task-deadline"
+
+
+def manual_deadline(task: PlanTask) -> datetime | None:
+    """A manual task's deadline, from its params; None when it has none (or not a date)."""
+    value = task.params.get("deadline")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
