@@ -18,6 +18,7 @@ from api.admission import start_after_response
 from api.errors import TmfError
 from api.identity import Caller
 from api.isolation import visible_order
+from api.returns import checked_returns
 from config.settings import get_settings
 from store import drafts, stock
 from tmf.product_order import OrderState, ProductOrder
@@ -99,8 +100,14 @@ async def submit(
             "A draft must be submitted within ORDER_DRAFT_TTL_HOURS of its creation; "
             "start a new order",
         )
+    # Its returns are checked against their policies now, as a POST's (the window may have
+    # closed since the draft began); an exchange names the unit its replacement takes.
+    checked = await run_in_threadpool(checked_returns, draft)
     channels = acting_channels(request, None)
     submitted = with_channel_history(draft.to_tmf(), channels, "submitted", actor, now)
+    if checked is not draft:
+        items = checked.model_dump(by_alias=True, exclude_none=True, mode="json")
+        submitted["productOrderItem"] = items["productOrderItem"]
     submitted.pop("draftExpirationDate", None)
     # The order date is the submit's: the due date and jeopardy count from it, as for a POST.
     order = ProductOrder.model_validate(

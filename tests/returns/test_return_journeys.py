@@ -5,6 +5,7 @@ durable timer), and the customer follows it all on the order's return view."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -156,7 +157,7 @@ async def test_a_refund_follows_the_policy_and_only_its_customer_sees_it(
     assert hidden.status_code == 404
 
 
-async def test_a_remedy_the_policy_does_not_offer_is_refused_with_its_reason(
+async def test_the_window_is_the_customer_segments(
     http: httpx.AsyncClient,
 ) -> None:
     customer = f"ret-{uuid.uuid4()}"
@@ -244,3 +245,25 @@ async def test_a_faulty_handset_is_repaired_and_sent_back(
     assert statuses["ship-repaired"] == "completed" and "deassetize" not in statuses
     kept = get_product(product)
     assert kept is not None and kept.status.value == "active"
+
+
+async def test_a_draft_return_is_checked_again_when_submitted(http: httpx.AsyncClient) -> None:
+    customer = f"ret-{uuid.uuid4()}"
+    closing = _handset(customer, datetime.now(UTC) - timedelta(days=14) + timedelta(seconds=2))
+    recent = _handset(customer, datetime.now(UTC) - timedelta(days=1))
+    late = await http.post(ORDERS, json={**_return(closing, customer), "state": "draft"})
+    exchange = {**_return(recent, customer, returnType="exchange"), "state": "draft"}
+    draft = await http.post(ORDERS, json=exchange)
+    assert late.status_code == 201 and draft.status_code == 201, (late.text, draft.text)
+
+    await asyncio.sleep(2.5)  # the first handset's window closes meanwhile
+    refused = await http.post(f"/ops/v1/orders/{late.json()['id']}/submit")
+    assert refused.status_code == 422 and refused.json()["code"] == "ReturnWindowClosed"
+    submitted = await http.post(f"/ops/v1/orders/{draft.json()['id']}/submit")
+    assert submitted.status_code in (200, 201), submitted.text
+    # The exchange's replacement is held from the submit on, as for a POSTed exchange.
+    assert stock.reservation_state(draft.json()["id"], "1") in {"reserved", "shipped"}
+    await http.post(
+        "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
+        json={"productOrder": {"id": draft.json()["id"]}, "cancellationReason": "test"},
+    )
