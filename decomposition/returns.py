@@ -141,7 +141,7 @@ class Inspection(_Model):
 class Disposition(StrEnum):
     RESTOCK = "restock"  # back to stock at a location, sold again as new
     REFURBISH = "refurbish"
-    REPAIR = "repair"
+    REPAIR = "repair"  # repaired for the customer (the repair remedy)
     RECYCLE = "recycle"
     RETURN_TO_SENDER = "returnToSender"  # not the unit sold: it goes back to the customer
     NONE = "none"  # nothing came back
@@ -192,13 +192,12 @@ def disposition(remedy: ReturnRemedy, faulty: bool, inspection: Inspection) -> D
         return Disposition.RETURN_TO_SENDER
     grade = inspection.condition_grade or "D"
     if remedy == ReturnRemedy.REPAIR:
-        return Disposition.REPAIR
+        return Disposition.REPAIR  # the customer's own unit, repaired and sent back
     if grade == "D":
         return Disposition.RECYCLE
-    if faulty:
-        return Disposition.REPAIR  # repaired, then sold as refurbished
-    if grade == "A" and inspection.accessories_complete:
+    if grade == "A" and inspection.accessories_complete and not faulty:
         return Disposition.RESTOCK
+    # Worn, incomplete or faulty: refurbished (its fault fixed) and sold as refurbished.
     return Disposition.REFURBISH
 
 

@@ -78,7 +78,8 @@ async def test_an_exchange_ships_the_replacement_before_the_return_and_refurbish
     product = _handset(customer, datetime.now(UTC) - timedelta(days=3))
     refurbished = stock.levels("nova-x5-refurbished").get("wh-paris-north", 0)
 
-    created = await me.post(ORDERS, json=_return(product, customer, returnType="exchange"))
+    body = _return(product, customer, returnType="exchange", returnReason="faulty")
+    created = await me.post(ORDERS, json=body)
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
 
@@ -96,7 +97,7 @@ async def test_an_exchange_ships_the_replacement_before_the_return_and_refurbish
     assert waiting["state"] == "awaitingReturn" and waiting["remedy"] == "exchange"
     assert waiting["replacementShipped"] is True and waiting["returnReceived"] is None
 
-    # Worn but whole: grade B goes to refurbishment, the exchange charges what the grade took.
+    # Faulty and worn: grade B goes to refurbishment; a faulty unit's exchange costs nothing.
     await _inspect(
         http,
         order_id,
@@ -113,8 +114,8 @@ async def test_an_exchange_ships_the_replacement_before_the_return_and_refurbish
     assert settled["disposition"] == "refurbish"
     # Refurbished at the warehouse nearest the customer, and stocked there as such.
     assert stock.levels("nova-x5-refurbished")["wh-paris-north"] == refurbished + 1
-    assert settled["charge"] == {"unit": "EUR", "value": 119.8}  # 20% of 599.00
-    assert settled["refund"]["value"] == 0
+    assert settled["charge"]["value"] == 0 and settled["refund"]["value"] == 0
+    assert settled["reasons"] == ["faulty: replaced at no charge"]
     # The customer keeps a handset: the product stays in inventory.
     kept = get_product(product)
     assert kept is not None and kept.status.value == "active"

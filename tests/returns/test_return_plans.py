@@ -155,7 +155,7 @@ def test_a_refund_follows_the_policy() -> None:
     faulty = settle(
         POLICY, None, ReturnRemedy.REFUND, "faulty", Inspection(condition_grade="C"), PRICE
     )
-    assert faulty.refund == PRICE and faulty.disposition == Disposition.REPAIR
+    assert faulty.refund == PRICE and faulty.disposition == Disposition.REFURBISH
 
 
 def test_an_exchange_never_returned_charges_the_replacement() -> None:
@@ -166,7 +166,7 @@ def test_an_exchange_never_returned_charges_the_replacement() -> None:
     swapped = settle(
         POLICY, None, ReturnRemedy.REPLACEMENT, "faulty", Inspection(condition_grade="B"), PRICE
     )
-    assert swapped.charge == 0 and swapped.disposition == Disposition.REPAIR
+    assert swapped.charge == 0 and swapped.disposition == Disposition.REFURBISH
 
 
 @settings(max_examples=300)
