@@ -256,6 +256,7 @@ def write_order_snapshot(
         # The TMF641/652 lists' index, in the snapshot's transaction: never behind the order.
         index_domain_orders(session, order.id, fresh.document, fresh.order_date, fresh.customer_id)
         stock.release_unneeded(session, order)
+        stock.reserve_added(session, order)  # an item an amendment added (issue 25)
         if order.state.is_final:
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
             forget_sealed(session, order.id)  # nothing will run that needs them

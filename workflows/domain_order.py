@@ -26,7 +26,13 @@ with workflow.unsafe.imports_passed_through():
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
     from tmf.common import iso_z
-    from workflows.domain_order_book import DomainOrderBook, cancelled_outcome, decided_outcome
+    from workflows.domain_order_book import (
+        MANUAL_DEADLINE_PATCH,
+        DomainOrderBook,
+        cancelled_outcome,
+        decided_outcome,
+        manual_deadline,
+    )
     from workflows.domain_order_effects import DomainOrderEffects
     from workflows.messages import (
         CancelTasks,
@@ -324,8 +330,24 @@ class DomainOrderWorkflow:
                 view.state, view.assignee = "completed", "field-workforce-simulator"
                 view.result = opened.simulated_result
         self._effects.show_waits(self.book)
-        await workflow.wait_condition(lambda: view.state == "completed" or self._cancelled(task.id))
+        done = lambda: view.state == "completed" or self._cancelled(task.id)  # noqa: E731
+        deadline = manual_deadline(task)
+        note = None
+        if deadline is not None and workflow.patched(MANUAL_DEADLINE_PATCH):
+            # A durable timer: at the deadline (a return's window) the job closes with the
+            # result the plan gave for it (nothing received), unless it was done before.
+            left = max(deadline - workflow.now(), timedelta(milliseconds=1))
+            try:
+                await workflow.wait_condition(
+                    done, timeout=left, timeout_summary=timer_summary(task, "deadline")
+                )
+            except TimeoutError:
+                view.state, view.assignee = "completed", "tessera"
+                view.result = dict(task.params.get("resultAtDeadline") or {})
+                note = "closed at its deadline"
+        else:
+            await workflow.wait_condition(done)
         if view.state != "completed":
             self._stop_if_withdrawn(task.id)
-        await self._effects.record_manual(view, request, task_ref=opened.task_ref)
+        await self._effects.record_manual(view, request, task_ref=opened.task_ref, note=note)
         return dict(view.result or {})

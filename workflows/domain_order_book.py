@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from decomposition.plan import PlanTask
 from workflows.messages import (
     TASK_CANCELLED,
     ClaimManualTask,
@@ -241,3 +242,18 @@ def cancelled_outcome(task_id: str, started: datetime, now: datetime) -> TaskFin
         error="cancelled with the order",
         error_type=TASK_CANCELLED,
     )
+
+
+# Issue 25: a manual task with a `deadline` param (a return's window) closes itself then.
+MANUAL_DEADLINE_PATCH = "manual-task-deadline"
+
+
+def manual_deadline(task: PlanTask) -> datetime | None:
+    """A manual task's deadline, from its params; None when it has none (or not a date)."""
+    value = task.params.get("deadline")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -129,13 +129,18 @@ class DomainOrderEffects:
         )
 
     async def record_manual(
-        self, view: ManualTaskView, request: RunTask, task_ref: str | None = None
+        self,
+        view: ManualTaskView,
+        request: RunTask,
+        task_ref: str | None = None,
+        note: str | None = None,
     ) -> None:
         await self.update_work_item(
             task_ref or manual_task_ref(request.idempotency_key),
             view.state,
             assignee=view.assignee,
             result=view.result,
+            note=note,
         )
 
     async def withdraw(self, request: RunTask, case: FalloutView | None, manual: bool) -> None:

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from api import drafts
+from api import drafts, returns
 from api.admission import start_after_response
 from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
@@ -135,8 +135,9 @@ async def create_product_order(
     refuse_oversized_order(body)
     refuse_order_without_customer(body)
     refuse_impossible_dates(body, datetime.now(UTC))
-    # A return outside its offering's return window is refused with the policy's reason.
-    await run_in_threadpool(drafts.refuse_late_returns, body)
+    # A return outside its policy's window (or asking for a remedy it does not offer) is
+    # refused with the policy's reason; an exchange names the unit its replacement takes.
+    body = await run_in_threadpool(returns.checked_returns, body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True, exclude={"state"}))
     order_id = str(uuid.uuid4())
@@ -300,6 +301,11 @@ async def amend_product_order(
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
         raise TmfError(409, "Invalid", problems[0], "; ".join(problems))
+    # An added handset no location has is refused now; one that is held at the next snapshot.
+    try:
+        await run_in_threadpool(stock.refuse_unavailable, order_id, amended)
+    except stock.OutOfStock as err:
+        raise drafts.out_of_stock(err) from None
     # Kept before the update: a refused one leaves them to be forgotten when the order closes.
     await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
     order: ProductOrder = await execute_update(
