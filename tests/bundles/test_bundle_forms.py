@@ -41,7 +41,9 @@ async def test_the_three_forms_preview_the_same_plan_and_prices(http: httpx.Asyn
         previews[form] = response.json()
 
     def plan(preview: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
-        return sorted((t["id"], sorted(t["dependsOn"]), t["activity"]) for t in preview["tasks"])
+        return sorted(
+            (t["id"], sorted(t["dependsOn"]), t.get("activity")) for t in preview["tasks"]
+        )
 
     flattened = previews["flattened"]
     assert len(flattened["tasks"]) > 20
