@@ -1,5 +1,5 @@
-"""Metrics read from the store when Prometheus scrapes: open fallout, orders in jeopardy,
-manual work queues and the admission queue. The store is shared by every replica, so these are
+"""Metrics read from the store when Prometheus scrapes: open fallout, orders and running tasks in
+jeopardy, manual work queues and the admission queue. The store is shared by every replica, so these are
 exact whichever API answers (every API reports the same value: aggregate with max, not sum).
 """
 
