@@ -1,6 +1,7 @@
 """Metrics read from the store when Prometheus scrapes: open fallout, orders and running tasks in
-jeopardy, manual work queues and the admission queue. The store is shared by every replica, so these are
-exact whichever API answers (every API reports the same value: aggregate with max, not sum).
+jeopardy, manual work queues and the admission queue. The store is shared by every replica, so
+these are exact whichever API answers (every API reports the same value: aggregate with max,
+not sum).
 """
 
 from __future__ import annotations
