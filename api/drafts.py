@@ -18,7 +18,7 @@ from api.admission import start_after_response
 from api.errors import TmfError
 from api.identity import Caller
 from api.isolation import visible_order
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 from decomposition.returns import return_refusal
 from store import drafts, stock
 from store.catalogs import catalog_version
@@ -82,7 +82,11 @@ def refuse_closed(state: str, order_id: str) -> TmfError:
 
 
 async def submit(
-    order_id: str, document: dict[str, Any], request: Request, actor: str | None
+    order_id: str,
+    document: dict[str, Any],
+    request: Request,
+    actor: str | None,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Submit a stored draft (with any edits already merged into `document`): the order is
     accepted as a POSTed one is (admission row, then its workflow starts)."""
@@ -110,12 +114,12 @@ async def submit(
         {**submitted, "state": OrderState.ACKNOWLEDGED.value, "orderDate": now.isoformat()}
     )
     try:
-        stored = await run_in_threadpool(drafts.submit_draft, order, get_settings().task_queue)
+        stored = await run_in_threadpool(drafts.submit_draft, order, settings.task_queue)
     except drafts.DraftClosed as err:
         raise refuse_closed(err.state, order_id) from None
     except stock.OutOfStock as err:
         raise out_of_stock(err) from None
-    start_after_response(order)
+    start_after_response(order, settings)
     return stored
 
 

@@ -34,9 +34,10 @@ from activities.southbound.faults import (  # noqa: E402
     reset_config,
     set_config,
 )
+from activities.work_queue import sample_result  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from store.fallout import FalloutFilter, list_cases  # noqa: E402
-from store.tasks import set_workforce_config  # noqa: E402
+from store.tasks import TaskFilter, list_tasks, set_workforce_config  # noqa: E402
 from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
 from tmf.cancel_order import CancelProductOrder  # noqa: E402
@@ -45,9 +46,12 @@ from worker import build_worker  # noqa: E402
 from workflows.messages import (  # noqa: E402
     AmendOrder,
     CancelOrder,
+    ClaimManualTask,
+    CompleteManualTask,
     FalloutAction,
     FalloutDecision,
     ProvideInformation,
+    ReassignManualTask,
 )
 from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
@@ -260,6 +264,44 @@ async def jeopardy_raised_and_cleared(client: Client, queue: str) -> list[str]:
         invalidate_cache()
 
 
+async def task_reassigned(client: Client, queue: str) -> list[str]:
+    """A technician claims the install; a fulfillment manager hands it to another technician,
+    who completes it (issue 18: the domain order's `reassign_manual_task`, the order's
+    `task_reassigned`)."""
+    set_workforce_config(auto_complete=False, latency_ms=0)
+    body = sample_order("fiber-broadband", start_in=timedelta(seconds=2))
+    order = _order("hist-reassigned", body)
+    run = asyncio.create_task(_run(client, queue, order))
+    found: list[Any] = []
+    while not found:
+        await asyncio.sleep(0.1)
+        found = list_tasks(TaskFilter(order_id=order.id, state="open"), 0, 1)[0]
+    task = found[0]
+    child = client.get_workflow_handle(task.workflow_id)
+    await child.execute_update(
+        "claim_manual_task", ClaimManualTask(task_id=task.task_id, assignee="tech-anna")
+    )
+    await child.execute_update(
+        "reassign_manual_task",
+        ReassignManualTask(
+            task_id=task.task_id,
+            assignee="tech-bob",
+            actor="mgr-mia",
+            actor_role="fulfillment-manager",
+            reason="recorded",
+        ),
+    )
+    await child.execute_update(
+        "complete_manual_task",
+        CompleteManualTask(
+            task_id=task.task_id,
+            result=sample_result(task.result_schema, task.id),
+            completed_by="tech-bob",
+        ),
+    )
+    return await run
+
+
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
@@ -276,6 +318,8 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_amended_patched": lambda client, queue: amended_order(
         client, queue, "hist-amended-patched"
     ),
+    # Session 10, branch opsid: a manual task handed on by a fulfillment manager.
+    "opsid_task_reassigned": task_reassigned,
 }
 
 

@@ -33,6 +33,7 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
+from config.settings import Settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
@@ -186,7 +187,7 @@ async def create_product_order(
     # The order is durable now; its workflow starts right after this answer, or when the
     # workers catch up.
     if created and not draft:
-        start_after_response(stored)
+        start_after_response(stored, settings)
         count_accepted(stored)
     log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
@@ -265,7 +266,7 @@ async def amend_product_order(
         raise TmfError(400, "InvalidBody", "A merge patch is a non-empty JSON object")
     stored = await run_in_threadpool(visible_order, caller, order_id)
     if stored.get("state") == OrderState.DRAFT.value:
-        return JSONResponse(await amend_draft(order_id, stored, patch, request, caller))
+        return JSONResponse(await amend_draft(order_id, stored, patch, request, caller, settings))
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
@@ -324,7 +325,12 @@ def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[s
 
 
 async def amend_draft(
-    order_id: str, document: dict[str, Any], patch: dict[str, Any], request: Request, caller: Caller
+    order_id: str,
+    document: dict[str, Any],
+    patch: dict[str, Any],
+    request: Request,
+    caller: Caller,
+    settings: Settings,
 ) -> dict[str, Any]:
     """A draft's PATCH edits the stored document (no workflow runs yet); `state: acknowledged`
     in it submits the draft, with the rest of the patch applied first."""
@@ -363,7 +369,7 @@ async def amend_draft(
     if target == OrderState.ACKNOWLEDGED.value:
         # The dates a POST would be refused for, checked again now that the order is placed.
         refuse_impossible_dates(ProductOrderCreate.model_validate(merged), datetime.now(UTC))
-        return await drafts.submit(order_id, merged, request, caller.subject)
+        return await drafts.submit(order_id, merged, request, caller.subject, settings)
     try:
         edited = ProductOrder.model_validate(merged)
         return await run_in_threadpool(store_drafts.update_draft, edited)

@@ -17,6 +17,7 @@ from workflows.messages import (
     FalloutDecision,
     FalloutView,
     ManualTaskView,
+    ReassignManualTask,
     RunTask,
 )
 from workflows.policy import OrderPolicy
@@ -83,3 +84,33 @@ def test_a_fallout_skip_needs_the_result_of_the_work_done_by_hand() -> None:
     book.decisions[request.task.id] = skip
     with pytest.raises(Refusal, match="no open fallout case"):
         book.check_decision(skip)
+
+
+@given(st.lists(st.sampled_from(["ann", "bob", "mia"]), min_size=1, max_size=8))
+@settings(deadline=None)
+def test_a_manager_hands_a_task_from_one_person_to_the_next_until_it_is_done(
+    hands: list[str],
+) -> None:
+    book = DomainOrderBook([])
+    request = _request()
+    view = book.open_manual(request)
+    book.claim(ClaimManualTask(task_id=request.task.id, assignee="ann"))
+    holder: str | None = "ann"
+    for assignee in hands:
+        move = ReassignManualTask(task_id=request.task.id, assignee=assignee, actor="mia")
+        if assignee == holder:
+            with pytest.raises(Refusal, match="already"):
+                book.check_reassign(move)
+            continue
+        book.check_reassign(move)
+        assert book.reassign(move) == holder
+        holder = assignee
+        assert (view.state, view.assignee) == ("claimed", assignee)
+        # A technician's claim of someone else's task is still refused.
+        with pytest.raises(Refusal):
+            book.check_claim(ClaimManualTask(task_id=request.task.id, assignee="zoe"))
+    book.complete(CompleteManualTask(task_id=request.task.id, completed_by=holder))
+    with pytest.raises(Refusal, match="not open"):
+        book.check_reassign(
+            ReassignManualTask(task_id=request.task.id, assignee="zoe", actor="mia")
+        )
