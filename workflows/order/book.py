@@ -63,7 +63,7 @@ class OrderBook:
         # Issue 26, each set from its workflow.patched() so recorded histories replay as before.
         self.hold_until_start = False  # nothing before the requested start date
         self.order_from_forecast = False  # the order's jeopardy from its forecast only
-        self.product_prices: dict[str, list[OrderPrice]] = {}  # by item id, kept by inventory
+        self.product_prices: dict[str, list[OrderPrice]] = {}  # by product key, for inventory
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
         self.revision = 0
