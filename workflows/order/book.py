@@ -66,7 +66,7 @@ class OrderBook:
         # Issue 20: a bundle item linked to its children by `bundles` relationships is not
         # itself changed when a PATCH adds or removes one child (its children are).
         self.bundle_links_per_child = False
-        self.product_prices: dict[str, list[OrderPrice]] = {}  # by item id, kept by inventory
+        self.product_prices: dict[str, list[OrderPrice]] = {}  # by product key, for inventory
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
         self.revision = 0
