@@ -63,6 +63,10 @@ class OrderBook:
         self.hold_until_start = False  # nothing before the requested start date
         self.order_from_forecast = False  # the order's jeopardy from its forecast only
         self.product_prices: dict[str, list[OrderPrice]] = {}  # by item id, kept by inventory
+        # While the order waits for a review (workflows/order/review.py): the plan it starts
+        # once approved (an amendment re-plans it), and when the wait's jeopardy changes next.
+        self.review_plan: tuple[Plan, OrderPricing | None] | None = None
+        self.review_next_check: datetime | None = None
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
         self.revision = 0

@@ -1,0 +1,219 @@
+"""Orders waiting for a person before fulfilment, over HTTP with a real worker: an approval
+(`pending` until an approver decides) and a suspected duplicate (`held` until an agent releases
+or cancels it)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from decomposition.catalog import CatalogVersion
+from store.catalog_admin import publish_draft
+from store.catalogs import seed_repository
+from tests.catalog_admin.support import reset_catalog_management
+from tests.conftest import AsClient
+from tests.helpers import ORDERS, wait_for_state
+from tests.sample_orders import order_body
+
+APPROVALS = "/ops/v1/approvals"
+CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
+RULES: list[dict[str, Any]] = [
+    {
+        "id": "big-handsets",
+        "kind": "approval",
+        "when": "offering == 'handset-nova-x5' and totalPrice > 650",
+        "reason": "Handsets above 650 EUR need an approver",
+    },
+    {
+        "id": "one-parcel-per-address",
+        "kind": "duplicate",
+        "description": "A second handset to the same address from another channel",
+        "when": "offering == 'handset-nova-x5'",
+        "matchCharacteristics": ["deliveryAddress"],
+        "windowHours": 1,
+    },
+]
+
+
+@pytest.fixture
+def review_rules(database: str) -> Iterator[None]:
+    reset_catalog_management()
+    base = seed_repository().latest
+    document = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    version = f"{base.version}.{uuid.uuid4().int % 1000 + 1}"
+    document = {**document, "version": version, "rules": RULES}
+    CatalogVersion.model_validate(document)
+    publish_draft(version, document, actor="test")
+    yield
+    reset_catalog_management()
+
+
+def handset(customer: str, storage: int, channel: str = "web", address: str = "") -> dict:
+    item = {
+        "id": "1",
+        "action": "add",
+        "productOffering": {"id": "handset-nova-x5"},
+        "product": {
+            "productCharacteristic": [
+                {"name": "model", "value": "nova-x5"},
+                {"name": "storageGb", "value": storage},
+                {"name": "deliveryAddress", "value": address or f"{uuid.uuid4().hex[:8]} Main St"},
+            ]
+        },
+    }
+    return order_body([item], customer=customer, channel=channel)
+
+
+async def wait_state(http: httpx.AsyncClient, order_id: str, state: str) -> dict[str, Any]:
+    return await wait_for_state(http, order_id, {state}, timeout=60)
+
+
+async def listed(http: httpx.AsyncClient, order_id: str, kind: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = await http.get(APPROVALS, params={"kind": kind, "limit": 1000})
+        assert found.status_code == 200, found.text
+        mine = [e for e in found.json() if e["orderId"] == order_id]
+        if mine:
+            return mine[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{order_id} is not listed as waiting for {kind}")
+
+
+async def test_an_order_above_the_threshold_waits_until_an_approver_approves(
+    http: httpx.AsyncClient, http_as: AsClient, review_rules: None
+) -> None:
+    customer = f"cust-{uuid.uuid4().hex[:8]}"
+    big = await http.post(ORDERS, json=handset(customer, 256))
+    assert big.status_code == 201, big.text
+    order_id = big.json()["id"]
+    waiting = await wait_state(http, order_id, "pending")
+    assert waiting["review"][-1]["reason"] == "Handsets above 650 EUR need an approver"
+    entry = await listed(http_as("order-approver"), order_id, "approval")
+    assert entry["rules"] == ["big-handsets"] and entry["state"] == "pending"
+    # Nothing is fulfilled while it waits: no task has started.
+    plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
+    assert plan["tasks"] == []
+
+    owner = http_as("customer", party=customer, subject=customer)
+    refused = await owner.post(f"{APPROVALS}/{order_id}/approve", json={})
+    assert refused.status_code == 403, refused.text
+    assert (await owner.get(APPROVALS)).status_code == 403
+
+    approver = http_as("order-approver", subject="ann-approver")
+    approved = await approver.post(f"{APPROVALS}/{order_id}/approve", json={"reason": "ok"})
+    assert approved.status_code == 200, approved.text
+    done = await wait_state(http, order_id, "completed")
+    assert done["review"][-1]["decision"] == "approved"
+    assert done["review"][-1]["decidedBy"] == "ann-approver"
+    history = (await http.get(f"/ops/v1/orders/{order_id}/history")).json()
+    decided = [e for e in history if e["title"] == "Order approved"]
+    assert [(e["actor"], e["actorRole"]) for e in decided] == [("ann-approver", "order-approver")]
+    # Decided once: a second approval is refused.
+    again = await approver.post(f"{APPROVALS}/{order_id}/approve", json={})
+    assert again.status_code == 409, again.text
+
+    # An order under the threshold does not wait.
+    small = await http.post(ORDERS, json=handset(customer, 128))
+    assert (await wait_state(http, small.json()["id"], "completed")).get("review") is None
+
+
+async def test_a_rejection_needs_a_reason_and_the_order_goes_rejected_with_it(
+    http: httpx.AsyncClient, http_as: AsClient, review_rules: None
+) -> None:
+    created = await http.post(ORDERS, json=handset(f"cust-{uuid.uuid4().hex[:8]}", 256))
+    order_id = created.json()["id"]
+    await wait_state(http, order_id, "pending")
+    approver = http_as("order-manager", subject="max-manager")
+    nameless = await approver.post(f"{APPROVALS}/{order_id}/reject", json={})
+    assert nameless.status_code == 422, nameless.text
+    rejected = await approver.post(
+        f"{APPROVALS}/{order_id}/reject", json={"reason": "over the customer's credit limit"}
+    )
+    assert rejected.status_code == 200, rejected.text
+    order = await wait_state(http, order_id, "rejected")
+    assert [(e["code"], e["reason"]) for e in order["errorMessage"]] == [
+        ("ApprovalRejected", "over the customer's credit limit")
+    ]
+    assert {i["state"] for i in order["productOrderItem"]} == {"rejected"}
+
+
+async def test_an_amendment_below_the_threshold_releases_the_wait_and_a_cancellation_ends_one(
+    http: httpx.AsyncClient, review_rules: None
+) -> None:
+    customer = f"cust-{uuid.uuid4().hex[:8]}"
+    body = handset(customer, 256)
+    order_id = (await http.post(ORDERS, json=body)).json()["id"]
+    await wait_state(http, order_id, "pending")
+    item = body["productOrderItem"][0]
+    chars = [
+        {**c, "value": 128} if c["name"] == "storageGb" else c
+        for c in item["product"]["productCharacteristic"]
+    ]
+    patch = {"productOrderItem": [{**item, "product": {"productCharacteristic": chars}}]}
+    amended = await http.patch(
+        f"{ORDERS}/{order_id}", json=patch, headers={"Content-Type": "application/merge-patch+json"}
+    )
+    assert amended.status_code == 200, amended.text
+    done = await wait_state(http, order_id, "completed")
+    assert done["review"][-1]["decision"] == "amended" and done["version"] == 2
+
+    other = (await http.post(ORDERS, json=handset(customer, 256))).json()["id"]
+    await wait_state(http, other, "pending")
+    cancel = await http.post(
+        CANCEL, json={"productOrder": {"id": other}, "cancellationReason": "changed my mind"}
+    )
+    assert cancel.status_code == 201, cancel.text
+    cancelled = await wait_state(http, other, "cancelled")
+    assert cancelled["review"][-1]["decision"] == "cancelled"
+    assert cancelled["cancellationReason"] == "changed my mind"
+
+
+async def test_a_second_order_for_the_same_address_from_another_channel_is_held_naming_the_first(
+    http: httpx.AsyncClient, http_as: AsClient, review_rules: None
+) -> None:
+    customer = f"cust-{uuid.uuid4().hex[:8]}"
+    address = f"{uuid.uuid4().hex[:8]} Rue de la Paix, 75002 Paris"
+    first = await http.post(ORDERS, json=handset(customer, 128, "web", address))
+    assert first.status_code == 201, first.text
+    first_id = first.json()["id"]
+
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = handset(customer, 128, "app", address)
+    second = await http.post(ORDERS, json=body, headers=key)
+    assert second.status_code == 201, second.text
+    held = second.json()
+    assert held["state"] == "held" and held["review"][0]["duplicateOf"] == first_id
+    assert first_id in held["review"][0]["reason"]
+    # The same body with the same key is a replay of the held order, not another duplicate.
+    replay = await http.post(ORDERS, json=body, headers=key)
+    assert replay.status_code == 201 and replay.json()["id"] == held["id"]
+    assert replay.headers["Idempotent-Replayed"] == "true"
+
+    agent = http_as("order-agent", subject="olga-agent")
+    entry = await listed(agent, held["id"], "duplicate")
+    assert entry["duplicateOf"] == first_id
+    assert (await agent.post(f"{APPROVALS}/{held['id']}/approve", json={})).status_code == 403
+
+    # A third one, held too (naming the first, the oldest open one), is cancelled instead.
+    third = await http.post(ORDERS, json=handset(customer, 128, "partner", address))
+    assert third.json()["state"] == "held", third.text
+    assert third.json()["review"][0]["duplicateOf"] == first_id
+    await wait_state(http, third.json()["id"], "held")
+    cancel = await agent.post(
+        CANCEL, json={"productOrder": {"id": third.json()["id"]}, "cancellationReason": "dup"}
+    )
+    assert cancel.status_code == 201, cancel.text
+    await wait_state(http, third.json()["id"], "cancelled")
+
+    released = await agent.post(f"{APPROVALS}/{held['id']}/release", json={})
+    assert released.status_code == 200, released.text
+    done = await wait_state(http, held["id"], "completed")
+    assert done["review"][0]["decision"] == "released"
+    assert done["review"][0]["decidedBy"] == "olga-agent"
