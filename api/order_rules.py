@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from api.errors import TmfError
+from decomposition.catalog import CatalogVersion
 from decomposition.duplicates import SuspectedDuplicate, find_duplicate
 from decomposition.enrichment import enrich_order, reenrich_patch
 from decomposition.rules import RuleKind
@@ -26,15 +27,26 @@ def apply_capture_rules(order: ProductOrder) -> tuple[ProductOrder, DuplicateScr
     if not catalog.rules:
         return order, None
     enriched, _ = enrich_order(order, catalog)
-    windows = [r.window_hours for r in catalog.rules if r.kind == RuleKind.DUPLICATE]
-    customer = enriched.customer_id()
-    if not windows or customer is None or enriched.state == OrderState.DRAFT:
+    if enriched.state == OrderState.DRAFT:
         return enriched, None
+    return enriched, duplicate_screen(enriched, catalog)
+
+
+def duplicate_screen(
+    enriched: ProductOrder, catalog: CatalogVersion | None = None
+) -> DuplicateScreen | None:
+    """The duplicate screen the order's acceptance (or a draft's submit) runs; None when no
+    duplicate rule applies."""
+    rules = catalog or catalog_version()
+    windows = [r.window_hours for r in rules.rules if r.kind == RuleKind.DUPLICATE]
+    customer = enriched.customer_id()
+    if not windows or customer is None:
+        return None
 
     def decide(documents: list[dict[str, Any]]) -> ProductOrder:
         now = datetime.now(UTC)
         open_orders = [ProductOrder.model_validate(d) for d in documents]
-        found = find_duplicate(enriched, catalog, open_orders, now)
+        found = find_duplicate(enriched, rules, open_orders, now)
         if found is None:
             return enriched
         if not found.hold:
@@ -42,7 +54,7 @@ def apply_capture_rules(order: ProductOrder) -> tuple[ProductOrder, DuplicateScr
         return held(enriched, found, now)
 
     since = datetime.now(UTC) - timedelta(hours=max(windows))
-    return enriched, DuplicateScreen(customer_id=customer, since=since, decide=decide)
+    return DuplicateScreen(customer_id=customer, since=since, decide=decide)
 
 
 def held(order: ProductOrder, found: SuspectedDuplicate, now: datetime) -> ProductOrder:

@@ -25,7 +25,7 @@ from api.permissions import Permission
 from api.tmf_query import count_headers, parse_page, reject_unknown_filters
 from api.workflow_calls import execute_update
 from store import reviews
-from tmf.product_order import ProductOrder
+from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import ReviewAction, ReviewDecision
 from workflows.order import workflow_id_for
 
@@ -83,8 +83,11 @@ def waiting(request: Request) -> JSONResponse:
 async def _decide(
     order_id: str, action: ReviewAction, body: DecisionBody | None, caller: Caller
 ) -> dict[str, Any]:
-    await run_in_threadpool(visible_order, caller, order_id)  # 404 for an unknown order
+    document = await run_in_threadpool(visible_order, caller, order_id)  # 404 if unknown
     same_actor(caller, body.actor if body else None, "actor")
+    state = OrderState(document.get("state", OrderState.ACKNOWLEDGED.value))
+    if state.is_final:  # its workflow may be gone: answered from the store
+        raise TmfError(409, "InvalidState", f"order {order_id} is {state.value}")
     order: ProductOrder = await execute_update(
         workflow_id_for(order_id),
         "review_order",

@@ -8,11 +8,15 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
 
+from api.order_workflows import initial_search_attributes
+from config.settings import get_settings
 from decomposition.catalog import CatalogVersion
 from store.catalog_admin import publish_draft
 from store.catalogs import seed_repository
@@ -20,10 +24,24 @@ from tests.catalog_admin.support import reset_catalog_management
 from tests.conftest import AsClient
 from tests.helpers import ORDERS, wait_for_state
 from tests.sample_orders import order_body
+from tmf.product_order import ProductOrder
+from workflows.order import ProductOrderInput, ProductOrderWorkflow, workflow_id_for
+from workflows.policy import OrderPolicy
 
 APPROVALS = "/ops/v1/approvals"
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
+PARIS = "12 Rue de la Paix, 75002 Paris"
 RULES: list[dict[str, Any]] = [
+    {
+        "id": "paris-silver",
+        "kind": "enrich",
+        "when": "offering == 'handset-nova-x5'",
+        "lookup": {
+            "source": "deliveryAddress",
+            "extract": r"\b(\d{5})\b",
+            "table": {"75": {"color": "silver"}},
+        },
+    },
     {
         "id": "big-handsets",
         "kind": "approval",
@@ -68,6 +86,11 @@ def handset(customer: str, storage: int, channel: str = "web", address: str = ""
         },
     }
     return order_body([item], customer=customer, channel=channel)
+
+
+def colour(order: dict[str, Any]) -> Any:
+    chars = order["productOrderItem"][0]["product"]["productCharacteristic"]
+    return next((c["value"] for c in chars if c["name"] == "color"), None)
 
 
 async def wait_state(http: httpx.AsyncClient, order_id: str, state: str) -> dict[str, Any]:
@@ -148,9 +171,10 @@ async def test_an_amendment_below_the_threshold_releases_the_wait_and_a_cancella
     http: httpx.AsyncClient, review_rules: None
 ) -> None:
     customer = f"cust-{uuid.uuid4().hex[:8]}"
-    body = handset(customer, 256)
+    body = handset(customer, 256, address=f"{uuid.uuid4().hex[:6]} {PARIS}")
     order_id = (await http.post(ORDERS, json=body)).json()["id"]
-    await wait_state(http, order_id, "pending")
+    waiting = await wait_state(http, order_id, "pending")
+    assert colour(waiting) == "silver"  # enriched from the Paris postcode
     item = body["productOrderItem"][0]
     chars = [
         {**c, "value": 128} if c["name"] == "storageGb" else c
@@ -161,6 +185,9 @@ async def test_an_amendment_below_the_threshold_releases_the_wait_and_a_cancella
         f"{ORDERS}/{order_id}", json=patch, headers={"Content-Type": "application/merge-patch+json"}
     )
     assert amended.status_code == 200, amended.text
+    # The client's item did not carry the enriched colour: enrichment derived it again.
+    assert colour(amended.json()) == "silver"
+    assert [n["author"] for n in amended.json()["note"]] == ["rule:paris-silver"]
     done = await wait_state(http, order_id, "completed")
     assert done["review"][-1]["decision"] == "amended" and done["version"] == 2
 
@@ -212,8 +239,64 @@ async def test_a_second_order_for_the_same_address_from_another_channel_is_held_
     assert cancel.status_code == 201, cancel.text
     await wait_state(http, third.json()["id"], "cancelled")
 
+    # A draft for the same address is no duplicate while a draft; submitted, it is held too.
+    draft = await http.post(
+        ORDERS, json={**handset(customer, 128, "app", address), "state": "draft"}
+    )
+    assert draft.status_code == 201 and draft.json()["state"] == "draft", draft.text
+    submitted = await http.post(f"/ops/v1/orders/{draft.json()['id']}/submit")
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["state"] == "held"
+    assert submitted.json()["review"][0]["duplicateOf"] == first_id
+    await wait_state(http, draft.json()["id"], "held")
+    cancel = await agent.post(
+        CANCEL, json={"productOrder": {"id": draft.json()["id"]}, "cancellationReason": "dup"}
+    )
+    assert cancel.status_code == 201, cancel.text
+
     released = await agent.post(f"{APPROVALS}/{held['id']}/release", json={})
     assert released.status_code == 200, released.text
     done = await wait_state(http, held["id"], "completed")
     assert done["review"][0]["decision"] == "released"
     assert done["review"][0]["decidedBy"] == "olga-agent"
+
+
+async def test_an_approval_nobody_decides_goes_into_jeopardy_at_its_own_threshold(
+    http: httpx.AsyncClient, client: Client, review_rules: None
+) -> None:
+    """The wait's own threshold (ORDER_APPROVAL_JEOPARDY_HOURS, here 2 s through the policy the
+    API would build from it): warning at 80%, critical at 100%, then the approval clears it."""
+    body = handset(f"cust-{uuid.uuid4().hex[:8]}", 256)
+    order = ProductOrder.model_validate(
+        {**body, "id": str(uuid.uuid4()), "href": "h", "orderDate": datetime.now(UTC)}
+    )
+    policy = OrderPolicy(approval_jeopardy_hours=2 / 3600, jeopardy_warning_share=0.8)
+    await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order, policy=policy),
+        id=workflow_id_for(order.id),
+        task_queue=get_settings().task_queue,
+        search_attributes=initial_search_attributes(order),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = await http.get(f"{ORDERS}/{order.id}")
+        if found.status_code == 200 and (found.json().get("jeopardy") or {}).get("level") == (
+            "critical"
+        ):
+            break
+        await asyncio.sleep(0.2)
+    shown = (await http.get(f"{ORDERS}/{order.id}")).json()
+    assert shown["state"] == "pending" and shown["jeopardy"]["level"] == "critical", shown
+    assert "approver" in shown["jeopardy"]["cause"]
+    at_risk = (await http.get("/ops/v1/jeopardy", params={"level": "critical"})).json()
+    assert order.id in [entry["orderId"] for entry in at_risk]
+    history = (await http.get(f"/ops/v1/orders/{order.id}/history")).json()
+    levels = [
+        e["detail"]["level"] for e in history if e["eventType"].endswith("JeopardyAlertEvent")
+    ]
+    assert levels == ["warning", "critical"]
+
+    assert (await http.post(f"{APPROVALS}/{order.id}/approve", json={})).status_code == 200
+    done = await wait_state(http, order.id, "completed")
+    assert done["jeopardy"]["level"] == "none"
