@@ -168,3 +168,15 @@ def test_a_cancellation_ends_the_wait_and_cancels_the_order():
     assert book.cancellation is not None and book.cancellation.state == CancelState.DONE
     assert {i.state for i in book.order.all_items()} == {ItemState.CANCELLED}
     assert book.order.review is not None and book.order.review[-1].decision == "cancelled"
+
+
+def test_an_amendment_keeps_a_suspected_duplicate_held_for_the_agent():
+    held = OrderBook(order_of("handset-nova-x5"), OrderPolicy(), event_ids(), NOW)
+    held.order.review = [review.duplicate_review("dup of o-0", "same-line", "o-0", NOW)]
+    held.order.state = OrderState.HELD
+    review.held_at_capture(held, NOW)
+    request = AmendOrder(patch={"description": "again"}, actor="cust")
+    amended = held.amended(request.patch)
+    review.amend_waiting(held, request, amended, [], plan_for(amended), None, NOW)
+    assert review.decided(held) is None and held.order.state == OrderState.HELD
+    assert held.review_plan is None  # planned only once released
