@@ -33,6 +33,8 @@ const ACTIONS = {
   amend: ["order-agent", "order-manager"], // order:amend
   cancel: ["order-agent", "order-manager"], // order:cancel
   ponrOverride: ["fulfillment-manager", "order-manager"], // order:ponr-override
+  approve: ["order-approver", "order-manager"], // order:approve (approve, reject)
+  release: ["order-agent", "order-manager"], // order:release (a suspected duplicate)
   provideInformation: ["fulfillment-agent", "fulfillment-manager", "order-manager"], // order:provide-information
   decideFallout: ["fallout-agent", "fallout-manager"], // fallout:work
   bulkRetry: ["fallout-manager"], // fallout:manage
