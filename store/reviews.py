@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, col, select
 
 from store.db import session_scope
@@ -52,19 +52,33 @@ def lock_customer(session: Session, customer_id: str) -> None:
         )
 
 
+# Built once: the screen runs in every acceptance while a duplicate rule exists.
+_OPEN_ORDERS = (
+    select(ProductOrderRecord.document)
+    .where(ProductOrderRecord.customer_id == bindparam("customer"))
+    .where(
+        col(ProductOrderRecord.state).not_in(
+            [*(state.value for state in FINAL_ORDER_STATES), OrderState.DRAFT.value]
+        )
+    )
+    .where(ProductOrderRecord.order_date >= bindparam("since"))
+    .where(ProductOrderRecord.id != bindparam("own"))
+    .order_by(col(ProductOrderRecord.order_date), col(ProductOrderRecord.id))
+    .limit(200)
+)
+
+
 def screened(session: Session, order: ProductOrder, screen: DuplicateScreen) -> ProductOrder:
     """The order to record, decided against the customer's open orders (in `session`, after
     the order's own row was flushed)."""
     lock_customer(session, screen.customer_id)
-    final = [state.value for state in FINAL_ORDER_STATES]
     rows = session.exec(
-        select(ProductOrderRecord.document)
-        .where(ProductOrderRecord.customer_id == screen.customer_id)
-        .where(col(ProductOrderRecord.state).not_in([*final, OrderState.DRAFT.value]))
-        .where(ProductOrderRecord.order_date >= _naive_utc(screen.since))
-        .where(ProductOrderRecord.id != order.id)
-        .order_by(col(ProductOrderRecord.order_date), col(ProductOrderRecord.id))
-        .limit(200)
+        _OPEN_ORDERS,
+        params={
+            "customer": screen.customer_id,
+            "since": _naive_utc(screen.since),
+            "own": order.id,
+        },
     ).all()
     return screen.decide([dict(row) for row in rows])
 
