@@ -110,7 +110,14 @@ async def test_an_approver_approves_an_order_waiting_for_approval(
     await expect(agent.locator("button[data-action=approve]")).to_have_count(0)
 
     page = await sign_in("order-approver")
-    await page.goto(f"/workspace/#/orders/{order_id}")
+    await (
+        page.get_by_role("navigation", name="Workspace")
+        .get_by_role("link", name="Approvals")
+        .click()
+    )
+    waiting = page.locator(f"[data-page=approvals] tr[data-order-id='{order_id}']")
+    await expect(waiting).to_contain_text("above 650 EUR")
+    await waiting.get_by_role("link").click()
     await expect(page.locator("[data-review=approval]")).to_contain_text("above 650 EUR")
     await page.get_by_role("button", name="Approve", exact=True).click()
     form = page.get_by_role("form", name="Approve the order")
