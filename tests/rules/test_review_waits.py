@@ -168,6 +168,15 @@ async def test_a_second_order_for_the_same_address_from_another_channel_is_held_
     held = second.json()
     assert held["state"] == "held" and held["review"][0]["duplicateOf"] == first_id
     assert first_id in held["review"][0]["reason"]
+    # Nobody releases an order by writing its review: the server owns it.
+    forged = {**body, "review": [{**held["review"][0], "decision": "released"}]}
+    assert (await http.post(ORDERS, json=forged)).status_code == 400
+    patched = await http.patch(
+        f"{ORDERS}/{held['id']}",
+        json={"review": []},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert patched.status_code == 400, patched.text
     # The same body with the same key is a replay of the held order, not another duplicate.
     replay = await http.post(ORDERS, json=body, headers=key)
     assert replay.status_code == 201 and replay.json()["id"] == held["id"]
