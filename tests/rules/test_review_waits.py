@@ -15,9 +15,10 @@ from temporalio.client import Client
 
 from api.order_workflows import initial_search_attributes
 from config.settings import get_settings
-from tests.conftest import AsClient
+from tests.conftest import ApiServer, AsClient
 from tests.helpers import ORDERS, wait_for_state
 from tests.rules.support import PARIS, handset
+from tests.workspace.test_workspace_api import _oms
 from tmf.product_order import ProductOrder
 from workflows.order import ProductOrderInput, ProductOrderWorkflow, workflow_id_for
 from workflows.policy import OrderPolicy
@@ -261,3 +262,24 @@ async def test_an_approval_nobody_decides_goes_into_jeopardy_at_its_own_threshol
     assert (await http.post(f"{APPROVALS}/{order.id}/approve", json={})).status_code == 200
     done = await wait_state(http, order.id, "completed")
     assert done["jeopardy"]["level"] == "none"
+
+
+async def test_the_cli_lists_what_waits_and_rejects_with_a_reason(
+    http: httpx.AsyncClient, api_server: ApiServer, review_rules: None
+) -> None:
+    order_id = (await http.post(ORDERS, json=handset(f"cli-{uuid.uuid4().hex[:8]}", 256))).json()[
+        "id"
+    ]
+    await wait_state(http, order_id, "pending")
+    listed = await _oms(api_server, "approvals", "list", "--kind", "approval", "--limit", "500")
+    assert listed.returncode == 0, listed.stderr
+    assert any(order_id in line and "above 650 EUR" in line for line in listed.stdout.splitlines())
+    nameless = await _oms(api_server, "approvals", "reject", order_id)
+    assert nameless.returncode != 0  # --reason is required
+    rejected = await _oms(
+        api_server, "approvals", "reject", order_id, "--reason", "no budget", "--as", "ann"
+    )
+    assert rejected.returncode == 0, rejected.stderr
+    order = await wait_state(http, order_id, "rejected")
+    assert order["review"][-1]["decidedBy"] == "ann"
+    assert order["errorMessage"][0]["reason"] == "no budget"
