@@ -63,7 +63,7 @@ class OrderBook:
         # Issue 26, each set from its workflow.patched() so recorded histories replay as before.
         self.hold_until_start = False  # nothing before the requested start date
         self.order_from_forecast = False  # the order's jeopardy from its forecast only
-        self.product_prices: dict[str, list[OrderPrice]] = {}  # by item id, kept by inventory
+        self.product_prices: dict[str, list[OrderPrice]] = {}  # by product key, for inventory
         # While the order waits for a review (workflows/order/review.py): the plan it starts
         # once approved (an amendment re-plans it), and when the wait's jeopardy changes next.
         self.review_plan: tuple[Plan, OrderPricing | None] | None = None
