@@ -127,6 +127,8 @@ def create_app() -> FastAPI:
     app.include_router(product_catalog.router)
     app.include_router(catalog_admin.router)
     app.include_router(catalog_admin.ops_router)
+    app.include_router(catalog_admin.service_router)
+    app.include_router(catalog_admin.resource_router)
     app.include_router(catalog_rules.router)
     app.include_router(product_catalog.service_catalog_router)
     app.include_router(product_catalog.resource_catalog_router)

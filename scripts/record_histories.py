@@ -39,6 +39,7 @@ from store.db import create_tables  # noqa: E402
 from store.fallout import FalloutFilter, list_cases  # noqa: E402
 from store.inventory import create_product, get_product  # noqa: E402
 from store.tasks import TaskFilter, list_tasks, set_workforce_config  # noqa: E402
+from tests.bundle_forms import items as bundle_items  # noqa: E402
 from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
 from tmf.cancel_order import CancelProductOrder  # noqa: E402
@@ -238,6 +239,35 @@ async def amended_order(client: Client, queue: str, order_id: str = "hist-amende
     )
     await handle.result()
     return [handle.id]
+
+
+async def bundle_child_removed(client: Client, queue: str) -> list[str]:
+    """Issue 20: a triple play sent as flat items linked by `bundles` relationships; a PATCH
+    removes the IPTV child item; the bundle item itself is unchanged (patched
+    `bundle-links-per-child`) and the rest of the bundle completes."""
+    set_workforce_config(auto_complete=True, latency_ms=50)
+    parts = bundle_items("related")
+    body = order_body(parts, start_in=timedelta(seconds=4))
+    order = _order("hist-tmf-bundle-related", body)
+    handle = await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order),
+        id=f"order-{order.id}",
+        task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
+    )
+    await _wait_for_task(handle, ":reserve-port", "completed")
+    bundle, broadband, _, mobile = parts
+    bundle["productOrderItemRelationship"] = [
+        r for r in bundle["productOrderItemRelationship"] if r["id"] != "1.2"
+    ]
+    patch = {"productOrderItem": [bundle, broadband, mobile]}
+    await handle.execute_update("amend_order", AmendOrder(patch=patch, actor="agent-1"))
+    await handle.result()
+    # Its domain orders too: the bundle's, the kept children's and the IPTV one withdrawn.
+    children = [w.id async for w in client.list_workflows(f"OrderId = '{order.id}'")]
+    return [handle.id, *sorted(children)]
 
 
 async def cancelled_order(client: Client, queue: str) -> list[str]:
@@ -532,6 +562,8 @@ SCENARIOS: dict[str, Scenario] = {
     "returns_exchange_not_received": exchange_not_received,
     # Session 10, branch opsid: a manual task handed on by a fulfillment manager.
     "opsid_task_reassigned": task_reassigned,
+    # Issue 20, branch tmf: `python scripts/record_histories.py tmf_bundle_related_amended`.
+    "tmf_bundle_related_amended": bundle_child_removed,
     # Behind the patch `review-before-fulfilment` (issue 21): record alone, e.g.
     # `python scripts/record_histories.py rules_order_approved rules_order_rejected`.
     "rules_order_approved": rules_order_approved,
@@ -560,7 +592,9 @@ async def main(names: list[str]) -> None:
                     # Children end just after their parent (its close policy): whole histories.
                     await handle.result()
                     history = await handle.fetch_history()
-                    suffix = "" if n == 0 else "." + workflow_id.rsplit("/", 1)[-1]
+                    # A bundle child's domain order id holds a "/" too: keep all of it.
+                    own = workflow_id.split("/", 1)[-1].replace("/", ".").replace("#", "-")
+                    suffix = "" if n == 0 else "." + own
                     path = release_folder() / f"{name}{suffix}.json"
                     if write_new(path, history.to_json()):
                         print(f"recorded {path.name} ({len(history.events)} events)")

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from decomposition.secrets import SealedValue
 from store import stock
 from store.db import session_scope
+from store.domain_orders import index_domain_orders
 from store.event_tables import OrderEventRecord
 from store.order_tables import (
     ClosedOrderPlan,
@@ -245,7 +246,8 @@ def write_order_snapshot(
         was_final = False
         if record is None:
             # The API's insert is the first write, but the workflow must not depend on it.
-            session.add(_record_from(order, revision))
+            fresh = _record_from(order, revision)
+            session.add(fresh)
             session.flush()  # the order row first: its parties refer to it
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
@@ -260,6 +262,8 @@ def write_order_snapshot(
             record.revision = revision
             record.document = fresh.document
             session.add(record)
+        # The TMF641/652 lists' index, in the snapshot's transaction: never behind the order.
+        index_domain_orders(session, order.id, fresh.document, fresh.order_date, fresh.customer_id)
         stock.release_unneeded(session, order)
         stock.reserve_added(session, order)  # an item an amendment added (issue 25)
         if order.state.is_final:

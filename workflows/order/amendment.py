@@ -133,12 +133,12 @@ def item_request(item: ProductOrderItem) -> dict[str, object]:
 
 
 def affected_items(
-    order: ProductOrder, cancelled_items: set[str], amended: ProductOrder
+    order: ProductOrder, cancelled_items: set[str], amended: ProductOrder, child_links: bool = False
 ) -> list[str]:
     """Items the amendment removes or changes (added items affect nothing running); a bundle's
-    nested child items one by one (`workflows/bundle_items.py`)."""
+    child items one by one (`workflows/bundle_items.py`)."""
     return bundle_affected_items(
-        order.product_order_item, amended.product_order_item, cancelled_items
+        order.product_order_item, amended.product_order_item, cancelled_items, child_links
     )
 
 

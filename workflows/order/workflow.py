@@ -99,6 +99,7 @@ class ProductOrderWorkflow:
             plan, pricing = book.review_plan  # an amendment may have planned it again
 
         book.hold_until_start = workflow.patched("hold-until-requested-start")
+        book.bundle_links_per_child = workflow.patched("bundle-links-per-child")
         book.start(plan, pricing, workflow.now())
         await effects.move_to(OrderState.IN_PROGRESS)
 
