@@ -24,6 +24,7 @@ from api.nul_characters import RefuseNulCharacters
 from api.request_limits import LimitRequests
 from api.routers import (
     admission,
+    approvals,
     cancel_product_order,
     catalog_admin,
     catalog_rules,
@@ -143,6 +144,7 @@ def create_app() -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(fallout.router)
     app.include_router(jeopardy.router)
+    app.include_router(approvals.router)
     app.include_router(admission.router)
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)

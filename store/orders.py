@@ -23,6 +23,7 @@ from store.order_tables import (
     OrderRequest,
     ProductOrderRecord,
 )
+from store.reviews import DuplicateScreen, screened
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import FINAL_ORDER_STATES, OrderState, ProductOrder
@@ -91,6 +92,7 @@ def accept_order(
     sealed: Sequence[SealedValue] = (),
     fingerprint: str | None = None,
     queued: bool = True,
+    screen: DuplicateScreen | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Record a newly accepted order, waiting to start on `task_queue`, with the secret values
     sealed out of it; if its idempotency key (or its party's externalId) is known, return the
@@ -98,7 +100,8 @@ def accept_order(
     otherwise).
 
     Returns the stored TMF document and whether it was created now. A draft is not `queued`:
-    it has no admission row until it is submitted (store/drafts.py).
+    it has no admission row until it is submitted (store/drafts.py). A `screen` decides, in the
+    same transaction, whether the order is a suspected duplicate (store/reviews.py).
     """
     record = _record_from(order, revision=0)
     record.idempotency_key = idempotency_key
@@ -107,7 +110,13 @@ def accept_order(
     try:
         with session_scope() as session:
             session.add(record)
-            session.flush()
+            session.flush()  # a known key fails here: a replay, never screened as a duplicate
+            if screen is not None:
+                decided = screened(session, order, screen)
+                if decided is not order:
+                    order = decided
+                    record.state, record.document = order.state.value, order.to_tmf()
+                    session.add(record)
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
             if queued:

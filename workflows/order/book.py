@@ -67,6 +67,10 @@ class OrderBook:
         # itself changed when a PATCH adds or removes one child (its children are).
         self.bundle_links_per_child = False
         self.product_prices: dict[str, list[OrderPrice]] = {}  # by product key, for inventory
+        # While the order waits for a review (workflows/order/review.py): the plan it starts
+        # once approved (an amendment re-plans it), and when the wait's jeopardy changes next.
+        self.review_plan: tuple[Plan, OrderPricing | None] | None = None
+        self.review_next_check: datetime | None = None
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
         self.revision = 0
