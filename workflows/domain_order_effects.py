@@ -27,7 +27,14 @@ with workflow.unsafe.imports_passed_through():
         update_manual_task,
     )
     from decomposition.plan import PlanTask
-    from workflows.messages import DomainOrderInput, FalloutNotice, RunTask, TaskFinished, TaskHeld
+    from workflows.messages import (
+        DomainOrderInput,
+        FalloutNotice,
+        RunTask,
+        TaskFinished,
+        TaskHeld,
+        TasksFinished,
+    )
     from workflows.ui_text import activity_summary
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
@@ -171,10 +178,13 @@ class DomainOrderEffects:
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )
 
-    async def tell_parent(self, message: TaskFinished | TaskHeld | FalloutNotice) -> None:
+    async def tell_parent(
+        self, message: TaskFinished | TasksFinished | TaskHeld | FalloutNotice
+    ) -> None:
         """The order's signals by name: importing the order workflow here would be circular."""
         signal = {
             TaskFinished: "task_finished",
+            TasksFinished: "tasks_finished",
             TaskHeld: "task_held",
             FalloutNotice: "fallout_changed",
         }

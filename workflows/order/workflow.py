@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ProvideInformation,
         TaskFinished,
         TaskHeld,
+        TasksFinished,
     )
     from workflows.order import amendment, cancellation, validation
     from workflows.order.book import OrderBook
@@ -118,8 +119,10 @@ class ProductOrderWorkflow:
             book.refresh_items(workflow.now())
             # Tasks just started: their jeopardy thresholds become the next timers.
             effects.assess_jeopardy()
-            if book.progress() != before:
-                await effects.persist()  # e.g. an item just passed its point of no return
+            # e.g. an item just passed its point of no return. Not when the plan has run to its
+            # end: closing the order writes it next (issue 24: one store write, not two).
+            if book.progress() != before and not (book.is_done() and effects.fewer_events()):
+                await effects.persist()
             if book.is_done():
                 return False
             effects.show_details()
@@ -160,6 +163,11 @@ class ProductOrderWorkflow:
     @workflow.signal(name="task_finished")
     def task_finished(self, outcome: TaskFinished) -> None:
         self.book.inbox.append(outcome)
+
+    @workflow.signal(name="tasks_finished")
+    def tasks_finished(self, batch: TasksFinished) -> None:
+        """The tasks a domain order ended in one workflow task (issue 24)."""
+        self.book.inbox.extend(batch.outcomes)
 
     @workflow.signal(name="task_held")
     def task_held(self, notice: TaskHeld) -> None:
