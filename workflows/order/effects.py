@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.southbound.contract import SouthboundRequest, SouthboundResult
     from decomposition.plan import Plan, PlanTask
-    from tmf.product_order import OrderState, ProductOrder
+    from tmf.product_order import ItemState, OrderState, ProductOrder
     from workflows import search_attributes as sa
     from workflows.domain_order import DomainOrderWorkflow
     from workflows.messages import (
@@ -83,6 +83,7 @@ class OrderEffects:
     def __init__(self, book: OrderBook) -> None:
         self.book = book
         self.children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
+        self.unsaved = False  # a change the next store write carries (issue 24)
 
     def fewer_events(self) -> bool:
         """Whether this run takes issue 24's paths (False when replaying an older history)."""
@@ -247,10 +248,24 @@ class OrderEffects:
         if count is not None:
             self._upsert(sa.FALLOUT_COUNT, count)
 
-    async def move_to(self, state: OrderState) -> None:
+    async def move_to(self, state: OrderState, persist: bool = True) -> None:
+        """The order's new state, its search attribute, and (unless the caller writes it with
+        what follows) the store."""
         self.book.move_to(state, workflow.now())
         self._upsert(sa.ORDER_STATE, state.value)
-        await self.persist()
+        if persist:
+            await self.persist()
+        else:
+            self.unsaved = True
+
+    def closing_next(self) -> bool:
+        """The plan has run to its end and nothing is left to undo: the order closes next, and
+        that writes the store (issue 24: no write just before it)."""
+        book = self.book
+        if not (book.is_done() and not book.undo_queue and self.fewer_events()):
+            return False
+        failed = (i.id for i in book.order.product_order_item if i.state == ItemState.FAILED)
+        return not any(book.plan.to_compensate(item_id) for item_id in failed)
 
     def _upsert(self, key: SearchAttributeKey[Any], value: Any) -> None:
         """One event per upsert: none for a value the attribute already holds (the API starts
@@ -272,6 +287,7 @@ class OrderEffects:
         )
 
     async def persist(self) -> None:
+        self.unsaved = False
         self.show_details()
         revision, events = self.book.take_events()
         order = self.book.order

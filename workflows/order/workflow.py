@@ -82,7 +82,8 @@ class ProductOrderWorkflow:
 
         book.hold_until_start = workflow.patched("hold-until-requested-start")
         book.start(planned.plan, planned.pricing, workflow.now())
-        await effects.move_to(OrderState.IN_PROGRESS)
+        # Written with the first dispatch (issue 24: one store write, not two).
+        await effects.move_to(OrderState.IN_PROGRESS, persist=not effects.fewer_events())
 
         cancelled = await self._run_plan()
 
@@ -121,7 +122,9 @@ class ProductOrderWorkflow:
             effects.assess_jeopardy()
             # e.g. an item just passed its point of no return. Not when the plan has run to its
             # end: closing the order writes it next (issue 24: one store write, not two).
-            if book.progress() != before and not (book.is_done() and effects.fewer_events()):
+            if (book.progress() != before or effects.unsaved) and not (
+                book.is_done() and effects.fewer_events()
+            ):
                 await effects.persist()
             if book.is_done():
                 return False
@@ -140,7 +143,9 @@ class ProductOrderWorkflow:
             book.refresh_items(workflow.now())
             effects.count_fallout()
             effects.assess_jeopardy()
-            if book.progress() != before:
+            # Not when the plan has run to its end and nothing is to be undone: closing the order
+            # writes it next (issue 24).
+            if book.progress() != before and not effects.closing_next():
                 await effects.persist()
             await self._undo_failed_items()
             await self._undo_queued()
