@@ -174,6 +174,8 @@ SCENARIOS: dict[str, Scenario] = {
     "event_delivery_continue_as_new": continue_as_new,
     "event_delivery_webhook": webhook,
     "event_delivery_courtesy": courtesy,
+    # Branch perf (issue 24): the release folder holds a history of every workflow type.
+    "perf_event_delivery_webhook": webhook,
 }
 
 
