@@ -29,9 +29,11 @@ from decomposition.catalog import (
     PriceSpec,
     PriceType,
     ProductOffering,
+    ReturnRemedy,
 )
 from decomposition.items import ProductInstance, resolve_order
 from decomposition.problems import Problem
+from decomposition.returns import remedy_of, share
 from decomposition.structure import validate_structure
 from tmf.common import Money, OrderPrice, Price, PriceAlteration
 from tmf.product_inventory import Product
@@ -197,7 +199,7 @@ def price_order(
                 continue
             instance = acted_on[0]
             owned = products.get(instance.product_id or "")
-            full, charges = _change(catalog, instance, channel, owned)
+            full, charges = _change(catalog, instance, channel, owned, order.category)
             if full is not None:
                 pricing.product_price[item.id] = [_order_price(c) for c in full]
         elif item.action != ItemAction.ADD or item.product_offering is None:
@@ -300,6 +302,7 @@ def _change(
     instance: ProductInstance,
     channel: Channel | None,
     product: Product | None,
+    segment: str | None = None,
 ) -> tuple[list[_Charge] | None, list[_Charge]]:
     """(the product's full charges after the item, the item's change to the bill)."""
     offering = instance.offering
@@ -314,9 +317,20 @@ def _change(
         was_fee = [c for c in was if c.price_type == PriceType.RECURRING]
         kept = [c for c in was if c.price_type != PriceType.RECURRING]
         return [*kept, *_net(fee).values()], price_difference(fee, was_fee)
-    # A delete: the recurring charges end; a product with none (sold outright) is refunded.
-    ending = [c for c in was if c.price_type == PriceType.RECURRING] or was
-    return None, price_difference([], ending)
+    # A delete: the recurring charges end; a product with none (sold outright) is refunded,
+    # as its return policy says (issue 25): less the restocking fee, and nothing for an
+    # exchange, replacement or repair. The inspection may refund less (the return view).
+    ending = [c for c in was if c.price_type == PriceType.RECURRING]
+    if ending:
+        return None, price_difference([], ending)
+    policy = offering.return_policy
+    if policy is None:
+        return None, price_difference([], was)
+    if remedy_of(instance.values.get("returnType")) != ReturnRemedy.REFUND:
+        return None, []
+    percent = policy.terms(segment).restocking_fee_percent or 0
+    refunded = [replace(c, amount=c.total() - share(c.total(), percent), discounts=[]) for c in was]
+    return None, price_difference([], refunded)
 
 
 def product_prices(

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from api.codec_server import CODEC_PATH
 from api.permissions import ROLES
 from cli.db import app as db_app
 from cli.main import app as cli_app
@@ -158,7 +159,9 @@ def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None
     clients = {c["clientId"]: c for c in realm["clients"]}
     confidential = [c for c in clients.values() if not c["publicClient"]]
     public = [c for c in clients.values() if c["publicClient"]]
-    assert confidential and all(c["serviceAccountsEnabled"] for c in confidential)
+    # Confidential: the channels' client (client credentials) and the Temporal UI's sign-in.
+    channels = [c for c in confidential if c.get("serviceAccountsEnabled")]
+    assert channels and all(not c.get("standardFlowEnabled") for c in channels)
     assert public and all(c["standardFlowEnabled"] for c in public)
     audience = COMPOSE["services"]["api"]["environment"]["OIDC_AUDIENCE"]
     for client in clients.values():
@@ -170,7 +173,7 @@ def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None
         assert audiences == [audience], client["clientId"]
     # The channel's service account acts as `channel`; every user has a role of the table.
     users = realm["users"]
-    [service] = [u for u in users if u.get("serviceAccountClientId") == confidential[0]["clientId"]]
+    [service] = [u for u in users if u.get("serviceAccountClientId") == channels[0]["clientId"]]
     assert service["realmRoles"] == ["channel"]
     assert all(set(u["realmRoles"]) <= set(ROLES) for u in users)
     # Customers carry their party in the claim the API reads.
@@ -179,3 +182,43 @@ def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None
     assert any(m["config"].get("claim.name") == party_claim for m in staff["protocolMappers"])
     customers = [u for u in users if "customer" in u["realmRoles"]]
     assert customers and all(u["attributes"][party_claim] for u in customers)
+
+
+def _default_of(value: str) -> str:
+    """`${VAR:-default}` in compose: the default (the demo value the realm holds)."""
+    found = re.fullmatch(r"\$\{\w+:-(.+)\}", value)
+    return found.group(1) if found else value
+
+
+def test_the_temporal_ui_signs_staff_in_against_the_realm() -> None:
+    ui = COMPOSE["services"]["temporal-ui"]
+    env = ui["environment"]
+    api_env = COMPOSE["services"]["api"]["environment"]
+    keycloak = COMPOSE["services"]["keycloak"]
+    realm = _realm()
+    assert env["TEMPORAL_AUTH_ENABLED"] == "true" and env["TEMPORAL_AUTH_TYPE"] == "oidc"
+    assert "keycloak" in ui["depends_on"]
+    # Discovery over the compose network; the issuer is the one the API trusts (the browser's).
+    assert env["TEMPORAL_AUTH_PROVIDER_URL"] == f"http://keycloak:8080/realms/{realm['realm']}"
+    assert env["TEMPORAL_AUTH_ISSUER_URL"] == api_env["OIDC_ISSUER"]
+    assert api_env["OIDC_ISSUER"] == f"{keycloak['environment']['KC_HOSTNAME']}/realms/tessera"
+    assert "openid" in env["TEMPORAL_AUTH_SCOPES"].split(",")
+    # The realm's client for it: confidential, authorization code, the same secret, our callback.
+    client = {c["clientId"]: c for c in realm["clients"]}[env["TEMPORAL_AUTH_CLIENT_ID"]]
+    assert not client["publicClient"] and client["standardFlowEnabled"]
+    assert _default_of(env["TEMPORAL_AUTH_CLIENT_SECRET"]) == client["secret"]
+    ui_url = api_env["TEMPORAL_UI_URL"]
+    assert env["TEMPORAL_AUTH_CALLBACK_URL"] == f"{ui_url}/auth/sso/callback"
+    assert env["TEMPORAL_AUTH_CALLBACK_URL"] in client["redirectUris"]
+    assert ui_url in client["webOrigins"]
+    assert any(p.split(":")[0] == ui_url.rsplit(":", 1)[1] for p in ui["ports"])
+    # The signed-in user's access token goes to the codec server, which checks it as any token
+    # (audience included) and answers CORS for the UI's origin (TEMPORAL_UI_URL).
+    assert env["TEMPORAL_CODEC_ENDPOINT"] == api_env["PUBLIC_BASE_URL"] + CODEC_PATH
+    assert env["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
+    audiences = [
+        m["config"]["included.custom.audience"]
+        for m in client["protocolMappers"]
+        if m["protocolMapper"] == "oidc-audience-mapper"
+    ]
+    assert audiences == [api_env["OIDC_AUDIENCE"]]

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest_asyncio
 
+from activities.southbound.faults import CACHE_TTL_S
+
 SIMULATORS = "/ops/v1/simulators"
 FALLOUT = "/ops/v1/fallout"
 
@@ -25,6 +27,9 @@ async def break_system(http: httpx.AsyncClient) -> AsyncIterator[Breaker]:
         response = await http.patch(f"{SIMULATORS}/{system}", json=config)
         assert response.status_code == 200, response.text
         touched.append(system)
+        # Every process reads the configs through a cache (activities/southbound/faults.py):
+        # an order placed right after this would otherwise meet the healthy system.
+        await asyncio.sleep(CACHE_TTL_S * 2)
 
     yield apply
     for system in touched:
@@ -41,4 +46,10 @@ async def wait_for_cases(
         if len(cases) >= count:
             return cases
         await asyncio.sleep(0.25)
-    raise AssertionError(f"{len(cases)} fallout case(s) for {params}, wanted {count}")
+    order = ""
+    if "orderId" in params:
+        found = await http.get(
+            f"/tmf-api/productOrderingManagement/v4/productOrder/{params['orderId']}"
+        )
+        order = f"; the order is {found.json().get('state')}" if found.status_code == 200 else ""
+    raise AssertionError(f"{len(cases)} fallout case(s) for {params}, wanted {count}{order}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
@@ -131,14 +132,29 @@ async def test_a_returned_handset_is_refunded_once_the_returns_desk_has_it(
     assert (await _product(http, customer, "handset-nova-x5"))["status"] == "active"
     claimed = await http.post(f"{TASKS}/{task['id']}/claim", json={"assignee": "desk-lea"})
     assert claimed.status_code == 200, claimed.text
-    received = {"receivedAt": "2026-11-23T09:30:00Z", "resellable": True}
+    # The returns desk's inspection (issue 25): as new and complete.
+    received = {
+        "received": True,
+        "conditionGrade": "A",
+        "accessoriesComplete": True,
+        "serialMatches": True,
+    }
     done = await http.post(f"{TASKS}/{task['id']}/complete", json={"result": received})
     assert done.status_code == 200, done.text
 
     returned = await wait_for_state(http, order_id, timeout=60)
     assert returned["state"] == "completed", returned.get("errorMessage")
     assert (await _product(http, customer, "handset-nova-x5"))["status"] == "terminated"
-    # The refund is what was paid, as inventory recorded it.
-    assert _amounts(returned["productOrderItem"][0]["itemPrice"]) == {"oneTime": -paid}
-    assert _amounts(returned["orderTotalPrice"]) == {"oneTime": -paid}
-    assert _operations(order_id) == ["shipping.create_return_label", "billing.adjust_billing"]
+    # The refund is what was paid, as inventory recorded it, less the policy's 10% restocking
+    # fee: estimated on the order, settled after the inspection.
+    fee = (Decimal(str(paid)) / 10).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    refund = float(Decimal(str(paid)) - fee)
+    assert _amounts(returned["productOrderItem"][0]["itemPrice"]) == {"oneTime": -refund}
+    assert _amounts(returned["orderTotalPrice"]) == {"oneTime": -refund}
+    view = (await http.get(f"/ops/v1/orders/{order_id}/return")).json()
+    assert view["returns"][0]["refund"] == {"unit": "EUR", "value": refund}
+    assert _operations(order_id) == [
+        "shipping.create_return_label",
+        "returns.settle_return",
+        "billing.adjust_billing",
+    ]

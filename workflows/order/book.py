@@ -26,6 +26,7 @@ from workflows.messages import (
     RunTask,
     TaskFinished,
     TaskHeld,
+    TaskReassigned,
 )
 from workflows.order import amendment, items, progress, risk
 from workflows.order.assetization import prepared, wait_until
@@ -33,7 +34,7 @@ from workflows.plan_execution import PlanExecution, TaskRun
 from workflows.policy import OrderPolicy
 from workflows.start_gate import until_start
 
-Message = TaskFinished | TaskHeld | FalloutNotice
+Message = TaskFinished | TaskHeld | FalloutNotice | TaskReassigned
 Undo = tuple[PlanTask, TaskRun]  # a completed run whose effect is to be undone
 
 
