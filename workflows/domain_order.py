@@ -81,16 +81,9 @@ class DomainOrderWorkflow:
         while True:
             # Conditions are checked once the activation's ready work has run: every task that
             # ended in this workflow task has put its outcome in the outbox by then.
-            try:
-                await workflow.wait_condition(
-                    lambda: bool(book.queue) or bool(book.outbox) or (book.closing and book.idle())
-                )
-            except asyncio.CancelledError:
-                if input.protocol < 2:
-                    raise
-                # The order has closed and its close policy asks its children to cancel: every
-                # task has reported by then, so the domain order ends Completed, as `close` did.
-                break
+            await workflow.wait_condition(
+                lambda: bool(book.queue) or bool(book.outbox) or (book.closing and book.idle())
+            )
             if book.outbox:
                 self._report_outbox()
             if not book.queue:

@@ -47,10 +47,9 @@ class DomainOrderInput(BaseModel):
     # The tasks that made the parent start this child: carried in the start, not signalled after
     # it, which saves a round trip through the server per child.
     tasks: list[RunTask] = Field(default_factory=list)
-    # How parent and child talk. 1: as recorded before issue 24 (a signal per outcome, a
-    # `close` signal at the end). 2 (issue 24, from an order that runs the patch
-    # `fewer-events-per-order`): the outcomes of one workflow task in one `tasks_finished`
-    # signal, and the child ends when the closed order's close policy asks it to cancel.
+    # How parent and child talk. 1: as recorded before issue 24 (a signal per outcome). 2
+    # (issue 24, from an order that runs the patch `fewer-events-per-order`): the outcomes of
+    # one workflow task in one `tasks_finished` signal.
     protocol: int = 1
 
 

@@ -169,7 +169,10 @@ class OrderEffects:
             memo={"item": domain_order.item_id, "specification": domain_order.spec_id},
             static_summary=domain_order_summary(domain_order),
             static_details=domain_order_details(order_id, domain_order),
-            parent_close_policy=self._close_policy(),
+            # The parent closes its children itself, so they end Completed, never Terminated.
+            # (Not by REQUEST_CANCEL: the time-skipping test server does not apply that policy,
+            # and its time skipping then hangs: tried in issue 24, bench/README.md.)
+            parent_close_policy=ParentClosePolicy.ABANDON,
         )
 
     async def withdraw(self, plan: Plan, task_ids: list[str]) -> None:
@@ -186,19 +189,7 @@ class OrderEffects:
         """An open manual job keeps its worker, who gets the amended data with a note."""
         await self.children[domain_order_id].signal(DomainOrderWorkflow.update_task_data, notice)
 
-    def _close_policy(self) -> ParentClosePolicy:
-        """Children end Completed, never Terminated. Before issue 24 the order sent each a
-        `close` signal and awaited its end (ABANDON here). Since, the closing order's close policy
-        asks them to cancel, which they answer by completing (protocol 2): no signal, no wait, and
-        about 5 history events fewer per child. (The time-skipping test server does not apply
-        the policy: there, children stay open after their order.)"""
-        if self.fewer_events():
-            return ParentClosePolicy.REQUEST_CANCEL
-        return ParentClosePolicy.ABANDON
-
     async def close_children(self) -> None:
-        if self.fewer_events():
-            return  # the close policy ends them once the order has closed
         # Every task has reported back: the children are idle. All signals in one workflow task.
         await asyncio.gather(
             *(handle.signal(DomainOrderWorkflow.close) for handle in self.children.values())
