@@ -104,6 +104,20 @@ class PriceType(StrEnum):
     RECURRING = "recurring"
 
 
+class LifecycleStatus(StrEnum):
+    """TMF620 lifecycle of every catalog entity (moves: decomposition/lifecycle.py). Only
+    launched offerings are sold; an entity in use is Active (an offering: Launched); a retired
+    one can no longer be used for new orders, but products already sold with it still change
+    and disconnect; an obsolete one is kept only for the products and orders that name it."""
+
+    IN_DESIGN = "In design"
+    IN_TEST = "In test"
+    ACTIVE = "Active"
+    LAUNCHED = "Launched"
+    RETIRED = "Retired"
+    OBSOLETE = "Obsolete"
+
+
 class CharacteristicSpec(CatalogModel):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")
     value_type: ValueType
@@ -184,6 +198,7 @@ class Specification(CatalogModel):
     characteristics: list[CharacteristicSpec] = Field(default_factory=list)
     relationships: list[SpecRelationship] = Field(default_factory=list)
     tasks: dict[Action, list[TaskTemplate]] = Field(default_factory=dict)
+    lifecycle_status: LifecycleStatus = LifecycleStatus.ACTIVE
 
     def characteristic(self, name: str) -> CharacteristicSpec | None:
         return next((c for c in self.characteristics if c.name == name), None)
@@ -211,6 +226,7 @@ class PriceSpec(CatalogModel):
     recurring_period: str | None = None  # "month" for recurring prices
     condition: str | None = None  # on the product's characteristics, e.g. "downloadSpeed == 1000"
     per_unit_of: str | None = None  # an integer characteristic multiplying the amount (siteCount)
+    lifecycle_status: LifecycleStatus = LifecycleStatus.ACTIVE  # charged only while in use
 
 
 class DiscountRule(CatalogModel):
@@ -221,21 +237,13 @@ class DiscountRule(CatalogModel):
     percentage: Decimal | None = Field(default=None, gt=0, le=100)
     amount: Decimal | None = Field(default=None, gt=0)  # per unit of quantity
     channels: list[Channel] = Field(default_factory=list)  # empty: any channel
+    lifecycle_status: LifecycleStatus = LifecycleStatus.ACTIVE  # granted only while in use
 
     @model_validator(mode="after")
     def _percentage_or_amount(self) -> DiscountRule:
         if (self.percentage is None) == (self.amount is None):
             raise ValueError(f"discount {self.id}: give exactly one of percentage and amount")
         return self
-
-
-class LifecycleStatus(StrEnum):
-    """TMF620 lifecycle: only launched offerings are sold; a retired one can no longer be
-    ordered, but products already sold with it still change and disconnect."""
-
-    IN_DESIGN = "In design"
-    LAUNCHED = "Launched"
-    RETIRED = "Retired"
 
 
 class Category(CatalogModel):
@@ -245,6 +253,7 @@ class Category(CatalogModel):
     name: str
     description: str = ""
     parent: str | None = None
+    lifecycle_status: LifecycleStatus = LifecycleStatus.ACTIVE
 
 
 class BundledOffering(CatalogModel):
@@ -337,6 +346,8 @@ class CatalogVersion(CatalogModel):
     categories: list[Category] = Field(default_factory=list)
     # Prices created on their own (TMF620 productOfferingPrice), not yet in an offering.
     prices: list[PriceSpec] = Field(default_factory=list)
+    # Discounts created on their own (TMF620 productOfferingPrice of priceType discount).
+    discounts: list[DiscountRule] = Field(default_factory=list)
     offerings: list[ProductOffering] = Field(default_factory=list)
     product_specifications: list[ProductSpecification] = Field(default_factory=list)
     service_specifications: list[ServiceSpecification] = Field(default_factory=list)

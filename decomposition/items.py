@@ -167,6 +167,18 @@ def _given_values(item: ProductOrderItem) -> dict[str, Any]:
     return item.product.characteristic_values() if item.product is not None else {}
 
 
+def _child_quantity(chosen: dict[str, ProductOrderItem] | None, key: str) -> int:
+    """How many of a bundled child each bundle unit holds: its child item's quantity (the
+    flattened form has no child items: one)."""
+    child = chosen.get(key) if chosen is not None else None
+    return child.quantity if child is not None else 1
+
+
+def _unit_keys(key: str, quantity: int) -> list[str]:
+    """Product keys of `quantity` units: the key alone for one, else `key#1`, `key#2` ..."""
+    return [key] if quantity == 1 else [f"{key}#{m}" for m in range(1, quantity + 1)]
+
+
 def _problem(code: str, reason: str, item: ProductOrderItem) -> Problem:
     return Problem(code=code, reason=reason, item_id=item.id)
 
@@ -334,8 +346,9 @@ class _Resolver:
                     "OfferingNotLaunched",
                     f"item '{item.id}': '{offering.name}' is {offering.status.value.lower()} "
                     "and can no longer be ordered"
-                    if offering.status == LifecycleStatus.RETIRED
-                    else f"item '{item.id}': '{offering.name}' is in design, not launched yet",
+                    if offering.status in {LifecycleStatus.RETIRED, LifecycleStatus.OBSOLETE}
+                    else f"item '{item.id}': '{offering.name}' is "
+                    f"{offering.status.value.lower()}, not launched yet",
                     item,
                 )
             )
@@ -383,9 +396,16 @@ class _Resolver:
                 keys.append(base)
             if not children:
                 continue
-            child_keys = [f"{base}/{key}" for key, _, child in children if child is not None]
+            # A child item's own quantity: that many of the child in each bundle unit.
+            child_keys = {
+                key: _unit_keys(f"{base}/{key}", _child_quantity(chosen, key))
+                for key, _, child in children
+                if child is not None
+            }
             if has_root:
-                self.instances[-1].bundle_children = tuple(child_keys)
+                self.instances[-1].bundle_children = tuple(
+                    k for ks in child_keys.values() for k in ks
+                )
             for key, relies_on, child in children:
                 if child is None:
                     continue
@@ -394,14 +414,17 @@ class _Resolver:
                 if child_item is not item:
                     # The bundle item's values apply to every child that does not give its own.
                     child_given = {**given, **_given_values(child_item)}
-                instance = self._new_instance(
-                    child_item, child_item.id, f"{base}/{key}", child, child_given, item_id
-                )
-                instance.relies_on = tuple(f"{base}/{k}" for k in relies_on if k in present)
-                instance.bundle_root = base if has_root else None
-                if child_item is not item:
-                    self.keys_by_item.setdefault(child_item.id, []).append(f"{base}/{key}")
-            keys.extend(child_keys)
+                for unit_key in child_keys[key]:
+                    instance = self._new_instance(
+                        child_item, child_item.id, unit_key, child, child_given, item_id
+                    )
+                    instance.relies_on = tuple(
+                        k for other in relies_on if other in present for k in child_keys[other]
+                    )
+                    instance.bundle_root = base if has_root else None
+                    if child_item is not item:
+                        self.keys_by_item.setdefault(child_item.id, []).append(unit_key)
+            keys.extend(k for ks in child_keys.values() for k in ks)
         self.keys_by_item[item_id] = keys
 
     def _child_items(

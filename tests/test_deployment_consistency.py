@@ -87,6 +87,41 @@ def test_alert_rules_are_valid_for_prometheus() -> None:
     assert "SUCCESS: 3 rules found" in checked.stdout
 
 
+def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    promtool = shutil.which("promtool") or "/usr/bin/promtool"
+    return subprocess.run([promtool, *args], capture_output=True, text=True)
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
+    """Grafana only shows an error on the panel: promtool parses each query as a rule would."""
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "tessera.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    rules = [{"record": f"tessera:dashboard_query_{n}", "expr": e} for n, e in enumerate(exprs)]
+    path = tmp_path / "dashboard-rules.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+
+    checked = _promtool("check", "rules", str(path))
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"SUCCESS: {len(exprs)} rules found" in checked.stdout
+
+
+def test_the_prometheus_configuration_is_valid_with_its_rules(tmp_path: Path) -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    # The compose file mounts the rules at the absolute path the configuration names.
+    mounts = dict(v.split(":")[1::-1] for v in COMPOSE["services"]["prometheus"]["volumes"])
+    config["rule_files"] = [
+        str(ROOT / mounts[name].removeprefix("./")) for name in config["rule_files"]
+    ]
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+
+    checked = _promtool("check", "config", str(path))
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 3 rules found" in checked.stdout
+
+
 def _tessera_metric_names() -> set[str]:
     """Every sample name Tessera's processes can expose (counters with _total, histograms with
     _bucket/_sum/_count), from the registered metrics and the store collector."""

@@ -20,7 +20,7 @@ from api.isolation import check_order_visible, visible_order
 from api.json_style import camel_json
 from api.order_plans import plan_view
 from api.permissions import Permission
-from api.plan_views import iso, order_forecast, task_row
+from api.plan_views import iso, order_forecast, task_row, without_nulls
 from api.return_view import return_view
 from api.sealing import sealed_for_order
 from api.workflow_calls import execute_update
@@ -88,16 +88,18 @@ async def order_timeline(
     latest_end = iso(max((e for e in ends if e is not None), default=None))
     # One forecast: the order's own (what GET productOrder shows), not one of the timeline's.
     document = await run_in_threadpool(orders.get_order, order_id)
-    return {
-        "orderId": order_id,
-        "state": view.state.value,
-        "start": iso(min((s for s in starts if s is not None), default=None)),
-        "expectedCompletion": order_forecast(document, latest_end),
-        "criticalPath": view.critical_path.task_ids,
-        "criticalPathSeconds": view.critical_path.duration_seconds,
-        "tasks": [task_row(t) for t in view.tasks],
-        "compensatingTasks": [task_row(t) for t in view.compensations],
-    }
+    return without_nulls(
+        {
+            "orderId": order_id,
+            "state": view.state.value,
+            "start": iso(min((s for s in starts if s is not None), default=None)),
+            "expectedCompletion": order_forecast(document, latest_end),
+            "criticalPath": view.critical_path.task_ids,
+            "criticalPathSeconds": view.critical_path.duration_seconds,
+            "tasks": [task_row(t) for t in view.tasks],
+            "compensatingTasks": [task_row(t) for t in view.compensations],
+        }
+    )
 
 
 @router.get("/{order_id}/return", summary="The order's returns: state, inspection, refund")

@@ -41,7 +41,9 @@ async def test_the_three_forms_preview_the_same_plan_and_prices(http: httpx.Asyn
         previews[form] = response.json()
 
     def plan(preview: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
-        return sorted((t["id"], sorted(t["dependsOn"]), t["activity"]) for t in preview["tasks"])
+        return sorted(
+            (t["id"], sorted(t["dependsOn"]), t.get("activity")) for t in preview["tasks"]
+        )
 
     flattened = previews["flattened"]
     assert len(flattened["tasks"]) > 20
@@ -82,8 +84,14 @@ async def test_the_three_forms_complete_with_the_same_inventory(
         by_offering = {p["productOffering"]["id"]: p for p in products}
         assert sorted(by_offering) == ["fiber-broadband", "iptv", "mobile-postpaid", "triple-play"]
         bundle = by_offering["triple-play"]
+        # The bundle at what the order charged; each component at its share, discount included.
+        assert _totals(bundle["productPrice"]) == _totals(order["orderTotalPrice"]), form
+        assert _totals(by_offering["iptv"]["productPrice"]) == [
+            ("recurring", round(25.99 * 0.8, 2))
+        ], form
         for offering in ("fiber-broadband", "iptv", "mobile-postpaid"):
             child = by_offering[offering]
+            assert child["productPrice"], (form, offering)
             assert {"relationshipType": "bundled", "product": bundle["id"]} in [
                 {"relationshipType": r["relationshipType"], "product": r["product"]["id"]}
                 for r in child["productRelationship"]
@@ -147,3 +155,26 @@ async def test_a_rejected_bundle_names_the_child_and_rejects_every_item(
         "1.3": "rejected",
     }
     assert any(e.get("productOrderItem") == ["1.2"] for e in order["errorMessage"])
+
+
+async def test_a_child_item_of_quantity_two_gives_two_products_in_the_bundle(
+    http: httpx.AsyncClient, workforce: None
+) -> None:
+    customer = f"bundle-qty-{uuid.uuid4().hex[:6]}"
+    found = items("related")
+    iptv = next(i for i in found if i["id"] == "1.2")
+    iptv["quantity"] = 2
+    created = await http.post(ORDERS, json=order_body(found, customer=customer))
+    assert created.status_code == 201, created.text
+    order = await wait_for_state(http, created.json()["id"], timeout=120)
+    assert order["state"] == "completed", order.get("errorMessage")
+    child = _all_items(order)["1.2"]
+    assert len([d for d in child["domainOrder"] if d["domain"] == "product"]) == 2
+
+    products = (await http.get(INVENTORY, params={"relatedParty.id": customer})).json()
+    tv = [p for p in products if p["productOffering"]["id"] == "iptv"]
+    [bundle] = [p for p in products if p["productOffering"]["id"] == "triple-play"]
+    assert len(tv) == 2
+    bundled = {r["product"]["id"] for r in bundle["productRelationship"]}
+    assert {p["id"] for p in tv} <= bundled
+    assert all(p["productOrderItem"][0]["orderItemId"] == "1.2" for p in tv)

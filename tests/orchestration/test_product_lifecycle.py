@@ -91,14 +91,23 @@ async def test_broadband_is_changed_suspended_resumed_and_disconnected(
     suspended = await _run(
         http, order_body([_on(product["id"], "suspend")], customer, start_in=AT_ONCE)
     )
-    assert (await _product(http, customer, "fiber-broadband"))["status"] == "suspended"
+    paused = await _product(http, customer, "fiber-broadband")
+    assert paused["status"] == "suspended"
     assert "activation.suspend_service" in _operations(suspended["id"])
+    # Priced at the monthly fee it stops (no suspension fee in the catalog); inventory keeps the
+    # product's price for when it resumes.
+    assert _amounts(suspended["orderTotalPrice"]) == {"recurring": -FIBER_FEES[faster]}
+    assert _amounts(suspended["productOrderItem"][0]["itemPrice"]) == {
+        "recurring": -FIBER_FEES[faster]
+    }
+    assert paused["productPrice"] == after["productPrice"]
 
     resumed = await _run(
         http, order_body([_on(product["id"], "resume")], customer, start_in=AT_ONCE)
     )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "active"
     assert "activation.resume_service" in _operations(resumed["id"])
+    assert _amounts(resumed["orderTotalPrice"]) == {"recurring": FIBER_FEES[faster]}
 
     disconnected = await _run(
         http, order_body([_on(product["id"], "delete")], customer, start_in=AT_ONCE)
@@ -158,3 +167,18 @@ async def test_a_returned_handset_is_refunded_once_the_returns_desk_has_it(
         "returns.settle_return",
         "billing.adjust_billing",
     ]
+
+
+async def test_each_handset_of_several_is_in_inventory_at_one_handsets_price(
+    http: httpx.AsyncClient,
+) -> None:
+    customer = f"units-{uuid.uuid4().hex[:8]}"
+    body = sample_order("handset-nova-x5", customer=customer)
+    body["productOrderItem"][0]["quantity"] = 2
+    bought = await _run(http, body)
+
+    products = (await http.get(INVENTORY, params={"relatedParty.id": customer})).json()
+    assert len(products) == 2
+    paid = _amounts(bought["productOrderItem"][0]["itemPrice"])["oneTime"]
+    for product in products:
+        assert _amounts(product["productPrice"]) == {"oneTime": round(paid / 2, 2)}, product

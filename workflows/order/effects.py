@@ -230,6 +230,11 @@ class OrderEffects:
         if level is not None:
             self._upsert(sa.JEOPARDY, level)
 
+    def show_jeopardy(self, level: str | None) -> None:
+        """A new jeopardy level decided elsewhere (the review wait's): the search attribute."""
+        if level is not None:
+            workflow.upsert_search_attributes([sa.JEOPARDY.value_set(level)])
+
     def clear_jeopardy(self, reset: bool) -> None:
         if reset:
             self._upsert(sa.JEOPARDY, "none")
