@@ -21,8 +21,8 @@ from temporalio.client import Client
 
 from bench.common import machine_facts, ms, percentile, proc_stats, write_result
 from bench.floor_workflow import FLOOR_WORKFLOW, FloorInput
-from bench.history import mean_cost, workflow_cost
-from bench.reference import MIX, dag_width, domain_order_count, floor_dag, offering_of
+from bench.history import mean_cost, mean_event_types, workflow_cost
+from bench.reference import MIX, children_started, dag_width, floor_dag, offering_of
 from bench.stack import Stack
 
 START_CONCURRENCY = 16
@@ -43,7 +43,7 @@ async def _run_batch(
                 FLOOR_WORKFLOW,
                 FloorInput(
                     tasks=floor_dag(offering_of(i)),
-                    children=domain_order_count(offering_of(i)) if children else 0,
+                    children=children_started(offering_of(i)) if children else 0,
                 ),
                 id=workflow_id,
                 task_queue=queue,
@@ -85,7 +85,7 @@ async def run_floor(stack: Stack, n: int, children: bool = False) -> dict[str, A
     dags = {o: floor_dag(o) for o in MIX}
     return {
         "children_per_workflow": round(
-            sum(domain_order_count(offering_of(i)) for i in range(n)) / n, 2
+            sum(children_started(offering_of(i)) for i in range(n)) / n, 2
         )
         if children
         else 0,
@@ -102,6 +102,7 @@ async def run_floor(stack: Stack, n: int, children: bool = False) -> dict[str, A
         "worker_peak_rss_mb": worker_after.peak_rss_mb,
         "server_cpu_s": round(server_after.cpu_seconds - server_before.cpu_seconds, 2),
         "history_per_workflow": mean_cost(costs),
+        "event_types_per_workflow": mean_event_types(costs),
     }
 
 

@@ -26,7 +26,7 @@ class FloorTask:
 @dataclass
 class FloorInput:
     tasks: list[FloorTask]  # topological order: dependencies first
-    # Empty child workflows started alongside (one per domain order of the plan, for the
+    # Empty child workflows started alongside (as many as the order starts, for the
     # "with children" floor): what the executions alone cost, without any message.
     children: int = 0
 

@@ -45,6 +45,14 @@ def domain_order_count(offering: str) -> int:
     return len(plan_of(offering).domain_orders)
 
 
+def children_started(offering: str) -> int:
+    """Child workflows an order of this offering starts: one per domain order with a task that
+    its domain order runs (an automated call or a manual job). Milestones and waits already over
+    are finished by the order itself, and a domain order without tasks never starts a child."""
+    plan = plan_of(offering)
+    return len({t.domain_order_id for t in plan.tasks if t.kind.value in {"automated", "manual"}})
+
+
 def floor_dag(offering: str) -> list[FloorTask]:
     """The plan's task DAG in topological order: one no-op activity per plan task."""
     plan = plan_of(offering)
@@ -73,6 +81,7 @@ def plan_facts(offering: str) -> dict[str, Any]:
     return {
         "tasks": len(plan.tasks),
         "domain_orders": domain_order_count(offering),
+        "children_started": children_started(offering),
         "kinds": kinds,
         "dag_width": dag_width(floor_dag(offering)),
         "automated": sorted(t.activity for t in plan.tasks if t.activity),

@@ -41,6 +41,20 @@ def summary() -> str:
             f"({o['orders_per_s']} / {f['workflows_per_s']}, N={o['orders']}) | "
             f"{orders['machine']['load_average']} |"
         )
+        if h := orders.get("headline"):
+            rows.append(
+                f"| orders/s ÷ floor-with-children workflows/s (issue 24) | ≥ 0.8 | "
+                f"**{h['orders_per_floor_with_children']}** | |"
+            )
+            rows.append(
+                f"| history events per order ÷ plan tasks (issue 24) | ≤ 10 | "
+                f"**{h['events_per_plan_task']}** (floor {h['floor_events_per_plan_task']}, "
+                f"floor with children {h['floor_with_children_events_per_plan_task']}) | |"
+            )
+            rows.append(
+                f"| worker CPU per order ÷ floor worker CPU per workflow (issue 24) | ≤ 2 | "
+                f"**{h['worker_cpu_per_order_per_floor']}** | |"
+            )
         if c := orders.get("floor_with_children"):
             rows.append(
                 f"| floor with one empty child per domain order ÷ floor (the most one child per "

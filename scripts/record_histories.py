@@ -1,6 +1,7 @@
 """Record workflow histories for the replay tests (tests/histories/).
 
-Run deliberately (`make histories`) when a workflow gains a new path worth guarding, or for a
+Run deliberately (`make histories`, or `python scripts/record_histories.py NAME...` for some
+scenarios alone, e.g. the `perf_*` ones) when a workflow gains a new path worth guarding, or for a
 new release. Histories go to tests/histories/v<version>/, encrypted under the test key ring
 (tests/history_corpus.py); an existing file is never overwritten: a change that cannot replay
 it needs `workflow.patched()`, and the replay test is what tells.
@@ -96,8 +97,8 @@ async def _run(client: Client, queue: str, order: ProductOrder) -> list[str]:
     return [handle.id, *sorted(children)]
 
 
-async def completed_order(client: Client, queue: str) -> list[str]:
-    return await _run(client, queue, _order("hist-handset", sample_order("handset-nova-x5")))
+async def completed_order(client: Client, queue: str, order_id: str = "hist-handset") -> list[str]:
+    return await _run(client, queue, _order(order_id, sample_order("handset-nova-x5")))
 
 
 async def start_gated_order(client: Client, queue: str) -> list[str]:
@@ -112,11 +113,13 @@ async def rejected_order(client: Client, queue: str) -> list[str]:
     return await _run(client, queue, _order("hist-rejected", order_body(items)))
 
 
-async def order_with_technician(client: Client, queue: str) -> list[str]:
+async def order_with_technician(
+    client: Client, queue: str, order_id: str = "hist-fiber"
+) -> list[str]:
     """Manual install (field-workforce simulator), appointment timer, cross-domain waits."""
     set_workforce_config(auto_complete=True, latency_ms=50)
     body = sample_order("fiber-broadband", start_in=timedelta(seconds=3))
-    return await _run(client, queue, _order("hist-fiber", body))
+    return await _run(client, queue, _order(order_id, body))
 
 
 async def staggered_order(client: Client, queue: str) -> list[str]:
@@ -162,18 +165,22 @@ async def _decide_fallout(client: Client, order_id: str, action: FalloutAction) 
     )
 
 
-async def fallout_then_retry(client: Client, queue: str) -> list[str]:
+async def fallout_then_retry(
+    client: Client, queue: str, order_id: str = "hist-fallout"
+) -> list[str]:
     """Billing fails for good; the task falls out; an agent retries it and the order completes."""
     set_config("billing", FaultConfig(failure_rate=1.0, failure_mode=FailureMode.PERMANENT))
     invalidate_cache()
-    order = _order("hist-fallout", sample_order("handset-nova-x5"))
+    order = _order(order_id, sample_order("handset-nova-x5"))
     decide = asyncio.create_task(_decide_fallout(client, order.id, FalloutAction.RETRY))
     ids = await _run(client, queue, order)
     await decide
     return ids
 
 
-async def failed_item_is_compensated(client: Client, queue: str) -> list[str]:
+async def failed_item_is_compensated(
+    client: Client, queue: str, order_id: str = "hist-partial"
+) -> list[str]:
     """Activation fails; the agent fails the broadband item; its work is undone; order partial."""
     set_workforce_config(auto_complete=True, latency_ms=50)
     set_config("activation", FaultConfig(failure_rate=1.0, failure_mode=FailureMode.PERMANENT))
@@ -182,7 +189,7 @@ async def failed_item_is_compensated(client: Client, queue: str) -> list[str]:
         {**SAMPLE_ITEMS["fiber-broadband"][0], "id": "bb"},
         {**SAMPLE_ITEMS["handset-nova-x5"][0], "id": "phone"},
     ]
-    order = _order("hist-partial", order_body(items, start_in=timedelta(seconds=2)))
+    order = _order(order_id, order_body(items, start_in=timedelta(seconds=2)))
     decide = asyncio.create_task(_decide_fallout(client, order.id, FalloutAction.FAIL))
     ids = await _run(client, queue, order)
     await decide
@@ -270,10 +277,12 @@ async def bundle_child_removed(client: Client, queue: str) -> list[str]:
     return [handle.id, *sorted(children)]
 
 
-async def cancelled_order(client: Client, queue: str) -> list[str]:
+async def cancelled_order(
+    client: Client, queue: str, order_id: str = "hist-cancelled"
+) -> list[str]:
     """Cancelled before the point of no return: everything done is undone."""
     body = sample_order("fiber-broadband", start_in=timedelta(seconds=30))
-    order = _order("hist-cancelled", body)
+    order = _order(order_id, body)
     handle = await client.start_workflow(
         ProductOrderWorkflow.run,
         ProductOrderInput(order=order),
@@ -571,6 +580,20 @@ SCENARIOS: dict[str, Scenario] = {
     "rules_duplicate_released": rules_duplicate_released,
     "rules_pending_amended": rules_pending_amended,
     "rules_pending_cancelled": rules_pending_cancelled,
+    # Issue 24, after the patch `fewer-events-per-order` (branch perf): milestones finished by
+    # the order, a child's outcomes batched, fewer store writes and upserts.
+    "perf_order_completed": lambda client, queue: completed_order(client, queue, "perf-handset"),
+    "perf_order_technician": lambda client, queue: order_with_technician(
+        client, queue, "perf-fiber"
+    ),
+    "perf_order_fallout_retry": lambda client, queue: fallout_then_retry(
+        client, queue, "perf-fallout"
+    ),
+    "perf_order_partial": lambda client, queue: failed_item_is_compensated(
+        client, queue, "perf-partial"
+    ),
+    "perf_order_amended": lambda client, queue: amended_order(client, queue, "perf-amended"),
+    "perf_order_cancelled": lambda client, queue: cancelled_order(client, queue, "perf-cancelled"),
 }
 
 

@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         TaskFinished,
         TaskHeld,
         TaskReassigned,
+        TasksFinished,
         UpdateTaskData,
     )
     from workflows.refusal import Refusal
@@ -76,17 +77,38 @@ class DomainOrderWorkflow:
 
     @workflow.run
     async def run(self, input: DomainOrderInput) -> DomainOrderResult:
+        book = self.book
         while True:
+            # Conditions are checked once the activation's ready work has run: every task that
+            # ended in this workflow task has put its outcome in the outbox by then.
             await workflow.wait_condition(
-                lambda: bool(self.book.queue) or (self.book.closing and not self.book.running)
+                lambda: bool(book.queue) or bool(book.outbox) or (book.closing and book.idle())
             )
-            if not self.book.queue:
-                break
+            if book.outbox:
+                self._report_outbox()
+            if not book.queue:
+                if book.closing and book.idle():
+                    break
+                continue
             request = self.book.start_next()
             self._work[request.task.id] = asyncio.create_task(self._execute(request))
         return DomainOrderResult(
             domain_order_id=input.domain_order.id, tasks_run=self.book.tasks_run
         )
+
+    def _report_outbox(self) -> None:
+        """One signal for every outcome of this workflow task (issue 24: each signal costs the
+        parent and this child a workflow task)."""
+        outcomes, self.book.outbox = self.book.outbox, []
+        self.book.reporting += 1
+
+        async def send() -> None:
+            try:
+                await self._effects.tell_parent(TasksFinished(outcomes=outcomes))
+            finally:
+                self.book.reporting -= 1
+
+        asyncio.create_task(send())
 
     @workflow.signal(name="run_tasks")
     def run_tasks(self, batch: RunTasks) -> None:
@@ -231,6 +253,9 @@ class DomainOrderWorkflow:
         if outcome is None:
             outcome = await self._cancelled_outcome(request, started)
         self._effects.show_waits(self.book)
+        if self._input.protocol >= 2:
+            self.book.outbox.append(outcome)  # sent by run() with the others of this task
+            return
         await self._effects.tell_parent(outcome)
 
     def _cancelled(self, task_id: str) -> bool:

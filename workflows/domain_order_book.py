@@ -48,6 +48,14 @@ class DomainOrderBook:
         # Tasks whose retry, skip or fail is accepted and under way: a second one is refused.
         self.deciding: set[str] = set()
         self.case_failures: dict[str, int] = {}  # case id -> times it opened (the store's count)
+        # Outcomes not yet reported (batched reports): sent together once this workflow task's
+        # other tasks have ended too; `reporting` counts the signals under way.
+        self.outbox: list[TaskFinished] = []
+        self.reporting = 0
+
+    def idle(self) -> bool:
+        """Nothing queued, running or left to report: the domain order may close."""
+        return not self.queue and not self.running and not self.outbox and not self.reporting
 
     def start_next(self) -> RunTask:
         request = self.queue.pop(0)

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         TaskFinished,
         TaskHeld,
         TaskReassigned,
+        TasksFinished,
     )
     from workflows.ui_text import activity_summary, domain_order_current_details
 
@@ -258,11 +259,12 @@ class DomainOrderEffects:
         )
 
     async def tell_parent(
-        self, message: TaskFinished | TaskHeld | FalloutNotice | TaskReassigned
+        self, message: TaskFinished | TasksFinished | TaskHeld | FalloutNotice | TaskReassigned
     ) -> None:
         """The order's signals by name: importing the order workflow here would be circular."""
         signal = {
             TaskFinished: "task_finished",
+            TasksFinished: "tasks_finished",
             TaskHeld: "task_held",
             FalloutNotice: "fallout_changed",
             TaskReassigned: "task_reassigned",

@@ -47,6 +47,10 @@ class DomainOrderInput(BaseModel):
     # The tasks that made the parent start this child: carried in the start, not signalled after
     # it, which saves a round trip through the server per child.
     tasks: list[RunTask] = Field(default_factory=list)
+    # How parent and child talk. 1: as recorded before issue 24 (a signal per outcome). 2
+    # (issue 24, from an order that runs the patch `fewer-events-per-order`): the outcomes of
+    # one workflow task in one `tasks_finished` signal.
+    protocol: int = 1
 
 
 class TaskFinished(BaseModel):
@@ -60,6 +64,12 @@ class TaskFinished(BaseModel):
     error: str | None = None
     error_type: str | None = None
     skipped_by: str | None = None  # the agent who did the work by hand after a fallout
+
+
+class TasksFinished(BaseModel):
+    """Child -> parent: the tasks that ended in one workflow task of the child (one signal)."""
+
+    outcomes: list[TaskFinished]
 
 
 class TaskHeld(BaseModel):

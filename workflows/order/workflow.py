@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         TaskFinished,
         TaskHeld,
         TaskReassigned,
+        TasksFinished,
     )
     from workflows.order import amendment, cancellation, review, validation
     from workflows.order.book import OrderBook
@@ -101,7 +102,8 @@ class ProductOrderWorkflow:
         book.hold_until_start = workflow.patched("hold-until-requested-start")
         book.bundle_links_per_child = workflow.patched("bundle-links-per-child")
         book.start(plan, pricing, workflow.now())
-        await effects.move_to(OrderState.IN_PROGRESS)
+        # Written with the first dispatch (issue 24: one store write, not two).
+        await effects.move_to(OrderState.IN_PROGRESS, persist=not effects.fewer_events())
 
         cancelled = await self._run_plan()
 
@@ -209,8 +211,12 @@ class ProductOrderWorkflow:
             book.refresh_items(workflow.now())
             # Tasks just started: their jeopardy thresholds become the next timers.
             effects.assess_jeopardy()
-            if book.progress() != before:
-                await effects.persist()  # e.g. an item just passed its point of no return
+            # e.g. an item just passed its point of no return. Not when the plan has run to its
+            # end: closing the order writes it next (issue 24: one store write, not two).
+            if (book.progress() != before or effects.unsaved) and not (
+                book.is_done() and effects.fewer_events()
+            ):
+                await effects.persist()
             if book.is_done():
                 return False
             effects.show_details()
@@ -228,7 +234,9 @@ class ProductOrderWorkflow:
             book.refresh_items(workflow.now())
             effects.count_fallout()
             effects.assess_jeopardy()
-            if book.progress() != before:
+            # Not when the plan has run to its end and nothing is to be undone: closing the order
+            # writes it next (issue 24).
+            if book.progress() != before and not effects.closing_next():
                 await effects.persist()
             await self._undo_failed_items()
             await self._undo_queued()
@@ -251,6 +259,11 @@ class ProductOrderWorkflow:
     @workflow.signal(name="task_finished")
     def task_finished(self, outcome: TaskFinished) -> None:
         self.book.inbox.append(outcome)
+
+    @workflow.signal(name="tasks_finished")
+    def tasks_finished(self, batch: TasksFinished) -> None:
+        """The tasks a domain order ended in one workflow task (issue 24)."""
+        self.book.inbox.extend(batch.outcomes)
 
     @workflow.signal(name="task_held")
     def task_held(self, notice: TaskHeld) -> None:
