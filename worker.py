@@ -21,6 +21,7 @@ from activities.fallout import open_fallout_case, record_fallout_decision
 from activities.order_planning import extend_order_plan, plan_order
 from activities.order_store import save_cancellation, save_order
 from activities.product_inventory import assetize, deassetize
+from activities.returns import settle_return
 from activities.southbound.registry import southbound_activities
 from activities.work_queue import open_manual_task, update_manual_task
 from config.settings import Settings, get_settings, load_settings
@@ -46,6 +47,7 @@ def all_activities() -> list[Callable[..., Any]]:
         update_manual_task,
         assetize,
         deassetize,
+        settle_return,
         open_fallout_case,
         record_fallout_decision,
         *southbound_activities(),

@@ -10,7 +10,7 @@ from temporalio import activity
 
 from activities.logging_context import bind_activity_context
 from observability.logs import get_logger
-from observability.metrics import FALLOUT_DECISIONS
+from observability.metrics import FALLOUT_DECISIONS, FALLOUT_RESOLVED
 from store import fallout
 from store.fallout_tables import FalloutCase
 
@@ -20,6 +20,15 @@ log = get_logger(__name__)
 def fallout_case_id(task_effect_key: str) -> str:
     """One case per task run, so a retry that fails again reopens the same case."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"tessera:fallout:{task_effect_key}"))
+
+
+def resolve_if_retried(task_effect_key: str) -> None:
+    """A task call succeeded: if it was retried from fallout, its case is resolved now (else it
+    would stay `retrying`). Called by every activity a task can fall out of, after success; one
+    read by key when there is no case."""
+    system = fallout.resolve_retried(fallout_case_id(task_effect_key))
+    if system is not None:
+        FALLOUT_RESOLVED.labels(system, "retry").inc()
 
 
 class OpenFalloutInput(BaseModel):
@@ -87,7 +96,7 @@ def open_fallout_case(input: OpenFalloutInput) -> None:
 @activity.defn(name="fallout.record_decision")
 def record_fallout_decision(input: FalloutDecisionInput) -> None:
     bind_activity_context(input.order_id)
-    fallout.record_decision(
+    case, resolved = fallout.record_decision(
         input.case_id,
         input.decision_key,
         input.action,
@@ -97,4 +106,6 @@ def record_fallout_decision(input: FalloutDecisionInput) -> None:
         input.assignee,
     )
     FALLOUT_DECISIONS.labels(input.action).inc()
+    if case is not None and resolved:
+        FALLOUT_RESOLVED.labels(case.system, case.resolution or input.action).inc()
     log.info("fallout decision", case_id=input.case_id, action=input.action, actor=input.actor)

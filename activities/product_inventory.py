@@ -25,6 +25,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.fallout import resolve_if_retried
 from activities.logging_context import bind_activity_context
 from activities.southbound.contract import (
     SOUTHBOUND_PERMANENT_ERROR,
@@ -109,6 +110,8 @@ def _perform(
         product_id=stored.product_id,
         replayed=not applied_now,
     )
+    # Assetization falls out like any system's task: a retry that succeeded resolves its case.
+    resolve_if_retried(request.idempotency_key)
     return result.model_copy(update={"replayed": not applied_now})
 
 

@@ -30,7 +30,7 @@ from temporalio.client import Client
 from api.order_workflows import ensure_order_workflow
 from api.start_failures import TRANSIENT_ERRORS, is_permanent, rejected_order, rejection_event
 from api.temporal import get_client
-from config.settings import get_settings
+from config.settings import Settings
 from observability.logs import get_logger
 from store import drafts, orders
 from tmf.product_order import ProductOrder
@@ -55,11 +55,12 @@ class Gate:
     reason: str = "not checked yet"
 
 
-GATE = Gate(allowance=get_settings().order_admission_starts_per_round)
+# The allowance is filled by the loop's first round, which runs as the API starts.
+GATE = Gate()
 
 
-def gating() -> bool:
-    return get_settings().order_admission_max_backlog is not None
+def gating(settings: Settings) -> bool:
+    return settings.order_admission_max_backlog is not None
 
 
 def spend_allowance() -> bool:
@@ -70,18 +71,18 @@ def spend_allowance() -> bool:
     return True
 
 
-def take_start() -> bool:
+def take_start(settings: Settings) -> bool:
     """Whether a new order starts now: without admission control every one does, with it one
     start from the round's allowance."""
-    return not gating() or spend_allowance()
+    return not gating(settings) or spend_allowance()
 
 
-async def task_queue_backlog(client: Client, kind: TaskQueueType.ValueType) -> int:
+async def task_queue_backlog(client: Client, queue: str, kind: TaskQueueType.ValueType) -> int:
     """Tasks of one kind waiting for a worker on the order task queue (approximate)."""
     described = await client.workflow_service.describe_task_queue(
         DescribeTaskQueueRequest(
             namespace=client.namespace,
-            task_queue=TaskQueue(name=get_settings().task_queue),
+            task_queue=TaskQueue(name=queue),
             task_queue_type=kind,
             report_stats=True,
         )
@@ -89,17 +90,18 @@ async def task_queue_backlog(client: Client, kind: TaskQueueType.ValueType) -> i
     return int(described.stats.approximate_backlog_count)
 
 
-async def check_gate(client: Client) -> None:
-    limit = get_settings().order_admission_max_backlog
+async def check_gate(client: Client, settings: Settings) -> None:
+    limit = settings.order_admission_max_backlog
     if limit is None:
         # Off: the loop only restarts what failed to start, a round's allowance at a time.
         GATE.open, GATE.reason = True, "admission control off"
-        GATE.allowance = get_settings().order_admission_starts_per_round
+        GATE.allowance = settings.order_admission_starts_per_round
         GATE.checked_at = datetime.now(UTC)
         return
+    queue = settings.task_queue
     try:
-        workflow = await task_queue_backlog(client, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
-        activity = await task_queue_backlog(client, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+        workflow = await task_queue_backlog(client, queue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+        activity = await task_queue_backlog(client, queue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
     except START_ERRORS as err:
         # Temporal unreachable: accept orders into the queue rather than wait on a dead server.
         GATE.open, GATE.reason = False, f"Temporal unreachable: {err}"
@@ -107,7 +109,7 @@ async def check_gate(client: Client) -> None:
         GATE.workflow_backlog, GATE.activity_backlog = workflow, activity
         GATE.open = max(workflow, activity) <= limit
         GATE.reason = "workers keep up" if GATE.open else f"task queue backlog above {limit} tasks"
-    GATE.allowance = get_settings().order_admission_starts_per_round if GATE.open else 0
+    GATE.allowance = settings.order_admission_starts_per_round if GATE.open else 0
     GATE.checked_at = datetime.now(UTC)
 
 
@@ -128,11 +130,11 @@ async def start_order(client: Client, order: ProductOrder) -> bool:
     return True
 
 
-async def admit_queued(client: Client) -> int:
-    """Start queued orders with what is left of this round's allowance; returns how many."""
+async def admit_queued(client: Client, queue: str) -> int:
+    """Start queued orders of the task queue with what is left of this round's allowance;
+    returns how many."""
     if not GATE.open or GATE.allowance <= 0:
         return 0
-    queue = get_settings().task_queue
     batch = await run_in_threadpool(orders.queued_orders, queue, GATE.allowance)
     started = 0
     for document in batch:
@@ -150,32 +152,33 @@ async def admit_queued(client: Client) -> int:
     return started
 
 
-async def admission_loop() -> None:
-    """Runs for the API's lifetime; several API processes may run it (starts are idempotent)."""
+async def admission_loop(settings: Settings) -> None:
+    """Runs for the API's lifetime; several API processes may run it (starts are idempotent).
+    It runs outside any request, so the API's lifespan hands it the settings it loaded."""
     while True:
         try:
             client = await get_client()
-            await check_gate(client)
-            admitted = await admit_queued(client)
+            await check_gate(client, settings)
+            admitted = await admit_queued(client, settings.task_queue)
             # Drafts past ORDER_DRAFT_TTL_HOURS are marked cancelled (store/drafts.py).
             await run_in_threadpool(drafts.expire_drafts, datetime.now(UTC))
             if admitted:
                 log.info("orders admitted", count=admitted, backlog=GATE.workflow_backlog)
         except Exception as err:  # keep admitting whatever one round hit
             log.warning("admission round failed", error=str(err))
-        await asyncio.sleep(get_settings().order_admission_poll_seconds)
+        await asyncio.sleep(settings.order_admission_poll_seconds)
 
 
 # Starts running after their POST answered; held here so the event loop keeps them to the end.
 _STARTING: set[asyncio.Task[None]] = set()
 
 
-def start_after_response(order: ProductOrder) -> None:
+def start_after_response(order: ProductOrder, settings: Settings) -> None:
     """Start a just-accepted order's workflow without holding up its 201. The order is durable
     already (store and admission queue); if this start fails or the API dies first, the
     admission loop starts it. The start waits on a Temporal server that shares the machine's
     CPU with the workers, so inline it set the POST's tail latency (bench/results/api_load*.md)."""
-    task = asyncio.create_task(admit_on_acceptance(order))
+    task = asyncio.create_task(admit_on_acceptance(order, settings))
     _STARTING.add(task)
     task.add_done_callback(_STARTING.discard)
 
@@ -189,9 +192,9 @@ async def finish_starts() -> None:
         await asyncio.wait(set(_STARTING), timeout=FINISH_STARTS_SECONDS)
 
 
-async def admit_on_acceptance(order: ProductOrder) -> None:
+async def admit_on_acceptance(order: ProductOrder, settings: Settings) -> None:
     """Start a just-accepted order now if the workers keep up; otherwise the loop starts it."""
-    if not take_start():
+    if not take_start(settings):
         return
     try:
         await start_order(await get_client(), order)

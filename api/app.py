@@ -60,12 +60,12 @@ log = get_logger(__name__)
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    load_settings()  # a bad setting stops the API before it serves (config/settings.py)
+    settings = load_settings()  # a bad setting stops the API before it serves
     configure_logging()
     data_converter()  # no payload encryption key: refuse to start rather than fail each call
     register_store_metrics(GATE)
     await run_in_threadpool(create_tables)
-    admission = asyncio.create_task(admission_loop())
+    admission = asyncio.create_task(admission_loop(settings))
     yield
     await finish_starts()
     admission.cancel()

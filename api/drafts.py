@@ -18,12 +18,10 @@ from api.admission import start_after_response
 from api.errors import TmfError
 from api.identity import Caller
 from api.isolation import visible_order
-from config.settings import get_settings
-from decomposition.returns import return_refusal
+from api.returns import checked_returns
+from config.settings import Settings, get_settings
 from store import drafts, stock
-from store.catalogs import catalog_version
-from store.inventory import get_product
-from tmf.product_order import ItemAction, OrderState, ProductOrder, ProductOrderCreate
+from tmf.product_order import OrderState, ProductOrder
 
 CHANNEL_HEADER = "X-Tessera-Channel"
 
@@ -82,7 +80,11 @@ def refuse_closed(state: str, order_id: str) -> TmfError:
 
 
 async def submit(
-    order_id: str, document: dict[str, Any], request: Request, actor: str | None
+    order_id: str,
+    document: dict[str, Any],
+    request: Request,
+    actor: str | None,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Submit a stored draft (with any edits already merged into `document`): the order is
     accepted as a POSTed one is (admission row, then its workflow starts)."""
@@ -102,20 +104,26 @@ async def submit(
             "A draft must be submitted within ORDER_DRAFT_TTL_HOURS of its creation; "
             "start a new order",
         )
+    # Its returns are checked against their policies now, as a POST's (the window may have
+    # closed since the draft began); an exchange names the unit its replacement takes.
+    checked = await run_in_threadpool(checked_returns, draft)
     channels = acting_channels(request, None)
     submitted = with_channel_history(draft.to_tmf(), channels, "submitted", actor, now)
+    if checked is not draft:
+        items = checked.model_dump(by_alias=True, exclude_none=True, mode="json")
+        submitted["productOrderItem"] = items["productOrderItem"]
     submitted.pop("draftExpirationDate", None)
     # The order date is the submit's: the due date and jeopardy count from it, as for a POST.
     order = ProductOrder.model_validate(
         {**submitted, "state": OrderState.ACKNOWLEDGED.value, "orderDate": now.isoformat()}
     )
     try:
-        stored = await run_in_threadpool(drafts.submit_draft, order, get_settings().task_queue)
+        stored = await run_in_threadpool(drafts.submit_draft, order, settings.task_queue)
     except drafts.DraftClosed as err:
         raise refuse_closed(err.state, order_id) from None
     except stock.OutOfStock as err:
         raise out_of_stock(err) from None
-    start_after_response(order)
+    start_after_response(order, settings)
     return stored
 
 
@@ -133,27 +141,3 @@ async def stored_order(order_id: str, caller: Caller) -> dict[str, Any]:
     """The stored order; 404 when there is none or it is another customer's."""
     document: dict[str, Any] = await run_in_threadpool(visible_order, caller, order_id)
     return document
-
-
-def return_refusals(order: ProductOrderCreate) -> list[str]:
-    """The return policy's reason for each returned product whose return window has closed."""
-    catalog = catalog_version()
-    reasons: list[str] = []
-    for item in order.product_order_item:
-        if item.action != ItemAction.DELETE or item.product is None or not item.product.id:
-            continue
-        product = get_product(item.product.id)
-        offering_id = product.product_offering.id if product and product.product_offering else None
-        offering = catalog.offering(offering_id) if offering_id else None
-        if product is None or offering is None:
-            continue  # the workflow rejects what it cannot find, as before
-        refusal = return_refusal(offering, product.start_date, datetime.now(UTC))
-        if refusal:
-            reasons.append(refusal)
-    return reasons
-
-
-def refuse_late_returns(order: ProductOrderCreate) -> None:
-    reasons = return_refusals(order)
-    if reasons:
-        raise TmfError(422, "ReturnWindowClosed", reasons[0], "; ".join(reasons))

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 class Permission(StrEnum):
     ORDER_CREATE = "order:create"
-    ORDER_READ = "order:read"  # orders, cancellations, plan, timeline, history
+    ORDER_READ = "order:read"  # orders, cancellations, plan, timeline, history, return
     ORDER_AMEND = "order:amend"
     ORDER_CANCEL = "order:cancel"
     ORDER_PREVIEW = "order:preview"  # plan and price an order without starting it

@@ -25,27 +25,40 @@ def order_forecast(order: dict[str, Any] | None, latest_planned_end: str | None)
     return str(forecast) if forecast else latest_planned_end
 
 
+def without_nulls(row: dict[str, Any]) -> dict[str, Any]:
+    """The row without its absent fields: TM Forum's style leaves out what has no value (a task
+    not started has no `actualStart`, a manual task no `activity`), so a user sees no null."""
+    return {name: value for name, value in row.items() if value is not None}
+
+
 def task_row(task: PlanTaskView) -> dict[str, Any]:
-    return {
-        "id": task.id,
-        "name": task.name,
-        "kind": task.kind.value,
-        "activity": task.activity,
-        "queue": task.queue,
-        "skill": task.skill,
-        "domainOrderId": task.domain_order_id,
-        "itemId": task.item_id,
-        "dependsOn": task.depends_on,
-        "expectedDurationSeconds": task.expected_duration_seconds,
-        "pointOfNoReturn": task.point_of_no_return,
-        "status": task.status.value,
-        "jeopardy": task.jeopardy,
-        "falloutCaseId": task.fallout_case_id,
-        "plannedStart": iso(task.planned_start),
-        "plannedEnd": iso(task.planned_end),
-        "actualStart": iso(task.actual_start),
-        "actualEnd": iso(task.actual_end),
-        "error": task.error,
-        "outcome": task.outcome,
-        **({"compensates": task.compensates} if task.compensates else {}),
-    }
+    """A task's row. Always there: id, name, kind, domainOrderId, itemId, dependsOn,
+    expectedDurationSeconds, pointOfNoReturn, status, jeopardy, outcome. There when they apply:
+    activity (automated tasks), queue and skill (manual tasks), falloutCaseId (a case is open or
+    was opened for its run), plannedStart/plannedEnd (scheduled), actualStart/actualEnd (started,
+    ended), error (failed), compensates (an undo row)."""
+    return without_nulls(
+        {
+            "id": task.id,
+            "name": task.name,
+            "kind": task.kind.value,
+            "activity": task.activity,
+            "queue": task.queue,
+            "skill": task.skill,
+            "domainOrderId": task.domain_order_id,
+            "itemId": task.item_id,
+            "dependsOn": task.depends_on,
+            "expectedDurationSeconds": task.expected_duration_seconds,
+            "pointOfNoReturn": task.point_of_no_return,
+            "status": task.status.value,
+            "jeopardy": task.jeopardy,
+            "falloutCaseId": task.fallout_case_id,
+            "plannedStart": iso(task.planned_start),
+            "plannedEnd": iso(task.planned_end),
+            "actualStart": iso(task.actual_start),
+            "actualEnd": iso(task.actual_end),
+            "error": task.error,
+            "outcome": task.outcome,
+            "compensates": task.compensates,
+        }
+    )

@@ -39,6 +39,9 @@ class Stack:
         self.worker: subprocess.Popen[bytes] | None = None
         self.api: subprocess.Popen[bytes] | None = None
         self.pg_database: str | None = None
+        # Payload encryption off in the worker, the API and the bench's client (bench/encryption.py
+        # only: `bench.clear_payloads` wraps `oms`).
+        self.clear_payloads = False
         database_url = f"sqlite:///{self.data_dir}/tessera.db"
         if os.environ.get("BENCH_DATABASE", "sqlite") == "postgres":
             self.pg_database = f"tessera_bench_{uuid.uuid4().hex[:8]}"
@@ -67,6 +70,10 @@ class Stack:
                 "WORKER_NICENESS", "0" if self.pg_database is None else "10"
             ),
             "PYTHONPATH": str(ROOT),
+            # The worker's metrics ports too: another stack (a test, another benchmark) on this
+            # machine may hold the defaults, and the worker exits when its exporter cannot bind.
+            "WORKER_METRICS_PORT": str(free_port()),
+            "WORKER_SDK_METRICS_PORT": str(free_port()),
             # Payloads encrypted as in production (the codec's cost is part of what is measured).
             "PAYLOAD_KEYS": os.environ.get("PAYLOAD_KEYS") or new_key_line("bench"),
         }
@@ -90,7 +97,15 @@ class Stack:
 
     def data_converter(self) -> DataConverter:
         """The converter of this stack's worker and API, for the benchmark's own client."""
+        if self.clear_payloads:
+            from bench.clear_payloads import clear_converter
+
+            return clear_converter([])
         return data_converter_for(parse_key_ring(self.env["PAYLOAD_KEYS"]))
+
+    def _oms(self, command: str) -> list[str]:
+        cli = "bench.clear_payloads" if self.clear_payloads else "cli"
+        return [sys.executable, "-m", cli, command]
 
     @property
     def database(self) -> str:
@@ -106,13 +121,11 @@ class Stack:
         wait_for_port(self.temporal_port, 60, "Temporal dev server")
 
     def start_worker(self, command: list[str] | None = None) -> subprocess.Popen[bytes]:
-        self.worker = subprocess.Popen(
-            command or [sys.executable, "-m", "cli", "worker"], cwd=ROOT, env=self.env
-        )
+        self.worker = subprocess.Popen(command or self._oms("worker"), cwd=ROOT, env=self.env)
         return self.worker
 
     def start_api(self) -> None:
-        self.api = subprocess.Popen([sys.executable, "-m", "cli", "api"], cwd=ROOT, env=self.env)
+        self.api = subprocess.Popen(self._oms("api"), cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -126,8 +139,12 @@ class Stack:
         end_process(self.worker, signal.SIGINT)
         self.worker = None
 
-    def stop(self) -> None:
+    def stop_api(self) -> None:
         end_process(self.api, signal.SIGINT)
+        self.api = None
+
+    def stop(self) -> None:
+        self.stop_api()
         self.stop_worker()
         end_process(self.server)
         shutil.rmtree(self.data_dir, ignore_errors=True)

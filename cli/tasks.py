@@ -1,4 +1,4 @@
-"""`oms tasks list|claim|complete`: the manual task inbox in a terminal, over the REST API."""
+"""`oms tasks list|claim|assign|complete`: the manual task inbox in a terminal, over the API."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def list_tasks(
 def claim(task_ref: str, assignee: str = typer.Option(..., help="Who takes the task.")) -> None:
     """Claim a task."""
     show(call("POST", f"/ops/v1/tasks/{task_ref}/claim", assignee, json={"assignee": assignee}))
+
+
+@app.command()
+def assign(
+    task_ref: str,
+    to: str | None = typer.Option(None, help="Who works it from now on (left out: you)."),
+    reason: str | None = typer.Option(None),
+    by: str | None = typer.Option(None, help="The manager who reassigns (local tokens)."),
+) -> None:
+    """Hand a task, even one someone else claimed, to another person or take it over (a
+    fulfillment manager: `--role fulfillment-manager`)."""
+    body = {"assignee": to, "reason": reason}
+    show(call("POST", f"/ops/v1/tasks/{task_ref}/assign", by, json=body))
 
 
 @app.command()

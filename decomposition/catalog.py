@@ -32,6 +32,8 @@ SOUTHBOUND_OPERATIONS: dict[str, frozenset[str]] = {
     "field_service": frozenset({"book_appointment", "cancel_appointment"}),
     "billing": frozenset({"start_billing", "stop_billing", "adjust_billing"}),
     "product_inventory": frozenset({"assetize", "deassetize"}),
+    # The returns desk's settlement: disposition, stock, refund or charge (activities/returns.py).
+    "returns": frozenset({"settle_return"}),
 }
 
 
@@ -169,6 +171,10 @@ class TaskTemplate(CatalogModel):
     inputs: list[str] | None = None  # characteristics passed as params; None: all of them
     params: dict[str, Any] = Field(default_factory=dict)  # constant params
     result: dict[str, str] = Field(default_factory=dict)  # field -> JSON type/format, manual tasks
+    # A condition on the spec's characteristics: the task is planned only when it holds (a
+    # return's plan follows its `returnType`). A dependency on a task left out is replaced by
+    # that task's own dependencies, as for a modify that skips a task.
+    when: str | None = None
 
 
 class Specification(CatalogModel):
@@ -247,12 +253,50 @@ class BundledOffering(CatalogModel):
     relies_on: list[str] = Field(default_factory=list)  # keys of sibling children
 
 
+class ReturnRemedy(StrEnum):
+    """What a return order does for the customer (the item's `returnType`)."""
+
+    REFUND = "refund"  # the device comes back, its price is refunded
+    EXCHANGE = "exchange"  # a replacement ships at once, before the return arrives
+    REPLACEMENT = "replacement"  # a faulty device replaced by the same model, likewise
+    REPAIR = "repair"  # the device is repaired and sent back
+
+
+class ReturnTerms(CatalogModel):
+    """The terms a customer segment gets; unset fields take the policy's."""
+
+    window_days: int | None = Field(default=None, ge=0)
+    restocking_fee_percent: float | None = Field(default=None, ge=0, le=100)
+    remedies: list[ReturnRemedy] | None = None
+
+
 class ReturnPolicy(CatalogModel):
-    """How a product of the offering may be returned (enforced so far: the window)."""
+    """How a product of the offering may be returned: window, fee, remedies, by segment."""
 
     window_days: int = Field(ge=0)  # counted from the product's start (delivery)
     restocking_fee_percent: float = Field(default=0, ge=0, le=100)
     refundable: list[str] = Field(default_factory=lambda: ["device"])  # not the used service
+    remedies: list[ReturnRemedy] = Field(default_factory=lambda: [ReturnRemedy.REFUND])
+    # The share of the refundable price refunded per inspected condition grade.
+    grade_refund_percent: dict[str, float] = Field(
+        default_factory=lambda: {"A": 100.0, "B": 80.0, "C": 50.0, "D": 0.0}
+    )
+    # Deducted when accessories are missing, as a share of the refundable price.
+    missing_accessories_percent: float = Field(default=10, ge=0, le=100)
+    # Customer segment (the order's `category`: residential, business ...) -> its own terms.
+    segments: dict[str, ReturnTerms] = Field(default_factory=dict)
+
+    def terms(self, segment: str | None) -> ReturnTerms:
+        """The terms for a segment, every field given (the policy's where the segment's is
+        unset, or for a segment the policy does not name)."""
+        own = self.segments.get(segment or "") or ReturnTerms()
+        return ReturnTerms(
+            window_days=own.window_days if own.window_days is not None else self.window_days,
+            restocking_fee_percent=own.restocking_fee_percent
+            if own.restocking_fee_percent is not None
+            else self.restocking_fee_percent,
+            remedies=own.remedies if own.remedies is not None else list(self.remedies),
+        )
 
 
 class ProductOffering(CatalogModel):
@@ -350,6 +394,7 @@ class CatalogIndex:
         texts = [r.condition for s in specs for r in s.relationships if r.condition]
         texts += [c.required_when for s in specs for c in s.characteristics if c.required_when]
         texts += [p.condition for o in catalog.offerings for p in o.prices if p.condition]
+        texts += [t.when for s in specs for ts in s.tasks.values() for t in ts if t.when]
         self.conditions = {text: parse_condition(text) for text in texts}
 
 
@@ -603,6 +648,7 @@ class _CatalogChecker:
         for name in [*task.characteristics, *(task.inputs or [])]:
             if name not in names:
                 self.error(f"{where}: unknown characteristic '{name}'")
+        self._check_condition(task.when, names, where)
 
     def _check_operation(self, where: str, system: str | None, operation: str | None) -> None:
         if system not in SOUTHBOUND_OPERATIONS:

@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from pydantic import BaseModel, Field
 
 from decomposition.builder import PlanBuilder
-from decomposition.catalog import CatalogVersion
+from decomposition.catalog import Action, CatalogVersion
 from decomposition.graph import find_cycle
 from decomposition.items import ProductInstance, resolve_order
 from decomposition.plan import DeferredPart, Plan
 from decomposition.problems import Problem
+from decomposition.returns import set_deadlines
 from decomposition.structure import validate_structure
 from tmf.product_inventory import Product
 from tmf.product_order import ProductOrderCreate, RelationshipType
@@ -171,6 +172,9 @@ def _decompose(
     if builder.problems:
         return Decomposition(problems=builder.problems)
     builder.link(planned)
+    if any(i.action == Action.DELETE for i in planned):
+        # A return's receiving task gets the end of its window (decomposition/returns.py).
+        set_deadlines(builder.tasks, catalog, inventory, order.category)
 
     ids = builder.domain_order_ids
     if len(set(ids)) != len(ids):

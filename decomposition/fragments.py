@@ -43,8 +43,15 @@ def result_schema(fields: Mapping[str, str]) -> dict[str, Any] | None:
     return {
         "type": "object",
         "required": list(fields),
-        "properties": {k: dict(_JSON_TYPES.get(v, {"type": v})) for k, v in fields.items()},
+        "properties": {k: _property(v) for k, v in fields.items()},
     }
+
+
+def _property(short: str) -> dict[str, Any]:
+    """One field's schema: a type or format name, or "A|B|C" for one of these strings."""
+    if "|" in short:
+        return {"type": "string", "enum": short.split("|")}
+    return dict(_JSON_TYPES.get(short, {"type": short}))
 
 
 class _SharedKeys:
@@ -149,6 +156,12 @@ def structural_names(catalog: CatalogVersion, product: Specification) -> tuple[s
     ]
     while stack:
         spec, to_product = stack.pop()
+        # Task conditions (`when`) choose the tasks: products differing in them differ in shape.
+        for templates in spec.tasks.values():
+            for template in templates:
+                if template.when:
+                    when = catalog.condition(template.when).names
+                    names.extend(to_product[n] for n in sorted(when) if n in to_product)
         for rel in spec.relationships:
             read = set(catalog.condition(rel.condition).names) if rel.condition else set()
             if rel.repeat_per:
@@ -302,9 +315,11 @@ def build_fragment(
     nodes: tuple[NodeShape, ...],
     action: Action,
     changed: frozenset[str] | None,
+    values: Mapping[str, Any] | None = None,
 ) -> Fragment:
     """The tasks of a tree for an action. `changed` (modify only): the product characteristics
-    that changed; a task tied to characteristics runs only if one of them changed."""
+    that changed; a task tied to characteristics runs only if one of them changed. A task with
+    a `when` condition is planned only when it holds on its node's `values`."""
     by_spec: dict[str, list[int]] = {}
     for i, node in enumerate(nodes):
         by_spec.setdefault(node.spec.id, []).append(i)
@@ -319,6 +334,10 @@ def build_fragment(
             if node_changed is not None and template.characteristics:
                 if not node_changed.intersection(template.characteristics):
                     continue
+            if template.when and not catalog.condition(template.when).holds(
+                node.values(values or {})
+            ):
+                continue
             selected.append((i, template))
     planned = {(i, t.key) for i, t in selected}
 
@@ -458,7 +477,7 @@ class CatalogShapes:
         fragment = self.fragments.get(key)
         if fragment is None:
             nodes = expand(catalog, product, values)
-            fragment = build_fragment(catalog, nodes, action, changed)
+            fragment = build_fragment(catalog, nodes, action, changed, values)
             # Bounded: keys hold order values (e.g. a site count), so there could be many.
             if len(self.fragments) < _MAX_FRAGMENTS:
                 self.fragments[key] = fragment

@@ -8,7 +8,11 @@ is priced at what it changes on the bill: a modify at the difference between the
 new and at the old values (a faster speed: the monthly fee's increase), a delete at the charges
 that end, as negative amounts (a disconnect: the monthly fee; a product sold outright and
 returned, with no recurring charge: the refund of what was paid, as inventory recorded it).
-`product_price` is each product's full price after the order, which inventory keeps.
+A suspension is priced at the recurring charges it stops, a resumption at those it starts again
+(no one-time charge: the catalog has no suspension fee).
+`product_price` is each product's full price after the order, which inventory keeps, by product
+key: one unit of several, a bundle (its components with its discounts), each component (its own
+charges with the bundle's discounts).
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from decomposition.catalog import (
     PriceSpec,
     PriceType,
     ProductOffering,
+    ReturnRemedy,
 )
 from decomposition.items import ProductInstance, resolve_order
 from decomposition.problems import Problem
+from decomposition.returns import remedy_of, share
 from decomposition.structure import validate_structure
 from tmf.common import Money, OrderPrice, Price, PriceAlteration
 from tmf.product_inventory import Product
@@ -62,8 +68,8 @@ class _Charge:
 class OrderPricing(BaseModel):
     item_price: dict[str, list[OrderPrice]] = Field(default_factory=dict)  # by item id
     order_total_price: list[OrderPrice] = Field(default_factory=list)
-    # The product's full price once the item is done (an add's or a modify's), for inventory.
-    product_price: dict[str, list[OrderPrice]] = Field(default_factory=dict)  # by item id
+    # Each product's full price once the item is done (an add's, a modify's), for inventory.
+    product_price: dict[str, list[OrderPrice]] = Field(default_factory=dict)  # by product key
     problems: list[Problem] = Field(default_factory=list)
 
 
@@ -197,7 +203,8 @@ def price_order(
                 continue
             instance = acted_on[0]
             owned = products.get(instance.product_id or "")
-            full, charges = _change(catalog, instance, channel, owned)
+            bundle = _bundle_of(catalog, owned, products)
+            full, charges = _change(catalog, instance, channel, owned, bundle, order.category)
             if full is not None:
                 pricing.product_price[item.id] = [_order_price(c) for c in full]
         elif item.action != ItemAction.ADD or item.product_offering is None:
@@ -221,7 +228,9 @@ def price_order(
                 pricing.item_price[item.id] = [_order_price(c) for c in charges]
                 continue
             charges = _charges(catalog, offering, by_root.get(item.id, []), channel, item.quantity)
-            pricing.product_price[item.id] = [_order_price(c) for c in charges]
+            units = _product_charges(catalog, by_root.get(item.id, []), channel)
+            for product_key, own in units.items():
+                pricing.product_price[product_key] = [_order_price(c) for c in own]
         pricing.item_price[item.id] = [_order_price(c) for c in charges]
         for charge in charges:
             key = (charge.price_type, charge.period, charge.currency)
@@ -237,8 +246,43 @@ def price_order(
     return pricing
 
 
-# Actions on a product in inventory that change what the customer pays.
-CHANGES = frozenset({ItemAction.MODIFY, ItemAction.DELETE})
+def _product_charges(
+    catalog: CatalogVersion, instances: Sequence[ProductInstance], channel: Channel | None
+) -> dict[str, list[_Charge]]:
+    """Each product an add item creates, by product key, at what the customer pays for it: one
+    unit of a quantity above one; a bundle, its components' charges with its discounts; a
+    bundle's component, its own charges with the bundle's discounts on them (its share of the
+    bundle's price, as a child item is priced: the bundle's price is their sum, not more)."""
+    by_key = {i.key: i for i in instances}
+    found: dict[str, list[_Charge]] = {}
+    for instance in instances:
+        offering = instance.offering
+        if offering.is_bundle:
+            unit = [i for i in instances if i.key == instance.key or i.bundle_root == instance.key]
+            found[instance.key] = _charges(catalog, offering, unit, channel, 1)
+            continue
+        root = by_key.get(instance.bundle_root or "")
+        bundle = root.offering if root is not None else None
+        found[instance.key] = _charges(catalog, offering, [instance], channel, 1, bundle)
+    return found
+
+
+def _bundle_of(
+    catalog: CatalogVersion, product: Product | None, products: dict[str, Product]
+) -> ProductOffering | None:
+    """The bundle offering a product in inventory is part of (its `bundled` relationship), whose
+    discounts its charges carry."""
+    for relationship in product.product_relationship if product else []:
+        bundle = products.get(relationship.product.id)
+        if relationship.relationship_type == "bundled" and bundle and bundle.product_offering:
+            return catalog.offering(bundle.product_offering.id)
+    return None
+
+
+# Actions on a product in inventory that change what the customer pays. A suspension stops the
+# recurring charges and a resumption starts them again; the catalog has no suspension fee, so
+# neither has a one-time charge (README, "Prices").
+CHANGES = frozenset({ItemAction.MODIFY, ItemAction.DELETE, ItemAction.SUSPEND, ItemAction.RESUME})
 _Key = tuple[PriceType, str | None, str]
 
 
@@ -300,33 +344,50 @@ def _change(
     instance: ProductInstance,
     channel: Channel | None,
     product: Product | None,
+    bundle: ProductOffering | None = None,
+    segment: str | None = None,
 ) -> tuple[list[_Charge] | None, list[_Charge]]:
-    """(the product's full charges after the item, the item's change to the bill)."""
+    """(the product's full charges after the item, or None when they do not change; the item's
+    change to the bill). A bundle's component is priced with the bundle's discounts."""
     offering = instance.offering
     old = _with_defaults(instance, instance.old_values or instance.values)
     recorded = _recorded(product)
-    was = recorded or _charges(catalog, offering, [old], channel, 1)
+    was = recorded or _charges(catalog, offering, [old], channel, 1, bundle)
+    fees = [c for c in was if c.price_type == PriceType.RECURRING]
+    if instance.action == Action.SUSPEND:
+        return None, price_difference([], fees)
+    if instance.action == Action.RESUME:
+        return None, price_difference(fees, [])
     if instance.action == Action.MODIFY:
         new = _with_defaults(instance, instance.values)
-        full = _charges(catalog, offering, [new], channel, 1)
+        full = _charges(catalog, offering, [new], channel, 1, bundle)
         # Only the recurring charges move: the one-time ones were paid when it was added.
         fee = [c for c in full if c.price_type == PriceType.RECURRING]
         was_fee = [c for c in was if c.price_type == PriceType.RECURRING]
         kept = [c for c in was if c.price_type != PriceType.RECURRING]
         return [*kept, *_net(fee).values()], price_difference(fee, was_fee)
-    # A delete: the recurring charges end; a product with none (sold outright) is refunded.
-    ending = [c for c in was if c.price_type == PriceType.RECURRING] or was
-    return None, price_difference([], ending)
+    # A delete: the recurring charges end; a product with none (sold outright) is refunded,
+    # as its return policy says (issue 25): less the restocking fee, and nothing for an
+    # exchange, replacement or repair. The inspection may refund less (the return view).
+    ending = [c for c in was if c.price_type == PriceType.RECURRING]
+    if ending:
+        return None, price_difference([], ending)
+    policy = offering.return_policy
+    if policy is None:
+        return None, price_difference([], was)
+    if remedy_of(instance.values.get("returnType")) != ReturnRemedy.REFUND:
+        return None, []
+    percent = policy.terms(segment).restocking_fee_percent or 0
+    refunded = [replace(c, amount=c.total() - share(c.total(), percent), discounts=[]) for c in was]
+    return None, price_difference([], refunded)
 
 
-def product_prices(
-    prices: dict[str, list[OrderPrice]], item_id: str, product_key: str
-) -> list[dict[str, Any]]:
-    """The TMF637 productPrice of the product an item acts on: the item's product price, for the
-    item's own product only (a bundle's components, or one unit of several, carry none)."""
-    if product_key != item_id:
-        return []
-    return [p.to_tmf() for p in prices.get(item_id, [])]
+def product_prices(prices: dict[str, list[OrderPrice]], product_key: str) -> list[dict[str, Any]]:
+    """The TMF637 productPrice of the product a task records, by its product key: an item's own
+    product (the key is the item id), one unit of several, a bundle or one of its components.
+    Plans priced before issue 26's last part kept item ids only: their units and components
+    find nothing, as then."""
+    return [p.to_tmf() for p in prices.get(product_key, [])]
 
 
 def _merge_discounts(charge: _Charge) -> _Charge:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tmf.product_order import ItemAction, ProductOrderCreate
+from tmf.product_order import ItemAction, ProductOrderCreate, ProductOrderItem
 
 # offering id -> the characteristic whose value is the SKU, or a fixed SKU ("=sku").
 STOCKED_OFFERINGS: dict[str, str] = {
@@ -32,13 +32,27 @@ class Location:
     longitude: float
 
 
+# A return whose remedy ships a replacement ahead takes a unit like an added item (its item
+# names the offering and the model: api/returns.py).
+SHIPPED_AHEAD_RETURNS = frozenset({"exchange", "replacement"})
+
+
+def _takes_a_unit(item: ProductOrderItem) -> bool:
+    if item.action == ItemAction.ADD:
+        return True
+    if item.action != ItemAction.DELETE or item.product is None:
+        return False
+    return item.product.characteristic_values().get("returnType") in SHIPPED_AHEAD_RETURNS
+
+
 def units_needed(order: ProductOrderCreate) -> dict[str, str]:
-    """The SKU each added item of the order takes from stock, by item id."""
+    """The SKU each added item (or shipped-ahead return) of the order takes from stock, by
+    item id."""
     needed: dict[str, str] = {}
     for item in order.product_order_item:
         offering = item.product_offering.id if item.product_offering else None
         rule = STOCKED_OFFERINGS.get(offering or "")
-        if rule is None or item.action != ItemAction.ADD:
+        if rule is None or not _takes_a_unit(item):
             continue
         if rule.startswith("="):
             needed[item.id] = rule[1:]
@@ -105,4 +119,19 @@ def nearest_with_stock(
     return min(
         stocked,
         key=lambda loc: (distance_km(destination, (loc.latitude, loc.longitude)), loc.id),
+    )
+
+
+def restock_location(
+    locations: list[Location], destination: tuple[float, float] | None
+) -> Location | None:
+    """Where a returned unit goes back on the shelf: the warehouse nearest to where it came
+    from (any location when there is no warehouse); the first by id with no known origin."""
+    pool = [loc for loc in locations if loc.kind == "warehouse"] or list(locations)
+    if not pool:
+        return None
+    if destination is None:
+        return min(pool, key=lambda loc: loc.id)
+    return min(
+        pool, key=lambda loc: (distance_km(destination, (loc.latitude, loc.longitude)), loc.id)
     )

@@ -85,6 +85,14 @@ FALLOUT_DECISIONS = Counter(
     "Agents' decisions on fallout cases (assign, retry, skip, fail), by action.",
     ["action"],
 )
+FALLOUT_RESOLVED = Counter(
+    "tessera_fallout_cases_resolved_total",
+    "Fallout cases resolved, by system and resolution: retry (the retried task succeeded), "
+    "skip, fail (an agent's decision) or withdrawn (the order was cancelled). Counted by the "
+    "worker when the store records the resolution, once per resolution (a case retried and "
+    "failing again can be resolved again later).",
+    ["system", "resolution"],
+)
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
-"""Metrics read from the store when Prometheus scrapes: open fallout, orders in jeopardy,
-manual work queues and the admission queue. The store is shared by every replica, so these are
-exact whichever API answers (every API reports the same value: aggregate with max, not sum).
+"""Metrics read from the store when Prometheus scrapes: open fallout, orders and running tasks in
+jeopardy, manual work queues and the admission queue. The store is shared by every replica, so
+these are exact whichever API answers (every API reports the same value: aggregate with max,
+not sum).
 """
 
 from __future__ import annotations
@@ -59,25 +60,20 @@ class StoreCollector(Collector):
             "Times a fallout case was opened (a retry that fails again reopens it).",
             labels=labels,
         )
-        resolved = GaugeMetricFamily(
-            "tessera_fallout_cases_resolved",
-            "Fallout cases resolved (retried, skipped or failed by an agent) and not reopened.",
-            labels=labels,
-        )
         totals: dict[tuple[str, str], list[int]] = {}
         for row in counts.fallout_counts():
             key = (row.system, row.error_code)
-            open_n, opened_n, resolved_n = totals.setdefault(key, [0, 0, 0])
+            open_n, opened_n = totals.setdefault(key, [0, 0])
             totals[key] = [
                 open_n + (row.cases if row.state in ("open", "inProgress") else 0),
                 opened_n + row.failures,
-                resolved_n + (row.cases if row.state == "resolved" else 0),
             ]
-        for key, (open_n, opened_n, resolved_n) in sorted(totals.items()):
+        for key, (open_n, opened_n) in sorted(totals.items()):
             open_cases.add_metric(list(key), open_n)
             opened.add_metric(list(key), opened_n)
-            resolved.add_metric(list(key), resolved_n)
-        yield from (open_cases, opened, resolved)
+        # Resolutions are a true counter of the worker, which resolves the cases:
+        # tessera_fallout_cases_resolved_total (observability/metrics.py).
+        yield from (open_cases, opened)
 
     def _jeopardy(self) -> Iterator[GaugeMetricFamily]:
         orders = GaugeMetricFamily(
@@ -88,7 +84,16 @@ class StoreCollector(Collector):
         found = counts.open_orders_by_jeopardy_rank()
         for rank, level in JEOPARDY_LEVELS.items():
             orders.add_metric([level], found.get(rank, 0))
-        yield orders
+        tasks = GaugeMetricFamily(
+            "tessera_tasks_open_by_jeopardy",
+            "Running tasks of open product orders in jeopardy, by level (warning: past its share "
+            "of the expected duration, critical: past the expected duration).",
+            labels=["level"],
+        )
+        late = counts.open_tasks_by_jeopardy_level()
+        for level in ("warning", "critical"):
+            tasks.add_metric([level], late.get(level, 0))
+        yield from (orders, tasks)
 
     def _manual_tasks(self) -> Iterator[GaugeMetricFamily]:
         open_tasks = GaugeMetricFamily(

@@ -25,6 +25,8 @@ os.environ.setdefault("TESSERA_TASK_QUEUE", "tessera-record")
 os.environ.setdefault("HUB_RETRY_INITIAL_SECONDS", "0.2")
 os.environ.setdefault("HUB_RETRY_MAX_INTERVAL_SECONDS", "1")
 os.environ.setdefault("HUB_POLL_INTERVAL_SECONDS", "0.1")
+# The recording listener is on loopback, which hub callbacks refuse unless allowed.
+os.environ.setdefault("HUB_CALLBACK_ALLOW", "127.0.0.1")
 
 from temporalio.client import Client  # noqa: E402
 from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402

@@ -34,20 +34,26 @@ from activities.southbound.faults import (  # noqa: E402
     reset_config,
     set_config,
 )
+from activities.work_queue import sample_result  # noqa: E402
 from store.db import create_tables  # noqa: E402
 from store.fallout import FalloutFilter, list_cases  # noqa: E402
-from store.tasks import set_workforce_config  # noqa: E402
+from store.inventory import create_product, get_product  # noqa: E402
+from store.tasks import TaskFilter, list_tasks, set_workforce_config  # noqa: E402
 from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
 from tmf.cancel_order import CancelProductOrder  # noqa: E402
+from tmf.product_inventory import Product  # noqa: E402
 from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
 from worker import build_worker  # noqa: E402
 from workflows.messages import (  # noqa: E402
     AmendOrder,
     CancelOrder,
+    ClaimManualTask,
+    CompleteManualTask,
     FalloutAction,
     FalloutDecision,
     ProvideInformation,
+    ReassignManualTask,
 )
 from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
@@ -260,6 +266,122 @@ async def jeopardy_raised_and_cleared(client: Client, queue: str) -> list[str]:
         invalidate_cache()
 
 
+def _handset_owned(order_id: str, delivered: datetime) -> str:
+    """A handset the customer has had since `delivered`, for a return."""
+    product_id = f"prd-{order_id}"
+    chars = {"model": "nova-x5", "color": "black", "storageGb": 128, "deliveryAddress": ADDRESS}
+    if get_product(product_id) is None:
+        create_product(
+            Product.model_validate(
+                {
+                    "id": product_id,
+                    "status": "active",
+                    "startDate": delivered.isoformat(),
+                    "productOffering": {"id": "handset-nova-x5"},
+                    "productSpecification": {"id": "handset"},
+                    "productCharacteristic": [{"name": k, "value": v} for k, v in chars.items()],
+                    "relatedParty": [
+                        {"id": "cust-1", "role": "customer", "@referredType": "Individual"}
+                    ],
+                }
+            )
+        )
+    return product_id
+
+
+def _exchange(order_id: str, product_id: str) -> ProductOrder:
+    item = {
+        "id": "1",
+        "action": "delete",
+        "productOffering": {"id": "handset-nova-x5"},
+        "product": {
+            "id": product_id,
+            "productCharacteristic": [
+                {"name": "returnType", "value": "exchange"},
+                {"name": "model", "value": "nova-x5"},
+            ],
+        },
+    }
+    body = order_body([item])
+    body.pop("requestedStartDate", None)
+    return _order(order_id, body)
+
+
+async def exchange_returned(client: Client, queue: str) -> list[str]:
+    """Issue 25: an exchange whose handset comes back and is inspected before its window
+    closes (the manual task's deadline timer is cancelled; behind workflow.patched)."""
+    order = _exchange("hist-exchange", _handset_owned("hist-exchange", datetime.now(UTC)))
+    child = client.get_workflow_handle(f"order-{order.id}/product-handset-1")
+
+    async def inspect() -> None:
+        while True:
+            found = [t for t in list_tasks(TaskFilter(order_id=order.id), 0, 5)[0]]
+            if found and found[0].state == "open":
+                break
+            await asyncio.sleep(0.1)
+        result = {
+            "received": True,
+            "conditionGrade": "B",
+            "accessoriesComplete": True,
+            "serialMatches": True,
+        }
+        await child.execute_update(
+            "complete_manual_task",
+            CompleteManualTask(task_id=found[0].task_id, result=result, completed_by="desk-1"),
+        )
+
+    inspected = asyncio.create_task(inspect())
+    ids = await _run(client, queue, order)
+    await inspected
+    return ids
+
+
+async def exchange_not_received(client: Client, queue: str) -> list[str]:
+    """Issue 25: an exchange never sent back: the window closes (a durable timer) and the
+    receiving task closes itself, the replacement is charged."""
+    delivered = datetime.now(UTC) - timedelta(days=14) + timedelta(seconds=4)
+    order = _exchange("hist-exchange-lost", _handset_owned("hist-exchange-lost", delivered))
+    return await _run(client, queue, order)
+
+
+async def task_reassigned(client: Client, queue: str) -> list[str]:
+    """A technician claims the install; a fulfillment manager hands it to another technician,
+    who completes it (issue 18: the domain order's `reassign_manual_task`, the order's
+    `task_reassigned`)."""
+    set_workforce_config(auto_complete=False, latency_ms=0)
+    body = sample_order("fiber-broadband", start_in=timedelta(seconds=2))
+    order = _order("hist-reassigned", body)
+    run = asyncio.create_task(_run(client, queue, order))
+    found: list[Any] = []
+    while not found:
+        await asyncio.sleep(0.1)
+        found = list_tasks(TaskFilter(order_id=order.id, state="open"), 0, 1)[0]
+    task = found[0]
+    child = client.get_workflow_handle(task.workflow_id)
+    await child.execute_update(
+        "claim_manual_task", ClaimManualTask(task_id=task.task_id, assignee="tech-anna")
+    )
+    await child.execute_update(
+        "reassign_manual_task",
+        ReassignManualTask(
+            task_id=task.task_id,
+            assignee="tech-bob",
+            actor="mgr-mia",
+            actor_role="fulfillment-manager",
+            reason="recorded",
+        ),
+    )
+    await child.execute_update(
+        "complete_manual_task",
+        CompleteManualTask(
+            task_id=task.task_id,
+            result=sample_result(task.result_schema, task.id),
+            completed_by="tech-bob",
+        ),
+    )
+    return await run
+
+
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
@@ -276,6 +398,12 @@ SCENARIOS: dict[str, Scenario] = {
     "product_order_amended_patched": lambda client, queue: amended_order(
         client, queue, "hist-amended-patched"
     ),
+    # Issue 25 (branch `returns`), the patch `manual-task-deadline`: record them alone with
+    # `scripts/record_histories.py returns_exchange_returned returns_exchange_not_received`.
+    "returns_exchange_returned": exchange_returned,
+    "returns_exchange_not_received": exchange_not_received,
+    # Session 10, branch opsid: a manual task handed on by a fulfillment manager.
+    "opsid_task_reassigned": task_reassigned,
 }
 
 

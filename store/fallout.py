@@ -74,11 +74,13 @@ def record_decision(
     note: str | None,
     state: str,
     assignee: str | None = None,
-) -> FalloutCase | None:
+) -> tuple[FalloutCase | None, bool]:
+    """The case after the decision, and whether this call resolved it (a repeated call, with a
+    key already recorded, changes nothing and resolves nothing)."""
     with session_scope() as session:
         case = session.get(FalloutCase, case_id, with_for_update=True)
         if case is None or any(n.get("key") == decision_key for n in case.notes):
-            return case
+            return case, False
         # The workflow calls a retry resolved; the case waits for the retry's outcome.
         case.state = "retrying" if action == "retry" else state
         if action == "assign":
@@ -97,19 +99,22 @@ def record_decision(
             },
         ]
         session.add(case)
-        return case
+        return case, case.state == "resolved"
 
 
-def resolve_retried(case_id: str) -> None:
-    """The retried task succeeded: its case is resolved (a no-op for any other case)."""
+def resolve_retried(case_id: str) -> str | None:
+    """The retried task succeeded: its case is resolved (a no-op for any other case). Answers
+    the case's system when this call resolved it, else None."""
     with session_scope() as session:
         case = session.get(FalloutCase, case_id, with_for_update=True)
         if case is None or case.state != "retrying":
-            return
+            return None
+        system = case.system
         case.state, case.resolution = "resolved", "retry"
-        note = {"key": f"{case_id}/retried", "event": "retry succeeded", "author": case.system}
+        note = {"key": f"{case_id}/retried", "event": "retry succeeded", "author": system}
         case.notes = [*case.notes, {**note, "date": _stamp()}]
         session.add(case)
+        return system
 
 
 def get_case(case_id: str) -> FalloutCase | None:

@@ -57,6 +57,23 @@ def open_orders_by_jeopardy_rank() -> dict[int, int]:
         return {int(rank): int(count) for rank, count in session.exec(query).all()}
 
 
+def open_tasks_by_jeopardy_level() -> dict[str, int]:
+    """Running tasks of open orders by jeopardy level (warning, critical), from the documents of
+    the orders in jeopardy only: the indexed rank is the worst of the order and its tasks, so an
+    order with a late task is among them, and the orders on time are never read."""
+    query = select(ProductOrderRecord.document).where(
+        col(ProductOrderRecord.jeopardy_rank) >= 1,
+        col(ProductOrderRecord.state).not_in(FINAL_STATES),
+    )
+    found: dict[str, int] = {}
+    with session_scope() as session:
+        for document in session.exec(query).all():
+            for task in (document.get("jeopardy") or {}).get("tasks") or []:
+                level = str(task.get("level"))
+                found[level] = found.get(level, 0) + 1
+    return found
+
+
 def open_manual_tasks() -> list[QueueCount]:
     query = (
         select(ManualTaskRecord.queue, func.count(), func.min(ManualTaskRecord.created_at))

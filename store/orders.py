@@ -252,6 +252,7 @@ def write_order_snapshot(
             record.document = fresh.document
             session.add(record)
         stock.release_unneeded(session, order)
+        stock.reserve_added(session, order)  # an item an amendment added (issue 25)
         if order.state.is_final:
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
             forget_sealed(session, order.id)  # nothing will run that needs them

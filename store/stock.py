@@ -8,7 +8,13 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from decomposition.stock import Location, nearest_with_stock, shortages, units_needed
+from decomposition.stock import (
+    Location,
+    nearest_with_stock,
+    restock_location,
+    shortages,
+    units_needed,
+)
 from store.db import session_scope
 from store.stock_tables import StockLevel, StockLocation, StockReservation
 from tmf.product_order import ItemState, OrderState, ProductOrder, ProductOrderCreate
@@ -115,6 +121,61 @@ def release_unneeded(session: Session, order: ProductOrder) -> None:
             session.add(reservation)
 
 
+def _new_units(session: Session, order_id: str, order: ProductOrderCreate) -> dict[str, str]:
+    """The SKU each item needs that holds no unit yet (an amendment added it), or holds one of
+    another SKU (an amendment changed its model), by item id; cancelled items need none."""
+    needed = units_needed(order)
+    if not needed:
+        return {}
+    held = {
+        r.item_id: r
+        for r in session.exec(
+            select(StockReservation).where(StockReservation.order_id == order_id)
+        ).all()
+    }
+    items = {i.id: i for i in order.product_order_item}
+    new: dict[str, str] = {}
+    for item_id, sku in needed.items():
+        found = held.get(item_id)
+        item = items.get(item_id)
+        if item is not None and item.state == ItemState.CANCELLED:
+            continue
+        if found is None or (found.state == RESERVED and found.sku != sku):
+            new[item_id] = sku
+    return new
+
+
+def refuse_unavailable(order_id: str, amended: ProductOrderCreate) -> None:
+    """OutOfStock when an amendment adds (or changes to) a unit no location has: the PATCH is
+    refused before it reaches the workflow. The unit is held at the order's next snapshot."""
+    with session_scope() as session:
+        new = _new_units(session, order_id, amended)
+        short = shortages(new, _available(session, set(new.values()))) if new else []
+    if short:
+        raise OutOfStock(short)
+
+
+def reserve_added(session: Session, order: ProductOrder) -> None:
+    """Hold units for items an amendment added (or changed the model of), in the snapshot's
+    transaction: the workflow's first snapshot with the item reserves it, and an older one
+    (ignored) cannot release it. Availability was checked at the PATCH; a unit taken since
+    is not held (the item then ships as one accepted before stock was kept)."""
+    if order.state.is_final or order.state == OrderState.CANCELLED:
+        return
+    new = _new_units(session, order.id, order)
+    if not new:
+        return
+    session.exec(
+        select(StockLevel).where(col(StockLevel.sku).in_(set(new.values()))).with_for_update()
+    ).all()
+    available = _available(session, set(new.values()))
+    for item_id, sku in sorted(new.items()):
+        if available.get(sku, 0) <= 0:
+            continue
+        available[sku] -= 1
+        session.merge(StockReservation(order_id=order.id, item_id=item_id, sku=sku, state=RESERVED))
+
+
 def ship_unit(
     session: Session, order_id: str, item_id: str, destination: tuple[float, float] | None
 ) -> str | None:
@@ -155,6 +216,23 @@ def return_unit(session: Session, order_id: str, item_id: str) -> None:
         session.add(level)
     reservation.state = RELEASED
     session.add(reservation)
+
+
+def restock(session: Session, sku: str, origin: tuple[float, float] | None) -> str | None:
+    """A returned unit back on the shelf of the warehouse nearest its origin; the location."""
+    locations = [
+        Location(loc.id, loc.name, loc.kind, loc.latitude, loc.longitude)
+        for loc in session.exec(select(StockLocation)).all()
+    ]
+    chosen = restock_location(locations, origin)
+    if chosen is None:
+        return None
+    level = session.get(StockLevel, (sku, chosen.id), with_for_update=True)
+    if level is None:
+        level = StockLevel(sku=sku, location_id=chosen.id, on_hand=0)
+    level.on_hand += 1
+    session.add(level)
+    return chosen.id
 
 
 def set_level(sku: str, location_id: str, units: int) -> None:

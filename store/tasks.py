@@ -101,3 +101,19 @@ def set_workforce_config(auto_complete: bool, latency_ms: int) -> WorkforceSimul
         config.latency_ms = latency_ms
         session.add(config)
         return config
+
+
+def completed_result(order_id: str, task_id: str) -> dict[str, Any] | None:
+    """The result of an order's completed manual task (its latest run); None if not done."""
+    query = (
+        select(ManualTaskRecord)
+        .where(
+            ManualTaskRecord.order_id == order_id,
+            ManualTaskRecord.task_id == task_id,
+            ManualTaskRecord.state == "completed",
+        )
+        .order_by(col(ManualTaskRecord.completed_at).desc())
+    )
+    with session_scope() as session:
+        found = session.exec(query).first()
+        return None if found is None else dict(found.result or {})

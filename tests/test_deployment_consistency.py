@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from api.codec_server import CODEC_PATH
 from api.permissions import ROLES
 from cli.db import app as db_app
 from cli.main import app as cli_app
@@ -82,6 +83,41 @@ def test_alert_rules_are_valid_for_prometheus() -> None:
         capture_output=True,
         text=True,
     )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 3 rules found" in checked.stdout
+
+
+def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    promtool = shutil.which("promtool") or "/usr/bin/promtool"
+    return subprocess.run([promtool, *args], capture_output=True, text=True)
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
+    """Grafana only shows an error on the panel: promtool parses each query as a rule would."""
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "tessera.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    rules = [{"record": f"tessera:dashboard_query_{n}", "expr": e} for n, e in enumerate(exprs)]
+    path = tmp_path / "dashboard-rules.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+
+    checked = _promtool("check", "rules", str(path))
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"SUCCESS: {len(exprs)} rules found" in checked.stdout
+
+
+def test_the_prometheus_configuration_is_valid_with_its_rules(tmp_path: Path) -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    # The compose file mounts the rules at the absolute path the configuration names.
+    mounts = dict(v.split(":")[1::-1] for v in COMPOSE["services"]["prometheus"]["volumes"])
+    config["rule_files"] = [
+        str(ROOT / mounts[name].removeprefix("./")) for name in config["rule_files"]
+    ]
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+
+    checked = _promtool("check", "config", str(path))
+
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "SUCCESS: 3 rules found" in checked.stdout
 
@@ -158,7 +194,9 @@ def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None
     clients = {c["clientId"]: c for c in realm["clients"]}
     confidential = [c for c in clients.values() if not c["publicClient"]]
     public = [c for c in clients.values() if c["publicClient"]]
-    assert confidential and all(c["serviceAccountsEnabled"] for c in confidential)
+    # Confidential: the channels' client (client credentials) and the Temporal UI's sign-in.
+    channels = [c for c in confidential if c.get("serviceAccountsEnabled")]
+    assert channels and all(not c.get("standardFlowEnabled") for c in channels)
     assert public and all(c["standardFlowEnabled"] for c in public)
     audience = COMPOSE["services"]["api"]["environment"]["OIDC_AUDIENCE"]
     for client in clients.values():
@@ -170,7 +208,7 @@ def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None
         assert audiences == [audience], client["clientId"]
     # The channel's service account acts as `channel`; every user has a role of the table.
     users = realm["users"]
-    [service] = [u for u in users if u.get("serviceAccountClientId") == confidential[0]["clientId"]]
+    [service] = [u for u in users if u.get("serviceAccountClientId") == channels[0]["clientId"]]
     assert service["realmRoles"] == ["channel"]
     assert all(set(u["realmRoles"]) <= set(ROLES) for u in users)
     # Customers carry their party in the claim the API reads.
@@ -179,3 +217,43 @@ def test_the_realm_holds_the_roles_and_clients_of_the_permission_table() -> None
     assert any(m["config"].get("claim.name") == party_claim for m in staff["protocolMappers"])
     customers = [u for u in users if "customer" in u["realmRoles"]]
     assert customers and all(u["attributes"][party_claim] for u in customers)
+
+
+def _default_of(value: str) -> str:
+    """`${VAR:-default}` in compose: the default (the demo value the realm holds)."""
+    found = re.fullmatch(r"\$\{\w+:-(.+)\}", value)
+    return found.group(1) if found else value
+
+
+def test_the_temporal_ui_signs_staff_in_against_the_realm() -> None:
+    ui = COMPOSE["services"]["temporal-ui"]
+    env = ui["environment"]
+    api_env = COMPOSE["services"]["api"]["environment"]
+    keycloak = COMPOSE["services"]["keycloak"]
+    realm = _realm()
+    assert env["TEMPORAL_AUTH_ENABLED"] == "true" and env["TEMPORAL_AUTH_TYPE"] == "oidc"
+    assert "keycloak" in ui["depends_on"]
+    # Discovery over the compose network; the issuer is the one the API trusts (the browser's).
+    assert env["TEMPORAL_AUTH_PROVIDER_URL"] == f"http://keycloak:8080/realms/{realm['realm']}"
+    assert env["TEMPORAL_AUTH_ISSUER_URL"] == api_env["OIDC_ISSUER"]
+    assert api_env["OIDC_ISSUER"] == f"{keycloak['environment']['KC_HOSTNAME']}/realms/tessera"
+    assert "openid" in env["TEMPORAL_AUTH_SCOPES"].split(",")
+    # The realm's client for it: confidential, authorization code, the same secret, our callback.
+    client = {c["clientId"]: c for c in realm["clients"]}[env["TEMPORAL_AUTH_CLIENT_ID"]]
+    assert not client["publicClient"] and client["standardFlowEnabled"]
+    assert _default_of(env["TEMPORAL_AUTH_CLIENT_SECRET"]) == client["secret"]
+    ui_url = api_env["TEMPORAL_UI_URL"]
+    assert env["TEMPORAL_AUTH_CALLBACK_URL"] == f"{ui_url}/auth/sso/callback"
+    assert env["TEMPORAL_AUTH_CALLBACK_URL"] in client["redirectUris"]
+    assert ui_url in client["webOrigins"]
+    assert any(p.split(":")[0] == ui_url.rsplit(":", 1)[1] for p in ui["ports"])
+    # The signed-in user's access token goes to the codec server, which checks it as any token
+    # (audience included) and answers CORS for the UI's origin (TEMPORAL_UI_URL).
+    assert env["TEMPORAL_CODEC_ENDPOINT"] == api_env["PUBLIC_BASE_URL"] + CODEC_PATH
+    assert env["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
+    audiences = [
+        m["config"]["included.custom.audience"]
+        for m in client["protocolMappers"]
+        if m["protocolMapper"] == "oidc-audience-mapper"
+    ]
+    assert audiences == [api_env["OIDC_AUDIENCE"]]

@@ -27,6 +27,7 @@ class EventType(StrEnum):
     FALLOUT_OPENED = "ProductOrderFalloutOpenedEvent"
     FALLOUT_ASSIGNED = "ProductOrderFalloutAssignedEvent"
     FALLOUT_RESOLVED = "ProductOrderFalloutResolvedEvent"
+    TASK_ASSIGNED = "ProductOrderTaskAssignedEvent"  # a manager reassigned a manual task
     CANCEL_CREATE = "CancelProductOrderCreateEvent"
     CANCEL_STATE_CHANGE = "CancelProductOrderStateChangeEvent"
 

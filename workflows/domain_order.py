@@ -26,10 +26,15 @@ with workflow.unsafe.imports_passed_through():
     from decomposition.catalog import TaskKind
     from decomposition.plan import PlanTask
     from tmf.common import iso_z
-    from workflows.domain_order_book import DomainOrderBook
+    from workflows.domain_order_book import (
+        MANUAL_DEADLINE_PATCH,
+        DomainOrderBook,
+        cancelled_outcome,
+        decided_outcome,
+        manual_deadline,
+    )
     from workflows.domain_order_effects import DomainOrderEffects
     from workflows.messages import (
-        TASK_CANCELLED,
         CancelTasks,
         ClaimManualTask,
         CompleteManualTask,
@@ -40,14 +45,16 @@ with workflow.unsafe.imports_passed_through():
         FalloutNotice,
         FalloutView,
         ManualTaskView,
+        ReassignManualTask,
         RunTask,
         RunTasks,
         TaskFinished,
         TaskHeld,
+        TaskReassigned,
         UpdateTaskData,
     )
     from workflows.refusal import Refusal
-    from workflows.ui_text import domain_order_current_details, timer_summary
+    from workflows.ui_text import timer_summary
 
 
 def _refuse_with(check: Callable[[], None]) -> None:
@@ -92,12 +99,10 @@ class DomainOrderWorkflow:
     @workflow.signal(name="update_task_data")
     async def update_task_data(self, request: UpdateTaskData) -> None:
         """New data for an open or claimed manual job: the technician sees it with a note."""
-        run = self.book.manual_runs.get(request.task_id)
-        view = self.book.manual.get(request.task_id)
-        if run is None or view is None or view.state == "completed":
+        job = self.book.new_task_data(request)
+        if job is None:
             return
-        task = run.task.model_copy(update={"params": request.params})
-        self.book.manual_runs[request.task_id] = run.model_copy(update={"task": task})
+        run, view = job
         await self._effects.update_work_item(
             manual_task_ref(run.idempotency_key),
             view.state,
@@ -120,25 +125,43 @@ class DomainOrderWorkflow:
 
     @workflow.update(name="claim_manual_task")
     async def claim_manual_task(self, claim: ClaimManualTask) -> ManualTaskView:
-        view = self.book.manual[claim.task_id]
-        view.state = "claimed"
-        view.assignee = claim.assignee
+        view = self.book.claim(claim)
         # The store row must exist before it is updated.
         await workflow.wait_condition(lambda: claim.task_id in self.book.opened)
-        await self._record_manual(view, self.book.manual_runs[claim.task_id])
+        await self._effects.record_manual(view, self.book.manual_runs[claim.task_id])
         return view
 
     @claim_manual_task.validator
     def _validate_claim(self, claim: ClaimManualTask) -> None:
         _refuse_with(lambda: self.book.check_claim(claim))
 
+    @workflow.update(name="reassign_manual_task")
+    async def reassign_manual_task(self, request: ReassignManualTask) -> ManualTaskView:
+        """A manager hands the job to someone else or takes it over; the order's history says
+        who did it (a new handler: no recorded history issues it)."""
+        previous = self.book.reassign(request)
+        view = self.book.manual[request.task_id]
+        await workflow.wait_condition(lambda: request.task_id in self.book.opened)
+        await self._effects.record_manual(view, self.book.manual_runs[request.task_id])
+        await self._effects.tell_parent(
+            TaskReassigned(
+                task_id=request.task_id,
+                assignee=request.assignee,
+                previous=previous,
+                actor=request.actor,
+                actor_role=request.actor_role,
+                reason=request.reason,
+            )
+        )
+        return view
+
+    @reassign_manual_task.validator
+    def _validate_reassign(self, request: ReassignManualTask) -> None:
+        _refuse_with(lambda: self.book.check_reassign(request))
+
     @workflow.update(name="complete_manual_task")
     async def complete_manual_task(self, completion: CompleteManualTask) -> ManualTaskView:
-        view = self.book.manual[completion.task_id]
-        view.state = "completed"
-        view.result = completion.result
-        view.assignee = view.assignee or completion.completed_by
-        return view
+        return self.book.complete(completion)
 
     @complete_manual_task.validator
     def _validate_completion(self, completion: CompleteManualTask) -> None:
@@ -150,37 +173,12 @@ class DomainOrderWorkflow:
 
     @workflow.update(name="fallout_decision")
     async def fallout_decision(self, decision: FalloutDecision) -> FalloutView:
-        view = self.book.fallout[decision.task_id]
-        if decision.action != FalloutAction.ASSIGN:  # before any await: the next validator sees it
-            self.book.deciding.add(decision.task_id)
+        view = self.book.begin_decision(decision)
         # An agent may act on the case the moment it is listed, before this workflow has seen
         # its store write complete: the decision is recorded after the case, never before.
         await workflow.wait_condition(lambda: decision.task_id in self.book.fallout_stored)
-        if decision.action == FalloutAction.ASSIGN:
-            view.state, view.assignee = "inProgress", decision.agent
-        else:
-            view.state, view.resolution = "resolved", decision.action.value
-        await self._effects.record_fallout_decision(
-            view.case_id,
-            f"{view.case_id}/{workflow.uuid4()}",
-            decision.action.value,
-            decision.actor or decision.agent,
-            decision.note,
-            view.state,
-            view.assignee if decision.action == FalloutAction.ASSIGN else None,
-        )
-        await self._effects.tell_parent(
-            FalloutNotice(
-                task_id=decision.task_id,
-                case_id=view.case_id,
-                state=view.state,
-                action=decision.action.value,
-                actor=decision.actor or decision.agent,
-                actor_role=decision.actor_role,
-                assignee=view.assignee,
-                note=decision.note,
-            )
-        )
+        self.book.apply_decision(view, decision)
+        await self._effects.record_decision(view, decision)
         if decision.action != FalloutAction.ASSIGN:
             self.book.decisions[decision.task_id] = decision
         return view
@@ -220,23 +218,10 @@ class DomainOrderWorkflow:
                         params = {**task.params, **decision.params}
                         task = task.model_copy(update={"params": params})
                         request = request.model_copy(update={"task": task})
-                    elif decision.action == FalloutAction.SKIP:
-                        outcome = TaskFinished(
-                            task_id=task.id,
-                            succeeded=True,
-                            started_at=started,
-                            ended_at=workflow.now(),
-                            result=decision.result,
-                            skipped_by=decision.agent,
-                        )
                     else:
-                        outcome = TaskFinished(
-                            task_id=task.id,
-                            succeeded=False,
-                            started_at=started,
-                            ended_at=workflow.now(),
-                            error=decision.note or str(cause or err),
-                            error_type=error_type,
+                        error = str(cause or err)
+                        outcome = decided_outcome(
+                            decision, task.id, started, workflow.now(), error, error_type
                         )
         except asyncio.CancelledError:
             outcome = None
@@ -245,21 +230,8 @@ class DomainOrderWorkflow:
             self._work.pop(task.id, None)
         if outcome is None:
             outcome = await self._cancelled_outcome(request, started)
-        self._show_waits()
+        self._effects.show_waits(self.book)
         await self._effects.tell_parent(outcome)
-
-    def _show_waits(self) -> None:
-        """Refresh what the Temporal UI shows this domain order waiting for."""
-        requests = list(self.book.running_requests.values())
-        workflow.set_current_details(
-            domain_order_current_details(
-                [r.task for r in requests],
-                {r.task.id: r.wait_until for r in requests},
-                manual_open=self.book.opened,
-                fallout=set(self.book.fallout),
-                held=set(self.book.held),
-            )
-        )
 
     def _cancelled(self, task_id: str) -> bool:
         return task_id in self.book.withdrawn
@@ -272,32 +244,9 @@ class DomainOrderWorkflow:
         """The order stopped this task: its work item and fallout case are withdrawn, the parent
         told."""
         task = request.task
-        case = self.book.fallout.pop(task.id, None)
-        self.book.fallout_stored.discard(task.id)
-        if case is not None:
-            # Nobody has to decide on work the order no longer wants: the case closes.
-            await self._effects.record_fallout_decision(
-                case.case_id,
-                f"{case.case_id}/withdrawn",
-                "withdrawn",
-                "tessera",
-                "withdrawn: the order was cancelled",
-                "resolved",
-            )
-        if task.id in self.book.manual:
-            await self._effects.update_work_item(
-                manual_task_ref(request.idempotency_key),
-                "cancelled",
-                note="withdrawn: the order was cancelled",
-            )
-        return TaskFinished(
-            task_id=task.id,
-            succeeded=False,
-            started_at=started,
-            ended_at=workflow.now(),
-            error="cancelled with the order",
-            error_type=TASK_CANCELLED,
-        )
+        case = self.book.withdraw_case(task.id)
+        await self._effects.withdraw(request, case, manual=task.id in self.book.manual)
+        return cancelled_outcome(task.id, started, workflow.now())
 
     async def _hold_until_online(self, task: PlanTask, reason: str) -> None:
         """Wait with growing pauses, then let the caller try again; the parent shows it held."""
@@ -305,7 +254,7 @@ class DomainOrderWorkflow:
             self.book.held[task.id] = 0
             await self._effects.tell_parent(TaskHeld(task_id=task.id, held=True, reason=reason))
         pause = self.book.next_offline_pause(task.id, self._input.policy)
-        self._show_waits()
+        self._effects.show_waits(self.book)
         await workflow.sleep(
             pause, summary=timer_summary(task, f"{task.system} offline, try again")
         )
@@ -320,15 +269,10 @@ class DomainOrderWorkflow:
         """Open (or reopen) the task's fallout case and wait for an agent's decision."""
         task = request.task
         await self._resume_if_held(task)
-        failures = self.book.failures.get(task.id, 0) + 1
-        self.book.failures[task.id] = failures
         case_id = fallout_case_id(request.idempotency_key)
+        failures = self.book.open_case(task.id, case_id)
         message = str(err.cause or err)
         exhausted = err.retry_state == RetryState.MAXIMUM_ATTEMPTS_REACHED
-        # Known before the case is stored, so a decision arriving at once is accepted.
-        view = FalloutView(task_id=task.id, case_id=case_id, state="open")
-        self.book.fallout[task.id] = view
-        self.book.case_opened(task.id, case_id)
         attempts = task.retry.max_attempts if exhausted else 1
         await self._effects.open_fallout_case(
             request, case_id, failures, error_type, message, attempts
@@ -344,15 +288,12 @@ class DomainOrderWorkflow:
                 error=message,
             )
         )
-        self._show_waits()
+        self._effects.show_waits(self.book)
         await workflow.wait_condition(
             lambda: task.id in self.book.decisions or self._cancelled(task.id)
         )
         self._stop_if_withdrawn(task.id)
-        decision = self.book.decisions.pop(task.id)
-        del self.book.fallout[task.id]
-        self.book.fallout_stored.discard(task.id)
-        return decision
+        return self.book.take_decision(task.id)
 
     async def _perform(self, request: RunTask) -> dict[str, object]:
         task = request.task
@@ -363,7 +304,7 @@ class DomainOrderWorkflow:
         if task.kind == TaskKind.WAIT_UNTIL and request.wait_until is not None:
             delay = request.wait_until - workflow.now()
             if delay > timedelta(0):
-                self._show_waits()
+                self._effects.show_waits(self.book)
                 await workflow.sleep(delay, summary=timer_summary(task, "wait until"))
             return {"waitedUntil": iso_z(request.wait_until)}
         if task.kind == TaskKind.MILESTONE:
@@ -377,11 +318,7 @@ class DomainOrderWorkflow:
 
     async def _manual_task(self, request: RunTask) -> dict[str, object]:
         task = request.task
-        # Known before the work item is stored: a technician who sees it in the queue at once
-        # can claim or complete it.
-        view = ManualTaskView(task_id=task.id, state="open")
-        self.book.manual[task.id] = view
-        self.book.manual_runs[task.id] = request
+        view = self.book.open_manual(request)
         opened = await self._effects.open_work_item(
             request, f"{self.book.activity_id(request)}/open"
         )
@@ -392,19 +329,25 @@ class DomainOrderWorkflow:
             if view.state != "completed":
                 view.state, view.assignee = "completed", "field-workforce-simulator"
                 view.result = opened.simulated_result
-        self._show_waits()
-        await workflow.wait_condition(lambda: view.state == "completed" or self._cancelled(task.id))
+        self._effects.show_waits(self.book)
+        done = lambda: view.state == "completed" or self._cancelled(task.id)  # noqa: E731
+        deadline = manual_deadline(task)
+        note = None
+        if deadline is not None and workflow.patched(MANUAL_DEADLINE_PATCH):
+            # A durable timer: at the deadline (a return's window) the job closes with the
+            # result the plan gave for it (nothing received), unless it was done before.
+            left = max(deadline - workflow.now(), timedelta(milliseconds=1))
+            try:
+                await workflow.wait_condition(
+                    done, timeout=left, timeout_summary=timer_summary(task, "deadline")
+                )
+            except TimeoutError:
+                view.state, view.assignee = "completed", "tessera"
+                view.result = dict(task.params.get("resultAtDeadline") or {})
+                note = "closed at its deadline"
+        else:
+            await workflow.wait_condition(done)
         if view.state != "completed":
             self._stop_if_withdrawn(task.id)
-        await self._record_manual(view, request, task_ref=opened.task_ref)
+        await self._effects.record_manual(view, request, task_ref=opened.task_ref, note=note)
         return dict(view.result or {})
-
-    async def _record_manual(
-        self, view: ManualTaskView, request: RunTask, task_ref: str | None = None
-    ) -> None:
-        await self._effects.update_work_item(
-            task_ref or manual_task_ref(request.idempotency_key),
-            view.state,
-            assignee=view.assignee,
-            result=view.result,
-        )

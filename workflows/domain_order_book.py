@@ -6,16 +6,21 @@ whose system is offline, the tasks the order withdrew. `DomainOrderWorkflow` run
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from decomposition.plan import PlanTask
 from workflows.messages import (
+    TASK_CANCELLED,
     ClaimManualTask,
     CompleteManualTask,
     FalloutAction,
     FalloutDecision,
     FalloutView,
     ManualTaskView,
+    ReassignManualTask,
     RunTask,
+    TaskFinished,
+    UpdateTaskData,
 )
 from workflows.policy import OrderPolicy
 from workflows.refusal import Refusal
@@ -75,6 +80,52 @@ class DomainOrderBook:
         self.held[task_id] += 1
         return pause
 
+    # -- manual work items ---------------------------------------------------------------------
+
+    def open_manual(self, request: RunTask) -> ManualTaskView:
+        """Known before the work item is stored: a technician who sees it in the queue at once
+        can claim or complete it."""
+        view = ManualTaskView(task_id=request.task.id, state="open")
+        self.manual[request.task.id] = view
+        self.manual_runs[request.task.id] = request
+        return view
+
+    def new_task_data(self, request: UpdateTaskData) -> tuple[RunTask, ManualTaskView] | None:
+        """An open or claimed job runs with new data from now on; None when there is no such
+        job. The run returned is the one its work item was opened under."""
+        run = self.manual_runs.get(request.task_id)
+        view = self.manual.get(request.task_id)
+        if run is None or view is None or view.state == "completed":
+            return None
+        task = run.task.model_copy(update={"params": request.params})
+        self.manual_runs[request.task_id] = run.model_copy(update={"task": task})
+        return run, view
+
+    def claim(self, claim: ClaimManualTask) -> ManualTaskView:
+        view = self.manual[claim.task_id]
+        view.state, view.assignee = "claimed", claim.assignee
+        return view
+
+    def complete(self, completion: CompleteManualTask) -> ManualTaskView:
+        view = self.manual[completion.task_id]
+        view.state, view.result = "completed", completion.result
+        view.assignee = view.assignee or completion.completed_by
+        return view
+
+    def reassign(self, request: ReassignManualTask) -> str | None:
+        """The job is the new assignee's from now on (claimed in its name); the previous one."""
+        view = self.manual[request.task_id]
+        previous = view.assignee
+        view.state, view.assignee = "claimed", request.assignee
+        return previous
+
+    def check_reassign(self, request: ReassignManualTask) -> None:
+        view = self.manual.get(request.task_id)
+        if view is None or view.state == "completed":
+            raise Refusal("InvalidState", f"task {request.task_id} is not open")
+        if view.state == "claimed" and view.assignee == request.assignee:
+            raise Refusal("InvalidState", f"task {request.task_id} is already {view.assignee}'s")
+
     def check_claim(self, claim: ClaimManualTask) -> None:
         view = self.manual.get(claim.task_id)
         if view is None or view.state == "completed":
@@ -92,6 +143,42 @@ class DomainOrderBook:
         errors = result_errors(schema, completion.result)
         if errors:
             raise Refusal("InvalidResult", "; ".join(errors))
+
+    # -- fallout ---------------------------------------------------------------------------------
+
+    def open_case(self, task_id: str, case_id: str) -> int:
+        """The task fell out (again): its case is known before it is stored, so a decision
+        arriving at once is accepted. The number of times the task fell out."""
+        failures = self.failures.get(task_id, 0) + 1
+        self.failures[task_id] = failures
+        self.fallout[task_id] = FalloutView(task_id=task_id, case_id=case_id, state="open")
+        self.case_opened(task_id, case_id)
+        return failures
+
+    def take_decision(self, task_id: str) -> FalloutDecision:
+        """The decision that ends the task's wait; its case is closed here."""
+        decision = self.decisions.pop(task_id)
+        del self.fallout[task_id]
+        self.fallout_stored.discard(task_id)
+        return decision
+
+    def withdraw_case(self, task_id: str) -> FalloutView | None:
+        """The order no longer wants the task: its open case, if any, to close."""
+        self.fallout_stored.discard(task_id)
+        return self.fallout.pop(task_id, None)
+
+    def begin_decision(self, decision: FalloutDecision) -> FalloutView:
+        """Before any await: the next validator sees a retry, skip or fail under way."""
+        if decision.action != FalloutAction.ASSIGN:
+            self.deciding.add(decision.task_id)
+        return self.fallout[decision.task_id]
+
+    @staticmethod
+    def apply_decision(view: FalloutView, decision: FalloutDecision) -> None:
+        if decision.action == FalloutAction.ASSIGN:
+            view.state, view.assignee = "inProgress", decision.agent
+        else:
+            view.state, view.resolution = "resolved", decision.action.value
 
     def case_opened(self, task_id: str, case_id: str) -> None:
         """The task's case opened, or reopened after a retry failed: it waits for a decision."""
@@ -116,3 +203,57 @@ class DomainOrderBook:
             errors = result_errors(schema, decision.result)
             if errors:
                 raise Refusal("InvalidResult", "; ".join(errors))
+
+
+def decided_outcome(
+    decision: FalloutDecision,
+    task_id: str,
+    started: datetime,
+    now: datetime,
+    error: str,
+    error_type: str | None,
+) -> TaskFinished:
+    """What a skip or a fail makes of the task (a retry runs it again instead)."""
+    if decision.action == FalloutAction.SKIP:
+        return TaskFinished(
+            task_id=task_id,
+            succeeded=True,
+            started_at=started,
+            ended_at=now,
+            result=decision.result,
+            skipped_by=decision.agent,
+        )
+    return TaskFinished(
+        task_id=task_id,
+        succeeded=False,
+        started_at=started,
+        ended_at=now,
+        error=decision.note or error,
+        error_type=error_type,
+    )
+
+
+def cancelled_outcome(task_id: str, started: datetime, now: datetime) -> TaskFinished:
+    return TaskFinished(
+        task_id=task_id,
+        succeeded=False,
+        started_at=started,
+        ended_at=now,
+        error="cancelled with the order",
+        error_type=TASK_CANCELLED,
+    )
+
+
+# Issue 25: a manual task with a `deadline` param (a return's window) closes itself then.
+MANUAL_DEADLINE_PATCH = "manual-task-deadline"
+
+
+def manual_deadline(task: PlanTask) -> datetime | None:
+    """A manual task's deadline, from its params; None when it has none (or not a date)."""
+    value = task.params.get("deadline")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

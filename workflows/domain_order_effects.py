@@ -23,12 +23,25 @@ with workflow.unsafe.imports_passed_through():
         CloseManualTaskInput,
         OpenManualTaskInput,
         OpenManualTaskResult,
+        manual_task_ref,
         open_manual_task,
         update_manual_task,
     )
     from decomposition.plan import PlanTask
-    from workflows.messages import DomainOrderInput, FalloutNotice, RunTask, TaskFinished, TaskHeld
-    from workflows.ui_text import activity_summary
+    from workflows.domain_order_book import DomainOrderBook
+    from workflows.messages import (
+        DomainOrderInput,
+        FalloutAction,
+        FalloutDecision,
+        FalloutNotice,
+        FalloutView,
+        ManualTaskView,
+        RunTask,
+        TaskFinished,
+        TaskHeld,
+        TaskReassigned,
+    )
+    from workflows.ui_text import activity_summary, domain_order_current_details
 
 WORK_QUEUE_TIMEOUT = timedelta(seconds=10)
 
@@ -115,6 +128,79 @@ class DomainOrderEffects:
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )
 
+    async def record_manual(
+        self,
+        view: ManualTaskView,
+        request: RunTask,
+        task_ref: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        await self.update_work_item(
+            task_ref or manual_task_ref(request.idempotency_key),
+            view.state,
+            assignee=view.assignee,
+            result=view.result,
+            note=note,
+        )
+
+    async def withdraw(self, request: RunTask, case: FalloutView | None, manual: bool) -> None:
+        """The order stopped the task: its fallout case and work item close."""
+        if case is not None:
+            # Nobody has to decide on work the order no longer wants: the case closes.
+            await self.record_fallout_decision(
+                case.case_id,
+                f"{case.case_id}/withdrawn",
+                "withdrawn",
+                "tessera",
+                "withdrawn: the order was cancelled",
+                "resolved",
+            )
+        if manual:
+            await self.update_work_item(
+                manual_task_ref(request.idempotency_key),
+                "cancelled",
+                note="withdrawn: the order was cancelled",
+            )
+
+    async def record_decision(self, view: FalloutView, decision: FalloutDecision) -> None:
+        """An agent's decision on a case: in the store (the case's history), then the order's."""
+        assigned = decision.action == FalloutAction.ASSIGN
+        await self.record_fallout_decision(
+            view.case_id,
+            f"{view.case_id}/{workflow.uuid4()}",
+            decision.action.value,
+            decision.actor or decision.agent,
+            decision.note,
+            view.state,
+            view.assignee if assigned else None,
+        )
+        await self.tell_parent(
+            FalloutNotice(
+                task_id=decision.task_id,
+                case_id=view.case_id,
+                state=view.state,
+                action=decision.action.value,
+                actor=decision.actor or decision.agent,
+                actor_role=decision.actor_role,
+                assignee=view.assignee,
+                note=decision.note,
+            )
+        )
+
+    @staticmethod
+    def show_waits(book: DomainOrderBook) -> None:
+        """Refresh what the Temporal UI shows this domain order waiting for."""
+        requests = list(book.running_requests.values())
+        workflow.set_current_details(
+            domain_order_current_details(
+                [r.task for r in requests],
+                {r.task.id: r.wait_until for r in requests},
+                manual_open=book.opened,
+                fallout=set(book.fallout),
+                held=set(book.held),
+            )
+        )
+
     async def open_fallout_case(
         self,
         request: RunTask,
@@ -171,12 +257,15 @@ class DomainOrderEffects:
             start_to_close_timeout=WORK_QUEUE_TIMEOUT,
         )
 
-    async def tell_parent(self, message: TaskFinished | TaskHeld | FalloutNotice) -> None:
+    async def tell_parent(
+        self, message: TaskFinished | TaskHeld | FalloutNotice | TaskReassigned
+    ) -> None:
         """The order's signals by name: importing the order workflow here would be circular."""
         signal = {
             TaskFinished: "task_finished",
             TaskHeld: "task_held",
             FalloutNotice: "fallout_changed",
+            TaskReassigned: "task_reassigned",
         }
         parent = workflow.get_external_workflow_handle(self._input.parent_workflow_id)
         await parent.signal(signal[type(message)], message)

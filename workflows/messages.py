@@ -133,6 +133,28 @@ class CompleteManualTask(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class ReassignManualTask(BaseModel):
+    """A fulfillment manager hands a task (open or claimed by someone else) to another person,
+    or takes it over: `actor` is the token's subject, `assignee` who works it from now on."""
+
+    task_id: str
+    assignee: str = Field(min_length=1, max_length=200)
+    actor: str = Field(min_length=1, max_length=200)
+    actor_role: str | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class TaskReassigned(BaseModel):
+    """A domain order tells its order that a manual task changed hands (the order's history)."""
+
+    task_id: str
+    assignee: str
+    previous: str | None = None
+    actor: str
+    actor_role: str | None = None
+    reason: str | None = None
+
+
 class ManualTaskView(BaseModel):
     """A manual task as its owning workflow sees it."""
 

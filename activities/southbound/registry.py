@@ -13,7 +13,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.fallout import fallout_case_id
+from activities.fallout import resolve_if_retried
 from activities.southbound.activation import ActivationSimulator, ServiceActivation
 from activities.southbound.billing import Billing, BillingSimulator
 from activities.southbound.contract import (
@@ -31,7 +31,7 @@ from activities.southbound.shipping import Shipping, ShippingSimulator
 from activities.southbound.sim import SimProvisioning, SimSimulator
 from decomposition.secrets import is_sealed
 from observability.metrics import southbound_call
-from store import fallout, secrets
+from store import secrets
 
 __all__ = [
     "ACTIVITY_NAMES",
@@ -84,9 +84,7 @@ def _as_activity(name: str, operation: Operation) -> Operation:
         revealed = with_secrets_revealed(request)
         with southbound_call(system, operation_name):
             result = operation(revealed)
-        # A task retried from fallout succeeded: its case is resolved (else the case stays
-        # `retrying` until the retry fails and reopens it). One read by key when there is none.
-        fallout.resolve_retried(fallout_case_id(request.idempotency_key))
+        resolve_if_retried(request.idempotency_key)
         return result
 
     run.__name__ = run.__qualname__ = name.replace(".", "__")

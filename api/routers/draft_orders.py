@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api import drafts
+from api.dependencies import SettingsDep
 from api.identity import Caller, requires
 from api.permissions import Permission
 from api.routers.plan_preview import preview_response
@@ -31,11 +32,14 @@ async def stored_order_preview(
 
 @router.post("/{order_id}/submit", summary="Submit a draft order (starts its workflow)")
 async def submit_draft(
-    order_id: str, request: Request, caller: Caller = requires(Permission.ORDER_CREATE)
+    order_id: str,
+    request: Request,
+    settings: SettingsDep,
+    caller: Caller = requires(Permission.ORDER_CREATE),
 ) -> JSONResponse:
     # Submitting places the order: the permission of a POST.
     document = await drafts.stored_order(order_id, caller)
     if document.get("state") == OrderState.DRAFT.value:
         # The dates a POST would be refused for, checked again now that the order is placed.
         refuse_impossible_dates(ProductOrderCreate.model_validate(document), datetime.now(UTC))
-    return JSONResponse(await drafts.submit(order_id, document, request, caller.subject))
+    return JSONResponse(await drafts.submit(order_id, document, request, caller.subject, settings))

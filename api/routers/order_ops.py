@@ -2,6 +2,7 @@
 
 GET  /ops/v1/orders/{id}/plan          the plan with live task states
 GET  /ops/v1/orders/{id}/timeline      planned vs actual times, critical path (Gantt data)
+GET  /ops/v1/orders/{id}/return        a return's state, inspection, refund or charge
 POST /ops/v1/orders/{id}/information   characteristics a staggered decomposition waits for
 POST /ops/v1/orders/{id}/ponr-override a fulfillment manager lifts an item's soft PONR
 """
@@ -15,11 +16,12 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Caller, requires, same_actor
-from api.isolation import check_order_visible
+from api.isolation import check_order_visible, visible_order
 from api.json_style import camel_json
 from api.order_plans import plan_view
 from api.permissions import Permission
-from api.plan_views import iso, order_forecast, task_row
+from api.plan_views import iso, order_forecast, task_row, without_nulls
+from api.return_view import return_view
 from api.sealing import sealed_for_order
 from api.workflow_calls import execute_update
 from store import orders
@@ -86,16 +88,27 @@ async def order_timeline(
     latest_end = iso(max((e for e in ends if e is not None), default=None))
     # One forecast: the order's own (what GET productOrder shows), not one of the timeline's.
     document = await run_in_threadpool(orders.get_order, order_id)
-    return {
-        "orderId": order_id,
-        "state": view.state.value,
-        "start": iso(min((s for s in starts if s is not None), default=None)),
-        "expectedCompletion": order_forecast(document, latest_end),
-        "criticalPath": view.critical_path.task_ids,
-        "criticalPathSeconds": view.critical_path.duration_seconds,
-        "tasks": [task_row(t) for t in view.tasks],
-        "compensatingTasks": [task_row(t) for t in view.compensations],
-    }
+    return without_nulls(
+        {
+            "orderId": order_id,
+            "state": view.state.value,
+            "start": iso(min((s for s in starts if s is not None), default=None)),
+            "expectedCompletion": order_forecast(document, latest_end),
+            "criticalPath": view.critical_path.task_ids,
+            "criticalPathSeconds": view.critical_path.duration_seconds,
+            "tasks": [task_row(t) for t in view.tasks],
+            "compensatingTasks": [task_row(t) for t in view.compensations],
+        }
+    )
+
+
+@router.get("/{order_id}/return", summary="The order's returns: state, inspection, refund")
+async def order_return(
+    order_id: str, caller: Caller = requires(Permission.ORDER_READ)
+) -> dict[str, Any]:
+    # The customer's own orders only (another customer's is a 404, as everywhere).
+    document: dict[str, Any] = await run_in_threadpool(visible_order, caller, order_id)
+    return await return_view(document)
 
 
 @router.post("/{order_id}/information", summary="Supply characteristics an item waits for")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.catalog_documents import documents_for, known_versions
+from api.dependencies import SettingsDep
 from api.errors import TmfError
 from api.identity import requires
 from api.permissions import Permission
@@ -24,7 +25,7 @@ from api.tmf_query import (
     reject_unknown_filters,
     select_fields,
 )
-from config.settings import get_settings
+from config.settings import Settings
 from tmf.product_catalog import (
     PRODUCT_CATALOG_BASE,
     RESOURCE_CATALOG_BASE,
@@ -59,8 +60,7 @@ FILTERS = {
 Document = dict[str, Any]
 
 
-def _resources(resource: str, params: Mapping[str, str]) -> list[Document]:
-    base_url = get_settings().public_base_url
+def _resources(resource: str, params: Mapping[str, str], base_url: str) -> list[Document]:
     documents = documents_for(params.get(VERSION_PARAM), base_url)
     if documents is None:
         raise TmfError(
@@ -93,14 +93,14 @@ def _matches(document: Document, path: str, wanted: str) -> bool:
     return any(_as_query_text(v) == wanted for v in values)
 
 
-def _list(resource: str, request: Request) -> JSONResponse:
+def _list(resource: str, request: Request, settings: Settings) -> JSONResponse:
     params = request.query_params
     supported = FILTERS[resource]
     reject_unknown_filters(params.keys(), [*supported, VERSION_PARAM])
     page = parse_page(params)
     found = [
         doc
-        for doc in _resources(resource, params)
+        for doc in _resources(resource, params, settings.public_base_url)
         if all(_matches(doc, name, params[name]) for name in supported if name in params)
     ]
     fields = parse_fields(params)
@@ -108,9 +108,11 @@ def _list(resource: str, request: Request) -> JSONResponse:
     return JSONResponse(body, headers=count_headers(len(found), len(body)))
 
 
-def _retrieve(resource: str, resource_id: str, request: Request) -> JSONResponse:
+def _retrieve(
+    resource: str, resource_id: str, request: Request, settings: Settings
+) -> JSONResponse:
     params = request.query_params
-    for document in _resources(resource, params):
+    for document in _resources(resource, params, settings.public_base_url):
         if document["id"] == resource_id:
             return JSONResponse(select_fields(document, parse_fields(params)))
     raise TmfError(404, "NotFound", f"No {resource} with id '{resource_id}'")
@@ -121,8 +123,8 @@ def _retrieve(resource: str, resource_id: str, request: Request) -> JSONResponse
     summary="List product offerings",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def list_product_offerings(request: Request) -> JSONResponse:
-    return _list("productOffering", request)
+def list_product_offerings(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("productOffering", request, settings)
 
 
 @router.get(
@@ -130,8 +132,10 @@ def list_product_offerings(request: Request) -> JSONResponse:
     summary="Retrieve a product offering",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def retrieve_product_offering(offering_id: str, request: Request) -> JSONResponse:
-    return _retrieve("productOffering", offering_id, request)
+def retrieve_product_offering(
+    offering_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("productOffering", offering_id, request, settings)
 
 
 @router.get(
@@ -139,8 +143,8 @@ def retrieve_product_offering(offering_id: str, request: Request) -> JSONRespons
     summary="List product specifications",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def list_product_specifications(request: Request) -> JSONResponse:
-    return _list("productSpecification", request)
+def list_product_specifications(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("productSpecification", request, settings)
 
 
 @router.get(
@@ -148,8 +152,10 @@ def list_product_specifications(request: Request) -> JSONResponse:
     summary="Retrieve a product specification",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def retrieve_product_specification(spec_id: str, request: Request) -> JSONResponse:
-    return _retrieve("productSpecification", spec_id, request)
+def retrieve_product_specification(
+    spec_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("productSpecification", spec_id, request, settings)
 
 
 @router.get(
@@ -157,8 +163,8 @@ def retrieve_product_specification(spec_id: str, request: Request) -> JSONRespon
     summary="List product offering prices",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def list_product_offering_prices(request: Request) -> JSONResponse:
-    return _list("productOfferingPrice", request)
+def list_product_offering_prices(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("productOfferingPrice", request, settings)
 
 
 @router.get(
@@ -166,8 +172,10 @@ def list_product_offering_prices(request: Request) -> JSONResponse:
     summary="Retrieve a product offering price",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def retrieve_product_offering_price(price_id: str, request: Request) -> JSONResponse:
-    return _retrieve("productOfferingPrice", price_id, request)
+def retrieve_product_offering_price(
+    price_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("productOfferingPrice", price_id, request, settings)
 
 
 @router.get(
@@ -175,8 +183,8 @@ def retrieve_product_offering_price(price_id: str, request: Request) -> JSONResp
     summary="List categories",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def list_categories(request: Request) -> JSONResponse:
-    return _list("category", request)
+def list_categories(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("category", request, settings)
 
 
 @router.get(
@@ -184,8 +192,8 @@ def list_categories(request: Request) -> JSONResponse:
     summary="Retrieve a category",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def retrieve_category(category_id: str, request: Request) -> JSONResponse:
-    return _retrieve("category", category_id, request)
+def retrieve_category(category_id: str, request: Request, settings: SettingsDep) -> JSONResponse:
+    return _retrieve("category", category_id, request, settings)
 
 
 @router.get(
@@ -193,8 +201,8 @@ def retrieve_category(category_id: str, request: Request) -> JSONResponse:
     summary="List catalogs (one per catalog version)",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def list_catalogs(request: Request) -> JSONResponse:
-    return _list("catalog", request)
+def list_catalogs(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("catalog", request, settings)
 
 
 @router.get(
@@ -202,29 +210,33 @@ def list_catalogs(request: Request) -> JSONResponse:
     summary="Retrieve a catalog",
     dependencies=[requires(Permission.CATALOG_READ)],
 )
-def retrieve_catalog(catalog_id: str, request: Request) -> JSONResponse:
-    return _retrieve("catalog", catalog_id, request)
+def retrieve_catalog(catalog_id: str, request: Request, settings: SettingsDep) -> JSONResponse:
+    return _retrieve("catalog", catalog_id, request, settings)
 
 
 @service_catalog_router.get("/serviceSpecification", summary="List service specifications")
-def list_service_specifications(request: Request) -> JSONResponse:
-    return _list("serviceSpecification", request)
+def list_service_specifications(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("serviceSpecification", request, settings)
 
 
 @service_catalog_router.get(
     "/serviceSpecification/{spec_id}", summary="Retrieve a service specification"
 )
-def retrieve_service_specification(spec_id: str, request: Request) -> JSONResponse:
-    return _retrieve("serviceSpecification", spec_id, request)
+def retrieve_service_specification(
+    spec_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("serviceSpecification", spec_id, request, settings)
 
 
 @resource_catalog_router.get("/resourceSpecification", summary="List resource specifications")
-def list_resource_specifications(request: Request) -> JSONResponse:
-    return _list("resourceSpecification", request)
+def list_resource_specifications(request: Request, settings: SettingsDep) -> JSONResponse:
+    return _list("resourceSpecification", request, settings)
 
 
 @resource_catalog_router.get(
     "/resourceSpecification/{spec_id}", summary="Retrieve a resource specification"
 )
-def retrieve_resource_specification(spec_id: str, request: Request) -> JSONResponse:
-    return _retrieve("resourceSpecification", spec_id, request)
+def retrieve_resource_specification(
+    spec_id: str, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    return _retrieve("resourceSpecification", spec_id, request, settings)

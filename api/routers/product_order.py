@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from api import drafts
+from api import drafts, returns
 from api.admission import start_after_response
 from api.dependencies import SettingsDep
 from api.errors import TmfError, describe_validation_errors
@@ -33,6 +33,7 @@ from api.tmf_query import (
     select_fields,
 )
 from api.workflow_calls import execute_update
+from config.settings import Settings
 from decomposition.decompose import decompose
 from decomposition.secrets import sealed_refs
 from observability.logs import get_logger
@@ -134,8 +135,9 @@ async def create_product_order(
     refuse_oversized_order(body)
     refuse_order_without_customer(body)
     refuse_impossible_dates(body, datetime.now(UTC))
-    # A return outside its offering's return window is refused with the policy's reason.
-    await run_in_threadpool(drafts.refuse_late_returns, body)
+    # A return outside its policy's window (or asking for a remedy it does not offer) is
+    # refused with the policy's reason; an exchange names the unit its replacement takes.
+    body = await run_in_threadpool(returns.checked_returns, body)
     # Secret values (a porting PIN) stay in the store; the order carries references to them.
     sealing = sealed_order(body.model_dump(by_alias=True, exclude_none=True, exclude={"state"}))
     order_id = str(uuid.uuid4())
@@ -186,7 +188,7 @@ async def create_product_order(
     # The order is durable now; its workflow starts right after this answer, or when the
     # workers catch up.
     if created and not draft:
-        start_after_response(stored)
+        start_after_response(stored, settings)
         count_accepted(stored)
     log.info("order accepted", order_id=stored.id, created=created)
     headers = {"Location": stored.href}
@@ -265,7 +267,7 @@ async def amend_product_order(
         raise TmfError(400, "InvalidBody", "A merge patch is a non-empty JSON object")
     stored = await run_in_threadpool(visible_order, caller, order_id)
     if stored.get("state") == OrderState.DRAFT.value:
-        return JSONResponse(await amend_draft(order_id, stored, patch, request, caller))
+        return JSONResponse(await amend_draft(order_id, stored, patch, request, caller, settings))
     owned = sorted(NON_PATCHABLE_ORDER_FIELDS & set(patch))
     if owned:
         raise TmfError(400, "NonPatchableField", f"Field(s) cannot be patched: {', '.join(owned)}")
@@ -299,6 +301,11 @@ async def amend_product_order(
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:
         raise TmfError(409, "Invalid", problems[0], "; ".join(problems))
+    # An added handset no location has is refused now; one that is held at the next snapshot.
+    try:
+        await run_in_threadpool(stock.refuse_unavailable, order_id, amended)
+    except stock.OutOfStock as err:
+        raise drafts.out_of_stock(err) from None
     # Kept before the update: a refused one leaves them to be forgotten when the order closes.
     await run_in_threadpool(keep_sealed, order_id, sealing.sealed)
     order: ProductOrder = await execute_update(
@@ -324,7 +331,12 @@ def amendment_problems(order: ProductOrderCreate, version: str | None) -> list[s
 
 
 async def amend_draft(
-    order_id: str, document: dict[str, Any], patch: dict[str, Any], request: Request, caller: Caller
+    order_id: str,
+    document: dict[str, Any],
+    patch: dict[str, Any],
+    request: Request,
+    caller: Caller,
+    settings: Settings,
 ) -> dict[str, Any]:
     """A draft's PATCH edits the stored document (no workflow runs yet); `state: acknowledged`
     in it submits the draft, with the rest of the patch applied first."""
@@ -363,7 +375,7 @@ async def amend_draft(
     if target == OrderState.ACKNOWLEDGED.value:
         # The dates a POST would be refused for, checked again now that the order is placed.
         refuse_impossible_dates(ProductOrderCreate.model_validate(merged), datetime.now(UTC))
-        return await drafts.submit(order_id, merged, request, caller.subject)
+        return await drafts.submit(order_id, merged, request, caller.subject, settings)
     try:
         edited = ProductOrder.model_validate(merged)
         return await run_in_threadpool(store_drafts.update_draft, edited)

@@ -1,7 +1,10 @@
 """Manual work items: /ops/v1/tasks, for technicians, the porting desk and site surveyors.
 
-The store lists them; claims and completions go to the owning workflow as updates, so the
-workflow validates them (state, result data) before anything is recorded.
+The store lists them; claims, reassignments and completions go to the owning workflow as
+updates, so the workflow validates them (state, result data) before anything is recorded. A
+technician claims for herself; handing a task to someone else, or taking over one that someone
+else claimed, needs `task:assign` (a fulfillment manager) and is in the order's history under
+the token's subject.
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ from api.workflow_calls import execute_update
 from store import tasks
 from store.task_tables import ManualTaskRecord
 from tmf.common import UtcDatetime
-from workflows.messages import ClaimManualTask, CompleteManualTask, ManualTaskView
+from workflows.messages import (
+    ClaimManualTask,
+    CompleteManualTask,
+    ManualTaskView,
+    ReassignManualTask,
+)
 
 router = APIRouter(prefix="/ops/v1/tasks", tags=["tasks"])
 # How long a completion's answer waits for the workflow's store write (milliseconds, usually).
@@ -69,6 +77,14 @@ class ClaimBody(BaseModel):
 
     # Left out: the caller (the token's subject). Someone else: needs task:assign.
     assignee: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Left out: the caller takes the task over.
+    assignee: str | None = Field(default=None, min_length=1, max_length=200)
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class CompleteBody(BaseModel):
@@ -119,9 +135,16 @@ async def claim_task(
     task_ref: str, body: ClaimBody, caller: Caller = requires(Permission.TASK_WORK)
 ) -> dict[str, Any]:
     assignee = body.assignee or caller.subject
-    if assignee != caller.subject and not caller.can(Permission.TASK_ASSIGN):
+    manager = caller.can(Permission.TASK_ASSIGN)
+    if assignee != caller.subject and not manager:
         raise forbidden("claiming a task for someone else needs the permission 'task:assign'")
     record = await run_in_threadpool(_task_or_404, task_ref)
+    taken = record.state == "claimed" and record.assignee not in {None, assignee}
+    if taken and not manager:
+        raise forbidden(f"task {task_ref} is claimed by someone else")
+    if taken or assignee != caller.subject:
+        # An assignment, not a claim: the order's history names the manager who made it.
+        return await _reassign(record, assignee, None, caller)
     await execute_update(
         record.workflow_id,
         "claim_manual_task",
@@ -129,6 +152,38 @@ async def claim_task(
         ManualTaskView,
     )
     return _view(await run_in_threadpool(_task_or_404, task_ref))
+
+
+@router.post(
+    "/{task_ref}/assign",
+    summary="Hand a task (open, or claimed by anyone) to an assignee, or take it over",
+)
+async def assign_task(
+    task_ref: str, body: AssignBody, caller: Caller = requires(Permission.TASK_ASSIGN)
+) -> dict[str, Any]:
+    record = await run_in_threadpool(_task_or_404, task_ref)
+    if record.state in {"completed", "cancelled"}:
+        raise TmfError(409, "InvalidState", f"task {task_ref} is {record.state}")
+    return await _reassign(record, body.assignee or caller.subject, body.reason, caller)
+
+
+async def _reassign(
+    record: ManualTaskRecord, assignee: str, reason: str | None, caller: Caller
+) -> dict[str, Any]:
+    await execute_update(
+        record.workflow_id,
+        "reassign_manual_task",
+        ReassignManualTask(
+            task_id=record.task_id,
+            assignee=assignee,
+            actor=caller.subject,
+            actor_role=caller.acting_role,
+            reason=reason,
+        ),
+        ManualTaskView,
+    )
+    # The workflow records the new assignee in the store before it answers.
+    return _view(await run_in_threadpool(_task_or_404, record.id))
 
 
 @router.post("/{task_ref}/complete", summary="Complete a task with its result data")

@@ -8,6 +8,8 @@ first had (`field-workforce`) still answers, left out of the docs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,37 +71,37 @@ def reset_workforce() -> dict[str, object]:
     return workforce_view()
 
 
-for path in PATHS:
-    documented = path.endswith(SYSTEM)
-    router.add_api_route(
-        path,
-        get_workforce,
-        methods=["GET"],
-        summary="The field-workforce simulator's settings",
-        include_in_schema=documented,
-        dependencies=[requires(Permission.SIMULATOR_READ)],
-    )
-    router.add_api_route(
-        path,
+# One row per method: its handler, its summary, the permission it needs. Both paths get every
+# row; only the current one is in the API's description.
+ROUTES: list[tuple[str, Callable[..., dict[str, object]], str, Permission]] = [
+    ("GET", get_workforce, "The field-workforce simulator's settings", Permission.SIMULATOR_READ),
+    (
+        "PUT",
         put_workforce,
-        methods=["PUT"],
-        summary="Switch the field-workforce simulator on or off",
-        include_in_schema=documented,
-        dependencies=[requires(Permission.SIMULATOR_MANAGE)],
-    )
-    router.add_api_route(
-        path,
+        "Switch the field-workforce simulator on or off",
+        Permission.SIMULATOR_MANAGE,
+    ),
+    (
+        "PATCH",
         patch_workforce,
-        methods=["PATCH"],
-        summary="Change only the field-workforce simulator's fields given",
-        include_in_schema=documented,
-        dependencies=[requires(Permission.SIMULATOR_MANAGE)],
-    )
-    router.add_api_route(
-        path,
+        "Change only the field-workforce simulator's fields given",
+        Permission.SIMULATOR_MANAGE,
+    ),
+    (
+        "DELETE",
         reset_workforce,
-        methods=["DELETE"],
-        summary="Field-workforce simulator back to off",
-        include_in_schema=documented,
-        dependencies=[requires(Permission.SIMULATOR_MANAGE)],
-    )
+        "Field-workforce simulator back to off",
+        Permission.SIMULATOR_MANAGE,
+    ),
+]
+
+for path in PATHS:
+    for method, handler, summary, permission in ROUTES:
+        router.add_api_route(
+            path,
+            handler,
+            methods=[method],
+            summary=summary,
+            include_in_schema=path.endswith(SYSTEM),
+            dependencies=[requires(permission)],
+        )

@@ -41,7 +41,9 @@ async def test_the_three_forms_preview_the_same_plan_and_prices(http: httpx.Asyn
         previews[form] = response.json()
 
     def plan(preview: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
-        return sorted((t["id"], sorted(t["dependsOn"]), t["activity"]) for t in preview["tasks"])
+        return sorted(
+            (t["id"], sorted(t["dependsOn"]), t.get("activity")) for t in preview["tasks"]
+        )
 
     flattened = previews["flattened"]
     assert len(flattened["tasks"]) > 20
@@ -82,8 +84,14 @@ async def test_the_three_forms_complete_with_the_same_inventory(
         by_offering = {p["productOffering"]["id"]: p for p in products}
         assert sorted(by_offering) == ["fiber-broadband", "iptv", "mobile-postpaid", "triple-play"]
         bundle = by_offering["triple-play"]
+        # The bundle at what the order charged; each component at its share, discount included.
+        assert _totals(bundle["productPrice"]) == _totals(order["orderTotalPrice"]), form
+        assert _totals(by_offering["iptv"]["productPrice"]) == [
+            ("recurring", round(25.99 * 0.8, 2))
+        ], form
         for offering in ("fiber-broadband", "iptv", "mobile-postpaid"):
             child = by_offering[offering]
+            assert child["productPrice"], (form, offering)
             assert {"relationshipType": "bundled", "product": bundle["id"]} in [
                 {"relationshipType": r["relationshipType"], "product": r["product"]["id"]}
                 for r in child["productRelationship"]

@@ -176,7 +176,11 @@ def test_version_selects_another_catalog_version(
             renamed += 1
     assert renamed == 1, "the sample catalog's layout changed: adapt this test"
     settings: Settings = get_settings().model_copy(update={"catalog_dir": str(tmp_path)})
-    monkeypatch.setattr(product_catalog, "get_settings", lambda: settings)
+    # The routes take their settings through the dependency; the catalog readers call it.
+    app = api.app
+    assert isinstance(app, FastAPI)
+    overrides: dict[Any, Any] = app.dependency_overrides
+    monkeypatch.setitem(overrides, get_settings, lambda: settings)
     monkeypatch.setattr(catalog_documents, "get_settings", lambda: settings)
     monkeypatch.setattr(catalogs, "get_settings", lambda: settings)
 

@@ -40,7 +40,7 @@ class PatientApiServer(ApiServer):
 
 
 class Stack:
-    def __init__(self, temporal_address: str) -> None:
+    def __init__(self, temporal_address: str, env: dict[str, str] | None = None) -> None:
         self.queue = f"ops-{uuid.uuid4().hex[:8]}"
         self.worker_port = free_port()
         self.env = {
@@ -48,6 +48,7 @@ class Stack:
             "TESSERA_TASK_QUEUE": self.queue,
             "WORKER_METRICS_PORT": str(self.worker_port),
             "WORKER_SDK_METRICS_PORT": str(free_port()),
+            **(env or {}),
         }
         self.api = PatientApiServer(free_port(), env=self.env)
         self.worker_url = f"http://127.0.0.1:{self.worker_port}"

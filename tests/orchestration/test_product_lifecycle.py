@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
@@ -90,14 +91,23 @@ async def test_broadband_is_changed_suspended_resumed_and_disconnected(
     suspended = await _run(
         http, order_body([_on(product["id"], "suspend")], customer, start_in=AT_ONCE)
     )
-    assert (await _product(http, customer, "fiber-broadband"))["status"] == "suspended"
+    paused = await _product(http, customer, "fiber-broadband")
+    assert paused["status"] == "suspended"
     assert "activation.suspend_service" in _operations(suspended["id"])
+    # Priced at the monthly fee it stops (no suspension fee in the catalog); inventory keeps the
+    # product's price for when it resumes.
+    assert _amounts(suspended["orderTotalPrice"]) == {"recurring": -FIBER_FEES[faster]}
+    assert _amounts(suspended["productOrderItem"][0]["itemPrice"]) == {
+        "recurring": -FIBER_FEES[faster]
+    }
+    assert paused["productPrice"] == after["productPrice"]
 
     resumed = await _run(
         http, order_body([_on(product["id"], "resume")], customer, start_in=AT_ONCE)
     )
     assert (await _product(http, customer, "fiber-broadband"))["status"] == "active"
     assert "activation.resume_service" in _operations(resumed["id"])
+    assert _amounts(resumed["orderTotalPrice"]) == {"recurring": FIBER_FEES[faster]}
 
     disconnected = await _run(
         http, order_body([_on(product["id"], "delete")], customer, start_in=AT_ONCE)
@@ -131,14 +141,44 @@ async def test_a_returned_handset_is_refunded_once_the_returns_desk_has_it(
     assert (await _product(http, customer, "handset-nova-x5"))["status"] == "active"
     claimed = await http.post(f"{TASKS}/{task['id']}/claim", json={"assignee": "desk-lea"})
     assert claimed.status_code == 200, claimed.text
-    received = {"receivedAt": "2026-11-23T09:30:00Z", "resellable": True}
+    # The returns desk's inspection (issue 25): as new and complete.
+    received = {
+        "received": True,
+        "conditionGrade": "A",
+        "accessoriesComplete": True,
+        "serialMatches": True,
+    }
     done = await http.post(f"{TASKS}/{task['id']}/complete", json={"result": received})
     assert done.status_code == 200, done.text
 
     returned = await wait_for_state(http, order_id, timeout=60)
     assert returned["state"] == "completed", returned.get("errorMessage")
     assert (await _product(http, customer, "handset-nova-x5"))["status"] == "terminated"
-    # The refund is what was paid, as inventory recorded it.
-    assert _amounts(returned["productOrderItem"][0]["itemPrice"]) == {"oneTime": -paid}
-    assert _amounts(returned["orderTotalPrice"]) == {"oneTime": -paid}
-    assert _operations(order_id) == ["shipping.create_return_label", "billing.adjust_billing"]
+    # The refund is what was paid, as inventory recorded it, less the policy's 10% restocking
+    # fee: estimated on the order, settled after the inspection.
+    fee = (Decimal(str(paid)) / 10).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    refund = float(Decimal(str(paid)) - fee)
+    assert _amounts(returned["productOrderItem"][0]["itemPrice"]) == {"oneTime": -refund}
+    assert _amounts(returned["orderTotalPrice"]) == {"oneTime": -refund}
+    view = (await http.get(f"/ops/v1/orders/{order_id}/return")).json()
+    assert view["returns"][0]["refund"] == {"unit": "EUR", "value": refund}
+    assert _operations(order_id) == [
+        "shipping.create_return_label",
+        "returns.settle_return",
+        "billing.adjust_billing",
+    ]
+
+
+async def test_each_handset_of_several_is_in_inventory_at_one_handsets_price(
+    http: httpx.AsyncClient,
+) -> None:
+    customer = f"units-{uuid.uuid4().hex[:8]}"
+    body = sample_order("handset-nova-x5", customer=customer)
+    body["productOrderItem"][0]["quantity"] = 2
+    bought = await _run(http, body)
+
+    products = (await http.get(INVENTORY, params={"relatedParty.id": customer})).json()
+    assert len(products) == 2
+    paid = _amounts(bought["productOrderItem"][0]["itemPrice"])["oneTime"]
+    for product in products:
+        assert _amounts(product["productPrice"]) == {"oneTime": round(paid / 2, 2)}, product

@@ -3,13 +3,13 @@ waited for with growing pauses, and what its validators refuse."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflows.domain_order_book import DomainOrderBook
+from workflows.domain_order_book import DomainOrderBook, manual_deadline
 from workflows.messages import (
     ClaimManualTask,
     CompleteManualTask,
@@ -17,12 +17,13 @@ from workflows.messages import (
     FalloutDecision,
     FalloutView,
     ManualTaskView,
+    ReassignManualTask,
     RunTask,
 )
 from workflows.policy import OrderPolicy
 from workflows.refusal import Refusal
 
-from .books import new_book
+from .books import new_book, order_of, plan_for
 
 
 def _request(run: int = 1) -> RunTask:
@@ -83,3 +84,43 @@ def test_a_fallout_skip_needs_the_result_of_the_work_done_by_hand() -> None:
     book.decisions[request.task.id] = skip
     with pytest.raises(Refusal, match="no open fallout case"):
         book.check_decision(skip)
+
+
+@given(st.lists(st.sampled_from(["ann", "bob", "mia"]), min_size=1, max_size=8))
+@settings(deadline=None)
+def test_a_manager_hands_a_task_from_one_person_to_the_next_until_it_is_done(
+    hands: list[str],
+) -> None:
+    book = DomainOrderBook([])
+    request = _request()
+    view = book.open_manual(request)
+    book.claim(ClaimManualTask(task_id=request.task.id, assignee="ann"))
+    holder: str | None = "ann"
+    for assignee in hands:
+        move = ReassignManualTask(task_id=request.task.id, assignee=assignee, actor="mia")
+        if assignee == holder:
+            with pytest.raises(Refusal, match="already"):
+                book.check_reassign(move)
+            continue
+        book.check_reassign(move)
+        assert book.reassign(move) == holder
+        holder = assignee
+        assert (view.state, view.assignee) == ("claimed", assignee)
+        # A technician's claim of someone else's task is still refused.
+        with pytest.raises(Refusal):
+            book.check_claim(ClaimManualTask(task_id=request.task.id, assignee="zoe"))
+    book.complete(CompleteManualTask(task_id=request.task.id, completed_by=holder))
+    with pytest.raises(Refusal, match="not open"):
+        book.check_reassign(
+            ReassignManualTask(task_id=request.task.id, assignee="zoe", actor="mia")
+        )
+
+
+def test_a_manual_tasks_deadline_is_read_from_its_params() -> None:
+    plan = plan_for(order_of("fiber-broadband"))
+    manual = next(t for t in plan.tasks if t.kind == "manual")
+    assert manual_deadline(manual) is None
+    with_deadline = manual.model_copy(update={"params": {"deadline": "2026-12-21T09:00:00Z"}})
+    assert manual_deadline(with_deadline) == datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
+    garbled = manual.model_copy(update={"params": {"deadline": "returnWindow"}})
+    assert manual_deadline(garbled) is None  # a template's marker never set: no timer

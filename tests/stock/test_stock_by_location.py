@@ -16,7 +16,7 @@ from sqlmodel import select
 from store import stock
 from store.db import session_scope
 from store.stock_tables import StockReservation
-from tests.helpers import ORDERS, wait_for_item_states, wait_for_state
+from tests.helpers import ORDERS, eventually, wait_for_item_states, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body
 
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
@@ -125,3 +125,46 @@ async def test_a_shipment_takes_from_the_nearest_location(http: httpx.AsyncClien
         "shop-lille": 0,
     }
     assert stock.reservation_state(to_paris["id"], "1") == "shipped"
+
+
+async def test_an_item_an_amendment_adds_holds_a_unit_and_one_none_has_is_refused(
+    http: httpx.AsyncClient,
+) -> None:
+    stock_only({"shop-marseille": 2})
+    await http.patch("/ops/v1/simulators/shipping", json={"offline": True})
+    try:
+        await asyncio.sleep(1.0)  # the worker sees the new config within a second
+        body = pro_handset()
+        order = (await http.post(ORDERS, json=body)).json()
+        await wait_for_item_states(http, order["id"], {"1": "held"}, timeout=60)
+        first = body["productOrderItem"][0]
+        second = {**copy.deepcopy(first), "id": "2"}
+        headers = {"Content-Type": "application/merge-patch+json"}
+
+        added = await http.patch(
+            f"{ORDERS}/{order['id']}", json={"productOrderItem": [first, second]}, headers=headers
+        )
+        assert added.status_code == 200, added.text
+
+        async def held() -> bool:
+            return stock.reservation_state(order["id"], "2") == "reserved"
+
+        await eventually(held, what="the added item's unit held")
+        third = {**copy.deepcopy(first), "id": "3"}
+        refused = await http.patch(
+            f"{ORDERS}/{order['id']}",
+            json={"productOrderItem": [first, second, third]},
+            headers=headers,
+        )
+        assert refused.status_code == 422 and refused.json()["code"] == "OutOfStock"
+        assert stock.reservation_state(order["id"], "3") is None
+
+        cancel = await http.post(
+            CANCEL, json={"productOrder": {"id": order["id"]}, "cancellationReason": "no"}
+        )
+        assert cancel.status_code == 201, cancel.text
+        assert (await wait_for_state(http, order["id"], timeout=60))["state"] == "cancelled"
+    finally:
+        await http.delete("/ops/v1/simulators/shipping")
+    assert stock.reservation_state(order["id"], "1") == "released"
+    assert stock.reservation_state(order["id"], "2") == "released"

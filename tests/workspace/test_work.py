@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.async_api import expect
 
+from tests.conftest import AsClient
 from tests.fallout.conftest import FALLOUT, Breaker, wait_for_cases
 from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
 from tests.sample_orders import sample_order
@@ -104,6 +105,45 @@ async def test_a_technician_completes_a_task_through_its_form_and_a_bad_value_is
     stored = (await http.get(f"/ops/v1/tasks/{task['id']}")).json()
     assert stored["state"] == "completed"
     assert stored["result"] == {"installedAt": "2026-12-07T10:30:00Z", "serialNumber": "ONT-4242"}
+
+
+async def test_a_fulfillment_manager_takes_over_a_task_a_technician_claimed(
+    http: httpx.AsyncClient, http_as: AsClient, sign_in: SignIn
+) -> None:
+    order_id = await _order(http, "fiber-broadband")
+    task = await wait_for_open_task(http, order_id, timeout=60)
+    tomas = http_as("fulfillment-agent", subject="tomas")
+    assert (await tomas.post(f"/ops/v1/tasks/{task['id']}/claim", json={})).status_code == 200
+
+    # A technician sees tomas's task but no way to take it.
+    agent = await sign_in("fulfillment-agent")
+    await agent.get_by_role("link", name="Task inbox").click()
+    await agent.get_by_label("State").select_option("claimed")
+    await agent.get_by_role("button", name="Filter").click()
+    await expect(agent.locator(f"tr[data-task-id='{task['id']}']")).to_contain_text("tomas")
+    await expect(agent.get_by_role("button", name="Take over")).to_have_count(0)
+
+    page = await sign_in("fulfillment-manager")
+    await page.get_by_role("link", name="Task inbox").click()
+    await page.get_by_label("State").select_option("claimed")
+    await page.get_by_role("button", name="Filter").click()
+    row = page.locator(f"tr[data-task-id='{task['id']}']")
+    await expect(row).to_contain_text("tomas")
+    await row.get_by_role("button", name="Take over").click()
+    await expect(page.get_by_role("status").filter(has_text="took over")).to_be_visible()
+    form = page.locator(f"form[data-task-id='{task['id']}']")
+    await form.get_by_label("installedAt").fill("2026-12-07T11:00:00Z")
+    await form.get_by_label("serialNumber").fill("ONT-7")
+    await form.get_by_role("button", name="Complete task").click()
+    await expect(page.get_by_role("status").filter(has_text="completed")).to_be_visible()
+    await screenshot(page, "task-taken-over")
+
+    assert (await wait_for_state(http, order_id, timeout=60))["state"] == "completed"
+    stored = (await http.get(f"/ops/v1/tasks/{task['id']}")).json()
+    assert (stored["state"], stored["assignee"]) == ("completed", "fatima")
+    history = (await http.get(f"/ops/v1/orders/{order_id}/history")).json()
+    [moved] = [e for e in history if e["eventType"] == "ProductOrderTaskAssignedEvent"]
+    assert (moved["actor"], moved["detail"]["previousAssignee"]) == ("fatima", "tomas")
 
 
 async def test_the_timeline_of_a_fiber_order_shows_its_plan_dependencies_and_critical_path(

@@ -143,13 +143,20 @@ async def test_the_cli_lists_orders_shows_the_plan_and_completes_a_task(
     assert task["id"] in inbox.stdout and "installedAt, serialNumber" in inbox.stdout
     claimed = await _oms(api_server, "tasks", "claim", task["id"], "--assignee", "tomas")
     assert claimed.returncode == 0 and json.loads(claimed.stdout)["state"] == "claimed"
+    # Handing the task on takes a fulfillment manager: a technician's `assign` is refused.
+    not_a_manager = await _oms(api_server, "tasks", "assign", task["id"], "--to", "ines")
+    assert not_a_manager.returncode == 1 and "403" in not_a_manager.stderr
+    manager = ["tasks", "--role", "fulfillment-manager", "assign", task["id"], "--by", "mgr-mia"]
+    handed = await _oms(api_server, *manager, "--to", "ines", "--reason", "tomas is away")
+    assert handed.returncode == 0, handed.stderr
+    assert json.loads(handed.stdout)["assignee"] == "ines"
     refused = await _oms(
         api_server,
         "tasks",
         "complete",
         task["id"],
         "--by",
-        "tomas",
+        "ines",
         "--result",
         '{"serialNumber": "S1"}',
     )
@@ -160,7 +167,7 @@ async def test_the_cli_lists_orders_shows_the_plan_and_completes_a_task(
         "complete",
         task["id"],
         "--by",
-        "tomas",
+        "ines",
         "--result",
         '{"installedAt": "2026-12-07T10:00:00Z", "serialNumber": "S1"}',
     )

@@ -40,7 +40,7 @@ def prepared(
         # A bundle's product names its children's (recorded before it) in inventory.
         product["productRelationship"] = bundled_products(execution, task.product_key)
     # What the customer pays for it, kept by inventory (issue 26).
-    product["productPrice"] = product_prices(prices or {}, task.item_id, task.product_key)
+    product["productPrice"] = product_prices(prices or {}, task.product_key)
     params = {**task.params, "product": product, "action": action}
     return task.model_copy(update={"params": params})
 

@@ -26,6 +26,7 @@ from workflows.messages import (
     RunTask,
     TaskFinished,
     TaskHeld,
+    TaskReassigned,
 )
 from workflows.order import amendment, items, progress, risk
 from workflows.order.assetization import prepared, wait_until
@@ -33,7 +34,7 @@ from workflows.plan_execution import PlanExecution, TaskRun
 from workflows.policy import OrderPolicy
 from workflows.start_gate import until_start
 
-Message = TaskFinished | TaskHeld | FalloutNotice
+Message = TaskFinished | TaskHeld | FalloutNotice | TaskReassigned
 Undo = tuple[PlanTask, TaskRun]  # a completed run whose effect is to be undone
 
 
@@ -62,7 +63,7 @@ class OrderBook:
         # Issue 26, each set from its workflow.patched() so recorded histories replay as before.
         self.hold_until_start = False  # nothing before the requested start date
         self.order_from_forecast = False  # the order's jeopardy from its forecast only
-        self.product_prices: dict[str, list[OrderPrice]] = {}  # by item id, kept by inventory
+        self.product_prices: dict[str, list[OrderPrice]] = {}  # by product key, for inventory
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
         self.revision = 0

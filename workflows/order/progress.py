@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from decomposition.plan import PlanTask
 from tmf.events import EventType
 from tmf.product_order import Milestone, OrderErrorMessage
-from workflows.messages import TASK_CANCELLED, FalloutNotice, TaskFinished, TaskHeld
+from workflows.messages import TASK_CANCELLED, FalloutNotice, TaskFinished, TaskHeld, TaskReassigned
 from workflows.plan_execution import TaskRun, TaskStatus
 
 if TYPE_CHECKING:
@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 
 def handle(
-    book: OrderBook, message: TaskFinished | TaskHeld | FalloutNotice, now: datetime
+    book: OrderBook,
+    message: TaskFinished | TaskHeld | FalloutNotice | TaskReassigned,
+    now: datetime,
 ) -> None:
     execution = book.plan
     if message.task_id in book.retired:
@@ -50,6 +52,19 @@ def handle(
             ]
     elif isinstance(message, TaskHeld):
         execution.set_status(task.id, TaskStatus.HELD if message.held else TaskStatus.RUNNING)
+    elif isinstance(message, TaskReassigned):
+        book.emit(
+            now,
+            EventType.TASK_ASSIGNED,
+            f"Task '{task.name}' assigned to {message.assignee}",
+            actor=message.actor,
+            actor_role=message.actor_role,
+            reason=message.reason,
+            taskId=task.id,
+            itemId=task.root_item_id,
+            assignee=message.assignee,
+            previousAssignee=message.previous,
+        )
     else:
         _note_fallout(book, task, message, now)
 

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ProvideInformation,
         TaskFinished,
         TaskHeld,
+        TaskReassigned,
     )
     from workflows.order import amendment, cancellation, validation
     from workflows.order.book import OrderBook
@@ -167,6 +168,10 @@ class ProductOrderWorkflow:
 
     @workflow.signal(name="fallout_changed")
     def fallout_changed(self, notice: FalloutNotice) -> None:
+        self.book.inbox.append(notice)
+
+    @workflow.signal(name="task_reassigned")
+    def task_reassigned(self, notice: TaskReassigned) -> None:
         self.book.inbox.append(notice)
 
     @workflow.query(name="get_order")

@@ -37,6 +37,7 @@ const ACTIONS = {
   decideFallout: ["fallout-agent", "fallout-manager"], // fallout:work
   bulkRetry: ["fallout-manager"], // fallout:manage
   workTasks: ["fulfillment-agent", "fulfillment-manager"], // task:work
+  assignTasks: ["fulfillment-manager"], // task:assign: take over a task someone else claimed
   // Not an API right: a link to the Temporal UI, for the people who look at workflows.
   temporalUi: ["fulfillment-manager", "fallout-agent", "fallout-manager", "order-manager", "process-admin"],
 };

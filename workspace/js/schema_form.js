@@ -15,6 +15,9 @@ export function parseField(schema, text, required) {
     case "number":
       return raw !== "" && Number.isFinite(Number(raw)) ? { value: Number(raw) } : { error: "Enter a number." };
     case "string":
+      if (Array.isArray(schema.enum) && !schema.enum.includes(raw)) {
+        return { error: `Choose one of ${schema.enum.join(", ")}.` };
+      }
       if (schema.format === "date-time") {
         return DATE_TIME.test(raw) && !Number.isNaN(Date.parse(raw))
           ? { value: raw }
@@ -56,6 +59,10 @@ export function schemaForm(container, schema, makeId) {
     if (prop.type === "boolean") {
       input = document.createElement("select");
       for (const v of ["true", "false"]) input.append(new Option(v, v));
+    } else if (Array.isArray(prop.enum)) {
+      // One of a few values (a return's condition grade): a choice, nothing to type.
+      input = document.createElement("select");
+      for (const v of prop.enum) input.append(new Option(String(v), String(v)));
     } else {
       input = document.createElement("input");
       input.type = "text";

@@ -1,5 +1,6 @@
 // The task inbox: manual tasks by queue and skill; claim one, then complete it with the form
-// its result schema generates (checked here before it is sent; the workflow checks again).
+// its result schema generates (checked here before it is sent; the workflow checks again). A
+// fulfillment manager may take over a task someone else claimed (the order's history names her).
 import { api } from "../api.js";
 import { badge, clear, field, fmtDate, h, message, select, fill } from "../dom.js";
 import { can } from "../roles.js";
@@ -18,6 +19,7 @@ export async function render(main, _params, { session }) {
   filters.addEventListener("submit", (e) => { e.preventDefault(); load(); });
   const known = { queue: new Set(), skill: new Set() };
   const mayWork = can(session.role, "workTasks");
+  const mayAssign = can(session.role, "assignTasks");
 
   function fillOptions(control, values) {
     const current = control.value;
@@ -56,6 +58,17 @@ export async function render(main, _params, { session }) {
       openForm({ ...task, state: "claimed", assignee: session.user });
     } catch (error) {
       status.replaceChildren(message("error", `Claim refused: ${error.message}`));
+    }
+  }
+
+  async function takeOver(task) {
+    try {
+      await api(`/ops/v1/tasks/${encodeURIComponent(task.id)}/assign`, { method: "POST", body: {} });
+      status.replaceChildren(message("ok", `You took over "${task.name}" from ${task.assignee}.`));
+      await load();
+      openForm({ ...task, state: "claimed", assignee: session.user });
+    } catch (error) {
+      status.replaceChildren(message("error", `Take-over refused: ${error.message}`));
     }
   }
 
@@ -101,7 +114,8 @@ export async function render(main, _params, { session }) {
       h("td", {}, fmtDate(task.createdAt)),
       h("td", {},
         mayWork && task.state === "open" ? h("button", { type: "button", "data-action": "claim", onclick: () => claim(task) }, "Claim") : null,
-        mayWork && task.state === "claimed" && mine ? h("button", { type: "button", "data-action": "complete", onclick: () => openForm(task) }, "Complete") : null),
+        mayWork && task.state === "claimed" && mine ? h("button", { type: "button", "data-action": "complete", onclick: () => openForm(task) }, "Complete") : null,
+        mayAssign && task.state === "claimed" && !mine ? h("button", { type: "button", "data-action": "take-over", onclick: () => takeOver(task) }, "Take over") : null),
     );
   }
 
