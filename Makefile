@@ -52,7 +52,8 @@ STORE_FREE := tests/decomposition tests/order_book tests/workflows/test_replay.p
 	tests/workflows/test_jeopardy_levels.py tests/workflows/test_plan_view.py \
 	tests/workflows/test_bundle_items.py tests/stock/test_allocation.py \
 	tests/hostile/test_json_limits.py tests/hostile/test_callback_targets.py \
-	tests/operations/test_codec.py tests/operations/test_local_stack.py tests/workspace/test_kpis.py
+	tests/operations/test_codec.py tests/operations/test_local_stack.py tests/workspace/test_kpis.py \
+	tests/returns/test_return_plans.py
 
 test-postgres: setup ctk-deps postgres chromium prometheus
 	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 $(addprefix --ignore=,$(STORE_FREE))
