@@ -12,6 +12,7 @@ from temporalio import activity
 from activities.logging_context import bind_activity_context
 from config.settings import get_settings
 from decomposition.decompose import decompose, extend_plan
+from decomposition.enrichment import approvals_needed, total_amount
 from decomposition.plan import Plan
 from decomposition.pricing import OrderPricing, price_order
 from decomposition.problems import Problem
@@ -59,6 +60,9 @@ class PlanOrderResult(BaseModel):
     problems: list[Problem] = []
     plan: Plan | None = None
     pricing: OrderPricing | None = None
+    # (rule id, reason) of the catalog's approval rules the priced order matches: the order
+    # waits for an approver (workflows/order/review.py). Older results have none.
+    approvals: list[tuple[str, str]] = []
 
 
 def too_many_bytes(result: PlanOrderResult) -> PlanOrderResult:
@@ -94,8 +98,11 @@ def plan_order(input: PlanOrderInput) -> PlanOrderResult:
     if problems := too_large(result.plan):
         return PlanOrderResult(problems=problems)  # without the plan, which would not fit
     pricing = price_order(input.order, catalog, inventory)
+    approvals = approvals_needed(input.order, catalog, total_amount(pricing.order_total_price))
     return too_many_bytes(
-        PlanOrderResult(problems=pricing.problems, plan=result.plan, pricing=pricing)
+        PlanOrderResult(
+            problems=pricing.problems, plan=result.plan, pricing=pricing, approvals=approvals
+        )
     )
 
 

@@ -24,6 +24,7 @@ from api.nul_characters import RefuseNulCharacters
 from api.request_limits import LimitRequests
 from api.routers import (
     admission,
+    approvals,
     cancel_product_order,
     catalog_admin,
     catalog_rules,
@@ -126,6 +127,8 @@ def create_app() -> FastAPI:
     app.include_router(product_catalog.router)
     app.include_router(catalog_admin.router)
     app.include_router(catalog_admin.ops_router)
+    app.include_router(catalog_admin.service_router)
+    app.include_router(catalog_admin.resource_router)
     app.include_router(catalog_rules.router)
     app.include_router(product_catalog.service_catalog_router)
     app.include_router(product_catalog.resource_catalog_router)
@@ -141,6 +144,7 @@ def create_app() -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(fallout.router)
     app.include_router(jeopardy.router)
+    app.include_router(approvals.router)
     app.include_router(admission.router)
     # Before the simulators router, whose /{system} would otherwise take this path.
     app.include_router(workforce.router)

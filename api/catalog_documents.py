@@ -1,6 +1,6 @@
 """The catalog as TMF620/633/634 documents: each published version (converted once), and the
-draft being edited. Reads show the latest published version plus what exists only in the draft
-(`In design`, not orderable); `version=draft` shows the whole draft."""
+caller's draft. Reads show the latest published version plus what exists only in the caller's
+own draft (not orderable); `version=draft` shows the caller's whole draft."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from decomposition.catalog import (
     CatalogDefaults,
     CatalogVersion,
     Category,
+    DiscountRule,
     PriceSpec,
     ProductOffering,
     ProductSpecification,
@@ -29,9 +30,15 @@ from tmf.common import TmfModel
 
 Document = dict[str, Any]
 DRAFT = "draft"
-IN_DESIGN = "In design"
 # Resources the process admin edits: their documents carry lastUpdate.
-EDITABLE = ("productOffering", "productSpecification", "productOfferingPrice", "category")
+EDITABLE = (
+    "productOffering",
+    "productSpecification",
+    "productOfferingPrice",
+    "category",
+    "serviceSpecification",
+    "resourceSpecification",
+)
 
 
 def _documents(models: Iterable[TmfModel]) -> list[Document]:
@@ -111,6 +118,7 @@ def draft_catalog(document: Document, version: str) -> CatalogVersion:
         defaults=CatalogDefaults.model_validate(document.get("defaults", {})),
         categories=parse("categories", Category),
         prices=parse("prices", PriceSpec),
+        discounts=parse("discounts", DiscountRule),
         offerings=parse("offerings", ProductOffering),
         product_specifications=parse("productSpecifications", ProductSpecification),
         service_specifications=parse("serviceSpecifications", ServiceSpecification),
@@ -120,24 +128,19 @@ def draft_catalog(document: Document, version: str) -> CatalogVersion:
 
 def draft_documents(draft: Draft, base_url: str) -> dict[str, Any]:
     documents = version_documents(draft_catalog(draft.document, DRAFT), False, base_url)
-    latest, published = published_documents(base_url)
-    launched = {r: {d["id"] for d in published[latest][r]} for r in EDITABLE}
-    for resource in ("productSpecification", "productOfferingPrice", "category"):
-        for entity in documents[resource]:
-            if entity["id"] not in launched[resource]:
-                entity["lifecycleStatus"] = IN_DESIGN
     for entity in documents["catalog"]:
-        entity["lifecycleStatus"] = IN_DESIGN
+        entity["lifecycleStatus"] = draft.lifecycle_status
     latest, _ = published_documents(base_url)
     return _with_last_update(
         documents, draft.last_update, _made_at(get_settings().catalog_dir, latest)
     )
 
 
-def documents_for(version: str | None, base_url: str) -> dict[str, Any] | None:
-    """The documents a read shows; None for an unknown version."""
+def documents_for(version: str | None, base_url: str, author: str | None) -> dict[str, Any] | None:
+    """The documents a read shows (`author`: the caller, whose draft it may see); None for an
+    unknown version."""
     latest, published = published_documents(base_url)
-    draft = get_draft()
+    draft = get_draft(author)
     if version == DRAFT:
         return draft_documents(draft, base_url) if draft is not None else None
     if version is not None and version != latest:
@@ -152,6 +155,6 @@ def documents_for(version: str | None, base_url: str) -> dict[str, Any] | None:
     return shown
 
 
-def known_versions(base_url: str) -> list[str]:
+def known_versions(base_url: str, author: str | None) -> list[str]:
     _, published = published_documents(base_url)
-    return [*published, *([DRAFT] if get_draft() is not None else [])]
+    return [*published, *([DRAFT] if get_draft(author) is not None else [])]

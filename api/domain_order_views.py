@@ -9,6 +9,7 @@ the product order document (state, dates, parties) and its plan view (tasks, cha
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -90,38 +91,55 @@ def _specification_ref(
     }
 
 
-def _common(
-    document: Document,
-    domain_order: DomainOrder,
-    tasks: list[PlanTaskView],
-    state: str,
-    href: str,
-) -> Document:
-    return {
-        "id": domain_order_ref_id(document["id"], domain_order.id),
-        "href": href,
-        "description": f"{domain_order.spec_id} for product order item {domain_order.item_id}",
-        "orderDate": document.get("orderDate"),
-        "requestedStartDate": document.get("requestedStartDate"),
-        "requestedCompletionDate": document.get("requestedCompletionDate"),
-        **_dates(tasks, state),
-        "state": state,
-        # TMF641 requires a party's @type, which TMF622 leaves out.
-        "relatedParty": [
-            {"@type": "RelatedParty", **party} for party in document.get("relatedParty", [])
-        ],
-    }
+@dataclass(frozen=True)
+class DomainNames:
+    """How one standard names what TMF641 and TMF652 both describe."""
+
+    base: str  # the API's base path
+    resource: str  # serviceOrder | resourceOrder
+    order_type: str  # ServiceOrder | ResourceOrder
+    item_list: str  # serviceOrderItem | orderItem
+    item_type: str  # ServiceOrderItem | ResourceOrderItem
+    entity: str  # service | resource (the item's subject)
+    entity_type: str  # Service | Resource
 
 
-def service_order(
-    document: Document,
-    domain_order: DomainOrder,
-    tasks: list[PlanTaskView],
-    catalog: CatalogVersion | None,
-    base_url: str,
+NAMES = {
+    Domain.SERVICE: DomainNames(
+        SERVICE_ORDERING_BASE,
+        "serviceOrder",
+        "ServiceOrder",
+        "serviceOrderItem",
+        "ServiceOrderItem",
+        "service",
+        "Service",
+    ),
+    Domain.RESOURCE: DomainNames(
+        RESOURCE_ORDERING_BASE,
+        "resourceOrder",
+        "ResourceOrder",
+        "orderItem",
+        "ResourceOrderItem",
+        "resource",
+        "Resource",
+    ),
+}
+
+
+def _domain_fields(
+    document: Document, domain_order: DomainOrder, tasks: list[PlanTaskView], spec: Document
 ) -> Document:
-    ref_id = domain_order_ref_id(document["id"], domain_order.id)
-    state = _states(document).get(ref_id, "acknowledged")
+    """What only one of the two standards has."""
+    priority = document.get("priority")
+    if domain_order.domain != Domain.SERVICE:
+        return {
+            "name": spec["name"] or domain_order.spec_id,
+            # TMF652 has an integer priority; TMF622's is a string ("0" to "4").
+            "priority": int(priority) if priority is not None else None,
+            "externalReference": [
+                {"id": document["id"], "entityType": "ProductOrder", "owner": "Tessera"}
+            ],
+        }
     relationships: list[Document] = [
         {
             "id": document["id"],
@@ -138,10 +156,9 @@ def service_order(
                 "@referredType": "ServiceOrder",
             }
         )
-    body = {
-        **_common(document, domain_order, tasks, state, f"{base_url}{SERVICE_ORDERING_BASE}"),
+    return {
         "category": domain_order.category,
-        "priority": document.get("priority"),
+        "priority": priority,
         "externalReference": [
             {
                 "id": document["id"],
@@ -161,70 +178,59 @@ def service_order(
             for t in tasks
             if t.status.value == "completed" and t.actual_end is not None
         ],
-        "serviceOrderItem": [
-            {
-                "id": "1",
-                "action": _ACTIONS.get(domain_order.action, "modify"),
-                "quantity": 1,
-                "state": state,
-                "service": {
-                    "id": ref_id,
-                    "category": domain_order.category,
-                    "name": domain_order.spec_id,
-                    "serviceCharacteristic": _characteristics(domain_order),
-                    "serviceSpecification": _specification_ref(domain_order, catalog, base_url),
-                    "@type": "Service",
-                },
-                "@type": "ServiceOrderItem",
-            }
-        ],
-        "@type": "ServiceOrder",
     }
-    body["href"] = f"{body['href']}/serviceOrder/{ref_id}"
-    return _without_none(body)
 
 
-def resource_order(
+def domain_order_view(
     document: Document,
     domain_order: DomainOrder,
     tasks: list[PlanTaskView],
     catalog: CatalogVersion | None,
     base_url: str,
 ) -> Document:
+    """A service order (TMF641) or resource order (TMF652): one item, the domain order's
+    service or resource, with the product order's dates and parties."""
+    names = NAMES[domain_order.domain]
     ref_id = domain_order_ref_id(document["id"], domain_order.id)
     state = _states(document).get(ref_id, "acknowledged")
-    priority = document.get("priority")
-    base = f"{base_url}{RESOURCE_ORDERING_BASE}"
-    specification = _specification_ref(domain_order, catalog, base_url)
-    body = {
-        **_common(document, domain_order, tasks, state, base),
-        "name": specification["name"] or domain_order.spec_id,
-        # TMF652 has an integer priority; TMF622's is a string ("0" to "4").
-        "priority": int(priority) if priority is not None else None,
-        "externalReference": [
-            {"id": document["id"], "entityType": "ProductOrder", "owner": "Tessera"}
-        ],
-        "orderItem": [
-            {
-                "id": "1",
-                "action": _ACTIONS.get(domain_order.action, "modify"),
-                "quantity": 1,
-                "state": state,
-                "resourceSpecification": specification,
-                "resource": {
-                    "id": ref_id,
-                    "href": f"{base}/resourceOrder/{ref_id}",
-                    "name": domain_order.spec_id,
-                    "resourceCharacteristic": _characteristics(domain_order),
-                    "resourceSpecification": specification,
-                    "@type": "Resource",
-                },
-                "@type": "ResourceOrderItem",
-            }
-        ],
-        "@type": "ResourceOrder",
+    href = f"{base_url}{names.base}/{names.resource}/{ref_id}"
+    spec = _specification_ref(domain_order, catalog, base_url)
+    entity: Document = {
+        "id": ref_id,
+        "category": domain_order.category if domain_order.domain == Domain.SERVICE else None,
+        "href": href if domain_order.domain != Domain.SERVICE else None,
+        "name": domain_order.spec_id,
+        f"{names.entity}Characteristic": _characteristics(domain_order),
+        f"{names.entity}Specification": spec,
+        "@type": names.entity_type,
     }
-    body["href"] = f"{base}/resourceOrder/{ref_id}"
+    item: Document = {
+        "id": "1",
+        "action": _ACTIONS.get(domain_order.action, "modify"),
+        "quantity": 1,
+        "state": state,
+        # TMF652 names the specification on the item as well.
+        "resourceSpecification": spec if domain_order.domain != Domain.SERVICE else None,
+        names.entity: entity,
+        "@type": names.item_type,
+    }
+    body = {
+        "id": ref_id,
+        "href": href,
+        "description": f"{domain_order.spec_id} for product order item {domain_order.item_id}",
+        "orderDate": document.get("orderDate"),
+        "requestedStartDate": document.get("requestedStartDate"),
+        "requestedCompletionDate": document.get("requestedCompletionDate"),
+        **_dates(tasks, state),
+        "state": state,
+        # TMF641 requires a party's @type, which TMF622 leaves out.
+        "relatedParty": [
+            {"@type": "RelatedParty", **party} for party in document.get("relatedParty", [])
+        ],
+        **_domain_fields(document, domain_order, tasks, spec),
+        names.item_list: [item],
+        "@type": names.order_type,
+    }
     return _without_none(body)
 
 
@@ -244,9 +250,8 @@ def views_of(
     tasks: dict[str, list[PlanTaskView]] = {}
     for task in plan.tasks:
         tasks.setdefault(task.domain_order_id, []).append(task)
-    build = service_order if domain == Domain.SERVICE else resource_order
     return [
-        build(document, d, tasks.get(d.id, []), catalog, base_url)
+        domain_order_view(document, d, tasks.get(d.id, []), catalog, base_url)
         for d in plan.domain_orders
         if d.domain == domain
         and (keep is None or domain_order_ref_id(document["id"], d.id) in keep)

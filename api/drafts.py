@@ -18,6 +18,7 @@ from api.admission import start_after_response
 from api.errors import TmfError
 from api.identity import Caller
 from api.isolation import visible_order
+from api.order_rules import duplicate_screen
 from api.returns import checked_returns
 from config.settings import Settings, get_settings
 from store import drafts, stock
@@ -118,13 +119,15 @@ async def submit(
         {**submitted, "state": OrderState.ACKNOWLEDGED.value, "orderDate": now.isoformat()}
     )
     try:
-        stored = await run_in_threadpool(drafts.submit_draft, order, settings.task_queue)
+        # Screened for duplicates as a POST is (a draft is not, while it is one).
+        screen = await run_in_threadpool(duplicate_screen, order)
+        order = await run_in_threadpool(drafts.submit_draft, order, settings.task_queue, screen)
     except drafts.DraftClosed as err:
         raise refuse_closed(err.state, order_id) from None
     except stock.OutOfStock as err:
         raise out_of_stock(err) from None
     start_after_response(order, settings)
-    return stored
+    return order.to_tmf()
 
 
 def out_of_stock(err: stock.OutOfStock) -> TmfError:

@@ -33,6 +33,7 @@ def order_policy() -> OrderPolicy:
         jeopardy_warning_share=settings.jeopardy_warning_share,
         due_hours_by_priority=settings.due_hours_by_priority,
         default_due_hours=settings.order_default_due_hours,
+        approval_jeopardy_hours=settings.order_approval_jeopardy_hours,
         offline_first_pause_seconds=settings.offline_first_pause_seconds,
         offline_max_pause_seconds=settings.offline_max_pause_seconds,
         southbound_attempt_timeout_seconds=settings.southbound_attempt_timeout_seconds,

@@ -19,7 +19,9 @@ class Permission(StrEnum):
     ORDER_PREVIEW = "order:preview"  # plan and price an order without starting it
     ORDER_PROVIDE_INFORMATION = "order:provide-information"
     ORDER_PONR_OVERRIDE = "order:ponr-override"
-    ORDER_APPROVE = "order:approve"
+    ORDER_APPROVE = "order:approve"  # approve or reject an order waiting for approval
+    ORDER_RELEASE = "order:release"  # release an order held as a suspected duplicate
+    APPROVAL_READ = "approval:read"  # the orders waiting for a review (/ops/v1/approvals)
     ORDER_MONITOR = "order:monitor"  # jeopardy: orders at risk across customers
     ANY_PARTY = "party:any"  # acts for every customer, not only the token's party
     INVENTORY_READ = "inventory:read"
@@ -65,7 +67,9 @@ _FALLOUT = {*_READER, P.FALLOUT_READ, P.FALLOUT_WORK, P.SIMULATOR_READ}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "customer": frozenset(_CUSTOMER),
-    "order-agent": frozenset({*_CUSTOMER, P.ANY_PARTY, P.ORDER_MONITOR}),
+    "order-agent": frozenset(
+        {*_CUSTOMER, P.ANY_PARTY, P.ORDER_MONITOR, P.ORDER_RELEASE, P.APPROVAL_READ}
+    ),
     "channel": frozenset(
         {P.ANY_PARTY, P.ORDER_CREATE, P.ORDER_READ, P.ORDER_PREVIEW, P.CATALOG_READ}
         | {P.INVENTORY_READ, P.HUB_MANAGE}
@@ -74,12 +78,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "fulfillment-manager": frozenset(
         {*_FULFILLMENT, P.TASK_ASSIGN, P.ORDER_PONR_OVERRIDE, P.SIMULATOR_READ}
     ),
-    "order-approver": frozenset({*_READER, P.ORDER_APPROVE}),
+    "order-approver": frozenset({*_READER, P.ORDER_APPROVE, P.APPROVAL_READ}),
     "fallout-agent": frozenset(_FALLOUT),
     "fallout-manager": frozenset({*_FALLOUT, P.FALLOUT_MANAGE, P.ORDER_MONITOR}),
     "order-manager": frozenset(
         {*_CUSTOMER, *_READER}
         | {P.ORDER_PROVIDE_INFORMATION, P.ORDER_PONR_OVERRIDE, P.ORDER_APPROVE, P.ORDER_MONITOR}
+        | {P.ORDER_RELEASE, P.APPROVAL_READ}
         | {P.TASK_READ, P.FALLOUT_READ, P.SIMULATOR_READ, P.ADMISSION_READ}
     ),
     "process-admin": frozenset(

@@ -54,7 +54,7 @@ def import_version(
     source: Path = typer.Argument(..., help="A version directory of YAML files."),
     actor: str = typer.Option(..., help="Who imports it (recorded in the audit trail)."),
 ) -> None:
-    """Make a YAML version directory the draft catalog (replacing any draft)."""
+    """Make a YAML version directory the actor's draft catalog (replacing their draft)."""
     from decomposition.catalog_draft import new_draft
     from store import catalog_admin
     from store.catalog_files import CatalogFileError, load_catalog_version
@@ -77,27 +77,27 @@ def import_version(
         draft.document = new_draft(loaded)
         return catalog_admin.AuditEntry(actor, "import", "catalog", "draft", {"from": str(source)})
 
-    catalog_admin.change_draft(start, replace)
-    typer.echo(f"{source} is the draft catalog (based on {base}); publish it to use it")
+    catalog_admin.change_draft(actor, start, replace)
+    typer.echo(f"{source} is {actor}'s draft catalog (based on {base}); publish it to use it")
 
 
 @app.command("publish")
 def publish(actor: str = typer.Option(..., help="Who publishes it (audit trail).")) -> None:
-    """Validate the draft as a whole and publish it as the next version."""
-    from api.routers.catalog_admin import next_version
-    from decomposition.catalog_draft import draft_problems
+    """Validate the actor's draft as a whole and publish it as the next version."""
+    from api.errors import TmfError
+    from api.routers.catalog_admin import publishable
     from store import catalog_admin
     from store.db import create_tables
 
     create_tables()
-    draft = catalog_admin.get_draft()
-    if draft is None:
-        typer.echo("there is no draft catalog", err=True)
+    try:
+        found = publishable(actor)
+    except TmfError:
+        typer.echo(f"{actor} has no draft catalog", err=True)
+        raise typer.Exit(1) from None
+    if found.problems:
+        typer.echo("the draft cannot be published:\n- " + "\n- ".join(found.problems), err=True)
         raise typer.Exit(1)
-    version = next_version(draft.base_version)
-    problems = draft_problems(draft.document, version)
-    if problems:
-        typer.echo("the draft cannot be published:\n- " + "\n- ".join(problems), err=True)
-        raise typer.Exit(1)
-    catalog_admin.publish_draft(version, {**draft.document, "version": version}, actor)
-    typer.echo(f"published catalog {version}")
+    document = {**found.document, "version": found.version}
+    catalog_admin.publish_draft(found.version, document, actor)
+    typer.echo(f"published catalog {found.version}")

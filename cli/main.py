@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from cli.approvals import app as approvals_app
 from cli.catalog import app as catalog_app
 from cli.db import app as db_app
 from cli.deploy import app as deploy_app
@@ -28,6 +29,7 @@ from temporal_client.codec import new_key_line
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
 app.add_typer(orders_app, name="orders")
+app.add_typer(approvals_app, name="approvals")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(db_app, name="db")

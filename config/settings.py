@@ -88,6 +88,9 @@ class Settings(BaseSettings):
         "ORDER_DUE_HOURS_BY_PRIORITY", '{"0": 24, "1": 72, "2": 168, "3": 336, "4": 720}'
     )
     order_default_due_hours: float = env("ORDER_DEFAULT_DUE_HOURS", 336, gt=0)
+    # An order waiting for an approver (or a duplicate's review) is in jeopardy `warning` past
+    # JEOPARDY_WARNING_SHARE of this, `critical` past all of it.
+    order_approval_jeopardy_hours: float = env("ORDER_APPROVAL_JEOPARDY_HOURS", 24, gt=0)
     offline_first_pause_seconds: Seconds = env("OFFLINE_FIRST_PAUSE_SECONDS", 2)
     offline_max_pause_seconds: Seconds = env("OFFLINE_MAX_PAUSE_SECONDS", 60)
     # How long one call to a southbound system may take before it is tried again (a killed

@@ -1,49 +1,49 @@
-"""Catalog management, pure: TMF620 create / merge-patch / delete applied to a draft catalog
-document (the YAML form: camelCase lists of offerings, specifications, prices, categories),
-lifecycle rules, and the whole-draft validation that must pass before it is published.
-
-TMF620 fields map onto the catalog model; what TMF620 cannot say (a specification's
-fulfillment `tasks` and service `relationships`) is given as Tessera extension fields of the
-same names, in the YAML form.
+"""Catalog management, pure: TMF620/633/634 create / merge-patch / delete applied to a draft
+catalog document (the YAML form: camelCase lists of offerings, specifications, prices,
+discounts, categories), lifecycle moves (decomposition/lifecycle.py), and the whole-draft
+validation that must pass before it is published. TMF bodies are read in `catalog_input.py`.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from decomposition import lifecycle
 from decomposition.catalog import (
     CatalogVersion,
     Category,
+    DiscountRule,
     LifecycleStatus,
     PriceSpec,
     ProductOffering,
     ProductSpecification,
+    ResourceSpecification,
+    ServiceSpecification,
 )
+from decomposition.catalog_input import from_tmf, is_discount, keep_relationship_details, refs
 from decomposition.conditions import ConditionError, parse_condition
 from decomposition.decompose import decompose
 from tmf.merge_patch import merge_patch
 from tmf.product_order import ProductOrderCreate
 
 Document = dict[str, Any]
+IN_DESIGN = LifecycleStatus.IN_DESIGN.value
 
-# TMF620 resource -> (list in the draft document, catalog model of one entity).
+# TMF resource -> (list in the draft document, catalog model of one entity).
 RESOURCES: dict[str, tuple[str, type[BaseModel]]] = {
     "productOffering": ("offerings", ProductOffering),
     "productSpecification": ("productSpecifications", ProductSpecification),
     "productOfferingPrice": ("prices", PriceSpec),
     "category": ("categories", Category),
+    "serviceSpecification": ("serviceSpecifications", ServiceSpecification),
+    "resourceSpecification": ("resourceSpecifications", ResourceSpecification),
 }
-
-# Allowed lifecycle moves: designed, then launched, then retired; never back.
-_NEXT = {
-    LifecycleStatus.IN_DESIGN: {LifecycleStatus.IN_DESIGN, LifecycleStatus.LAUNCHED},
-    LifecycleStatus.LAUNCHED: {LifecycleStatus.LAUNCHED, LifecycleStatus.RETIRED},
-    LifecycleStatus.RETIRED: {LifecycleStatus.RETIRED},
-}
+DISCOUNTS = "discounts"  # a productOfferingPrice of priceType discount: a DiscountRule
 
 
 class DraftError(ValueError):
@@ -68,11 +68,18 @@ def entities(document: Document, resource: str) -> list[Document]:
 
 
 def _holder(document: Document, resource: str, entity_id: str) -> list[Document] | None:
-    """The list holding the entity: its resource's, or for a price, its offering's prices."""
+    """The list holding the entity: its resource's, or for a price or discount, also the
+    standalone discounts and each offering's prices and discounts."""
     lists = [entities(document, resource)]
     if resource == "productOfferingPrice":
-        lists += [o.setdefault("prices", []) for o in entities(document, "productOffering")]
+        lists.append(document.setdefault(DISCOUNTS, []))
+        for offering in entities(document, "productOffering"):
+            lists += [offering.setdefault("prices", []), offering.setdefault(DISCOUNTS, [])]
     return next((found for found in lists if any(e.get("id") == entity_id for e in found)), None)
+
+
+def _is_discount_entity(entity: Document) -> bool:
+    return "appliesTo" in entity
 
 
 def find(document: Document, resource: str, entity_id: str) -> Document | None:
@@ -91,98 +98,11 @@ def slug_id(name: str, suffix: str) -> str:
     return f"{base}-{suffix}"
 
 
-# -- TMF620 -> catalog model -------------------------------------------------------------------
-
-
-def _refs(values: Any) -> list[str]:
-    return [v["id"] for v in values or [] if isinstance(v, Mapping) and "id" in v]
-
-
-def _characteristic(tmf: Mapping[str, Any]) -> Document:
-    char: Document = {"name": tmf.get("name"), "valueType": tmf.get("valueType", "string")}
-    if tmf.get("description"):
-        char["description"] = tmf["description"]
-    if tmf.get("minCardinality", 0) >= 1:
-        char["required"] = True
-    if tmf.get("regex"):
-        char["pattern"] = tmf["regex"]
-    values = tmf.get("productSpecCharacteristicValue") or []
-    listed = [v["value"] for v in values if v.get("value") is not None]
-    if listed:
-        char["allowedValues"] = listed
-        default = next((v["value"] for v in values if v.get("isDefault")), None)
-        if default is not None:
-            char["default"] = default
-    for v in values:
-        if v.get("valueFrom") is not None:
-            char["minimum"] = v["valueFrom"]
-        if v.get("valueTo") is not None:
-            char["maximum"] = v["valueTo"]
-    return char
-
-
-def from_tmf(resource: str, body: Mapping[str, Any]) -> Document:
-    """The catalog fields a TMF620 body sets (only those present: a merge patch sets no more)."""
-    out: Document = {}
-    simple = {"name": "name", "description": "description"}
-    for tmf_name, name in simple.items():
-        if tmf_name in body:
-            out[name] = body[tmf_name]
-    if resource == "productOffering":
-        if "lifecycleStatus" in body:
-            out["lifecycleStatus"] = body["lifecycleStatus"]
-        if "isSellable" in body:
-            out["sellable"] = body["isSellable"]
-        if "channel" in body:
-            out["channels"] = _refs(body["channel"])
-        if "productSpecification" in body:
-            spec = body["productSpecification"]
-            out["productSpecification"] = spec.get("id") if isinstance(spec, Mapping) else None
-        if "category" in body:
-            out["category"] = _refs(body["category"])
-        if "bundledProductOffering" in body:
-            out["bundled"] = [
-                {"key": o, "offering": o} for o in _refs(body["bundledProductOffering"])
-            ]
-        if "prodSpecCharValueUse" in body:
-            out["charValueUse"] = {
-                u["name"]: [v["value"] for v in u.get("productSpecCharacteristicValue") or []]
-                for u in body["prodSpecCharValueUse"] or []
-            }
-    elif resource == "productSpecification":
-        if "productSpecCharacteristic" in body:
-            out["characteristics"] = [
-                _characteristic(c) for c in body["productSpecCharacteristic"] or []
-            ]
-        if "productSpecificationRelationship" in body:
-            out["reliesOnSpecs"] = [
-                r["id"]
-                for r in body["productSpecificationRelationship"] or []
-                if r.get("relationshipType") == "reliesOn"
-            ]
-        for extension in ("tasks", "relationships"):  # Tessera extensions, YAML form
-            if extension in body:
-                out[extension] = body[extension]
-    elif resource == "productOfferingPrice":
-        if "priceType" in body:
-            out["priceType"] = body["priceType"]
-        if "price" in body:
-            price = body["price"] or {}
-            out["amount"] = price.get("value", 0)
-            if price.get("unit"):
-                out["currency"] = price["unit"]
-        if "recurringChargePeriodType" in body:
-            out["recurringPeriod"] = body["recurringChargePeriodType"]
-        if "unitOfMeasure" in body:
-            out["perUnitOf"] = (body["unitOfMeasure"] or {}).get("units")
-    elif resource == "category" and "parentId" in body:
-        out["parent"] = body["parentId"]
-    return out
-
-
 def _checked(resource: str, entity: Document) -> Document:
     """The entity as its catalog model reads it: a 422 for what it refuses."""
     _, model = RESOURCES[resource]
+    if resource == "productOfferingPrice" and _is_discount_entity(entity):
+        model = DiscountRule
     try:
         valid = model.model_validate(entity)
     except ValidationError as err:
@@ -208,43 +128,67 @@ def _conditions(entity: Document) -> list[str]:
 # -- changes -----------------------------------------------------------------------------------
 
 
+def _lifecycle(resource: str, entity_id: str, before: LifecycleStatus, after: Any) -> None:
+    try:
+        wanted = LifecycleStatus(after)
+    except ValueError:
+        known = ", ".join(s.value for s in LifecycleStatus)
+        raise DraftError(422, "InvalidBody", f"lifecycleStatus must be one of {known}") from None
+    problem = lifecycle.move_problem(resource, before, wanted)
+    if problem is not None:
+        raise DraftError(
+            409,
+            "InvalidLifecycleTransition",
+            f"{resource} '{entity_id}' cannot become {wanted.value}: {problem}",
+        )
+
+
 def create(document: Document, resource: str, body: Mapping[str, Any], new_id: str) -> Document:
     if not body.get("name"):
         raise DraftError(422, "InvalidBody", f"a {resource} needs a name")
     entity = {"id": new_id, **from_tmf(resource, body)}
+    # Everything starts In design, and is tested before it is used.
+    _lifecycle(
+        resource, new_id, LifecycleStatus.IN_DESIGN, entity.get("lifecycleStatus", IN_DESIGN)
+    )
+    entity["lifecycleStatus"] = IN_DESIGN
+    key, _ = RESOURCES[resource]
     if resource == "productOffering":
-        entity.setdefault("lifecycleStatus", LifecycleStatus.IN_DESIGN.value)
         entity.setdefault("channels", [])
         _attach_prices(document, entity, body)
-    if resource == "productOfferingPrice":
+    elif resource == "serviceSpecification":
+        entity.setdefault("category", "CFS")
+    elif resource == "productOfferingPrice" and is_discount(body):
+        entity.setdefault("appliesTo", "oneTime")
+        key = DISCOUNTS
+    elif resource == "productOfferingPrice":
         entity.setdefault("priceType", "oneTime")
         entity.setdefault("amount", 0)
         if entity["priceType"] not in {"oneTime", "recurring"}:
-            raise DraftError(
-                422,
-                "InvalidBody",
-                "priceType must be oneTime or recurring (discounts belong to an offering)",
-            )
+            raise DraftError(422, "InvalidBody", "priceType must be oneTime, recurring or discount")
         if entity["priceType"] == "recurring":
             entity.setdefault("recurringPeriod", "month")
     checked = _checked(resource, entity)
-    entities(document, resource).append(checked)
+    document.setdefault(key, []).append(checked)
     return checked
 
 
 def _attach_prices(document: Document, offering: Document, body: Mapping[str, Any]) -> None:
-    """Prices created on their own move into the offering that names them."""
-    wanted = _refs(body.get("productOfferingPrice"))
+    """Prices and discounts created on their own move into the offering that names them."""
+    wanted = refs(body.get("productOfferingPrice"))
     if not wanted:
         return
-    standalone = entities(document, "productOfferingPrice")
-    moved = [p for p in standalone if p["id"] in wanted]
-    known = {p["id"] for p in offering.get("prices", [])}
-    missing = [w for w in wanted if w not in known and all(p["id"] != w for p in moved)]
+    known = {p["id"] for p in [*offering.get("prices", []), *offering.get(DISCOUNTS, [])]}
+    found: set[str] = set()
+    for key in ("prices", DISCOUNTS):
+        standalone = document.setdefault(key, [])
+        moved = [p for p in standalone if p["id"] in wanted]
+        offering[key] = [*offering.get(key, []), *moved]
+        document[key] = [p for p in standalone if p["id"] not in wanted]
+        found |= {p["id"] for p in moved}
+    missing = [w for w in wanted if w not in known | found]
     if missing:
         raise DraftError(422, "InvalidBody", f"unknown productOfferingPrice {', '.join(missing)}")
-    offering["prices"] = [*offering.get("prices", []), *moved]
-    document["prices"] = [p for p in standalone if p["id"] not in wanted]
 
 
 def update(document: Document, resource: str, entity_id: str, patch: Mapping[str, Any]) -> Document:
@@ -253,17 +197,23 @@ def update(document: Document, resource: str, entity_id: str, patch: Mapping[str
         raise DraftError(404, "NotFound", f"No {resource} with id '{entity_id}'")
     if "id" in patch and patch["id"] != entity_id:
         raise DraftError(400, "NonPatchableField", "id cannot be changed")
-    changed = merge_patch(entity, from_tmf(resource, patch))
-    if resource == "productOffering":
-        before = LifecycleStatus(entity.get("lifecycleStatus", LifecycleStatus.LAUNCHED))
-        after = LifecycleStatus(changed.get("lifecycleStatus", before))
-        if after not in _NEXT[before]:
+    discount = resource == "productOfferingPrice" and _is_discount_entity(entity)
+    if resource == "productOfferingPrice" and "priceType" in patch:
+        if is_discount(patch) != discount:
             raise DraftError(
-                409,
-                "InvalidLifecycleTransition",
-                f"productOffering '{entity_id}' is {before.value}: it cannot become "
-                f"{after.value} (In design -> Launched -> Retired)",
+                400, "NonPatchableField", "a price cannot become a discount, nor the reverse"
             )
+    # A discount's fields are read as a discount's, whether the patch repeats its type or not.
+    fields = from_tmf(resource, {**patch, "priceType": "discount"} if discount else patch)
+    if "relationships" in fields and "relationships" not in patch:
+        fields["relationships"] = keep_relationship_details(
+            entity.get("relationships", []), fields["relationships"]
+        )
+    changed = merge_patch(entity, fields)
+    default = LifecycleStatus.LAUNCHED if resource == "productOffering" else LifecycleStatus.ACTIVE
+    before = LifecycleStatus(entity.get("lifecycleStatus", default))
+    _lifecycle(resource, entity_id, before, changed.get("lifecycleStatus", before))
+    if resource == "productOffering":
         _attach_prices(document, changed, patch)
     checked = _checked(resource, changed)
     holder = _holder(document, resource, entity_id)
@@ -282,7 +232,8 @@ def delete(document: Document, resource: str, entity_id: str, published: bool) -
         raise DraftError(
             409,
             "Published",
-            f"{resource} '{entity_id}' is published: retire it (lifecycleStatus Retired) instead",
+            f"{resource} '{entity_id}' is published: retire it (lifecycleStatus Retired), "
+            "then make it Obsolete, instead",
         )
     holder = _holder(document, resource, entity_id)
     assert holder is not None
@@ -304,12 +255,17 @@ def draft_problems(document: Document, version: str) -> list[str]:
             message = str(error["msg"]).removeprefix("Value error, ")
             problems.extend(line.lstrip("- ") for line in message.splitlines() if line.strip())
         return [p for p in problems if p != "invalid catalog:"]
+    found = lifecycle.lifecycle_problems(catalog)
+    launched = [o for o in catalog.offerings if o.sellable and o.orderable]
+    return found + _plan_problems(catalog, launched)
+
+
+def _plan_problems(catalog: CatalogVersion, offerings: list[ProductOffering]) -> list[str]:
+    """Why a sample order of each offering, built from TMF620 alone, does not plan."""
     from decomposition.tmf620_orders import sample_order  # the TMF620 view of this catalog
 
     found: list[str] = []
-    for offering in catalog.offerings:
-        if not (offering.sellable and offering.orderable):
-            continue
+    for offering in offerings:
         spec = catalog.product_spec(offering.product_specification or "")
         if spec is not None and "add" not in {a.value for a in spec.tasks} and not offering.bundled:
             found.append(f"offering '{offering.id}': its specification has no add tasks")
@@ -321,3 +277,21 @@ def draft_problems(document: Document, version: str) -> list[str]:
         result = decompose(ProductOrderCreate.model_validate(body), catalog)
         found.extend(f"offering '{offering.id}': {p.reason}" for p in result.problems)
     return found
+
+
+def launch_problems(document: Document, version: str) -> list[str]:
+    """What would stop the offerings In test once Launched (they do not block publishing:
+    they are being tested): the draft with them launched, checked as a whole."""
+    testing = {
+        o["id"]
+        for o in document.get("offerings", [])
+        if o.get("lifecycleStatus") == LifecycleStatus.IN_TEST.value and o.get("sellable", True)
+    }
+    if not testing:
+        return []
+    trial = copy.deepcopy(document)
+    for offering in trial.get("offerings", []):
+        if offering["id"] in testing:
+            offering["lifecycleStatus"] = LifecycleStatus.LAUNCHED.value
+    problems = draft_problems(trial, version)
+    return [p for p in problems if any(f"'{offering_id}'" in p for offering_id in testing)]

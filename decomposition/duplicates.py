@@ -1,6 +1,7 @@
 """Duplicate orders, pure: a new order matching an open order of the same customer under one of
 the catalog's `duplicate` rules (same offering, same key characteristics such as the
-installation address, ordered within the rule's window). Not idempotency: a replay (same
+installation address, ordered within the rule's window), held for review or refused as the
+rule says. Not idempotency: a replay (same
 Idempotency-Key) is answered with the first order before this is asked."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 
 from decomposition.catalog import CatalogVersion
 from decomposition.enrichment import order_fields
-from decomposition.rules import OrderRule, RuleKind, matches, rule_values
+from decomposition.rules import DuplicateEffect, OrderRule, RuleKind, matches, rule_values
 from tmf.product_order import ProductOrder, ProductOrderCreate, ProductOrderItem
 
 
@@ -23,6 +24,13 @@ class SuspectedDuplicate(BaseModel):
     item_id: str
     duplicates_order: str
     duplicates_item: str
+    hold: bool = True  # held for review; False: refused
+
+    def reason(self) -> str:
+        return (
+            f"Item {self.item_id} duplicates item {self.duplicates_item} of open order "
+            f"{self.duplicates_order} (rule {self.rule})"
+        )
 
 
 def _key(rule: OrderRule, item: ProductOrderItem) -> tuple[Any, ...] | None:
@@ -42,7 +50,8 @@ def find_duplicate(
     open_orders: Sequence[ProductOrder],
     now: datetime,
 ) -> SuspectedDuplicate | None:
-    """The first open order (of the same customer, the caller's selection) this one duplicates."""
+    """The first open order (of the same customer, the caller's selection, in its order) this
+    one duplicates."""
     fields = order_fields(order)
     customer = order.customer_id()
     for rule in (r for r in catalog.rules if r.kind == RuleKind.DUPLICATE):
@@ -66,5 +75,6 @@ def find_duplicate(
                         item_id=item.id,
                         duplicates_order=other.id,
                         duplicates_item=hit.id,
+                        hold=rule.on_duplicate == DuplicateEffect.HOLD,
                     )
     return None

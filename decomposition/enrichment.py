@@ -18,8 +18,8 @@ from decomposition.rules import (
     matches,
     rule_values,
 )
-from tmf.common import Characteristic, Note
-from tmf.product_order import ProductOrderCreate, ProductOrderItem
+from tmf.common import Characteristic, Note, OrderPrice
+from tmf.product_order import SERVER_ITEM_FIELDS, ProductOrderCreate, ProductOrderItem
 
 Order = TypeVar("Order", bound=ProductOrderCreate)
 
@@ -115,3 +115,81 @@ def approvals_needed(
     """(rule id, reason) of the catalog's approval rules the order matches."""
     items = [(_offering(i), i.action.value, _item_values(i)) for i in order.all_items()]
     return approval_reasons(catalog.rules, items, order_fields(order, total_price))
+
+
+def total_amount(prices: list[OrderPrice]) -> float | None:
+    """What `totalPrice` reads: the order's total prices (one-time and recurring) added up, tax
+    included; None when the order has no price."""
+    amounts = [
+        p.price.tax_included_amount.value
+        for p in prices
+        if p.price is not None and p.price.tax_included_amount is not None
+    ]
+    return sum(amounts) if amounts else None
+
+
+# -- an amendment: enrichment again, on the amended characteristics ------------------------------
+
+_ITEM_NOTE = "Enriched item "
+
+
+def _written_by(rule: OrderRule) -> set[str]:
+    names = set(rule.set_characteristics)
+    if rule.lookup is not None:
+        for values in rule.lookup.table.values():
+            names |= set(values)
+    return names
+
+
+def enriched_names(order: ProductOrderCreate, catalog: CatalogVersion) -> dict[str, set[str]]:
+    """Item id -> the characteristics the catalog's rules set on it, read from the order's
+    notes (author `rule:<id>`, as `Enrichment.note` writes them)."""
+    writes = {r.id: _written_by(r) for r in catalog.rules if r.kind == RuleKind.ENRICH}
+    found: dict[str, set[str]] = {}
+    for note in order.note:
+        rule = (note.author or "").removeprefix("rule:")
+        head, _, shown = note.text.partition(": ")
+        if rule not in writes or not head.startswith(_ITEM_NOTE):
+            continue
+        names = {part.split("=", 1)[0] for part in shown.split(", ") if "=" in part}
+        found.setdefault(head.removeprefix(_ITEM_NOTE), set()).update(names & writes[rule])
+    return found
+
+
+def _request(item: ProductOrderItem) -> dict[str, Any]:
+    fields = set(SERVER_ITEM_FIELDS)
+    return item.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=fields)
+
+
+def reenrich_patch(
+    stored: ProductOrderCreate,
+    amended: ProductOrderCreate,
+    patch: dict[str, Any],
+    catalog: CatalogVersion,
+) -> dict[str, Any]:
+    """The amendment's patch with enrichment run again on the amended order: a value a rule
+    set, and that the amendment left as it was, is derived anew from the amended
+    characteristics (a new postcode, a new exchange); a value the client changed is the
+    client's. The patch as it was when enrichment derives the same."""
+    enriched = enriched_names(stored, catalog)
+    before = {item.id: _item_values(item) for item in stored.all_items()}
+    stripped = amended.model_copy(deep=True)
+    for item in stripped.all_items():
+        names, old = enriched.get(item.id, set()), before.get(item.id, {})
+        if item.product is not None and names:
+            item.product.product_characteristic = [
+                c
+                for c in item.product.product_characteristic
+                if not (c.name in names and old.get(c.name) == c.value)
+            ]
+    stripped.note = [
+        n
+        for n in stripped.note
+        if not ((n.author or "").startswith("rule:") and n.text.startswith(_ITEM_NOTE))
+    ]
+    redone, _ = enrich_order(stripped, catalog)
+    items = [_request(i) for i in redone.product_order_item]
+    if items == [_request(i) for i in amended.product_order_item]:
+        return patch
+    notes = [n.model_dump(mode="json", by_alias=True, exclude_none=True) for n in redone.note]
+    return {**patch, "productOrderItem": items, "note": notes}

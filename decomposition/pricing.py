@@ -36,6 +36,7 @@ from decomposition.catalog import (
     ReturnRemedy,
 )
 from decomposition.items import ProductInstance, resolve_order
+from decomposition.lifecycle import in_use
 from decomposition.problems import Problem
 from decomposition.returns import remedy_of, share
 from decomposition.structure import validate_structure
@@ -74,7 +75,8 @@ class OrderPricing(BaseModel):
 
 
 def _applies(rule: DiscountRule, channel: Channel | None) -> bool:
-    return not rule.channels or channel in rule.channels
+    # A discount still in design or test, or retired, is granted to no new order.
+    return in_use(rule.lifecycle_status) and (not rule.channels or channel in rule.channels)
 
 
 def _price_amount(price: PriceSpec, values: dict[str, Any]) -> Decimal:
@@ -109,6 +111,8 @@ def _charges(
     per_offering: dict[str, dict[tuple[PriceType, str | None, str], Decimal]] = {}
     for instance in instances:
         for price in instance.offering.prices:
+            if not in_use(price.lifecycle_status):
+                continue  # not charged before it is Active, nor once retired
             if price.condition and not catalog.condition(price.condition).holds(instance.values):
                 continue
             amount = _price_amount(price, instance.values)

@@ -6,7 +6,8 @@ order item and its order, and an effect:
 - `enrich`: set characteristics (constants, or a lookup table keyed by a characteristic such as
   the postcode in the installation address) and order fields (priority) before decomposition;
 - `duplicate`: an order matching an open order of the same customer (same offering, same key
-  characteristics, within a window) is refused, naming the order it duplicates;
+  characteristics, within a window) is held for review (`onDuplicate: hold`, the default) or
+  refused (`onDuplicate: refuse`), naming the order it duplicates;
 - `approval`: the order waits for an approver (the reason says why).
 
 The names a condition may read: the ORDER_NAMES below and the item's characteristics.
@@ -43,6 +44,11 @@ class RuleKind(StrEnum):
     APPROVAL = "approval"
 
 
+class DuplicateEffect(StrEnum):
+    HOLD = "hold"  # accepted, held for an agent to release or cancel
+    REFUSE = "refuse"  # 409 at capture
+
+
 class Lookup(RuleModel):
     """Derives characteristics from one: its value (or the part `extract` captures, e.g. the
     postcode in an address) is matched against the table's keys, longest prefix first."""
@@ -64,6 +70,7 @@ class OrderRule(RuleModel):
     # duplicate
     match_characteristics: list[str] = Field(default_factory=list)
     window_hours: float = Field(default=24.0, gt=0)
+    on_duplicate: DuplicateEffect = DuplicateEffect.HOLD
     # approval
     reason: str | None = None
 
@@ -158,8 +165,8 @@ def approval_reasons(
     items: Iterable[tuple[str | None, str, Mapping[str, Any]]],
     order_fields: Mapping[str, Any],
 ) -> list[tuple[str, str]]:
-    """(rule id, reason) of every approval rule some item matches: the decision an approval
-    wait would take (the wait itself is not built yet). `items`: (offering, action, values)."""
+    """(rule id, reason) of every approval rule some item matches: what the order's approval
+    wait waits for (none: no wait). `items`: (offering, action, values)."""
     listed = list(items)
     found: list[tuple[str, str]] = []
     for rule in rules:

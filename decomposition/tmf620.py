@@ -34,8 +34,6 @@ from tmf.product_catalog import ProductOffering as TmfProductOffering
 from tmf.product_catalog import ProductOfferingPrice as TmfProductOfferingPrice
 from tmf.product_catalog import ProductSpecification as TmfProductSpecification
 
-_LAUNCHED = "Launched"
-
 
 def _whole(bound: float | None) -> int | float | None:
     return int(bound) if bound is not None and float(bound).is_integer() else bound
@@ -97,7 +95,7 @@ def product_specification(
         name=spec.name,
         description=spec.description or None,
         version=catalog.version,
-        lifecycle_status=_LAUNCHED,
+        lifecycle_status=spec.lifecycle_status.value,
         is_bundle=any(
             o.is_bundle and o.product_specification == spec.id for o in catalog.offerings
         ),
@@ -212,7 +210,7 @@ def price_of(
         name=price.name,
         description=description,
         version=catalog.version,
-        lifecycle_status=_LAUNCHED,
+        lifecycle_status=price.lifecycle_status.value,
         price_type=price.price_type.value,
         recurring_charge_period_type=price.recurring_period if recurring else None,
         recurring_charge_period_length=1 if recurring else None,
@@ -235,8 +233,10 @@ def discount_of(
         name=rule.name,
         description=description,
         version=catalog.version,
-        lifecycle_status=_LAUNCHED,
+        lifecycle_status=rule.lifecycle_status.value,
         price_type="discount",
+        # A discount on recurring charges recurs with them.
+        recurring_charge_period_type="month" if rule.applies_to == PriceType.RECURRING else None,
         percentage=float(rule.percentage) if rule.percentage is not None else None,
         price=Money(value=-float(rule.amount)) if rule.amount is not None else None,
         channel=[ChannelRef(id=c.value, name=c.value) for c in rule.channels] or None,
@@ -364,6 +364,7 @@ def product_offering_prices(
         spec = catalog.product_spec(offering.product_specification or "")
         prices.extend(price_of(p, catalog, base_url, spec) for p in offering.prices)
         prices.extend(discount_of(d, catalog, base_url) for d in offering.discounts)
-    # Prices created on their own, before an offering names them.
+    # Prices and discounts created on their own, before an offering names them.
     prices.extend(price_of(p, catalog, base_url) for p in catalog.prices)
+    prices.extend(discount_of(d, catalog, base_url) for d in catalog.discounts)
     return prices

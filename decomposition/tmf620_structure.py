@@ -32,7 +32,7 @@ def _category(category: Category, catalog: CatalogVersion, base_url: str) -> Tmf
         name=category.name,
         description=category.description or None,
         version=catalog.version,
-        lifecycle_status=_LAUNCHED,
+        lifecycle_status=category.lifecycle_status.value,
         is_root=category.parent is None,
         parent_id=category.parent,
         sub_category=[
@@ -103,7 +103,7 @@ def service_specification(
             "name": spec.name,
             "description": spec.description or None,
             "version": catalog.version,
-            "lifecycleStatus": _LAUNCHED,
+            "lifecycleStatus": spec.lifecycle_status.value,
             "isBundle": False,
             "serviceSpecCharacteristic": _characteristics(spec),
             "serviceSpecRelationship": [
@@ -142,7 +142,7 @@ def resource_specification(
             "name": spec.name,
             "description": spec.description or None,
             "version": catalog.version,
-            "lifecycleStatus": _LAUNCHED,
+            "lifecycleStatus": spec.lifecycle_status.value,
             "isBundle": False,
             "resourceSpecCharacteristic": [
                 {

@@ -39,11 +39,17 @@ from store.db import create_tables  # noqa: E402
 from store.fallout import FalloutFilter, list_cases  # noqa: E402
 from store.inventory import create_product, get_product  # noqa: E402
 from store.tasks import TaskFilter, list_tasks, set_workforce_config  # noqa: E402
+from tests.bundle_forms import items as bundle_items  # noqa: E402
 from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
 from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
 from tmf.cancel_order import CancelProductOrder  # noqa: E402
 from tmf.product_inventory import Product  # noqa: E402
-from tmf.product_order import PRODUCT_ORDERING_BASE, ProductOrder  # noqa: E402
+from tmf.product_order import (  # noqa: E402
+    PRODUCT_ORDERING_BASE,
+    OrderReview,
+    OrderState,
+    ProductOrder,
+)
 from worker import build_worker  # noqa: E402
 from workflows.messages import (  # noqa: E402
     AmendOrder,
@@ -54,6 +60,8 @@ from workflows.messages import (  # noqa: E402
     FalloutDecision,
     ProvideInformation,
     ReassignManualTask,
+    ReviewAction,
+    ReviewDecision,
 )
 from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
@@ -233,6 +241,35 @@ async def amended_order(client: Client, queue: str, order_id: str = "hist-amende
     return [handle.id]
 
 
+async def bundle_child_removed(client: Client, queue: str) -> list[str]:
+    """Issue 20: a triple play sent as flat items linked by `bundles` relationships; a PATCH
+    removes the IPTV child item; the bundle item itself is unchanged (patched
+    `bundle-links-per-child`) and the rest of the bundle completes."""
+    set_workforce_config(auto_complete=True, latency_ms=50)
+    parts = bundle_items("related")
+    body = order_body(parts, start_in=timedelta(seconds=4))
+    order = _order("hist-tmf-bundle-related", body)
+    handle = await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order),
+        id=f"order-{order.id}",
+        task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
+    )
+    await _wait_for_task(handle, ":reserve-port", "completed")
+    bundle, broadband, _, mobile = parts
+    bundle["productOrderItemRelationship"] = [
+        r for r in bundle["productOrderItemRelationship"] if r["id"] != "1.2"
+    ]
+    patch = {"productOrderItem": [bundle, broadband, mobile]}
+    await handle.execute_update("amend_order", AmendOrder(patch=patch, actor="agent-1"))
+    await handle.result()
+    # Its domain orders too: the bundle's, the kept children's and the IPTV one withdrawn.
+    children = [w.id async for w in client.list_workflows(f"OrderId = '{order.id}'")]
+    return [handle.id, *sorted(children)]
+
+
 async def cancelled_order(client: Client, queue: str) -> list[str]:
     """Cancelled before the point of no return: everything done is undone."""
     body = sample_order("fiber-broadband", start_in=timedelta(seconds=30))
@@ -382,6 +419,127 @@ async def task_reassigned(client: Client, queue: str) -> list[str]:
     return await run
 
 
+# -- issue 21: orders waiting for a review before fulfilment (branch `rules`) -----------------
+
+REVIEW_RULES: list[dict[str, Any]] = [
+    {
+        "id": "big-handsets",
+        "kind": "approval",
+        "when": "offering == 'handset-nova-x5' and totalPrice > 650",
+        "reason": "Handsets above 650 EUR need an approver",
+    }
+]
+
+
+_published: list[bool] = []
+
+
+def _publish_review_rules() -> None:
+    """A catalog version with an approval rule, published in the recording's own database."""
+    from store.catalog_admin import publish_draft
+    from store.catalogs import seed_repository
+
+    if _published:
+        return
+    _published.append(True)
+    base = seed_repository().latest
+    version = f"{base.version}.21"
+    document = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    publish_draft(version, {**document, "version": version, "rules": REVIEW_RULES}, actor="rec")
+
+
+def _handset(order_id: str, storage: int) -> ProductOrder:
+    body = sample_order("handset-nova-x5")
+    chars = body["productOrderItem"][0]["product"]["productCharacteristic"]
+    chars.append({"name": "storageGb", "value": storage})
+    return _order(order_id, body)
+
+
+async def _start_waiting(client: Client, queue: str, order: ProductOrder, state: str) -> Any:
+    """Start the order and wait until it waits for its review in `state`."""
+    _publish_review_rules()
+    handle = await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order),
+        id=f"order-{order.id}",
+        task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
+    )
+    while True:
+        if (await handle.query(ProductOrderWorkflow.get_order)).state.value == state:
+            return handle
+        await asyncio.sleep(0.1)
+
+
+async def _review_then_end(
+    client: Client, queue: str, order: ProductOrder, state: str, decision: ReviewDecision
+) -> list[str]:
+    handle = await _start_waiting(client, queue, order, state)
+    await handle.execute_update("review_order", decision)
+    await handle.result()
+    return [handle.id]
+
+
+async def rules_order_approved(client: Client, queue: str) -> list[str]:
+    """Above the approval threshold: `pending` until an approver approves; then fulfilled."""
+    decision = ReviewDecision(action=ReviewAction.APPROVE, actor="ann", actor_role="order-approver")
+    return await _review_then_end(
+        client, queue, _handset("hist-rules-approved", 256), "pending", decision
+    )
+
+
+async def rules_order_rejected(client: Client, queue: str) -> list[str]:
+    decision = ReviewDecision(
+        action=ReviewAction.REJECT, actor="ann", actor_role="order-approver", reason="budget"
+    )
+    return await _review_then_end(
+        client, queue, _handset("hist-rules-rejected", 256), "pending", decision
+    )
+
+
+async def rules_duplicate_released(client: Client, queue: str) -> list[str]:
+    """Held at capture as a suspected duplicate; an agent releases it; then fulfilled."""
+    order = _handset("hist-rules-duplicate", 128)
+    order.state = OrderState.HELD
+    order.review = [
+        OrderReview(
+            kind="duplicate",
+            reason="Suspected duplicate of order hist-first",
+            rules=["one-parcel-per-address"],
+            duplicate_of="hist-first",
+            since=order.order_date,
+        )
+    ]
+    decision = ReviewDecision(action=ReviewAction.RELEASE, actor="olga", actor_role="order-agent")
+    return await _review_then_end(client, queue, order, "held", decision)
+
+
+async def rules_pending_amended(client: Client, queue: str) -> list[str]:
+    """An amendment below the threshold while `pending`: no approval needed any more."""
+    order = _handset("hist-rules-amended", 256)
+    handle = await _start_waiting(client, queue, order, "pending")
+    item = order.product_order_item[0].to_tmf()
+    for c in item["product"]["productCharacteristic"]:
+        if c["name"] == "storageGb":
+            c["value"] = 128
+    patch = {"productOrderItem": [{k: v for k, v in item.items() if k != "state"}]}
+    await handle.execute_update("amend_order", AmendOrder(patch=patch, actor="cust-1"))
+    await handle.result()
+    return [handle.id]
+
+
+async def rules_pending_cancelled(client: Client, queue: str) -> list[str]:
+    order = _handset("hist-rules-cancelled", 256)
+    handle = await _start_waiting(client, queue, order, "pending")
+    cancellation = CancelProductOrder.model_validate(
+        {"id": "hist-rules-cancel", "href": "http://test/c", "productOrder": {"id": order.id}}
+    )
+    await handle.execute_update("cancel_order", CancelOrder(cancellation=cancellation))
+    await handle.result()
+    return [handle.id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
@@ -404,6 +562,15 @@ SCENARIOS: dict[str, Scenario] = {
     "returns_exchange_not_received": exchange_not_received,
     # Session 10, branch opsid: a manual task handed on by a fulfillment manager.
     "opsid_task_reassigned": task_reassigned,
+    # Issue 20, branch tmf: `python scripts/record_histories.py tmf_bundle_related_amended`.
+    "tmf_bundle_related_amended": bundle_child_removed,
+    # Behind the patch `review-before-fulfilment` (issue 21): record alone, e.g.
+    # `python scripts/record_histories.py rules_order_approved rules_order_rejected`.
+    "rules_order_approved": rules_order_approved,
+    "rules_order_rejected": rules_order_rejected,
+    "rules_duplicate_released": rules_duplicate_released,
+    "rules_pending_amended": rules_pending_amended,
+    "rules_pending_cancelled": rules_pending_cancelled,
 }
 
 
@@ -425,7 +592,9 @@ async def main(names: list[str]) -> None:
                     # Children end just after their parent (its close policy): whole histories.
                     await handle.result()
                     history = await handle.fetch_history()
-                    suffix = "" if n == 0 else "." + workflow_id.rsplit("/", 1)[-1]
+                    # A bundle child's domain order id holds a "/" too: keep all of it.
+                    own = workflow_id.split("/", 1)[-1].replace("/", ".").replace("#", "-")
+                    suffix = "" if n == 0 else "." + own
                     path = release_folder() / f"{name}{suffix}.json"
                     if write_new(path, history.to_json()):
                         print(f"recorded {path.name} ({len(history.events)} events)")

@@ -1,4 +1,5 @@
-"""Reads and writes of catalog management: the draft, published versions, the audit trail."""
+"""Reads and writes of catalog management: the drafts (one per author), published versions, the
+audit trail."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from sqlmodel import col, select
 from store.catalog_tables import CatalogAudit, CatalogDraft, PublishedCatalog
 from store.db import session_scope
 
-DRAFT_ID = "draft"
+DRAFT_ID = "draft"  # the draft of a caller without a subject (and of drafts before 0005)
+
+
+def draft_key(author: str | None) -> str:
+    """Each process admin edits a draft of their own, keyed by the token's subject."""
+    return author or DRAFT_ID
 
 
 def _now() -> datetime:
@@ -27,6 +33,8 @@ class Draft:
     base_version: str
     document: dict[str, Any]
     last_update: dict[str, Any]
+    # The draft catalog's own lifecycle: In design (edited) or In test (validated, frozen).
+    lifecycle_status: str = "In design"
 
 
 @dataclass(frozen=True)
@@ -38,38 +46,45 @@ class AuditEntry:
     change: dict[str, Any]
 
 
-def get_draft() -> Draft | None:
+def _draft(row: CatalogDraft) -> Draft:
+    # Deep copies: a change edits nested lists, and the row must see new values to write.
+    return Draft(
+        row.base_version,
+        copy.deepcopy(row.document),
+        dict(row.last_update),
+        row.lifecycle_status,
+    )
+
+
+def get_draft(author: str | None) -> Draft | None:
     with session_scope() as session:
-        row = session.get(CatalogDraft, DRAFT_ID)
-        if row is None:
-            return None
-        return Draft(row.base_version, dict(row.document), dict(row.last_update))
+        row = session.get(CatalogDraft, draft_key(author))
+        return None if row is None else _draft(row)
 
 
 def change_draft(
-    start: Callable[[], Draft], change: Callable[[Draft], AuditEntry]
+    author: str | None, start: Callable[[], Draft], change: Callable[[Draft], AuditEntry]
 ) -> tuple[Draft, AuditEntry]:
-    """Apply `change` to the draft (made by `start` if there is none) and audit it, in one
-    transaction holding the draft's row: two admins' edits never overwrite each other."""
+    """Apply `change` to the author's draft (made by `start` if there is none) and audit it, in
+    one transaction holding the draft's row: two edits of one draft never overwrite each other,
+    and each admin's draft is their own."""
     with session_scope() as session:
-        row = session.get(CatalogDraft, DRAFT_ID, with_for_update=True)
-        # Deep copies: a change edits nested lists, and the row must see new values to write.
-        draft = (
-            Draft(row.base_version, copy.deepcopy(row.document), dict(row.last_update))
-            if row is not None
-            else start()
-        )
+        row = session.get(CatalogDraft, draft_key(author), with_for_update=True)
+        draft = _draft(row) if row is not None else start()
         entry = change(draft)
         if row is None:
             row = CatalogDraft(
-                id=DRAFT_ID,
+                id=draft_key(author),
                 base_version=draft.base_version,
                 document=draft.document,
                 last_update=draft.last_update,
+                lifecycle_status=draft.lifecycle_status,
             )
         else:
+            row.base_version = draft.base_version
             row.document = draft.document
             row.last_update = draft.last_update
+            row.lifecycle_status = draft.lifecycle_status
             flag_modified(row, "document")
             flag_modified(row, "last_update")
             row.revision += 1
@@ -90,9 +105,10 @@ def _audit_row(entry: AuditEntry) -> CatalogAudit:
 
 
 def publish_draft(version: str, document: dict[str, Any], actor: str | None) -> None:
-    """The draft becomes published `version`; the draft is gone."""
+    """The actor's draft becomes published `version`; the draft is gone. Two publications of
+    one version number cannot both be stored (the primary key): the second fails."""
     with session_scope() as session:
-        row = session.get(CatalogDraft, DRAFT_ID, with_for_update=True)
+        row = session.get(CatalogDraft, draft_key(actor), with_for_update=True)
         last_update = dict(row.last_update) if row is not None else {}
         session.add(
             PublishedCatalog(
@@ -112,7 +128,7 @@ def publish_draft(version: str, document: dict[str, Any], actor: str | None) -> 
 
 def discard_draft(actor: str | None) -> bool:
     with session_scope() as session:
-        row = session.get(CatalogDraft, DRAFT_ID, with_for_update=True)
+        row = session.get(CatalogDraft, draft_key(actor), with_for_update=True)
         if row is None:
             return False
         session.delete(row)

@@ -13,17 +13,21 @@ from sqlmodel import Field, SQLModel
 
 
 class CatalogDraft(SQLModel, table=True):
-    """The one draft catalog version: a whole catalog document (YAML form), edited entity by
-    entity, validated as a whole and published as the next version."""
+    """A process admin's draft catalog version: a whole catalog document (YAML form), edited
+    entity by entity, validated as a whole and published as the next version (the changes
+    carried onto a version another admin published meanwhile)."""
 
     __tablename__ = "catalog_draft"
 
-    id: str = Field(default="draft", primary_key=True, max_length=16)
+    # The author's subject: one draft per process admin (migration 0005 widened it).
+    id: str = Field(default="draft", primary_key=True, max_length=200)
     base_version: str = Field(max_length=64)  # the published version it started from
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     # "<resource>/<id>" -> ISO time of the entity's last change (TMF620 lastUpdate).
     last_update: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     revision: int = 0  # bumped by every change: concurrent edits do not overwrite each other
+    # In design (edited) or In test (validated as a whole, frozen until moved back or launched).
+    lifecycle_status: str = Field(default="In design", max_length=32)
 
 
 class PublishedCatalog(SQLModel, table=True):

@@ -16,6 +16,7 @@ from store import stock
 from store.db import session_scope
 from store.order_tables import ClosedOrderPlan, OrderAdmission, OrderParty, ProductOrderRecord
 from store.orders import _naive_utc
+from store.reviews import DuplicateScreen, screened
 from tmf.product_order import OrderState, ProductOrder
 
 
@@ -63,15 +64,23 @@ def update_draft(order: ProductOrder) -> dict[str, Any]:
         return order.to_tmf()
 
 
-def submit_draft(order: ProductOrder, task_queue: str) -> dict[str, Any]:
+def submit_draft(
+    order: ProductOrder, task_queue: str, screen: DuplicateScreen | None = None
+) -> ProductOrder:
     """The draft becomes a submitted order waiting in the admission queue, atomically; its
-    stock is reserved as a POSTed order's is (OutOfStock refuses the submit)."""
+    stock is reserved as a POSTed order's is (OutOfStock refuses the submit), and it is
+    screened for duplicates as a POSTed order is (held, or refused), after its row is written."""
     stock.ensure_seeded()
     with session_scope() as session:
         record = _draft_row(session, order.id)
-        stock.reserve(session, order.id, order)
         _write(record, order)
         session.add(record)
+        session.flush()
+        if screen is not None and (decided := screened(session, order, screen)) is not order:
+            order = decided
+            _write(record, order)
+            session.add(record)
+        stock.reserve(session, order.id, order)
         _sync_parties(session, order)
         session.add(
             OrderAdmission(
@@ -81,7 +90,7 @@ def submit_draft(order: ProductOrder, task_queue: str) -> dict[str, Any]:
                 accepted_at=record.order_date,
             )
         )
-        return order.to_tmf()
+        return order
 
 
 def expire_drafts(now: datetime, limit: int = 100) -> list[str]:

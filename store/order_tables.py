@@ -84,3 +84,24 @@ class OrderRequest(SQLModel, table=True):
 
     order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
     fingerprint: str = Field(max_length=64)
+
+
+class DomainOrderRecord(SQLModel, table=True):
+    """A domain order (service or resource order) of a product order, as its items list it:
+    written with the order's snapshot, so TMF641/TMF652 lists page and filter on an index
+    instead of reading every order. Added by migration 0005, which fills it in."""
+
+    __tablename__ = "domain_order"
+    __table_args__ = (
+        Index("ix_domain_order_page", "domain", "order_date", "order_id", "position"),
+    )
+
+    # The TMF641/652 id, `order-<product order id>/<domain order id>`.
+    id: str = Field(primary_key=True, max_length=300)
+    order_id: str = Field(foreign_key="product_order.id", index=True, max_length=64)
+    domain: str = Field(max_length=16)  # service | resource
+    state: str = Field(index=True, max_length=32)
+    # The product order's customer (isolation) and date (newest first), copied for the index.
+    customer_id: str | None = Field(default=None, index=True, max_length=200)
+    order_date: datetime = Field(sa_column=Column(DateTime(), nullable=False))
+    position: int = 0  # its place in the product order's item list

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from decomposition.secrets import SealedValue
 from store import stock
 from store.db import session_scope
+from store.domain_orders import index_domain_orders
 from store.event_tables import OrderEventRecord
 from store.order_tables import (
     ClosedOrderPlan,
@@ -22,6 +23,7 @@ from store.order_tables import (
     OrderRequest,
     ProductOrderRecord,
 )
+from store.reviews import DuplicateScreen, screened
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent, tmf_event
 from tmf.product_order import FINAL_ORDER_STATES, OrderState, ProductOrder
@@ -90,6 +92,7 @@ def accept_order(
     sealed: Sequence[SealedValue] = (),
     fingerprint: str | None = None,
     queued: bool = True,
+    screen: DuplicateScreen | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Record a newly accepted order, waiting to start on `task_queue`, with the secret values
     sealed out of it; if its idempotency key (or its party's externalId) is known, return the
@@ -97,7 +100,8 @@ def accept_order(
     otherwise).
 
     Returns the stored TMF document and whether it was created now. A draft is not `queued`:
-    it has no admission row until it is submitted (store/drafts.py).
+    it has no admission row until it is submitted (store/drafts.py). A `screen` decides, in the
+    same transaction, whether the order is a suspected duplicate (store/reviews.py).
     """
     record = _record_from(order, revision=0)
     record.idempotency_key = idempotency_key
@@ -106,7 +110,13 @@ def accept_order(
     try:
         with session_scope() as session:
             session.add(record)
-            session.flush()
+            session.flush()  # a known key fails here: a replay, never screened as a duplicate
+            if screen is not None:
+                decided = screened(session, order, screen)
+                if decided is not order:
+                    order = decided
+                    record.state, record.document = order.state.value, order.to_tmf()
+                    session.add(record)
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
             if queued:
@@ -236,7 +246,8 @@ def write_order_snapshot(
         was_final = False
         if record is None:
             # The API's insert is the first write, but the workflow must not depend on it.
-            session.add(_record_from(order, revision))
+            fresh = _record_from(order, revision)
+            session.add(fresh)
             session.flush()  # the order row first: its parties refer to it
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
@@ -251,6 +262,8 @@ def write_order_snapshot(
             record.revision = revision
             record.document = fresh.document
             session.add(record)
+        # The TMF641/652 lists' index, in the snapshot's transaction: never behind the order.
+        index_domain_orders(session, order.id, fresh.document, fresh.order_date, fresh.customer_id)
         stock.release_unneeded(session, order)
         stock.reserve_added(session, order)  # an item an amendment added (issue 25)
         if order.state.is_final:

@@ -10,6 +10,7 @@ from store.event_tables import OrderEventRecord
 from store.fallout_tables import FalloutCase
 from store.order_tables import (
     ClosedOrderPlan,
+    DomainOrderRecord,
     OrderAdmission,
     OrderParty,
     OrderRequest,
@@ -27,6 +28,7 @@ __all__ = [
     "OrderEventRecord",
     "ManualTaskRecord",
     "ClosedOrderPlan",
+    "DomainOrderRecord",
     "OrderAdmission",
     "OrderParty",
     "OrderRequest",

@@ -81,7 +81,7 @@ from tests.auth import bearer, broad_headers  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 
 # Fixtures shared by several test folders.
-pytest_plugins = ["tests.workforce_fixture"]
+pytest_plugins = ["tests.workforce_fixture", "tests.rules.support"]
 
 
 def free_port() -> int:

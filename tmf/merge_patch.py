@@ -6,7 +6,7 @@ from typing import Any
 
 # Set by the server: a PATCH naming them is refused.
 NON_PATCHABLE_ORDER_FIELDS = frozenset(
-    {"id", "href", "state", "orderDate", "completionDate", "cancellationDate", "version"}
+    {"id", "href", "state", "orderDate", "completionDate", "cancellationDate", "version", "review"}
 )
 
 

@@ -113,6 +113,12 @@ class DomainOrderRef(TmfModel):
     href: str | None = None
 
 
+# What the server adds to an item the client sent (the item's request is the rest).
+SERVER_ITEM_FIELDS = frozenset(
+    {"state", "item_price", "item_total_price", "domain_order", "point_of_no_return", "jeopardy"}
+)
+
+
 class ProductOrderItem(TmfModel):
     id: str = Field(min_length=1)
     action: ItemAction
@@ -248,6 +254,22 @@ class OrderJeopardy(TmfModel):
     tasks: list[TaskAtRisk] = Field(default_factory=list)
 
 
+class OrderReview(TmfModel):
+    """Tessera extension: a person's review the order waits for before it is fulfilled (state
+    `pending` for an approval, `held` for a suspected duplicate), and how it ended."""
+
+    kind: str  # approval | duplicate
+    reason: str
+    rules: list[str] = Field(default_factory=list)
+    duplicate_of: str | None = Field(default=None, alias="duplicateOf")
+    since: UtcDatetime
+    # approved | rejected | released | cancelled | amended (no approval needed any more)
+    decision: str | None = None
+    decided_by: str | None = Field(default=None, alias="decidedBy")
+    decision_date: UtcDatetime | None = Field(default=None, alias="decisionDate")
+    decision_reason: str | None = Field(default=None, alias="decisionReason")
+
+
 class Amendment(TmfModel):
     """Tessera extension: one in-flight amendment, what it changed and who asked."""
 
@@ -283,6 +305,8 @@ class ProductOrder(ProductOrderCreate):
     milestone: list[Milestone] | None = None
     jeopardy: OrderJeopardy | None = None
     amendment: list[Amendment] | None = None
+    # The reviews the order waited for (the last one undecided while it waits).
+    review: list[OrderReview] | None = None
     # Tessera extensions, documented in the OpenAPI schema.
     version: int = 1
     catalog_version: str | None = Field(default=None, alias="catalogVersion")
@@ -292,6 +316,11 @@ class ProductOrder(ProductOrderCreate):
     def item(self, item_id: str) -> ProductOrderItem | None:
         """An item by id, nested ones included."""
         return next((i for i in self.all_items() if i.id == item_id), None)
+
+    def open_review(self) -> OrderReview | None:
+        """The review the order waits for now, if any."""
+        last = self.review[-1] if self.review else None
+        return last if last is not None and last.decision is None else None
 
 
 def order_href(base_url: str, order_id: str) -> str:

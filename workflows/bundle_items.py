@@ -86,11 +86,20 @@ _SERVER_FIELDS = frozenset(
 )
 
 
-def _request(document: dict[str, Any]) -> dict[str, Any]:
-    """An item as the customer asked for it, nested items left out (compared one by one)."""
-    return {
+def _request(document: dict[str, Any], child_links: bool = False) -> dict[str, Any]:
+    """An item as the customer asked for it, nested items left out (compared one by one); with
+    `child_links`, its `bundles` relationships too (each linked child item is compared itself,
+    so adding or removing one child does not change its bundle item)."""
+    request = {
         k: v for k, v in document.items() if k not in _SERVER_FIELDS and k != "productOrderItem"
     }
+    if child_links and "productOrderItemRelationship" in request:
+        request["productOrderItemRelationship"] = [
+            r
+            for r in request["productOrderItemRelationship"]
+            if r.get("relationshipType") != "bundles"
+        ]
+    return request
 
 
 def _children(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -98,11 +107,15 @@ def _children(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def affected_items(
-    before: list[ProductOrderItem], after: list[ProductOrderItem], cancelled: set[str]
+    before: list[ProductOrderItem],
+    after: list[ProductOrderItem],
+    cancelled: set[str],
+    child_links: bool = False,
 ) -> list[str]:
     """Items an amendment removes or changes (added ones affect nothing running). A bundle item
     whose own request is unchanged is not affected when only some of its nested child items
-    change or go: those children are."""
+    change or go: those children are; with `child_links` (patched "bundle-links-per-child"),
+    likewise for child items linked by `bundles` relationships."""
     changed_after = {
         i.id: i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in after
     }
@@ -112,7 +125,7 @@ def affected_items(
             continue
         old = item.model_dump(mode="json", by_alias=True, exclude_none=True)
         new = changed_after.get(item.id)
-        if new is None or _request(new) != _request(old):
+        if new is None or _request(new, child_links) != _request(old, child_links):
             affected.append(item.id)
             continue
         new_children = _children(new)

@@ -185,6 +185,21 @@ class AmendOrder(BaseModel):
     expected_version: int | None = None
 
 
+class ReviewAction(StrEnum):
+    APPROVE = "approve"  # an approver lets an order that waits for approval go ahead
+    REJECT = "reject"  # ... or rejects it (a reason is required)
+    RELEASE = "release"  # an agent lets a suspected duplicate go ahead
+
+
+class ReviewDecision(BaseModel):
+    """A person decides the review an order waits for (workflows/order/review.py)."""
+
+    action: ReviewAction
+    actor: str | None = Field(default=None, max_length=200)
+    actor_role: str | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+
+
 class OverridePointOfNoReturn(BaseModel):
     """A fulfillment manager lifts an item's soft point of no return."""
 

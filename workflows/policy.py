@@ -18,6 +18,9 @@ class OrderPolicy(BaseModel):
         default_factory=lambda: {"0": 24.0, "1": 72.0, "2": 168.0, "3": 336.0, "4": 720.0}
     )
     default_due_hours: float = 336
+    # An order waiting for a person's review (approval, suspected duplicate) is in jeopardy past
+    # this (warning at jeopardy_warning_share of it): the wait has a threshold of its own.
+    approval_jeopardy_hours: float = Field(default=24, gt=0)
     # While a southbound system is offline, its tasks try again after pauses growing to the max.
     offline_first_pause_seconds: float = 2
     offline_max_pause_seconds: float = 60

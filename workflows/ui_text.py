@@ -71,6 +71,8 @@ def order_current_details(
     jeopardy = order.jeopardy.level if order.jeopardy else "none"
     lines = [f"**State** {order.state.value} · **jeopardy** {jeopardy}"]
     waits: list[str] = []
+    if (review := order.open_review()) is not None:
+        waits.append(f"{review.kind} review (rules {', '.join(review.rules)})")
     if execution is not None:
         tasks = {task.id: task for task in execution.plan.tasks}
         for task_id, run in execution.runs.items():

@@ -1,9 +1,14 @@
 """Catalog management for the process admin: TMF620 create, merge-patch update and delete of
-offerings, specifications, prices and categories, into a draft catalog version; the draft is
-validated as a whole and published as the next version (orders in flight keep theirs).
+offerings, specifications, prices, discounts and categories, and of TMF633 service and TMF634
+resource specifications, into the admin's own draft catalog version; the draft is validated as a
+whole and published as the next version (orders in flight keep theirs). A draft started before
+another admin published is carried onto that version, entity by entity (catalog_merge.py).
 
 POST/PATCH/DELETE /tmf-api/productCatalogManagement/v4/{resource}[/{id}]
-GET  /ops/v1/catalog/draft            the draft's problems (empty: it may be published)
+POST/PATCH/DELETE /tmf-api/serviceCatalogManagement/v4/serviceSpecification[/{id}]
+POST/PATCH/DELETE /tmf-api/resourceCatalogManagement/v4/resourceSpecification[/{id}]
+PATCH /tmf-api/productCatalogManagement/v4/catalog/draft   the draft's lifecycle: In test, Launched
+GET  /ops/v1/catalog/draft            the caller's draft and its problems (none: publishable)
 POST /ops/v1/catalog/draft/publish    publish it as the next version
 DELETE /ops/v1/catalog/draft          discard it
 GET  /ops/v1/catalog/audit            every change: who, when, what
@@ -12,34 +17,50 @@ GET  /ops/v1/catalog/audit            every change: who, when, what
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
-from api.catalog_documents import draft_documents
+from api.catalog_documents import DRAFT, draft_documents
 from api.errors import TmfError
 from api.identity import Caller, requires
 from api.permissions import Permission
 from api.tmf_query import count_headers, parse_page
 from config.settings import get_settings
 from decomposition import catalog_draft
-from decomposition.catalog import version_key
+from decomposition.catalog import LifecycleStatus, version_key
+from decomposition.catalog_merge import rebase
 from store import catalog_admin
 from store.catalog_admin import AuditEntry, Draft
 from store.catalogs import catalog_repository
-from tmf.product_catalog import PRODUCT_CATALOG_BASE
+from tmf.product_catalog import (
+    PRODUCT_CATALOG_BASE,
+    RESOURCE_CATALOG_BASE,
+    SERVICE_CATALOG_BASE,
+)
 
 # Catalog changes are the process admin's, audited in the name of the token's subject.
 MANAGER = requires(Permission.CATALOG_MANAGE)
 router = APIRouter(prefix=PRODUCT_CATALOG_BASE, tags=["productCatalog management"])
+service_router = APIRouter(prefix=SERVICE_CATALOG_BASE, tags=["serviceCatalog management"])
+resource_router = APIRouter(prefix=RESOURCE_CATALOG_BASE, tags=["resourceCatalog management"])
+ROUTERS = {
+    "serviceSpecification": service_router,
+    "resourceSpecification": resource_router,
+}
 ops_router = APIRouter(
     prefix="/ops/v1/catalog", tags=["catalog management"], dependencies=[MANAGER]
 )
 
 Document = dict[str, Any]
+IN_DESIGN = LifecycleStatus.IN_DESIGN.value
+IN_TEST = LifecycleStatus.IN_TEST.value
+LAUNCHED = LifecycleStatus.LAUNCHED.value
 
 
 def _now() -> str:
@@ -56,7 +77,9 @@ def _published_ids(resource: str) -> set[str]:
     document = catalog_draft.new_draft(latest)
     ids = {e["id"] for e in catalog_draft.entities(document, resource)}
     if resource == "productOfferingPrice":
-        ids |= {p["id"] for o in latest.offerings for p in o.model_dump()["prices"]}
+        ids |= {e["id"] for e in document.get("discounts", [])}
+        ids |= {p.id for o in latest.offerings for p in o.prices}
+        ids |= {d.id for o in latest.offerings for d in o.discounts}
     return ids
 
 
@@ -79,6 +102,13 @@ def _change(
     resource: str, entity_id: str, action: str, actor: str | None, apply: Any, body: Document
 ) -> Draft:
     def change(draft: Draft) -> AuditEntry:
+        if draft.lifecycle_status == IN_TEST:
+            raise TmfError(
+                409,
+                "DraftInTest",
+                "your draft catalog is In test: move it back to In design "
+                "(PATCH catalog/draft) to change it",
+            )
         try:
             apply(draft.document)
         except catalog_draft.DraftError as err:
@@ -86,7 +116,7 @@ def _change(
         draft.last_update[f"{resource}/{entity_id}"] = _now()
         return AuditEntry(actor, action, resource, entity_id, body)
 
-    draft, _ = catalog_admin.change_draft(_start, change)
+    draft, _ = catalog_admin.change_draft(actor, _start, change)
     return draft
 
 
@@ -137,7 +167,8 @@ def _routes(resource: str) -> None:
         return await run_in_threadpool(_delete, resource, entity_id, caller.subject)
 
     body_doc = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
-    router.add_api_route(
+    owner = ROUTERS.get(resource, router)
+    owner.add_api_route(
         f"/{resource}",
         create,
         methods=["POST"],
@@ -145,14 +176,14 @@ def _routes(resource: str) -> None:
         summary=f"Create a {resource} in the draft catalog",
         openapi_extra={"requestBody": body_doc},
     )
-    router.add_api_route(
+    owner.add_api_route(
         f"/{resource}/{{entity_id}}",
         update,
         methods=["PATCH"],
         summary=f"Change a {resource} in the draft catalog (JSON merge patch)",
         openapi_extra={"requestBody": body_doc},
     )
-    router.add_api_route(
+    owner.add_api_route(
         f"/{resource}/{{entity_id}}",
         delete,
         methods=["DELETE"],
@@ -173,50 +204,143 @@ def next_version(current: str) -> str:
     return ".".join(str(p) for p in parts)
 
 
-def _draft_problems() -> tuple[Draft, str, list[str]]:
-    draft = catalog_admin.get_draft()
+@dataclass(frozen=True)
+class Publishable:
+    draft: Draft
+    version: str  # the version it would be published as
+    document: Document  # the draft, carried onto the latest version if another came since
+    problems: list[str]
+
+
+def publishable(actor: str | None) -> Publishable:
+    draft = catalog_admin.get_draft(actor)
     if draft is None:
-        raise TmfError(404, "NotFound", "There is no draft catalog: a change starts one")
+        raise TmfError(404, "NotFound", "You have no draft catalog: a change starts one")
+    repository = catalog_repository()
+    latest = repository.latest
+    document, problems = draft.document, []
+    if latest.version != draft.base_version:
+        base = catalog_draft.new_draft(repository.get(draft.base_version))
+        document, conflicts = rebase(base, draft.document, catalog_draft.new_draft(latest))
+        problems = [
+            f"{c} changed both in this draft and in version {latest.version}: discard the "
+            "draft, or change it back, and start again"
+            for c in conflicts
+        ]
     version = next_version(draft.base_version)
-    return draft, version, catalog_draft.draft_problems(draft.document, version)
+    if not problems:
+        problems = catalog_draft.draft_problems(document, version)
+    return Publishable(draft, version, document, problems)
 
 
-@ops_router.get("/draft", summary="The draft catalog: its base, next version and problems")
-def get_draft_status() -> dict[str, Any]:
-    draft, version, problems = _draft_problems()
+def _invalid(problems: list[str]) -> JSONResponse:
+    return JSONResponse(
+        status_code=409,
+        content={
+            "code": "InvalidCatalog",
+            "reason": problems[0],
+            "message": "; ".join(problems),
+            "status": "409",
+            "problems": problems,
+        },
+    )
+
+
+@ops_router.get("/draft", summary="Your draft catalog: its base, next version and problems")
+def get_draft_status(caller: Caller = MANAGER) -> dict[str, Any]:
+    found = publishable(caller.subject)
     return {
-        "baseVersion": draft.base_version,
-        "nextVersion": version,
-        "valid": not problems,
-        "problems": problems,
-        "changed": sorted(draft.last_update),
+        "baseVersion": found.draft.base_version,
+        "latestVersion": catalog_repository().latest.version,
+        "nextVersion": found.version,
+        "lifecycleStatus": found.draft.lifecycle_status,
+        "valid": not found.problems,
+        "problems": found.problems,
+        # What would stop the offerings In test once launched (not blocking the publication).
+        "inTestProblems": catalog_draft.launch_problems(found.document, found.version),
+        "changed": sorted(found.draft.last_update),
     }
 
 
-@ops_router.post("/draft/publish", summary="Validate the draft as a whole and publish it")
-def publish_draft(caller: Caller = MANAGER) -> JSONResponse:
-    actor = caller.subject
-    draft, version, problems = _draft_problems()
-    if problems:
-        return JSONResponse(
-            status_code=409,
-            content={
-                "code": "InvalidCatalog",
-                "reason": problems[0],
-                "message": "; ".join(problems),
-                "status": "409",
-                "problems": problems,
-            },
+def _publish(actor: str | None) -> JSONResponse:
+    found = publishable(actor)
+    if found.problems:
+        return _invalid(found.problems)
+    try:
+        catalog_admin.publish_draft(
+            found.version, {**found.document, "version": found.version}, actor
         )
-    if catalog_repository().latest.version != draft.base_version:
+    except IntegrityError:
         raise TmfError(
             409,
             "StaleDraft",
-            f"version {catalog_repository().latest.version} was published after this draft "
-            f"started from {draft.base_version}: discard it and start again",
+            f"version {found.version} was published meanwhile: publish again to carry your "
+            "draft onto it",
+        ) from None
+    return JSONResponse({"version": found.version, "publishedBy": actor})
+
+
+@ops_router.post("/draft/publish", summary="Validate your draft as a whole and publish it")
+def publish_draft(caller: Caller = MANAGER) -> JSONResponse:
+    return _publish(caller.subject)
+
+
+def _set_status(actor: str | None, status: str) -> None:
+    def change(draft: Draft) -> AuditEntry:
+        draft.lifecycle_status = status
+        return AuditEntry(actor, "update", "catalog", DRAFT, {"lifecycleStatus": status})
+
+    catalog_admin.change_draft(actor, _start, change)
+
+
+@router.patch(
+    "/catalog/{catalog_id}",
+    summary="Move your draft catalog (id `draft`) through its lifecycle",
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "required": True,
+        }
+    },
+)
+async def update_catalog(catalog_id: str, request: Request, caller: Caller = MANAGER) -> Response:
+    """In design -> In test: validated as a whole, then frozen; In test -> In design: edited
+    again; In test -> Launched: published as the next version. A published version never
+    changes (it is Retired when a newer one is published)."""
+    body = await _json_object(request)
+    if catalog_id != DRAFT:
+        raise TmfError(
+            409,
+            "Published",
+            f"catalog {catalog_id} is published and does not change: edit your draft "
+            f"(catalog '{DRAFT}')",
         )
-    catalog_admin.publish_draft(version, {**draft.document, "version": version}, actor)
-    return JSONResponse({"version": version, "publishedBy": actor})
+    unknown = sorted(set(body) - {"lifecycleStatus"})
+    if unknown:
+        raise TmfError(400, "NonPatchableField", f"only lifecycleStatus changes: not {unknown}")
+    return await run_in_threadpool(_move_draft, caller.subject, str(body.get("lifecycleStatus")))
+
+
+def _move_draft(actor: str | None, wanted: str) -> Response:
+    found = publishable(actor)
+    before = found.draft.lifecycle_status
+    allowed = {IN_DESIGN: {IN_TEST}, IN_TEST: {IN_DESIGN, LAUNCHED}}[before] | {before}
+    if wanted not in allowed:
+        raise TmfError(
+            409,
+            "InvalidLifecycleTransition",
+            f"your draft catalog is {before}: it may become {', '.join(sorted(allowed))} "
+            "(In design -> In test -> Launched)",
+        )
+    if wanted == LAUNCHED:
+        return _publish(actor)
+    if wanted == IN_TEST and found.problems:
+        return _invalid(found.problems)
+    _set_status(actor, wanted)
+    base_url = get_settings().public_base_url
+    draft = catalog_admin.get_draft(actor)
+    assert draft is not None
+    return JSONResponse(draft_documents(draft, base_url)["catalog"][0])
 
 
 @ops_router.delete("/draft", status_code=204, summary="Discard the draft catalog")

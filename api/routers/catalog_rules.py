@@ -1,4 +1,4 @@
-"""The process admin's order rules (decomposition/rules.py), in the draft catalog version:
+"""The process admin's order rules (decomposition/rules.py), in their draft catalog version:
 
 GET /ops/v1/catalog/rules          the draft's rules, else the latest version's
 PUT /ops/v1/catalog/draft/rules    replace the draft's rules (each checked for shape here; the
@@ -26,9 +26,9 @@ router = APIRouter(prefix="/ops/v1/catalog", tags=["catalog management"], depend
 _RULES = TypeAdapter(list[OrderRule])
 
 
-@router.get("/rules", summary="The order rules: the draft's if there is one, else the latest's")
-def get_rules() -> dict[str, Any]:
-    draft = catalog_admin.get_draft()
+@router.get("/rules", summary="The order rules: your draft's if you have one, else the latest's")
+def get_rules(caller: Caller = MANAGER) -> dict[str, Any]:
+    draft = catalog_admin.get_draft(caller.subject)
     if draft is not None:
         return {"source": "draft", "rules": draft.document.get("rules", [])}
     latest = catalog_repository().latest
@@ -53,5 +53,5 @@ async def put_rules(request: Request, caller: Caller = MANAGER) -> dict[str, Any
         draft.document["rules"] = listed
         return AuditEntry(caller.subject, "update", "orderRules", "draft", {"rules": listed})
 
-    catalog_admin.change_draft(_start, change)
+    catalog_admin.change_draft(caller.subject, _start, change)
     return {"source": "draft", "rules": listed}

@@ -37,6 +37,7 @@ from config.settings import get_settings
 from decomposition.catalog import CatalogVersion, Domain
 from store import orders
 from store.catalogs import catalog_version
+from store.domain_orders import DomainOrderFilter, list_domain_orders
 
 service_router = APIRouter(prefix=SERVICE_ORDERING_BASE, tags=["serviceOrder (TMF641)"])
 resource_router = APIRouter(prefix=RESOURCE_ORDERING_BASE, tags=["resourceOrder (TMF652)"])
@@ -61,44 +62,30 @@ async def _views(document: Document, domain: Domain, wanted: list[str]) -> list[
     return views_of(document, plan, domain, catalog, get_settings().public_base_url, wanted)
 
 
-def _ref_states(document: Document) -> dict[str, str]:
-    return {
-        ref["id"]: ref["state"]
-        for item in document.get("productOrderItem", [])
-        for ref in item.get("domainOrder") or []
-    }
-
-
 async def _list(domain: Domain, request: Request, caller: Caller) -> JSONResponse:
     params = request.query_params
     reject_unknown_filters(params.keys(), FILTERS)
     page = parse_page(params)
-    documents = await run_in_threadpool(
-        orders.order_documents, params.get(PRODUCT_ORDER_FILTER), params.get("relatedParty.id")
+    # The product order's access rules: a customer sees its own orders' domain orders only.
+    flt = DomainOrderFilter(
+        domain=domain.value,
+        id=params.get("id"),
+        state=params.get("state"),
+        order_id=params.get(PRODUCT_ORDER_FILTER),
+        party_id=params.get("relatedParty.id"),
+        customer_id=caller.party_scope(),
     )
-    matches: list[tuple[Document, str]] = []
-    for document in documents:
-        # The product order's access rules: a customer sees its own orders' domain orders only.
-        if not may_see_order(caller, document):
-            continue
-        states = _ref_states(document)
-        for ref_id in refs_of(document, domain):
-            if "id" in params and params["id"] != ref_id:
-                continue
-            if "state" in params and params["state"] != states.get(ref_id):
-                continue
-            matches.append((document, ref_id))
-    selected = matches[page.offset : page.offset + page.limit]
-    by_order: dict[str, tuple[Document, list[str]]] = {}
-    for document, ref_id in selected:
-        by_order.setdefault(document["id"], (document, []))[1].append(ref_id)
+    # The index pages; only the page's orders are read and their views built.
+    by_order, selected, total = await run_in_threadpool(
+        list_domain_orders, flt, page.offset, page.limit
+    )
     built: dict[str, Document] = {}
-    for document, wanted in by_order.values():
+    for document, wanted in by_order:
         for view in await _views(document, domain, wanted):
             built[view["id"]] = view
     fields = parse_fields(params)
-    body = [select_fields(built[ref_id], fields) for _, ref_id in selected if ref_id in built]
-    return JSONResponse(body, headers=count_headers(len(matches), len(body)))
+    body = [select_fields(built[ref_id], fields) for ref_id in selected if ref_id in built]
+    return JSONResponse(body, headers=count_headers(total, len(body)))
 
 
 async def _retrieve(domain: Domain, ref_id: str, request: Request, caller: Caller) -> JSONResponse:

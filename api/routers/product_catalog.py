@@ -60,14 +60,16 @@ FILTERS = {
 Document = dict[str, Any]
 
 
-def _resources(resource: str, params: Mapping[str, str], base_url: str) -> list[Document]:
-    documents = documents_for(params.get(VERSION_PARAM), base_url)
+def _resources(
+    resource: str, params: Mapping[str, str], base_url: str, author: str | None
+) -> list[Document]:
+    documents = documents_for(params.get(VERSION_PARAM), base_url, author)
     if documents is None:
         raise TmfError(
             400,
             "InvalidQuery",
             f"Unknown catalog version '{params.get(VERSION_PARAM)}'",
-            f"Known versions: {', '.join(known_versions(base_url))}",
+            f"Known versions: {', '.join(known_versions(base_url, author))}",
         )
     found: list[Document] = documents[resource]
     return found
@@ -93,6 +95,12 @@ def _matches(document: Document, path: str, wanted: str) -> bool:
     return any(_as_query_text(v) == wanted for v in values)
 
 
+def _author(request: Request) -> str | None:
+    """The reader's subject: a process admin sees their own draft's entities too."""
+    caller = getattr(request.state, "caller", None)
+    return getattr(caller, "subject", None)
+
+
 def _list(resource: str, request: Request, settings: Settings) -> JSONResponse:
     params = request.query_params
     supported = FILTERS[resource]
@@ -100,7 +108,7 @@ def _list(resource: str, request: Request, settings: Settings) -> JSONResponse:
     page = parse_page(params)
     found = [
         doc
-        for doc in _resources(resource, params, settings.public_base_url)
+        for doc in _resources(resource, params, settings.public_base_url, _author(request))
         if all(_matches(doc, name, params[name]) for name in supported if name in params)
     ]
     fields = parse_fields(params)
@@ -112,7 +120,7 @@ def _retrieve(
     resource: str, resource_id: str, request: Request, settings: Settings
 ) -> JSONResponse:
     params = request.query_params
-    for document in _resources(resource, params, settings.public_base_url):
+    for document in _resources(resource, params, settings.public_base_url, _author(request)):
         if document["id"] == resource_id:
             return JSONResponse(select_fields(document, parse_fields(params)))
     raise TmfError(404, "NotFound", f"No {resource} with id '{resource_id}'")

@@ -20,7 +20,7 @@ from api.idempotency import request_fingerprint, scoped_key
 from api.identity import Caller, requires
 from api.isolation import check_parties, visible_order
 from api.order_limits import refuse_oversized_order
-from api.order_rules import apply_capture_rules
+from api.order_rules import amended_with_enrichment, apply_capture_rules
 from api.permissions import Permission
 from api.preconditions import bounded_header, if_match_version, order_etag, refuse_stale_version
 from api.sealing import sealed_order
@@ -58,7 +58,15 @@ log = get_logger(__name__)
 router = APIRouter(prefix=PRODUCT_ORDERING_BASE, tags=["productOrder"])
 
 # Set by the server only; a client sending them has misunderstood the resource.
-SERVER_OWNED_FIELDS = ("id", "href", "orderDate", "state", "completionDate", "cancellationDate")
+SERVER_OWNED_FIELDS = (
+    "id",
+    "href",
+    "orderDate",
+    "state",
+    "completionDate",
+    "cancellationDate",
+    "review",
+)
 
 ORDER_FILTERS = {
     "id": "id",
@@ -159,8 +167,9 @@ async def create_product_order(
         href=order_href(settings.public_base_url, order_id),
         orderDate=now,
     )
-    # The catalog's rules: enrichment before decomposition, duplicates refused (409).
-    order = await run_in_threadpool(apply_capture_rules, order, scoped_key(caller, idempotency_key))
+    # The catalog's rules: enrichment before decomposition; the duplicate screen runs in the
+    # acceptance's transaction (a suspected duplicate is held for review, or refused: 409).
+    order, screen = await run_in_threadpool(apply_capture_rules, order)
     try:
         document, created = await run_in_threadpool(
             orders.accept_order,
@@ -170,6 +179,7 @@ async def create_product_order(
             sealing.sealed,
             request_fingerprint(sealing.document),
             not draft,
+            screen,
         )
     except stock.OutOfStock as err:
         raise drafts.out_of_stock(err) from None
@@ -181,7 +191,9 @@ async def create_product_order(
             "Send the first request again to get its order, or use a new key",
         ) from None
     # A replayed request answers for the first order, as stored: log it under that order's ids.
-    stored = order if created else ProductOrder.model_validate(document)
+    # (Held as a suspected duplicate: the order as the screen recorded it.)
+    same = created and document.get("state") == order.state.value
+    stored = order if same else ProductOrder.model_validate(document)
     structlog.contextvars.bind_contextvars(
         order_id=stored.id, workflow_id=workflow_id_for(stored.id)
     )
@@ -297,6 +309,13 @@ async def amend_product_order(
     refuse_order_without_customer(amended)
     if {"requestedStartDate", "requestedCompletionDate"} & set(patch):
         refuse_impossible_dates(amended, datetime.now(UTC))
+    # Enrichment follows the amended characteristics (api/order_rules.py).
+    enriched = await run_in_threadpool(amended_with_enrichment, document, amended, patch)
+    if enriched is not patch:
+        patch, amended = (
+            enriched,
+            ProductOrderCreate.model_validate(merge_patch(document, enriched)),
+        )
     # The same catalog check the workflow makes, answered before anything reaches history.
     problems = await run_in_threadpool(amendment_problems, amended, document.get("catalogVersion"))
     if problems:

@@ -155,3 +155,26 @@ async def test_a_rejected_bundle_names_the_child_and_rejects_every_item(
         "1.3": "rejected",
     }
     assert any(e.get("productOrderItem") == ["1.2"] for e in order["errorMessage"])
+
+
+async def test_a_child_item_of_quantity_two_gives_two_products_in_the_bundle(
+    http: httpx.AsyncClient, workforce: None
+) -> None:
+    customer = f"bundle-qty-{uuid.uuid4().hex[:6]}"
+    found = items("related")
+    iptv = next(i for i in found if i["id"] == "1.2")
+    iptv["quantity"] = 2
+    created = await http.post(ORDERS, json=order_body(found, customer=customer))
+    assert created.status_code == 201, created.text
+    order = await wait_for_state(http, created.json()["id"], timeout=120)
+    assert order["state"] == "completed", order.get("errorMessage")
+    child = _all_items(order)["1.2"]
+    assert len([d for d in child["domainOrder"] if d["domain"] == "product"]) == 2
+
+    products = (await http.get(INVENTORY, params={"relatedParty.id": customer})).json()
+    tv = [p for p in products if p["productOffering"]["id"] == "iptv"]
+    [bundle] = [p for p in products if p["productOffering"]["id"] == "triple-play"]
+    assert len(tv) == 2
+    bundled = {r["product"]["id"] for r in bundle["productRelationship"]}
+    assert {p["id"] for p in tv} <= bundled
+    assert all(p["productOrderItem"][0]["orderItemId"] == "1.2" for p in tv)

@@ -67,6 +67,14 @@ async def _publish(http: httpx.AsyncClient) -> httpx.Response:
     return await http.post("/ops/v1/catalog/draft/publish", headers=ADMIN)
 
 
+async def move(http: httpx.AsyncClient, path: str, *statuses: str) -> None:
+    """Through the lifecycle, one move at a time (each is checked)."""
+    for status in statuses:
+        moved = await http.patch(path, json={"lifecycleStatus": status}, headers=PATCH)
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["lifecycleStatus"] == status
+
+
 async def test_offering_lifecycle_from_draft_to_retired(
     http: httpx.AsyncClient, clean_catalog: None
 ) -> None:
@@ -80,14 +88,24 @@ async def test_offering_lifecycle_from_draft_to_retired(
             "name": "Static IP add-on",
             "channel": [{"id": "web"}],
             "productSpecification": {"id": "no-such-spec"},
-            "lifecycleStatus": "Launched",
         },
         headers=ADMIN,
     )
     assert offering.status_code == 201, offering.text
     offering_id = offering.json()["id"]
-    # Visible while in the draft, not orderable: it is in no published version yet.
-    assert (await http.get(f"{CATALOG}/productOffering/{offering_id}")).status_code == 200
+    assert offering.json()["lifecycleStatus"] == "In design"
+    # Visible to its author while in the draft, not orderable: it is in no published version.
+    assert (
+        await http.get(f"{CATALOG}/productOffering/{offering_id}", headers=ADMIN)
+    ).status_code == 200
+    # Launched only after it was tested.
+    early = await http.patch(
+        f"{CATALOG}/productOffering/{offering_id}",
+        json={"lifecycleStatus": "Launched"},
+        headers=PATCH,
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "InvalidLifecycleTransition")
+    await move(http, f"{CATALOG}/productOffering/{offering_id}", "In test", "Launched")
 
     refused = await _publish(http)
     assert refused.status_code == 409
@@ -99,7 +117,14 @@ async def test_offering_lifecycle_from_draft_to_retired(
         headers=PATCH,
     )
     assert fixed.status_code == 200, fixed.text
-    assert (await http.get("/ops/v1/catalog/draft")).json()["valid"] is True
+    # A launched offering needs its specification in use.
+    status = (await http.get("/ops/v1/catalog/draft", headers=ADMIN)).json()
+    assert status["problems"] == [
+        f"offering '{offering_id}' is Launched but specification '{spec_id}' it is fulfilled "
+        "by is In design"
+    ]
+    await move(http, f"{CATALOG}/productSpecification/{spec_id}", "In test", "Active")
+    assert (await http.get("/ops/v1/catalog/draft", headers=ADMIN)).json()["valid"] is True
     published = await _publish(http)
     assert published.status_code == 200, published.text
     version = published.json()["version"]
@@ -152,9 +177,10 @@ async def test_offering_lifecycle_from_draft_to_retired(
 
     audit = (await http.get("/ops/v1/catalog/audit")).json()
     actions = [(a["action"], a["resource"]) for a in reversed(audit)]
-    assert actions[:3] == [
+    assert actions[:4] == [
         ("create", "productSpecification"),
         ("create", "productOffering"),
+        ("update", "productOffering"),
         ("update", "productOffering"),
     ]
     assert ("publish", "catalog") in actions
@@ -172,10 +198,14 @@ async def test_draft_only_entities_can_be_deleted_and_bad_bodies_are_refused(
     )
     assert price.status_code == 201, price.text
     price_id = price.json()["id"]
-    listed = (await http.get(f"{CATALOG}/productOfferingPrice", params={"id": price_id})).json()
+    listed = (
+        await http.get(f"{CATALOG}/productOfferingPrice", params={"id": price_id}, headers=ADMIN)
+    ).json()
     assert [p["price"]["value"] for p in listed] == [5]
-    assert (await http.delete(f"{CATALOG}/productOfferingPrice/{price_id}")).status_code == 204
-    assert (await http.get(f"{CATALOG}/productOfferingPrice/{price_id}")).status_code == 404
+    deleted = await http.delete(f"{CATALOG}/productOfferingPrice/{price_id}", headers=ADMIN)
+    assert deleted.status_code == 204
+    gone = await http.get(f"{CATALOG}/productOfferingPrice/{price_id}", headers=ADMIN)
+    assert gone.status_code == 404
 
     nameless = await http.post(f"{CATALOG}/category", json={"description": "x"})
     assert nameless.status_code == 422

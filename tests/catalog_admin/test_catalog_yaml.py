@@ -41,7 +41,7 @@ def test_export_import_publish_round_trip(tmp_path: Path, clean_catalog: None) -
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     imported = runner.invoke(app, ["catalog", "import", str(folder), "--actor", "ada"])
     assert imported.exit_code == 0, imported.output
-    draft = catalog_admin.get_draft()
+    draft = catalog_admin.get_draft("ada")
     assert draft is not None and draft.base_version == seed.version
 
     published = runner.invoke(app, ["catalog", "publish", "--actor", "ada"])
@@ -68,4 +68,4 @@ def test_a_broken_draft_is_not_published(tmp_path: Path, clean_catalog: None) ->
 
     assert refused.exit_code == 1
     assert "missing-spec" in refused.output
-    assert catalog_admin.get_draft() is None
+    assert catalog_admin.get_draft("x") is None

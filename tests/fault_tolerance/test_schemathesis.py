@@ -41,8 +41,9 @@ CATALOG_WRITES = os.environ.get("SCHEMATHESIS_CATALOG_WRITES", "") == "1"
 
 def _catalog_write(operation: schemathesis.APIOperation) -> bool:
     path = operation.path
+    managed = ("productCatalogManagement", "serviceCatalogManagement", "resourceCatalogManagement")
     return path.startswith("/ops/v1/catalog") or (
-        "productCatalogManagement" in path and operation.method.upper() != "GET"
+        any(api in path for api in managed) and operation.method.upper() != "GET"
     )
 
 

@@ -158,7 +158,12 @@ PERSONAS: dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]] = {
             ("PUT", "/ops/v1/simulators/{system}"),
         }
         | {("POST", "/tmf-api/productOrderingManagement/v4/hub"), ("GET", "/ops/v1/jeopardy")}
-        | {("POST", "/ops/v1/orders/{order_id}/ponr-override")},
+        | {("POST", "/ops/v1/orders/{order_id}/ponr-override")}
+        | {("GET", "/ops/v1/approvals"), ("POST", "/ops/v1/approvals/{order_id}/approve")},
+    ),
+    "order-agent": (
+        {("GET", "/ops/v1/approvals"), ("POST", "/ops/v1/approvals/{order_id}/release")},
+        {("POST", "/ops/v1/approvals/{order_id}/approve")},
     ),
     "channel": (
         {("POST", ORDERS), ("GET", ORDERS)},
@@ -185,7 +190,9 @@ PERSONAS: dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]] = {
         {("POST", ORDERS), ("POST", "/ops/v1/fallout/{case_id}/retry")},
     ),
     "order-approver": (
-        {("GET", ORDERS)},
+        {("GET", ORDERS), ("GET", "/ops/v1/approvals")}
+        | {("POST", "/ops/v1/approvals/{order_id}/approve")}
+        | {("POST", "/ops/v1/approvals/{order_id}/reject")},
         {("POST", ORDERS), ("PUT", "/ops/v1/simulators/{system}")},
     ),
 }

@@ -3,6 +3,7 @@ Runs on the session's kind of database (SQLite, or PostgreSQL with TESSERA_TEST_
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -113,3 +114,34 @@ def test_a_database_made_before_migrations_is_adopted(fresh_database: str) -> No
     with Session(engine) as session:
         closed = session.get(ProductOrderRecord, "closed-1")
     assert closed is not None and closed.closed_at == datetime(2026, 3, 1, 10, 30)
+
+
+def test_the_domain_order_index_is_filled_in_from_existing_orders(fresh_database: str) -> None:
+    """0005 indexes the service and resource orders that orders written before it list."""
+    engine = engine_for(fresh_database)
+    migrate.upgrade("0004", engine=engine)
+    refs = [
+        {"id": "order-o-1/cfs", "domain": "service", "specification": "cfs", "state": "completed"},
+        {"id": "order-o-1/res", "domain": "resource", "specification": "res", "state": "held"},
+        {"id": "order-o-1/prod", "domain": "product", "specification": "p", "state": "completed"},
+    ]
+    document = {"id": "o-1", "productOrderItem": [{"id": "1", "domainOrder": refs}]}
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO product_order (id, state, customer_id, order_date, jeopardy_rank,"
+                " revision, document) VALUES ('o-1', 'inProgress', 'cust-9', :date, 0, 2, :doc)"
+            ),
+            {"date": datetime(2026, 3, 1, 9, 0), "doc": json.dumps(document)},
+        )
+
+    migrate.upgrade(engine=engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT id, domain, state, customer_id FROM domain_order ORDER BY position")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("order-o-1/cfs", "service", "completed", "cust-9"),
+        ("order-o-1/res", "resource", "held", "cust-9"),
+    ]

@@ -1,5 +1,6 @@
 """The catalog's order rules at capture, over HTTP: enrichment shows on the order, and a second
-order for the same address and offering from another channel is refused naming the first,
+order for the same address and offering from another channel is refused naming the first
+(a rule saying `onDuplicate: refuse`),
 while the same body with the same Idempotency-Key stays a replay."""
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ RULES: list[dict[str, Any]] = [
         "when": "offering == 'fiber-broadband'",
         "matchCharacteristics": ["installationAddress"],
         "windowHours": 24,
+        "onDuplicate": "refuse",  # held for review is the default (tests/rules/test_review_waits)
     },
 ]
 

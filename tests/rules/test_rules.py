@@ -17,10 +17,10 @@ from cli.catalog import version_files
 from decomposition.catalog import CatalogVersion
 from decomposition.decompose import decompose
 from decomposition.duplicates import find_duplicate
-from decomposition.enrichment import approvals_needed, enrich_order
+from decomposition.enrichment import approvals_needed, enrich_order, reenrich_patch
 from decomposition.rules import Lookup, OrderRule, check_rules, lookup_values
 from store.catalog_files import CatalogFileError, load_catalog_version
-from tmf.product_order import OrderState, ProductOrder
+from tmf.product_order import OrderState, ProductOrder, ProductOrderCreate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "decomposition"))
 from sample_orders import CATALOG_DIR, item, load_catalog, order  # noqa: E402
@@ -269,3 +269,46 @@ def test_an_order_above_the_threshold_or_from_a_partner_needs_approval():
     assert approvals_needed(partner, catalog, total_price=10.0) == [
         ("partner-fiber", "Partner fiber orders are checked")
     ]
+
+
+def test_a_duplicate_is_held_for_review_unless_the_rule_says_refuse():
+    first = placed(order(fiber(PARIS)), "first", hours_ago=1)
+    new = order(fiber(PARIS), channel="retail")
+    held = find_duplicate(new, catalog_with(DUPLICATE_RULE), [first], NOW)
+    assert held is not None and held.hold and "first" in held.reason()
+    refusing = catalog_with({**DUPLICATE_RULE, "onDuplicate": "refuse"})
+    refused = find_duplicate(new, refusing, [first], NOW)
+    assert refused is not None and not refused.hold
+
+
+def _chars(o: Any) -> dict[str, Any]:
+    return o.product_order_item[0].product.characteristic_values()
+
+
+def test_an_amended_postcode_is_enriched_anew_and_a_value_the_client_set_is_kept():
+    catalog = catalog_with(EXCHANGE_RULE)
+    stored, _ = enrich_order(order(fiber(PARIS)), catalog)
+    assert _chars(stored)["servingExchange"] == "PAR-01"
+    # The client moves the line to Lyon, sending the item as GET showed it (enriched values in).
+    moved = stored.model_copy(deep=True)
+    for c in moved.product_order_item[0].product.product_characteristic:
+        if c.name == "installationAddress":
+            c.value = LYON
+    patch = {"productOrderItem": [moved.product_order_item[0].to_tmf()]}
+    sent = reenrich_patch(stored, moved, patch, catalog)
+    amended = ProductOrderCreate.model_validate({**moved.to_tmf(), **sent})
+    assert _chars(amended)["servingExchange"] == "LYO-02"
+    assert "routerModel" not in _chars(amended)  # Lyon's row sets no router: Paris's is gone
+    assert [n.text for n in amended.note if n.author] == ["Enriched item 1: servingExchange=LYO-02"]
+    # The client's own router model, set with the move, stays the client's.
+    for c in moved.product_order_item[0].product.product_characteristic:
+        if c.name == "routerModel":
+            c.value = "hx-900"
+    again = reenrich_patch(stored, moved, patch, catalog)
+    kept = ProductOrderCreate.model_validate({**moved.to_tmf(), **again})
+    assert _chars(kept)["routerModel"] == "hx-900"
+    # An amendment that changes nothing enrichment reads sends the client's patch as it was.
+    same = stored.model_copy(update={"description": "call first"})
+    assert reenrich_patch(stored, same, {"description": "call first"}, catalog) == {
+        "description": "call first"
+    }

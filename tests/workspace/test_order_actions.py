@@ -1,5 +1,6 @@
 """The order page's actions in the browser: an order agent amends a characteristic, an order
-manager provides the information a staggered order waits for."""
+manager provides the information a staggered order waits for, an approver approves an order
+waiting for approval."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from datetime import timedelta
 import httpx
 from playwright.async_api import expect
 
-from tests.helpers import ORDERS, eventually, wait_for_item_states
+from tests.helpers import ORDERS, eventually, wait_for_item_states, wait_for_state
+from tests.rules.support import handset
 from tests.sample_orders import sample_order
 from tests.workspace.conftest import SignIn, screenshot
 
@@ -93,4 +95,39 @@ async def test_an_order_manager_provides_the_missing_address(
     await http.post(
         "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
         json={"productOrder": {"id": order_id}, "cancellationReason": "test over"},
+    )
+
+
+async def test_an_approver_approves_an_order_waiting_for_approval(
+    http: httpx.AsyncClient, sign_in: SignIn, review_rules: None
+) -> None:
+    order_id = (await http.post(ORDERS, json=handset(f"appr-{uuid.uuid4()}", 256))).json()["id"]
+    await wait_for_state(http, order_id, {"pending"}, timeout=60)
+
+    agent = await sign_in("order-agent")
+    await agent.goto(f"/workspace/#/orders/{order_id}")
+    await expect(agent.locator("[data-review=approval]")).to_contain_text("above 650 EUR")
+    await expect(agent.locator("button[data-action=approve]")).to_have_count(0)
+
+    page = await sign_in("order-approver")
+    await (
+        page.get_by_role("navigation", name="Workspace")
+        .get_by_role("link", name="Approvals")
+        .click()
+    )
+    waiting = page.locator(f"[data-page=approvals] tr[data-order-id='{order_id}']")
+    await expect(waiting).to_contain_text("above 650 EUR")
+    await waiting.get_by_role("link").click()
+    await expect(page.locator("[data-review=approval]")).to_contain_text("above 650 EUR")
+    await page.get_by_role("button", name="Approve", exact=True).click()
+    form = page.get_by_role("form", name="Approve the order")
+    await form.get_by_label("Note").fill("within budget")
+    await form.get_by_role("button", name="Approve").click()
+    await expect(form.get_by_role("status")).to_contain_text("done")
+    await screenshot(page, "order-approved")
+
+    done = await wait_for_state(http, order_id, {"completed"}, timeout=60)
+    assert (done["review"][-1]["decidedBy"], done["review"][-1]["decisionReason"]) == (
+        "april",
+        "within budget",
     )

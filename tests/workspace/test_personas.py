@@ -13,14 +13,15 @@ PAGES = {
     "orders": "Orders",
     "fallout": "Fallout",
     "tasks": "Task inbox",
+    "approvals": "Approvals",
     "jeopardy": "Jeopardy",
     "kpis": "KPIs",
 }
 # What each role's navigation offers (workspace/js/roles.js, after api/permissions.py).
 ROLE_PAGES = {
-    "order-agent": ["orders", "jeopardy"],
-    "order-manager": ["orders", "fallout", "tasks", "jeopardy", "kpis"],
-    "order-approver": ["orders"],
+    "order-agent": ["orders", "approvals", "jeopardy"],
+    "order-manager": ["orders", "fallout", "tasks", "approvals", "jeopardy", "kpis"],
+    "order-approver": ["orders", "approvals"],
     "fulfillment-agent": ["orders", "tasks", "jeopardy"],
     "fulfillment-manager": ["orders", "tasks", "jeopardy", "kpis"],
     "fallout-agent": ["orders", "fallout"],

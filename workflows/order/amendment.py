@@ -19,7 +19,13 @@ from decomposition.plan import Plan, diff
 from decomposition.pricing import OrderPricing
 from tmf.events import EventType
 from tmf.merge_patch import merge_patch
-from tmf.product_order import Amendment, ItemState, ProductOrder, ProductOrderItem
+from tmf.product_order import (
+    SERVER_ITEM_FIELDS,
+    Amendment,
+    ItemState,
+    ProductOrder,
+    ProductOrderItem,
+)
 from workflows.bundle_items import affected_items as bundle_affected_items
 from workflows.messages import AmendOrder, UpdateTaskData
 from workflows.plan_execution import ACTIVE, PlanExecution, TaskRun, TaskStatus
@@ -122,28 +128,17 @@ def amended_order(
 
 def item_request(item: ProductOrderItem) -> dict[str, object]:
     """What the customer asked of an item, without what the server added."""
-    return item.model_dump(
-        mode="json",
-        by_alias=True,
-        exclude_none=True,
-        exclude={
-            "state",
-            "item_price",
-            "item_total_price",
-            "domain_order",
-            "point_of_no_return",
-            "jeopardy",
-        },
-    )
+    fields = set(SERVER_ITEM_FIELDS)
+    return item.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=fields)
 
 
 def affected_items(
-    order: ProductOrder, cancelled_items: set[str], amended: ProductOrder
+    order: ProductOrder, cancelled_items: set[str], amended: ProductOrder, child_links: bool = False
 ) -> list[str]:
     """Items the amendment removes or changes (added items affect nothing running); a bundle's
-    nested child items one by one (`workflows/bundle_items.py`)."""
+    child items one by one (`workflows/bundle_items.py`)."""
     return bundle_affected_items(
-        order.product_order_item, amended.product_order_item, cancelled_items
+        order.product_order_item, amended.product_order_item, cancelled_items, child_links
     )
 
 

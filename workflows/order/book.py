@@ -63,7 +63,14 @@ class OrderBook:
         # Issue 26, each set from its workflow.patched() so recorded histories replay as before.
         self.hold_until_start = False  # nothing before the requested start date
         self.order_from_forecast = False  # the order's jeopardy from its forecast only
+        # Issue 20: a bundle item linked to its children by `bundles` relationships is not
+        # itself changed when a PATCH adds or removes one child (its children are).
+        self.bundle_links_per_child = False
         self.product_prices: dict[str, list[OrderPrice]] = {}  # by product key, for inventory
+        # While the order waits for a review (workflows/order/review.py): the plan it starts
+        # once approved (an amendment re-plans it), and when the wait's jeopardy changes next.
+        self.review_plan: tuple[Plan, OrderPricing | None] | None = None
+        self.review_next_check: datetime | None = None
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
         self.revision = 0
@@ -294,7 +301,9 @@ class OrderBook:
         return amendment.amended_order(self.order, self.cancelled_items, patch)
 
     def affected_items(self, amended: ProductOrder) -> list[str]:
-        return amendment.affected_items(self.order, self.cancelled_items, amended)
+        return amendment.affected_items(
+            self.order, self.cancelled_items, amended, self.bundle_links_per_child
+        )
 
     def retire(self, task_ids: list[str]) -> None:
         """Running and no longer wanted: undone once they finish."""

@@ -195,6 +195,11 @@ class OrderEffects:
         if level is not None:
             workflow.upsert_search_attributes([sa.JEOPARDY.value_set(level)])
 
+    def show_jeopardy(self, level: str | None) -> None:
+        """A new jeopardy level decided elsewhere (the review wait's): the search attribute."""
+        if level is not None:
+            workflow.upsert_search_attributes([sa.JEOPARDY.value_set(level)])
+
     def clear_jeopardy(self, reset: bool) -> None:
         if reset:
             workflow.upsert_search_attributes([sa.JEOPARDY.value_set("none")])

@@ -57,12 +57,14 @@ def check_amendment(
             "PreconditionFailed",
             f"the order has changed: version {book.order.version}{under_way}, not {expected}",
         )
-    if book.execution is None:
+    if book.execution is None and book.order.open_review() is None:
         raise Refusal("InvalidState", "the order is not planned yet")
     try:
         amended = book.amended(request.patch)
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise Refusal("Invalid", str(err)) from err
+    if book.execution is None:
+        return  # waiting for its review: nothing ran, no point of no return passed
     blocked = blocking_items(book.plan, book.ponr_overrides, book.affected_items(amended))
     if blocked:
         raise Refusal(
@@ -72,6 +74,8 @@ def check_amendment(
 
 def check_override(book: OrderBook, request: OverridePointOfNoReturn) -> None:
     require_open(book)
+    if book.execution is None:
+        raise Refusal("InvalidState", "the order is not planned yet")
     if book.order.item(request.item_id) is None:
         raise Refusal("NotFound", f"no item '{request.item_id}' in the order")
     if hard_point_of_no_return_passed(book.plan, request.item_id):

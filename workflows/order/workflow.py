@@ -26,11 +26,12 @@ with workflow.unsafe.imports_passed_through():
         FalloutNotice,
         OverridePointOfNoReturn,
         ProvideInformation,
+        ReviewDecision,
         TaskFinished,
         TaskHeld,
         TaskReassigned,
     )
-    from workflows.order import amendment, cancellation, validation
+    from workflows.order import amendment, cancellation, review, validation
     from workflows.order.book import OrderBook
     from workflows.order.effects import OrderEffects
     from workflows.plan_view import OrderPlanView, order_plan_view
@@ -49,6 +50,9 @@ class ProductOrderResult(BaseModel):
 
 # Patch: run() waits for every handler; a handler that waited while the order closed refuses.
 WAIT_FOR_HANDLERS = "wait-for-handlers-before-closing"
+# Patch: an order waits for its review (approval, suspected duplicate) before it is fulfilled.
+# Asked only when the order has one to wait for, so other orders' histories carry no marker.
+REVIEW_GATE = "review-before-fulfilment"
 
 
 def _refuse_with(check: Callable[[], None]) -> None:
@@ -74,14 +78,29 @@ class ProductOrderWorkflow:
     @workflow.run
     async def run(self, input: ProductOrderInput) -> ProductOrderResult:
         book, effects = self.book, self.effects
+        # A suspected duplicate, held at capture, waits for an agent before anything else.
+        if book.order.open_review() is not None and workflow.patched(REVIEW_GATE):
+            await effects.move_to(review.held_at_capture(book, workflow.now()))
+            if not await self._wait_for_review():
+                return await self._result()
         planned = await effects.plan(book.order)
         if planned.problems or planned.plan is None:
             book.reject(planned.problems, workflow.now())
             await effects.move_to(OrderState.REJECTED)
             return await self._result()
+        plan, pricing = planned.plan, planned.pricing
+        # Planned and priced, nothing dispatched: an order its approval rules match waits.
+        approval = review.approval_review(planned.approvals, workflow.now())
+        if approval is not None and workflow.patched(REVIEW_GATE):
+            book.review_plan = (plan, pricing)
+            await effects.move_to(review.start_wait(book, approval, workflow.now()))
+            if not await self._wait_for_review():
+                return await self._result()
+            plan, pricing = book.review_plan  # an amendment may have planned it again
 
         book.hold_until_start = workflow.patched("hold-until-requested-start")
-        book.start(planned.plan, planned.pricing, workflow.now())
+        book.bundle_links_per_child = workflow.patched("bundle-links-per-child")
+        book.start(plan, pricing, workflow.now())
         await effects.move_to(OrderState.IN_PROGRESS)
 
         cancelled = await self._run_plan()
@@ -105,6 +124,77 @@ class ProductOrderWorkflow:
         for handlers: before it, such an update went on against the closed order)."""
         if workflow.patched(WAIT_FOR_HANDLERS):
             _refuse_with(lambda: validation.require_open(self.book))
+
+    # -- the review wait ----------------------------------------------------------------------
+
+    async def _wait_for_review(self) -> bool:
+        """Wait until the order's review is decided, its jeopardy rising with the wait; False
+        when it ended the order (rejected, or cancelled meanwhile)."""
+        book, effects = self.book, self.effects
+        effects.show_jeopardy(review.assess(book, workflow.now()))
+        while True:
+            try:
+                await workflow.wait_condition(
+                    lambda: (
+                        not book.assessing
+                        and (review.decided(book) is not None or book.cancel_due(workflow.now()))
+                    ),
+                    timeout=review.until_next_check(book, workflow.now()),
+                    timeout_summary="review jeopardy threshold or cancellation date",
+                )
+            except TimeoutError:
+                pass  # a jeopardy threshold or the cancellation date: handled below
+            now = workflow.now()
+            if book.cancel_due(now):
+                review.cancel_waiting(book, now)
+                effects.clear_jeopardy(book.clear_jeopardy(now))
+                await effects.move_to(OrderState.CANCELLED)
+                await effects.save_cancellation()
+                return False
+            decision = review.decided(book)
+            if decision is None:
+                if (level := review.assess(book, now)) is not None:
+                    effects.show_jeopardy(level)
+                    await effects.persist()
+                continue
+            effects.clear_jeopardy(book.clear_jeopardy(now))
+            book.review_next_check = None
+            if decision == review.Decision.REJECTED:
+                review.reject(book, now)
+                await effects.move_to(OrderState.REJECTED)
+                return False
+            return True  # the decision is in the store already (the handler wrote it)
+
+    @workflow.update(name="review_order")
+    async def review_order(self, decision: ReviewDecision) -> ProductOrder:
+        """An approver approves or rejects the order; an agent releases a suspected duplicate."""
+        async with self._change_lock:  # an amendment re-evaluating the approval goes first
+            self._refuse_if_closed()
+            _refuse_with(lambda: review.check_decision(self.book.order, decision))
+            review.record_decision(self.book, decision, workflow.now())
+            await self.effects.persist()
+            return self.book.order
+
+    @review_order.validator
+    def _validate_review(self, decision: ReviewDecision) -> None:
+        _refuse_with(lambda: validation.require_open(self.book))
+        _refuse_with(lambda: review.check_decision(self.book.order, decision))
+
+    async def _amend_waiting(self, request: AmendOrder) -> ProductOrder:
+        """An amendment while the order waits for its review: re-planned, and its approval rules
+        decided again on the amended order (which may end the wait)."""
+        book = self.book
+        amended = book.amended(request.patch)
+        version = book.review_plan[0].catalog_version if book.review_plan else None
+        planned = await self.effects.replan(amended, version)
+        assert planned.plan is not None
+        self._refuse_if_closed()
+        now = workflow.now()
+        review.amend_waiting(
+            book, request, amended, planned.approvals, planned.plan, planned.pricing, now
+        )
+        await self.effects.persist()
+        return book.order
 
     # -- the wait loop ------------------------------------------------------------------------
 
@@ -211,6 +301,8 @@ class ProductOrderWorkflow:
             self._refuse_if_closed()
             self.book.assessing = True
             try:
+                if self.book.execution is None:  # waiting for its review: nothing ran yet
+                    return await self._amend_waiting(request)
                 return await self._amend(request)
             finally:
                 self.book.assessing = False

@@ -9,6 +9,7 @@ import * as fallout from "./pages/fallout.js";
 import * as falloutCase from "./pages/fallout_case.js";
 import * as tasks from "./pages/tasks.js";
 import * as jeopardy from "./pages/jeopardy.js";
+import * as approvals from "./pages/approvals.js";
 import * as kpis from "./pages/kpis.js";
 
 const ROUTES = [
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^fallout\/([^/]+)$/, "fallout", falloutCase],
   [/^tasks$/, "tasks", tasks],
   [/^jeopardy$/, "jeopardy", jeopardy],
+  [/^approvals$/, "approvals", approvals],
   [/^kpis$/, "kpis", kpis],
 ];
 

@@ -25,6 +25,7 @@ export const PAGES = [
   { id: "orders", title: "Orders", roles: ALL_STAFF },
   { id: "fallout", title: "Fallout", roles: ["fallout-agent", "fallout-manager", "order-manager"] },
   { id: "tasks", title: "Task inbox", roles: ["fulfillment-agent", "fulfillment-manager", "order-manager"] },
+  { id: "approvals", title: "Approvals", roles: ["order-agent", "order-approver", "order-manager"] }, // approval:read
   { id: "jeopardy", title: "Jeopardy", roles: ["order-agent", "fulfillment-agent", "fulfillment-manager", "fallout-manager", "order-manager"] },
   { id: "kpis", title: "KPIs", roles: ["fulfillment-manager", "fallout-manager", "order-manager"] },
 ];
@@ -33,6 +34,8 @@ const ACTIONS = {
   amend: ["order-agent", "order-manager"], // order:amend
   cancel: ["order-agent", "order-manager"], // order:cancel
   ponrOverride: ["fulfillment-manager", "order-manager"], // order:ponr-override
+  approve: ["order-approver", "order-manager"], // order:approve (approve, reject)
+  release: ["order-agent", "order-manager"], // order:release (a suspected duplicate)
   provideInformation: ["fulfillment-agent", "fulfillment-manager", "order-manager"], // order:provide-information
   decideFallout: ["fallout-agent", "fallout-manager"], // fallout:work
   bulkRetry: ["fallout-manager"], // fallout:manage

@@ -1,6 +1,7 @@
-// The order's actions, each offered only to the roles that may take it: amend a
-// characteristic, cancel, override a soft point of no return, provide missing information,
-// open the workflow in the Temporal UI.
+// The order's actions, each offered only to the roles that may take it: approve or reject an
+// order waiting for approval, release a suspected duplicate, amend a characteristic, cancel,
+// override a soft point of no return, provide missing information, open the workflow in the
+// Temporal UI.
 import { api, CANCEL, ORDERS } from "../api.js";
 import { field, h, message, select } from "../dom.js";
 import { can } from "../roles.js";
@@ -64,6 +65,40 @@ export function orderActions(order, plan, { config, session, refresh }) {
     tools.append(h("button", { type: "button", "data-action": action, onclick: () => { area.replaceChildren(build()); area.querySelector("select, input")?.focus(); } }, label));
   };
 
+  // The review the order waits for before fulfilment (approval, or a suspected duplicate).
+  const review = (order.review || []).at(-1);
+  const waiting = open && review && !review.decision ? review : null;
+  const notice = waiting
+    ? h("p", { class: "notice", "data-review": waiting.kind }, waiting.kind === "approval" ? `Waiting for approval: ${waiting.reason}` : `Held for review: ${waiting.reason}`)
+    : null;
+  const decide = (action, body) => api(`/ops/v1/approvals/${order.id}/${action}`, { method: "POST", body: { ...body, actor: session.user } });
+  if (waiting?.kind === "approval") {
+    offer("approve", "Approve", () => {
+      const reason = h("input", { name: "reason", autocomplete: "off" });
+      return form("Approve the order", [field("Note", reason)], "Approve", async () => {
+        await decide("approve", reason.value.trim() ? { reason: reason.value.trim() } : {});
+        refresh();
+      });
+    });
+    offer("approve", "Reject", () => {
+      const reason = h("input", { name: "reason", required: true, autocomplete: "off" });
+      return form("Reject the order", [field("Reason", reason)], "Reject", async () => {
+        if (!reason.value.trim()) throw new Error("give a reason");
+        await decide("reject", { reason: reason.value.trim() });
+        refresh();
+      }, { danger: true });
+    });
+  }
+  if (waiting?.kind === "duplicate") {
+    offer("release", "Release", () => {
+      const reason = h("input", { name: "reason", autocomplete: "off" });
+      return form("Release the order", [field("Note", reason)], "Release", async () => {
+        await decide("release", reason.value.trim() ? { reason: reason.value.trim() } : {});
+        refresh();
+      });
+    });
+  }
+
   if (open) {
     offer("amend", "Amend a characteristic", () => {
       const live = items.filter((i) => !FINAL.has(i.state));
@@ -118,6 +153,6 @@ export function orderActions(order, plan, { config, session, refresh }) {
       target: "_blank", rel: "noopener", "data-action": "temporalUi",
     }, "Open in the Temporal UI"));
   }
-  if (!tools.childNodes.length) return null;
-  return h("section", { class: "panel" }, h("h2", {}, "Actions"), tools, area);
+  if (!tools.childNodes.length) return notice ? h("section", { class: "panel" }, h("h2", {}, "Actions"), notice) : null;
+  return h("section", { class: "panel" }, h("h2", {}, "Actions"), notice, tools, area);
 }
