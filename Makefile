@@ -46,8 +46,17 @@ format: setup
 test-sqlite: setup ctk-deps chromium prometheus
 	$(PY) -m pytest -q --durations=10
 
+# Tests that never touch the store (pure functions, replays of recorded histories, parsers):
+# the PostgreSQL pass would only run them a second time.
+STORE_FREE := tests/decomposition tests/order_book tests/workflows/test_replay.py \
+	tests/workflows/test_jeopardy_levels.py tests/workflows/test_plan_view.py \
+	tests/workflows/test_bundle_items.py tests/stock/test_allocation.py \
+	tests/hostile/test_json_limits.py tests/hostile/test_callback_targets.py \
+	tests/operations/test_codec.py tests/operations/test_local_stack.py tests/workspace/test_kpis.py \
+	tests/returns/test_return_plans.py
+
 test-postgres: setup ctk-deps postgres chromium prometheus
-	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 --ignore=tests/decomposition --ignore=tests/order_book
+	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 $(addprefix --ignore=,$(STORE_FREE))
 
 # The two passes share nothing (each has its own dev server, database, task queue and ports) and
 # mostly wait on servers and timers, so they run side by side; each prints its output when done.

@@ -95,7 +95,7 @@ def timeline(order_id: str) -> None:
         mark = "*" if task["id"] in critical else " "
         typer.echo(
             f"{mark} {task['id'][:48]:<48} {task['status']:<10} "
-            f"{_short(task['plannedStart']):<19}  {_short(task['actualStart']):<19}"
+            f"{_short(task.get('plannedStart')):<19}  {_short(task.get('actualStart')):<19}"
         )
     typer.echo(
         f"critical path {answer.get('criticalPathSeconds', 0):.0f} s, "

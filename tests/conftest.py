@@ -51,6 +51,10 @@ os.environ["TESSERA_TASK_QUEUE"] = f"tessera-test-{RUN_ID}"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # A technician who comes two seconds after a passed requested start, not the next morning.
 os.environ.setdefault("SIMULATOR_NEXT_SLOT_SECONDS", "2")
+# A task held by an offline system retries after 2 s, 3 s, 4.5 s... up to 8 s, not up to a
+# minute: orders held through a test's outage resume seconds after it ends (the growth is the
+# order book's, tested in tests/order_book).
+os.environ.setdefault("OFFLINE_MAX_PAUSE_SECONDS", "8")
 os.environ.setdefault("LOG_FORMAT", "json")
 # Every API the tests start trusts the embedded issuer with this session's key (tests/auth.py).
 os.environ["LOCAL_ISSUER_KEY_FILE"] = str(

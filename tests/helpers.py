@@ -19,6 +19,36 @@ ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 T = TypeVar("T")
 FINAL_STATES = {"completed", "rejected", "failed", "partial", "cancelled"}
 
+# Polling costs the API a token check and store reads per request, and the worker shares this
+# process's event loop: 30 waiters polling every 0.1 s were 300 requests a second. A waiter
+# starts at 0.1 s and backs off to 0.25 s (a test waits at most that much longer, on average
+# a tenth of a second); waiters that run at once share ~10 polls a second.
+FIRST_PAUSE_S = 0.1
+MAX_PAUSE_S = 0.25
+POLLS_PER_SECOND = 10
+_waiting = 0
+
+
+class _Poller:
+    """The pauses of one waiter: growing from FIRST_PAUSE_S to MAX_PAUSE_S, and longer while
+    other waiters poll at the same time (so that together they stay near POLLS_PER_SECOND)."""
+
+    def __init__(self) -> None:
+        self.pause = FIRST_PAUSE_S
+
+    def __enter__(self) -> _Poller:
+        global _waiting
+        _waiting += 1
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        global _waiting
+        _waiting -= 1
+
+    async def sleep(self) -> None:
+        await asyncio.sleep(max(self.pause, _waiting / POLLS_PER_SECOND))
+        self.pause = min(self.pause * 1.5, MAX_PAUSE_S)
+
 
 def minimal_order(**extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
@@ -34,13 +64,14 @@ async def wait_for_state(
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     last: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        response = await http.get(f"{ORDERS}/{order_id}")
-        if response.status_code == 200:
-            last = response.json()
-            if last.get("state") in states:
-                return last
-        await asyncio.sleep(0.1)
+    with _Poller() as poller:
+        while time.monotonic() < deadline:
+            response = await http.get(f"{ORDERS}/{order_id}")
+            if response.status_code == 200:
+                last = response.json()
+                if last.get("state") in states:
+                    return last
+            await poller.sleep()
     items = [(i["id"], i.get("state")) for i in last.get("productOrderItem", [])]
     raise AssertionError(
         f"order {order_id} did not reach {states}; last seen: {last.get('state')}, items {items}, "
@@ -54,12 +85,13 @@ async def wait_for_item_states(
     """Poll until the order's items are in the expected states (item id -> state)."""
     deadline = time.monotonic() + timeout
     states: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        order = (await http.get(f"{ORDERS}/{order_id}")).json()
-        states = {i["id"]: i.get("state") for i in order.get("productOrderItem", [])}
-        if all(states.get(k) == v for k, v in expected.items()):
-            return dict(order)
-        await asyncio.sleep(0.1)
+    with _Poller() as poller:
+        while time.monotonic() < deadline:
+            order = (await http.get(f"{ORDERS}/{order_id}")).json()
+            states = {i["id"]: i.get("state") for i in order.get("productOrderItem", [])}
+            if all(states.get(k) == v for k, v in expected.items()):
+                return dict(order)
+            await poller.sleep()
     raise AssertionError(f"order {order_id}: items {states}, wanted {expected}")
 
 
@@ -68,13 +100,14 @@ async def wait_for_open_task(
 ) -> dict[str, Any]:
     """The order's first open manual task, once its workflow has put it in the queue."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = (
-            await http.get("/ops/v1/tasks", params={"orderId": order_id, "state": "open"})
-        ).json()
-        if found:
-            return dict(found[0])
-        await asyncio.sleep(0.1)
+    with _Poller() as poller:
+        while time.monotonic() < deadline:
+            found = (
+                await http.get("/ops/v1/tasks", params={"orderId": order_id, "state": "open"})
+            ).json()
+            if found:
+                return dict(found[0])
+            await poller.sleep()
     raise AssertionError(f"order {order_id} opened no manual task")
 
 
@@ -83,10 +116,11 @@ async def eventually(
 ) -> T:
     """Poll `probe` until it returns something truthy, or fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := await probe():
-            return result
-        await asyncio.sleep(0.1)
+    with _Poller() as poller:
+        while time.monotonic() < deadline:
+            if result := await probe():
+                return result
+            await poller.sleep()
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 

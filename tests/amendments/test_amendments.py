@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -13,7 +11,7 @@ import httpx
 
 from store.simulators import active_resources, effects_for
 from tests.conftest import AsClient
-from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
+from tests.helpers import ORDERS, eventually, wait_for_open_task, wait_for_state
 from tests.sample_orders import SAMPLE_ITEMS, order_body, sample_order
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
@@ -25,15 +23,17 @@ LATER = timedelta(seconds=15)
 async def _plan_until(
     http: httpx.AsyncClient, order_id: str, task_suffix: str, status: str, timeout: float = 30
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    # An open order's plan is a query of its workflow (a workflow task in the worker): polled
+    # with the shared helper's backoff, not every 0.2 s.
+    async def probe() -> dict[str, Any] | None:
         response = await http.get(f"/ops/v1/orders/{order_id}/plan")
         if response.status_code == 200:
             plan = response.json()
             if any(t["id"].endswith(task_suffix) and t["status"] == status for t in plan["tasks"]):
                 return dict(plan)
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no task *{task_suffix} {status} in order {order_id}")
+        return None
+
+    return await eventually(probe, timeout, what=f"a task *{task_suffix} {status} in {order_id}")
 
 
 def _with_chars(item: dict[str, Any], **values: Any) -> dict[str, Any]:
@@ -214,12 +214,13 @@ async def test_an_open_manual_job_gets_the_amended_data_with_a_note(
     assert response.status_code == 200, response.text
     [record] = response.json()["amendment"]
     assert any(t.endswith(":check-port") for t in record["updated"])
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        job = (await http.get(f"/ops/v1/tasks/{job['id']}")).json()
-        if job["note"]:
-            break
-        await asyncio.sleep(0.2)
+    job_id = job["id"]
+
+    async def noted() -> dict[str, Any] | None:
+        found = (await http.get(f"/ops/v1/tasks/{job_id}")).json()
+        return dict(found) if found["note"] else None
+
+    job = await eventually(noted, timeout=20, what="the amendment's note on the task")
     assert job["params"]["msisdn"] == "+33699999999"
     assert "amended" in job["note"] and job["state"] == "claimed" and job["assignee"] == "desk-1"
     done = await http.post(

@@ -10,7 +10,7 @@ import httpx
 
 from store.simulators import active_resources
 from tests.amendments.test_amendments import LATER, MERGE_PATCH, _plan_until
-from tests.helpers import ORDERS, wait_for_open_task, wait_for_state
+from tests.helpers import ORDERS, eventually, wait_for_open_task, wait_for_state
 from tests.sample_orders import order_body, sample_order
 
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
@@ -38,17 +38,11 @@ async def _cancel(http: httpx.AsyncClient, order_id: str, **extra: Any) -> dict[
 
 
 async def _cancel_task_until(http: httpx.AsyncClient, cancel_id: str, state: str) -> dict[str, Any]:
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + 60
-    task: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+    async def probe() -> dict[str, Any] | None:
         task = (await http.get(f"{CANCEL}/{cancel_id}")).json()
-        if task["state"] == state:
-            return task
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"cancellation {cancel_id} is {task.get('state')}, wanted {state}")
+        return dict(task) if task["state"] == state else None
+
+    return await eventually(probe, timeout=60, what=f"cancellation {cancel_id} {state}")
 
 
 async def test_early_cancellation_undoes_everything(

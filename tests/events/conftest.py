@@ -13,6 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -35,7 +36,10 @@ HUB = "/tmf-api/productOrderingManagement/v4/hub"
 DELIVERIES = "/ops/v1/deliveries"
 
 
-@pytest.fixture(scope="session")
+# Package-scoped, not session: the courtesy workflow polls the outbox every
+# HUB_POLL_INTERVAL_SECONDS and reads every later order's events; left running, it cost the
+# rest of the session's tests CPU (in this process's worker) for notifications none checks.
+@pytest.fixture(scope="package")
 def events_api(temporal_env: WorkflowEnvironment) -> Iterator[str]:
     """The API (tests/events/hub_app.py) as its own process."""
     port = free_port()
@@ -62,14 +66,22 @@ def events_api(temporal_env: WorkflowEnvironment) -> Iterator[str]:
     process.wait(timeout=15)
 
 
-@pytest_asyncio.fixture(scope="session")
-async def courtesy(client: Client, worker: Worker) -> None:
+@pytest_asyncio.fixture(scope="package")
+async def courtesy(client: Client, worker: Worker) -> AsyncIterator[None]:
+    """The courtesy notifications' workflow while the event tests run; ended after them."""
+    from activities.event_delivery import COURTESY_CONSUMER_ID
     from workflows.event_delivery_starter import ensure_courtesy_notifications
 
     await ensure_courtesy_notifications(client)
+    yield
+    try:
+        await client.get_workflow_handle(COURTESY_CONSUMER_ID).terminate("event tests done")
+    except RPCError as err:  # already closed: nothing left running
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="package")
 async def hub_http(
     events_api: str, worker: Worker, courtesy: None
 ) -> AsyncIterator[httpx.AsyncClient]:

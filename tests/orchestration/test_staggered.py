@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,20 +9,24 @@ from datetime import timedelta
 import httpx
 
 from tests.auth import TEST_SUBJECT
-from tests.helpers import ORDERS, wait_for_state
+from tests.helpers import ORDERS, eventually, wait_for_state
 from tests.sample_orders import ADDRESS, order_body
 
 
 async def _until(
     http: httpx.AsyncClient, order_id: str, check: Callable[[dict], bool], timeout: float = 60
 ) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        order = (await http.get(f"{ORDERS}/{order_id}")).json()
-        if check(order):
-            return dict(order)
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"condition not met; last: {order}")
+    last: dict = {}
+
+    async def probe() -> dict | None:
+        nonlocal last
+        last = (await http.get(f"{ORDERS}/{order_id}")).json()
+        return dict(last) if check(last) else None
+
+    try:
+        return await eventually(probe, timeout)
+    except AssertionError:
+        raise AssertionError(f"condition not met; last: {last}") from None
 
 
 async def test_mobile_proceeds_while_broadband_waits_for_its_address(
@@ -66,14 +68,12 @@ async def test_mobile_proceeds_while_broadband_waits_for_its_address(
     ]
     assert not any(t["itemId"] == "bb" for t in plan["tasks"])
     # The mobile line goes on meanwhile: its eSIM is provisioned before the address arrives.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    async def mobile_done() -> bool:
         plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
-        if any(t["itemId"] == "mob" and t["status"] == "completed" for t in plan["tasks"]):
-            break
-        await asyncio.sleep(0.2)
-    else:
-        raise AssertionError("no mobile task completed while broadband waited")
+        return any(t["itemId"] == "mob" and t["status"] == "completed" for t in plan["tasks"])
+
+    await eventually(mobile_done, timeout=30, what="a mobile task completed while broadband waited")
 
     refused = await http.post(
         f"/ops/v1/orders/{order_id}/information",

@@ -1,7 +1,8 @@
 """Browser tests of the workspace: Playwright driving Debian's chromium (nothing downloaded).
 
-One browser for the module; each test opens its own context (its own sessionStorage, so its
-own sign-in). Screenshots go to .artifacts/workspace/ (gitignored) for people to look at.
+One browser for the session (a launch costs CPU seconds; each module had its own); each test
+opens its own context (its own sessionStorage, so its own sign-in). Screenshots go to
+.artifacts/workspace/ (gitignored) for people to look at.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ LAUNCH_ARGS = [
 SignIn = Callable[[str], Awaitable[Page]]
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is missing: run scripts/ensure-chromium.sh (make test does)")

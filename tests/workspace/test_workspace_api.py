@@ -135,6 +135,7 @@ async def test_the_cli_lists_orders_shows_the_plan_and_completes_a_task(
     plan = await _oms(api_server, "orders", "plan", order_id)
     assert f"running    {task['taskId']}" in plan.stdout
     timeline = await _oms(api_server, "orders", "timeline", order_id)
+    assert timeline.returncode == 0, timeline.stderr
     critical = (await http.get(f"/ops/v1/orders/{order_id}/timeline")).json()["criticalPath"]
     starred = [line.split()[1] for line in timeline.stdout.splitlines() if line.startswith("*")]
     assert sorted(starred) == sorted(task_id[:48] for task_id in critical)
