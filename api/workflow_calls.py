@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.admission import is_queued, start_if_queued
 from api.errors import TmfError
 from api.temporal import get_client, temporal_unreachable
+from config.settings import get_settings
 from store import orders
 
 # ApplicationError types raised by workflow validators, and the HTTP status each means.
@@ -50,11 +52,19 @@ async def execute_update(workflow_id: str, update: str, arg: Any, result_type: t
 
 async def execute_query(workflow_id: str, query: str, result_type: type) -> Any:
     handle = await workflow_handle(workflow_id)
+    timeout = timedelta(seconds=get_settings().workflow_query_timeout_seconds)
     try:
-        return await handle.query(query, result_type=result_type)
+        return await handle.query(query, result_type=result_type, rpc_timeout=timeout)
     except WorkflowQueryFailedError as err:
         raise TmfError(409, "QueryFailed", str(err)) from err
     except RPCError as err:
+        if err.status in {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}:
+            raise TmfError(
+                503,
+                "WorkflowUnavailable",
+                f"The order's workflow did not answer within {timeout.total_seconds():g} s "
+                "(no worker is running it); retry the request",
+            ) from err
         if err.status == RPCStatusCode.NOT_FOUND and await is_queued(workflow_id):
             raise TmfError(
                 409,

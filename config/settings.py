@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     temporal_address: str = env("TEMPORAL_ADDRESS", "127.0.0.1:7233", min_length=1)
     temporal_namespace: str = env("TEMPORAL_NAMESPACE", "default", min_length=1)
     task_queue: str = env("TESSERA_TASK_QUEUE", "tessera-orders", min_length=1)
+    # How long the API waits for a workflow to answer a query (an order's plan, its timeline):
+    # with no worker polling, Temporal holds a query until its own deadline, and a list of
+    # service orders queries each open order of its page.
+    workflow_query_timeout_seconds: Seconds = env("WORKFLOW_QUERY_TIMEOUT_SECONDS", 5)
     database_url: str = env("DATABASE_URL", "sqlite:///./.data/tessera.db", min_length=1)
     # Whether the API and the worker upgrade the schema at start (store/migrate.py). Off in
     # production, where `oms db upgrade` is an explicit release step.
