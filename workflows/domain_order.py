@@ -30,8 +30,13 @@ with workflow.unsafe.imports_passed_through():
         MANUAL_DEADLINE_PATCH,
         DomainOrderBook,
         cancelled_outcome,
+        close_at_deadline,
         decided_outcome,
+        fallout_opened,
+        finish_simulated,
         manual_deadline,
+        reassigned_notice,
+        succeeded_outcome,
     )
     from workflows.domain_order_effects import DomainOrderEffects
     from workflows.messages import (
@@ -42,7 +47,6 @@ with workflow.unsafe.imports_passed_through():
         DomainOrderResult,
         FalloutAction,
         FalloutDecision,
-        FalloutNotice,
         FalloutView,
         ManualTaskView,
         ReassignManualTask,
@@ -50,7 +54,6 @@ with workflow.unsafe.imports_passed_through():
         RunTasks,
         TaskFinished,
         TaskHeld,
-        TaskReassigned,
         TasksFinished,
         UpdateTaskData,
     )
@@ -165,16 +168,7 @@ class DomainOrderWorkflow:
         view = self.book.manual[request.task_id]
         await workflow.wait_condition(lambda: request.task_id in self.book.opened)
         await self._effects.record_manual(view, self.book.manual_runs[request.task_id])
-        await self._effects.tell_parent(
-            TaskReassigned(
-                task_id=request.task_id,
-                assignee=request.assignee,
-                previous=previous,
-                actor=request.actor,
-                actor_role=request.actor_role,
-                reason=request.reason,
-            )
-        )
+        await self._effects.tell_parent(reassigned_notice(request, previous))
         return view
 
     @reassign_manual_task.validator
@@ -219,13 +213,7 @@ class DomainOrderWorkflow:
                     break
                 try:
                     result = await self._perform(request)
-                    outcome = TaskFinished(
-                        task_id=task.id,
-                        succeeded=True,
-                        started_at=started,
-                        ended_at=workflow.now(),
-                        result=result,
-                    )
+                    outcome = succeeded_outcome(task.id, started, workflow.now(), result)
                 except ActivityError as err:
                     if is_cancelled_exception(err):
                         raise
@@ -303,16 +291,7 @@ class DomainOrderWorkflow:
             request, case_id, failures, error_type, message, attempts
         )
         self.book.fallout_stored.add(task.id)
-        await self._effects.tell_parent(
-            FalloutNotice(
-                task_id=task.id,
-                case_id=case_id,
-                state="open",
-                action="opened",
-                error_type=error_type,
-                error=message,
-            )
-        )
+        await self._effects.tell_parent(fallout_opened(task.id, case_id, error_type, message))
         self._effects.show_waits(self.book)
         await workflow.wait_condition(
             lambda: task.id in self.book.decisions or self._cancelled(task.id)
@@ -351,9 +330,7 @@ class DomainOrderWorkflow:
         if opened.simulated_result is not None:
             # The field-workforce simulator: a technician who always finishes the job.
             await workflow.sleep(timedelta(milliseconds=opened.simulated_delay_ms))
-            if view.state != "completed":
-                view.state, view.assignee = "completed", "field-workforce-simulator"
-                view.result = opened.simulated_result
+            finish_simulated(view, opened.simulated_result)
         self._effects.show_waits(self.book)
         done = lambda: view.state == "completed" or self._cancelled(task.id)  # noqa: E731
         deadline = manual_deadline(task)
@@ -367,8 +344,7 @@ class DomainOrderWorkflow:
                     done, timeout=left, timeout_summary=timer_summary(task, "deadline")
                 )
             except TimeoutError:
-                view.state, view.assignee = "completed", "tessera"
-                view.result = dict(task.params.get("resultAtDeadline") or {})
+                close_at_deadline(view, task)
                 note = "closed at its deadline"
         else:
             await workflow.wait_condition(done)

@@ -15,11 +15,13 @@ from workflows.messages import (
     CompleteManualTask,
     FalloutAction,
     FalloutDecision,
+    FalloutNotice,
     FalloutView,
     ManualTaskView,
     ReassignManualTask,
     RunTask,
     TaskFinished,
+    TaskReassigned,
     UpdateTaskData,
 )
 from workflows.policy import OrderPolicy
@@ -213,6 +215,14 @@ class DomainOrderBook:
                 raise Refusal("InvalidResult", "; ".join(errors))
 
 
+def succeeded_outcome(
+    task_id: str, started: datetime, now: datetime, result: dict[str, object]
+) -> TaskFinished:
+    return TaskFinished(
+        task_id=task_id, succeeded=True, started_at=started, ended_at=now, result=result
+    )
+
+
 def decided_outcome(
     decision: FalloutDecision,
     task_id: str,
@@ -250,6 +260,45 @@ def cancelled_outcome(task_id: str, started: datetime, now: datetime) -> TaskFin
         error="cancelled with the order",
         error_type=TASK_CANCELLED,
     )
+
+
+def fallout_opened(
+    task_id: str, case_id: str, error_type: str | None, message: str
+) -> FalloutNotice:
+    """What the parent is told when a task falls out: its order shows the open case."""
+    return FalloutNotice(
+        task_id=task_id,
+        case_id=case_id,
+        state="open",
+        action="opened",
+        error_type=error_type,
+        error=message,
+    )
+
+
+def reassigned_notice(request: ReassignManualTask, previous: str | None) -> TaskReassigned:
+    """What the parent is told when a manager hands a job to someone else: its history says who."""
+    return TaskReassigned(
+        task_id=request.task_id,
+        assignee=request.assignee,
+        previous=previous,
+        actor=request.actor,
+        actor_role=request.actor_role,
+        reason=request.reason,
+    )
+
+
+def finish_simulated(view: ManualTaskView, result: dict[str, object]) -> None:
+    """The field-workforce simulator's technician finished the job (unless someone did first)."""
+    if view.state != "completed":
+        view.state, view.assignee = "completed", "field-workforce-simulator"
+        view.result = result
+
+
+def close_at_deadline(view: ManualTaskView, task: PlanTask) -> None:
+    """Nothing received by the deadline: the job closes with the result the plan gave for it."""
+    view.state, view.assignee = "completed", "tessera"
+    view.result = dict(task.params.get("resultAtDeadline") or {})
 
 
 # Issue 25: a manual task with a `deadline` param (a return's window) closes itself then.

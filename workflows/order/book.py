@@ -22,13 +22,12 @@ from workflows.jeopardy import Assessment
 from workflows.messages import (
     FalloutNotice,
     OverridePointOfNoReturn,
-    ProvideInformation,
     RunTask,
     TaskFinished,
     TaskHeld,
     TaskReassigned,
 )
-from workflows.order import amendment, items, progress, risk
+from workflows.order import amendment, information, items, progress, risk
 from workflows.order.assetization import prepared, wait_until
 from workflows.plan_execution import PlanExecution, TaskRun
 from workflows.policy import OrderPolicy
@@ -152,45 +151,7 @@ class OrderBook:
                 item.item_price = pricing.item_price.get(item.id)
         self.execution = PlanExecution.start(plan, now)
         self.refresh_items(now)
-        self.ask_for_missing_information(now)
-
-    def with_information(self, info: ProvideInformation) -> ProductOrder:
-        """The order with the characteristics an item's decomposition waited for."""
-        return items.with_characteristics(self.order, info.item_id, info.characteristics)
-
-    def add_information(
-        self, info: ProvideInformation, informed: ProductOrder, plan: Plan, now: datetime
-    ) -> None:
-        """The deferred part is planned now: join it to the running plan."""
-        self.order.product_order_item = informed.product_order_item
-        self.plan.plan = plan
-        self.plan.add_runs(now)
-        self.plan_changed = True
-        self.emit(
-            now,
-            EventType.ORDER_ATTRIBUTE_VALUE_CHANGE,
-            f"Information supplied for item {info.item_id}",
-            actor=info.provided_by,
-            actor_role=info.actor_role,
-            itemId=info.item_id,
-            characteristics=sorted(info.characteristics),
-        )
-        self.refresh_items(now)
-        self.ask_for_missing_information(now)
-
-    def ask_for_missing_information(self, now: datetime) -> None:
-        missing = [
-            {"itemId": d.item_id, "characteristics": d.missing}
-            for d in self.plan.plan.deferred
-            if d.missing
-        ]
-        if missing:
-            self.emit(
-                now,
-                EventType.ORDER_INFORMATION_REQUIRED,
-                "Information required to decompose the order",
-                missing=missing,
-            )
+        information.ask_for_missing(self, now)
 
     def refresh_items(self, now: datetime) -> None:
         changed = items.refresh(self.order, self.plan, self.cancelled_items)
@@ -354,17 +315,3 @@ class OrderBook:
             reason=self.cancellation.cancellation_reason,
             cancelProductOrderId=self.cancellation.id,
         )
-
-    def cancellation_to_save(self, now: datetime) -> tuple[CancelProductOrder, int]:
-        """The cancellation and its next store revision (its state change is an event)."""
-        assert self.cancellation is not None
-        self.cancel_revision += 1
-        self.emit(
-            now,
-            EventType.CANCEL_STATE_CHANGE,
-            f"Cancellation {self.cancellation.state.value}",
-            reason=self.cancellation.error_message,
-            cancelProductOrderId=self.cancellation.id,
-            state=self.cancellation.state.value,
-        )
-        return self.cancellation, self.cancel_revision

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from decomposition.catalog import TaskKind
 from tmf.cancel_order import CancelProductOrder, CancelState
+from tmf.events import EventType
 from tmf.product_order import ItemState, ProductOrder
 from workflows.order.ponr import blocking_items
 from workflows.plan_execution import ACTIVE, PlanExecution, TaskStatus
+
+if TYPE_CHECKING:
+    from workflows.order.book import OrderBook
 
 
 def blocking(
@@ -68,6 +73,28 @@ def finish(order: ProductOrder, cancellation: CancelProductOrder, now: datetime)
     order.cancellation_date = now
     order.cancellation_reason = cancellation.cancellation_reason
     order.completion_date = now
+
+
+def done(order: ProductOrder, cancellation: CancelProductOrder, now: datetime) -> None:
+    """The cancellation took effect: the order is cancelled, the request done."""
+    finish(order, cancellation, now)
+    cancellation.state = CancelState.DONE
+    cancellation.effective_cancellation_date = now
+
+
+def to_save(book: OrderBook, now: datetime) -> tuple[CancelProductOrder, int]:
+    """The cancellation and its next store revision (its state change is an event)."""
+    assert book.cancellation is not None
+    book.cancel_revision += 1
+    book.emit(
+        now,
+        EventType.CANCEL_STATE_CHANGE,
+        f"Cancellation {book.cancellation.state.value}",
+        reason=book.cancellation.error_message,
+        cancelProductOrderId=book.cancellation.id,
+        state=book.cancellation.state.value,
+    )
+    return book.cancellation, book.cancel_revision
 
 
 def released(execution: PlanExecution, running_retired: int) -> bool:

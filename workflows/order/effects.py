@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
         RunTasks,
         UpdateTaskData,
     )
-    from workflows.order import instant, progress
+    from workflows.order import cancellation, instant, progress
     from workflows.order.assetization import wait_until
     from workflows.order.book import OrderBook
     from workflows.order.naming import child_workflow_id
@@ -196,6 +196,42 @@ class OrderEffects:
         )
         await asyncio.gather(*self.children.values())
 
+    async def undo_failed_items(self) -> None:
+        """Undo, latest first, what a failed item had done; tasks still running when the item
+        failed are undone once they finish."""
+        for item in self.book.order.product_order_item:
+            if item.state != ItemState.FAILED:
+                continue
+            for task in self.book.plan.to_compensate(item.id):
+                await self.undo(task, self.book.plan.runs[task.id])
+
+    async def undo_queued(self) -> None:
+        while (undo := self.book.next_undo()) is not None:
+            await self.undo(*undo)
+
+    async def undo_everything(self) -> None:
+        """A cancellation goes ahead: every completed task, latest first, then the tasks an
+        amendment removed while they ran, then what was queued."""
+        plan = self.book.plan
+        for task_id in cancellation.to_undo(plan):
+            await self.undo(plan.plan.task(task_id), plan.runs[task_id])
+        for task, run in list(self.book.retired.values()):
+            await self.undo(task, run)
+        await self.undo_queued()
+
+    async def stop_active_tasks(self) -> None:
+        """Withdraw running work and wait until every domain order has let go of it."""
+        book = self.book
+        withdrawn: set[str] = set()
+        while True:
+            stoppable = cancellation.to_withdraw(book.plan, withdrawn)
+            await self.withdraw(book.plan.plan, stoppable)
+            withdrawn.update(stoppable)
+            if cancellation.released(book.plan, len(book.retired)):
+                return
+            await workflow.wait_condition(lambda: bool(book.inbox))
+            book.take_messages(workflow.now())
+
     async def undo(self, task: PlanTask, run: TaskRun) -> None:
         """Run the catalog's compensating task for one completed task run, once."""
         if task.compensation is None or run.compensated:
@@ -302,10 +338,10 @@ class OrderEffects:
         )
 
     async def save_cancellation(self) -> None:
-        cancellation, revision = self.book.cancellation_to_save(workflow.now())
+        request, revision = cancellation.to_save(self.book, workflow.now())
         await workflow.execute_local_activity(
             save_cancellation,
-            SaveCancellationInput(cancellation=cancellation, revision=revision),
+            SaveCancellationInput(cancellation=request, revision=revision),
             start_to_close_timeout=STORE_TIMEOUT,
             retry_policy=STORE_RETRY,
         )

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from decomposition.plan import Plan
 from decomposition.pricing import OrderPricing
 from decomposition.problems import Problem
-from tmf.cancel_order import CancelState
 from tmf.common import iso_z
 from tmf.events import EventType
 from tmf.product_order import (
@@ -30,7 +29,7 @@ from tmf.product_order import (
 )
 from workflows.jeopardy import JeopardyLevel
 from workflows.messages import AmendOrder, ReviewAction, ReviewDecision
-from workflows.order.cancellation import finish
+from workflows.order.cancellation import done
 from workflows.order.risk import due_date
 from workflows.policy import OrderPolicy
 from workflows.refusal import Refusal
@@ -305,6 +304,4 @@ def cancel_waiting(book: OrderBook, now: datetime) -> None:
     review = book.order.open_review()
     if review is not None:
         decide(review, Decision.CANCELLED, now, reason=request.cancellation_reason)
-    finish(book.order, request, now)
-    request.state = CancelState.DONE
-    request.effective_cancellation_date = now
+    done(book.order, request, now)

@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from tmf.cancel_order import CancelProductOrder, CancelState
-    from tmf.product_order import ItemState, OrderState, ProductOrder
+    from tmf.product_order import OrderState, ProductOrder
     from workflows.messages import (
         AmendOrder,
         CancelOrder,
@@ -32,7 +32,14 @@ with workflow.unsafe.imports_passed_through():
         TaskReassigned,
         TasksFinished,
     )
-    from workflows.order import amendment, cancellation, review, validation
+    from workflows.order import (
+        amendment,
+        cancellation,
+        information,
+        review,
+        review_gate,
+        validation,
+    )
     from workflows.order.book import OrderBook
     from workflows.order.effects import OrderEffects
     from workflows.plan_view import OrderPlanView, order_plan_view
@@ -82,7 +89,7 @@ class ProductOrderWorkflow:
         # A suspected duplicate, held at capture, waits for an agent before anything else.
         if book.order.open_review() is not None and workflow.patched(REVIEW_GATE):
             await effects.move_to(review.held_at_capture(book, workflow.now()))
-            if not await self._wait_for_review():
+            if not await review_gate.wait_for_review(book, effects):
                 return await self._result()
         planned = await effects.plan(book.order)
         if planned.problems or planned.plan is None:
@@ -95,7 +102,7 @@ class ProductOrderWorkflow:
         if approval is not None and workflow.patched(REVIEW_GATE):
             book.review_plan = (plan, pricing)
             await effects.move_to(review.start_wait(book, approval, workflow.now()))
-            if not await self._wait_for_review():
+            if not await review_gate.wait_for_review(book, effects):
                 return await self._result()
             plan, pricing = book.review_plan  # an amendment may have planned it again
 
@@ -127,45 +134,7 @@ class ProductOrderWorkflow:
         if workflow.patched(WAIT_FOR_HANDLERS):
             _refuse_with(lambda: validation.require_open(self.book))
 
-    # -- the review wait ----------------------------------------------------------------------
-
-    async def _wait_for_review(self) -> bool:
-        """Wait until the order's review is decided, its jeopardy rising with the wait; False
-        when it ended the order (rejected, or cancelled meanwhile)."""
-        book, effects = self.book, self.effects
-        effects.show_jeopardy(review.assess(book, workflow.now()))
-        while True:
-            try:
-                await workflow.wait_condition(
-                    lambda: (
-                        not book.assessing
-                        and (review.decided(book) is not None or book.cancel_due(workflow.now()))
-                    ),
-                    timeout=review.until_next_check(book, workflow.now()),
-                    timeout_summary="review jeopardy threshold or cancellation date",
-                )
-            except TimeoutError:
-                pass  # a jeopardy threshold or the cancellation date: handled below
-            now = workflow.now()
-            if book.cancel_due(now):
-                review.cancel_waiting(book, now)
-                effects.clear_jeopardy(book.clear_jeopardy(now))
-                await effects.move_to(OrderState.CANCELLED)
-                await effects.save_cancellation()
-                return False
-            decision = review.decided(book)
-            if decision is None:
-                if (level := review.assess(book, now)) is not None:
-                    effects.show_jeopardy(level)
-                    await effects.persist()
-                continue
-            effects.clear_jeopardy(book.clear_jeopardy(now))
-            book.review_next_check = None
-            if decision == review.Decision.REJECTED:
-                review.reject(book, now)
-                await effects.move_to(OrderState.REJECTED)
-                return False
-            return True  # the decision is in the store already (the handler wrote it)
+    # -- the review gate -----------------------------------------------------------------------
 
     @workflow.update(name="review_order")
     async def review_order(self, decision: ReviewDecision) -> ProductOrder:
@@ -238,21 +207,8 @@ class ProductOrderWorkflow:
             # writes it next (issue 24).
             if book.progress() != before and not effects.closing_next():
                 await effects.persist()
-            await self._undo_failed_items()
-            await self._undo_queued()
-
-    async def _undo_failed_items(self) -> None:
-        """Undo, latest first, what a failed item had done; tasks still running when the item
-        failed are undone once they finish."""
-        for item in self.book.order.product_order_item:
-            if item.state != ItemState.FAILED:
-                continue
-            for task in self.book.plan.to_compensate(item.id):
-                await self.effects.undo(task, self.book.plan.runs[task.id])
-
-    async def _undo_queued(self) -> None:
-        while (undo := self.book.next_undo()) is not None:
-            await self.effects.undo(*undo)
+            await effects.undo_failed_items()
+            await effects.undo_queued()
 
     # -- reports from the domain orders ----------------------------------------------------------
 
@@ -291,12 +247,12 @@ class ProductOrderWorkflow:
     @workflow.update(name="provide_information")
     async def provide_information(self, info: ProvideInformation) -> ProductOrder:
         """Characteristics an item's decomposition waited for: plan only what was deferred."""
-        informed = self.book.with_information(info)
+        informed = information.with_information(self.book, info)
         extended = await self.effects.extend_plan(informed, self.book.plan.plan)
         assert extended.plan is not None
         # The order may have been cancelled meanwhile: `run()` waits for this handler.
         self._refuse_if_closed()
-        self.book.add_information(info, informed, extended.plan, workflow.now())
+        information.add(self.book, info, informed, extended.plan, workflow.now())
         await self.effects.persist()
         return self.book.order
 
@@ -393,31 +349,12 @@ class ProductOrderWorkflow:
                 await effects.save_cancellation()
                 return False
             await effects.move_to(OrderState.PENDING_CANCELLATION)
-            await self._stop_active_tasks()
-            for task_id in cancellation.to_undo(book.plan):
-                await effects.undo(book.plan.plan.task(task_id), book.plan.runs[task_id])
-            for task, run in list(book.retired.values()):
-                await effects.undo(task, run)
-            await self._undo_queued()
+            await effects.stop_active_tasks()
+            await effects.undo_everything()
             now = workflow.now()
-            cancellation.finish(book.order, request, now)
+            cancellation.done(book.order, request, now)
             effects.clear_jeopardy(book.clear_jeopardy(now))
-            request.state = CancelState.DONE
-            request.effective_cancellation_date = now
             await effects.move_to(OrderState.CANCELLED)
             await effects.save_cancellation()
             book.assessing = False
             return True
-
-    async def _stop_active_tasks(self) -> None:
-        """Withdraw running work and wait until every domain order has let go of it."""
-        book = self.book
-        withdrawn: set[str] = set()
-        while True:
-            stoppable = cancellation.to_withdraw(book.plan, withdrawn)
-            await self.effects.withdraw(book.plan.plan, stoppable)
-            withdrawn.update(stoppable)
-            if cancellation.released(book.plan, len(book.retired)):
-                return
-            await workflow.wait_condition(lambda: bool(book.inbox))
-            book.take_messages(workflow.now())
