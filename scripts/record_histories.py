@@ -82,9 +82,9 @@ def _order(order_id: str, body: dict[str, Any]) -> ProductOrder:
     )
 
 
-async def _run(client: Client, queue: str, order: ProductOrder) -> list[str]:
-    """Run an order to its end; the ids of its workflow and of its children."""
-    handle = await client.start_workflow(
+async def _start_order(client: Client, queue: str, order: ProductOrder) -> Any:
+    """Start an order's workflow as the API does (its id, summary and details)."""
+    return await client.start_workflow(
         ProductOrderWorkflow.run,
         ProductOrderInput(order=order),
         id=f"order-{order.id}",
@@ -92,6 +92,11 @@ async def _run(client: Client, queue: str, order: ProductOrder) -> list[str]:
         static_summary=order_summary(order),
         static_details=order_details(order),
     )
+
+
+async def _run(client: Client, queue: str, order: ProductOrder) -> list[str]:
+    """Run an order to its end; the ids of its workflow and of its children."""
+    handle = await _start_order(client, queue, order)
     await handle.result()
     children = [w.id async for w in client.list_workflows(f"OrderId = '{order.id}'")]
     return [handle.id, *sorted(children)]
@@ -128,14 +133,7 @@ async def staggered_order(client: Client, queue: str) -> list[str]:
     items = [dict(i) for i in SAMPLE_ITEMS["fiber-broadband"]]
     items[0]["product"] = {"productCharacteristic": [{"name": "technology", "value": "fiber"}]}
     order = _order("hist-staggered", order_body(items, start_in=timedelta(seconds=4)))
-    handle = await client.start_workflow(
-        ProductOrderWorkflow.run,
-        ProductOrderInput(order=order),
-        id=f"order-{order.id}",
-        task_queue=queue,
-        static_summary=order_summary(order),
-        static_details=order_details(order),
-    )
+    handle = await _start_order(client, queue, order)
     while True:
         view = await handle.query(ProductOrderWorkflow.get_plan)
         if view.planned:
@@ -225,14 +223,7 @@ async def amended_order(client: Client, queue: str, order_id: str = "hist-amende
     set_workforce_config(auto_complete=True, latency_ms=50)
     body = sample_order("fiber-broadband", start_in=timedelta(seconds=4))
     order = _order(order_id, body)
-    handle = await client.start_workflow(
-        ProductOrderWorkflow.run,
-        ProductOrderInput(order=order),
-        id=f"order-{order.id}",
-        task_queue=queue,
-        static_summary=order_summary(order),
-        static_details=order_details(order),
-    )
+    handle = await _start_order(client, queue, order)
     await _wait_for_task(handle, ":reserve-port", "completed")
     item = dict(body["productOrderItem"][0])
     item["product"] = {
@@ -256,14 +247,7 @@ async def bundle_child_removed(client: Client, queue: str) -> list[str]:
     parts = bundle_items("related")
     body = order_body(parts, start_in=timedelta(seconds=4))
     order = _order("hist-tmf-bundle-related", body)
-    handle = await client.start_workflow(
-        ProductOrderWorkflow.run,
-        ProductOrderInput(order=order),
-        id=f"order-{order.id}",
-        task_queue=queue,
-        static_summary=order_summary(order),
-        static_details=order_details(order),
-    )
+    handle = await _start_order(client, queue, order)
     await _wait_for_task(handle, ":reserve-port", "completed")
     bundle, broadband, _, mobile = parts
     bundle["productOrderItemRelationship"] = [
@@ -283,14 +267,7 @@ async def cancelled_order(
     """Cancelled before the point of no return: everything done is undone."""
     body = sample_order("fiber-broadband", start_in=timedelta(seconds=30))
     order = _order(order_id, body)
-    handle = await client.start_workflow(
-        ProductOrderWorkflow.run,
-        ProductOrderInput(order=order),
-        id=f"order-{order.id}",
-        task_queue=queue,
-        static_summary=order_summary(order),
-        static_details=order_details(order),
-    )
+    handle = await _start_order(client, queue, order)
     await _wait_for_task(handle, ":reserve-port", "completed")
     cancellation = CancelProductOrder.model_validate(
         {"id": "hist-cancel-1", "href": "http://test/cancel/1", "productOrder": {"id": order.id}}
@@ -467,14 +444,7 @@ def _handset(order_id: str, storage: int) -> ProductOrder:
 async def _start_waiting(client: Client, queue: str, order: ProductOrder, state: str) -> Any:
     """Start the order and wait until it waits for its review in `state`."""
     _publish_review_rules()
-    handle = await client.start_workflow(
-        ProductOrderWorkflow.run,
-        ProductOrderInput(order=order),
-        id=f"order-{order.id}",
-        task_queue=queue,
-        static_summary=order_summary(order),
-        static_details=order_details(order),
-    )
+    handle = await _start_order(client, queue, order)
     while True:
         if (await handle.query(ProductOrderWorkflow.get_order)).state.value == state:
             return handle
