@@ -70,15 +70,35 @@ class Processes:
         end_process(self.worker, signal.SIGKILL)
 
     def start_api(self) -> None:
-        self.api = subprocess.Popen([sys.executable, "-m", "cli", "api"], cwd=ROOT, env=self.env)
+        # The port was free when chosen, but the other test pass (run side by side) may bind it
+        # first: an API that exits at once gets a new port, not a 30 s wait for nothing.
+        for _ in range(3):
+            self.api = subprocess.Popen(
+                [sys.executable, "-m", "cli", "api"], cwd=ROOT, env=self.env
+            )
+            if self._api_became_healthy():
+                return
+            if self.api.poll() is None:
+                break  # running but not answering: a real failure, not a taken port
+            self._move_api_to(free_port())
+        raise RuntimeError("the API did not start")
+
+    def _api_became_healthy(self) -> bool:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.api is not None and self.api.poll() is not None:
+                return False
             try:
                 if httpx.get(f"{self.api_url}/health", timeout=1).status_code == 200:
-                    return
+                    return True
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("the API did not start")
+        return False
+
+    def _move_api_to(self, port: int) -> None:
+        self.api_port = port
+        self.api_url = f"http://127.0.0.1:{port}"
+        self.env = {**self.env, "API_PORT": str(port), "PUBLIC_BASE_URL": self.api_url}
 
     def kill_api(self) -> None:
         end_process(self.api, signal.SIGKILL)
