@@ -145,6 +145,8 @@ async def worker(client: Client) -> AsyncIterator[Worker]:
 class ApiServer:
     """The API as its own uvicorn process: tests talk to it over real HTTP."""
 
+    startup_seconds = 60  # a loaded shared host starts it slowly
+
     def __init__(self, port: int, env: dict[str, str] | None = None) -> None:
         self.port = port
         self.env = env or {}
@@ -152,6 +154,19 @@ class ApiServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        # The port was free when chosen, but the other test pass (run side by side) may bind it
+        # first: a server that exits at once is started again on a new port.
+        for _ in range(3):
+            if self._started():
+                return
+            if self.process is not None and self.process.poll() is None:
+                break  # running but not answering: a real failure, not a taken port
+            self.port = free_port()
+            self.base_url = f"http://127.0.0.1:{self.port}"
+        self.stop()  # not left running (and polling a dropped schema) after the session
+        raise RuntimeError("API did not start")
+
+    def _started(self) -> bool:
         env = {**os.environ, "PUBLIC_BASE_URL": self.base_url, **self.env}
         self.process = subprocess.Popen(
             [
@@ -167,15 +182,16 @@ class ApiServer:
             cwd=ROOT,
             env=env,
         )
-        deadline = time.monotonic() + 60  # a loaded shared host starts it slowly
+        deadline = time.monotonic() + self.startup_seconds
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
             try:
                 if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
-                    return
+                    return True
             except httpx.HTTPError:
                 time.sleep(0.2)
-        self.stop()  # not left running (and polling a dropped schema) after the session
-        raise RuntimeError("API did not start")
+        return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
