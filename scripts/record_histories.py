@@ -42,9 +42,14 @@ from store.inventory import create_product, get_product  # noqa: E402
 from store.tasks import TaskFilter, list_tasks, set_workforce_config  # noqa: E402
 from tests.bundle_forms import items as bundle_items  # noqa: E402
 from tests.history_corpus import recording_converter, release_folder, write_new  # noqa: E402
-from tests.sample_orders import ADDRESS, SAMPLE_ITEMS, order_body, sample_order  # noqa: E402
+from tests.sample_orders import (  # noqa: E402
+    ADDRESS,
+    SAMPLE_ITEMS,
+    order_body,
+    owned_handset,
+    sample_order,
+)
 from tmf.cancel_order import CancelProductOrder  # noqa: E402
-from tmf.product_inventory import Product  # noqa: E402
 from tmf.product_order import (  # noqa: E402
     PRODUCT_ORDERING_BASE,
     OrderReview,
@@ -292,23 +297,8 @@ async def jeopardy_raised_and_cleared(client: Client, queue: str) -> list[str]:
 def _handset_owned(order_id: str, delivered: datetime) -> str:
     """A handset the customer has had since `delivered`, for a return."""
     product_id = f"prd-{order_id}"
-    chars = {"model": "nova-x5", "color": "black", "storageGb": 128, "deliveryAddress": ADDRESS}
     if get_product(product_id) is None:
-        create_product(
-            Product.model_validate(
-                {
-                    "id": product_id,
-                    "status": "active",
-                    "startDate": delivered.isoformat(),
-                    "productOffering": {"id": "handset-nova-x5"},
-                    "productSpecification": {"id": "handset"},
-                    "productCharacteristic": [{"name": k, "value": v} for k, v in chars.items()],
-                    "relatedParty": [
-                        {"id": "cust-1", "role": "customer", "@referredType": "Individual"}
-                    ],
-                }
-            )
-        )
+        create_product(owned_handset(product_id, "cust-1", ADDRESS, delivered))
     return product_id
 
 

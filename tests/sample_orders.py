@@ -6,6 +6,8 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tmf.product_inventory import Product
+
 
 def _chars(**values: Any) -> dict[str, Any]:
     return {"productCharacteristic": [{"name": k, "value": v} for k, v in values.items()]}
@@ -94,4 +96,20 @@ def sample_order(offering: str, customer: str = "cust-1", **extra: Any) -> dict[
         customer=customer,
         channel=SAMPLE_CHANNELS.get(offering, "web"),
         **extra,
+    )
+
+
+def owned_handset(product_id: str, customer: str, address: str, delivered: datetime) -> Product:
+    """A handset in inventory that `customer` has had since `delivered`: what a return acts on."""
+    chars = {"model": "nova-x5", "color": "black", "storageGb": 128, "deliveryAddress": address}
+    return Product.model_validate(
+        {
+            "id": product_id,
+            "status": "active",
+            "startDate": delivered.isoformat(),
+            "productOffering": {"id": "handset-nova-x5"},
+            "productSpecification": {"id": "handset"},
+            "productCharacteristic": [{"name": k, "value": v} for k, v in chars.items()],
+            "relatedParty": [{"id": customer, "role": "customer", "@referredType": "Individual"}],
+        }
     )

@@ -16,7 +16,7 @@ from store import stock
 from store.inventory import create_product, get_product
 from tests.conftest import AsClient
 from tests.helpers import ORDERS, eventually, wait_for_open_task, wait_for_state
-from tmf.product_inventory import Product
+from tests.sample_orders import owned_handset
 
 TASKS = "/ops/v1/tasks"
 PARIS = "12 Rue de la Paix, 75002 Paris"
@@ -24,22 +24,7 @@ PARIS = "12 Rue de la Paix, 75002 Paris"
 
 def _handset(customer: str, delivered: datetime) -> str:
     product_id = f"prd-{uuid.uuid4()}"
-    chars = {"model": "nova-x5", "color": "black", "storageGb": 128, "deliveryAddress": PARIS}
-    create_product(
-        Product.model_validate(
-            {
-                "id": product_id,
-                "status": "active",
-                "startDate": delivered.isoformat(),
-                "productOffering": {"id": "handset-nova-x5"},
-                "productSpecification": {"id": "handset"},
-                "productCharacteristic": [{"name": k, "value": v} for k, v in chars.items()],
-                "relatedParty": [
-                    {"id": customer, "role": "customer", "@referredType": "Individual"}
-                ],
-            }
-        )
-    )
+    create_product(owned_handset(product_id, customer, PARIS, delivered))
     return product_id
 
 
