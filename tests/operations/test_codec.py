@@ -80,3 +80,42 @@ async def test_an_altered_payload_does_not_decrypt() -> None:
 def test_a_bad_key_ring_is_refused_clearly(ring: str, problem: str) -> None:
     with pytest.raises(KeyRingError, match=problem):
         parse_key_ring(ring)
+
+
+async def test_a_large_payload_is_compressed_then_sealed_and_reads_back() -> None:
+    codec = EncryptionCodec(parse_key_ring(KEY_A))
+    big = Payload(metadata={"encoding": b"json/plain"}, data=b'{"task": "x"}' * 5000)
+    [sealed] = await codec.encode([big])
+
+    assert sealed.metadata["compression"] == b"zlib"
+    assert sealed.metadata["encoding"] == b"binary/encrypted"
+    assert len(sealed.data) < len(big.data) // 20
+    assert await codec.decode([sealed]) == [big]
+
+
+async def test_a_small_payload_is_sealed_without_compression() -> None:
+    codec = EncryptionCodec(parse_key_ring(KEY_A))
+    small = Payload(metadata={"encoding": b"json/plain"}, data=b'"12 Rue de la Paix"')
+    [sealed] = await codec.encode([small])
+    assert "compression" not in sealed.metadata
+    assert await codec.decode([sealed]) == [small]
+
+
+async def test_a_compression_mark_added_or_removed_does_not_open() -> None:
+    codec = EncryptionCodec(parse_key_ring(KEY_A))
+    big = Payload(metadata={"encoding": b"json/plain"}, data=b"a" * 5000)
+    small = Payload(metadata={"encoding": b"json/plain"}, data=b"1")
+    [compressed, plain] = await codec.encode([big, small])
+    del compressed.metadata["compression"]
+    plain.metadata["compression"] = b"zlib"
+    for altered in (compressed, plain):
+        with pytest.raises(InvalidTag):
+            await codec.decode([altered])
+
+
+async def test_an_unknown_compression_is_refused_by_name() -> None:
+    codec = EncryptionCodec(parse_key_ring(KEY_A))
+    [sealed] = await codec.encode([Payload(metadata={"encoding": b"json/plain"}, data=b"1")])
+    sealed.metadata["compression"] = b"zstd"
+    with pytest.raises(ValueError, match="zstd"):
+        await codec.decode([sealed])
