@@ -6,6 +6,8 @@ inventory, so the workflow runs it here and keeps only the resulting plan.
 
 from __future__ import annotations
 
+import zlib
+
 from pydantic import BaseModel
 from temporalio import activity
 
@@ -18,6 +20,7 @@ from decomposition.pricing import OrderPricing, price_order
 from decomposition.problems import Problem
 from observability.logs import get_logger
 from store.catalogs import catalog_version
+from temporal_client.codec import ZLIB_LEVEL
 from tmf.product_inventory import Product
 from tmf.product_order import ItemAction, ProductOrder
 
@@ -68,9 +71,11 @@ class PlanOrderResult(BaseModel):
 def too_many_bytes(result: PlanOrderResult) -> PlanOrderResult:
     """The result itself, unless it is past ORDER_MAX_PLAN_BYTES: Temporal takes at most 2 MB in
     one payload, and a bigger result failed the activity on every retry while the order stayed
-    `acknowledged`. Large characteristic values, copied into many tasks, make such a plan."""
+    `acknowledged`. Measured as the payload codec seals it: compressed, when it is large. Large characteristic values, copied into many tasks, make such a plan."""
     limit = get_settings().order_max_plan_bytes
     size = len(result.model_dump_json().encode())
+    if size > limit:  # the codec compresses it (issue 24): what Temporal holds is smaller
+        size = len(zlib.compress(result.model_dump_json().encode(), ZLIB_LEVEL))
     if size <= limit:
         return result
     reason = (

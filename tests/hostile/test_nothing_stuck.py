@@ -7,8 +7,10 @@ every order answered 201 leaves `acknowledged` (planned, rejected, ...) within a
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
+import random
 import time
 import uuid
 from collections.abc import Iterator
@@ -71,8 +73,9 @@ async def test_an_order_that_cannot_start_is_rejected_and_does_not_block_the_que
 
 @pytest.fixture
 def small_plans() -> Iterator[None]:
-    """The worker in this process reads ORDER_MAX_PLAN_BYTES at each planning."""
-    os.environ["ORDER_MAX_PLAN_BYTES"] = "20000"
+    """The worker in this process reads ORDER_MAX_PLAN_BYTES at each planning (the plan's size
+    as the codec seals it: compressed)."""
+    os.environ["ORDER_MAX_PLAN_BYTES"] = "8000"
     get_settings.cache_clear()
     yield
     del os.environ["ORDER_MAX_PLAN_BYTES"]
@@ -83,7 +86,9 @@ async def test_a_plan_past_the_payload_limit_rejects_the_order(
     http: httpx.AsyncClient, small_plans: None
 ) -> None:
     body = sample_order("handset-nova-x5", customer=f"plan-{uuid.uuid4()}")
-    body["productOrderItem"][0]["product"]["productCharacteristic"][1]["value"] = "x" * 15_000
+    # Random text: compressed, it still takes ~11 KB (15,000 times "x" would take a few bytes).
+    noise = base64.b64encode(random.Random(24).randbytes(11_250)).decode()
+    body["productOrderItem"][0]["product"]["productCharacteristic"][1]["value"] = noise
     created = await http.post(ORDERS, json=body)
     assert created.status_code == 201, created.text
 

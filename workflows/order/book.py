@@ -27,7 +27,7 @@ from workflows.messages import (
     TaskHeld,
     TaskReassigned,
 )
-from workflows.order import amendment, information, items, progress, risk
+from workflows.order import amendment, children, information, items, progress, risk
 from workflows.order.assetization import prepared, wait_until
 from workflows.plan_execution import PlanExecution, TaskRun
 from workflows.policy import OrderPolicy
@@ -72,6 +72,8 @@ class OrderBook:
         self.review_next_check: datetime | None = None
         # Events since the last store write; written with the next snapshot (the outbox).
         self.events: list[OrderEvent] = []
+        # A large order's open children and room for new ones (children.py); None: no limit.
+        self.child_slots: Callable[[], tuple[set[str], int]] | None = None
         self.revision = 0
         self.cancel_revision = 0
         self.emit(now, EventType.ORDER_CREATE, "Order created")
@@ -169,6 +171,8 @@ class OrderBook:
         tasks = [] if self.until_start(now) else self.plan.ready()
         if not tasks or self.assessing:
             return {}
+        if self.child_slots is not None:
+            tasks = children.within_slots(tasks, *self.child_slots())
         batches: dict[str, list[RunTask]] = {}
         for task in tasks:
             run = self.plan.mark_running(task.id, now)

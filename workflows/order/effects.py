@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order import cancellation, instant, progress
     from workflows.order.assetization import wait_until
     from workflows.order.book import OrderBook
+    from workflows.order.large_effects import LargeOrderEffects
     from workflows.order.naming import child_workflow_id
     from workflows.plan_execution import TaskRun
     from workflows.ui_text import (
@@ -79,11 +80,12 @@ STORE_RETRY = RetryPolicy(
 FEWER_EVENTS = "fewer-events-per-order"
 
 
-class OrderEffects:
+class OrderEffects(LargeOrderEffects):
     def __init__(self, book: OrderBook) -> None:
         self.book = book
         self.children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
         self.unsaved = False  # a change the next store write carries (issue 24)
+        self.init_large()
 
     def fewer_events(self) -> bool:
         """Whether this run takes issue 24's paths (False when replaying an older history)."""
@@ -123,6 +125,8 @@ class OrderEffects:
             batches = self._finish_instant_tasks(batches)
         if not batches:
             return
+        if self.large:
+            return await self._dispatch_in_rounds(batches)
         await asyncio.gather(
             *(
                 self.children[d].signal(DomainOrderWorkflow.run_tasks, RunTasks(tasks=batch))
@@ -143,7 +147,9 @@ class OrderEffects:
                 left.setdefault(domain_order_id, []).extend(batch)
             for outcome in finished:
                 progress.handle(self.book, outcome, now)
+            self.reserved = set(left)  # children about to start: no room counted twice
             batches = self.book.dispatch(now) if finished else {}
+        self.reserved = set()
         return left
 
     async def _start_child(self, domain_order_id: str, tasks: list[RunTask]) -> None:
@@ -191,6 +197,8 @@ class OrderEffects:
 
     async def close_children(self) -> None:
         # Every task has reported back: the children are idle. All signals in one workflow task.
+        if self.large:
+            return await self._close_all_in_rounds()
         await asyncio.gather(
             *(handle.signal(DomainOrderWorkflow.close) for handle in self.children.values())
         )

@@ -109,6 +109,7 @@ class ProductOrderWorkflow:
         book.hold_until_start = workflow.patched("hold-until-requested-start")
         book.bundle_links_per_child = workflow.patched("bundle-links-per-child")
         book.start(plan, pricing, workflow.now())
+        effects.go_large()
         # Written with the first dispatch (issue 24: one store write, not two).
         await effects.move_to(OrderState.IN_PROGRESS, persist=not effects.fewer_events())
 
@@ -209,6 +210,7 @@ class ProductOrderWorkflow:
                 await effects.persist()
             await effects.undo_failed_items()
             await effects.undo_queued()
+            await effects.close_finished()
 
     # -- reports from the domain orders ----------------------------------------------------------
 

@@ -1,0 +1,74 @@
+"""A large order's children (issue 24, workflows/order/children.py): closed once their domain
+order has nothing left to run, never more than the limit open at a time, started a round at a
+time. The thresholds are lowered for the test (the module is passed through to the sandbox, so
+the worker in this process reads them): a few items make a "large" order."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from tests.helpers import ORDERS, wait_for_state
+from tests.sample_orders import sample_order
+from workflows.order import children
+
+LIMIT = 3
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(children, "LARGE_ABOVE", 2)
+    monkeypatch.setattr(children, "OPEN_LIMIT", LIMIT)
+    monkeypatch.setattr(children, "PER_ROUND", 2)
+    yield
+
+
+def _most_open(events: list) -> tuple[int, int]:
+    """Children started, and the most open at once, read from the order's own history."""
+    started = most = now = 0
+    for event in events:
+        if event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            started, now = started + 1, now + 1
+            most = max(most, now)
+        elif event.event_type in {
+            EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
+            EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED,
+            EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED,
+        }:
+            now -= 1
+    return started, most
+
+
+async def test_a_large_order_keeps_its_open_children_under_the_limit_and_completes(
+    http: httpx.AsyncClient, client: Client, workforce: None, small_limits: None
+) -> None:
+    body = sample_order("triple-play", customer=f"large-{uuid.uuid4().hex[:6]}")
+    [item] = body["productOrderItem"]
+    body["productOrderItem"] = [{**item, "id": str(n)} for n in range(1, 3)]
+    created = await http.post(ORDERS, json=body)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+
+    order = await wait_for_state(http, order_id, timeout=120)
+
+    assert order["state"] == "completed", order.get("errorMessage")
+    for item in order["productOrderItem"]:
+        assert {d["state"] for d in item["domainOrder"]} == {"completed"}
+    history = await client.get_workflow_handle(f"order-{order_id}").fetch_history()
+    started, most = _most_open(list(history.events))
+    domain_orders = {d["id"] for i in order["productOrderItem"] for d in i["domainOrder"]}
+    assert started > LIMIT  # more children than the limit, so some waited for a slot
+    assert most <= LIMIT
+    assert started <= len(domain_orders)
+    markers = [
+        e.marker_recorded_event_attributes.details["patch_data"]
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+    assert markers, "no patch marker"
