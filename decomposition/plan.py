@@ -7,6 +7,7 @@ path, diff); nothing reads a clock, so the helpers are safe inside a workflow.
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, Self
 
@@ -25,6 +26,25 @@ set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 # Per model class, the names of all its fields: the `model_fields_set` of `trusted` instances.
 _all_fields: dict[type[BaseModel], set[str]] = {}
+
+# What a plan's task list implies (its index by id, its topological order), kept for the plans
+# used last (issue 24: an order of 1,000 items asked for its 7,500 tasks' order several times
+# per task event, and found a task by walking the list). A plan is complete when it is built
+# and never changed in place (amendments and extensions make new plans), so an entry holds as
+# long as its task list is the very same list of the same length; the entry keeps that list
+# alive, so its id cannot be reused meanwhile.
+_DERIVED_KEPT = 256
+_derived: OrderedDict[int, tuple[list[Any], int, dict[str, Any]]] = OrderedDict()
+
+
+def _derived_of(tasks: list[Any]) -> dict[str, Any]:
+    entry = _derived.get(id(tasks))
+    if entry is None or entry[0] is not tasks or entry[1] != len(tasks):
+        entry = (tasks, len(tasks), {})
+        _derived[id(tasks)] = entry
+        while len(_derived) > _DERIVED_KEPT:
+            _derived.popitem(last=False)
+    return entry[2]
 
 
 class PlanModel(BaseModel):
@@ -170,16 +190,27 @@ class Plan(PlanModel):
     deferred: list[DeferredPart] = Field(default_factory=list)
 
     def task(self, task_id: str) -> PlanTask:
-        for task in self.tasks:
-            if task.id == task_id:
-                return task
-        raise KeyError(task_id)
+        derived = _derived_of(self.tasks)
+        index: dict[str, PlanTask] | None = derived.get("by_id")
+        if index is None:
+            index = {}
+            for task in self.tasks:
+                index.setdefault(task.id, task)  # the first of an id, as a walk finds it
+            derived["by_id"] = index
+        return index[task_id]
 
     def tasks_of_item(self, item_id: str) -> list[PlanTask]:
         return [t for t in self.tasks if t.item_id == item_id]
 
     def topological_order(self) -> list[str]:
         """Task ids, each after its dependencies; ties keep plan order. PlanCycleError if none."""
+        derived = _derived_of(self.tasks)
+        order: list[str] | None = derived.get("topological_order")
+        if order is None:
+            order = derived["topological_order"] = self._topological_order()
+        return list(order)
+
+    def _topological_order(self) -> list[str]:
         position = {t.id: i for i, t in enumerate(self.tasks)}
         remaining = {t.id: len(t.depends_on) for t in self.tasks}
         dependents: dict[str, list[str]] = {t.id: [] for t in self.tasks}

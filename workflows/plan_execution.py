@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from decomposition.plan import Plan, PlanTask
 from tmf.product_order import ItemState
 from workflows.messages import TaskFinished
+from workflows.plan_tally import PlanTally
 
 
 class TaskStatus(StrEnum):
@@ -51,11 +52,25 @@ class TaskRun(BaseModel):
     undo_start: datetime | None = None
     undo_end: datetime | None = None
     jeopardy: str = "none"  # none | warning | critical
+    # The tally counting this run (plan_tally.py), told of each change of its status.
+    _tally: PlanTally | None = PrivateAttr(default=None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "status" and self._tally is not None:
+            self._tally.moved(self, self.status, value)
+        super().__setattr__(name, value)
 
 
 class PlanExecution(BaseModel):
     plan: Plan
     runs: dict[str, TaskRun] = Field(default_factory=dict)
+    # Statuses counted per item and domain order (plan_tally.py); not data, never serialized.
+    _tally: PlanTally | None = PrivateAttr(default=None)
+
+    def tally(self) -> PlanTally:
+        if self._tally is None or not self._tally.holds_for(self):
+            self._tally = PlanTally(self)
+        return self._tally
 
     @classmethod
     def start(cls, plan: Plan, now: datetime) -> PlanExecution:
@@ -103,7 +118,8 @@ class PlanExecution(BaseModel):
 
     def finish(self, outcome: TaskFinished) -> TaskRun:
         run = self.runs[outcome.task_id]
-        run.status = TaskStatus.COMPLETED if outcome.succeeded else TaskStatus.FAILED
+        status = TaskStatus.COMPLETED if outcome.succeeded else TaskStatus.FAILED
+        run.status = status
         run.actual_start = run.actual_start or outcome.started_at
         run.actual_end = outcome.ended_at
         run.result = outcome.result
@@ -121,6 +137,8 @@ class PlanExecution(BaseModel):
     def blocked(self) -> set[str]:
         """Pending tasks that can never run because something they depend on failed."""
         failed = {i for i, r in self.runs.items() if r.status == TaskStatus.FAILED}
+        if not failed:
+            return set()
         by_id = {t.id: t for t in self.plan.tasks}
         blocked: set[str] = set()
         for task_id in self.plan.topological_order():
@@ -158,6 +176,12 @@ class PlanExecution(BaseModel):
         One pass over the plan: the order workflow asks after every task event, and an order of
         a few hundred items has thousands of tasks (asking item by item took seconds there).
         """
+        tally = self.tally()
+        if not tally.failed:  # nothing blocked: each item's statuses are its tally's
+            return {
+                item_id: _item_state(tally.statuses(counts))
+                for item_id, counts in tally.items.items()
+            }
         blocked = self.blocked()
         statuses: dict[str, set[TaskStatus]] = {}
         for task in self.plan.tasks:
@@ -169,20 +193,17 @@ class PlanExecution(BaseModel):
 
     def domain_order_states(self) -> dict[str, str]:
         """Each domain order's state, from its tasks' (TMF-style names, as GET shows them)."""
-        statuses: dict[str, set[TaskStatus]] = {d.id: set() for d in self.plan.domain_orders}
-        for task in self.plan.tasks:
-            statuses.setdefault(task.domain_order_id, set()).add(self.runs[task.id].status)
-        return {d: _domain_order_state(found) for d, found in statuses.items()}
+        tally = self.tally()
+        return {
+            d: _domain_order_state(tally.statuses(counts))
+            for d, counts in tally.domain_orders.items()
+        }
 
     def items_past_point_of_no_return(self) -> set[str]:
         """Items that have started a task flagged as their point of no return."""
-        passed = [
-            t
-            for t in self.plan.tasks
-            if t.point_of_no_return and self.runs[t.id].status != TaskStatus.PENDING
-        ]
+        passed = self.tally().ponr.values()
         # A bundle's child item passed its own, and so did its bundle item.
-        return {t.root_item_id for t in passed} | {t.item_id for t in passed}
+        return {root for root, _ in passed} | {item for _, item in passed}
 
     def point_of_no_return_passed(self, item_id: str) -> bool:
         return item_id in self.items_past_point_of_no_return()

@@ -17,7 +17,7 @@ from test_properties import orders
 from decomposition.decompose import decompose
 from decomposition.plan import Plan
 from tmf.product_order import ItemState
-from workflows.plan_execution import PlanExecution, TaskStatus
+from workflows.plan_execution import PlanExecution, TaskRun, TaskStatus
 
 CATALOG = load_catalog()
 ADDRESS = "1 Main St"
@@ -64,6 +64,7 @@ def test_states_follow_the_task_runs(o: Any, data: st.DataObject) -> None:
         )
     )
     runs = {t.id: s for t, s in zip(plan.tasks, statuses, strict=True)}
+    execution.item_states()  # counted once: the tally must follow every change after (issue 24)
     for task_id, status in runs.items():
         execution.runs[task_id].status = status
 
@@ -120,3 +121,32 @@ def test_a_failed_task_fails_the_items_whose_tasks_wait_behind_it() -> None:
     assert execution.item_states()["phone"] == ItemState.COMPLETED
     phone_orders = [d.id for d in plan.domain_orders if d.root_item_id == "phone"]
     assert {execution.domain_order_states()[d] for d in phone_orders} == {"completed"}
+
+
+@SETTINGS
+@given(orders(), st.data())
+def test_states_kept_as_tasks_move_are_those_counted_afresh(o: Any, data: st.DataObject) -> None:
+    """Issue 24: the states come from a tally moved by each status change; through any sequence
+    of changes, a run replaced (a redo) or the runs replaced (an amendment), they are the states
+    an execution counted from scratch finds."""
+    plan = _plan(o)
+    execution = PlanExecution.start(plan, NOW)
+    ids = [t.id for t in plan.tasks]
+    steps = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from(ids), st.sampled_from(list(TaskStatus)), st.integers(0, 9)),
+            max_size=40,
+        )
+    )
+    for task_id, status, how in steps:
+        if how == 0:  # a redo: a new run in its place
+            execution.runs[task_id] = TaskRun(task_id=task_id, run=2, status=status)
+        elif how == 1:  # an amendment: the same runs in a new dict
+            execution.runs = dict(execution.runs)
+            execution.runs[task_id].status = status
+        else:
+            execution.runs[task_id].status = status
+        fresh = PlanExecution.model_validate(execution.model_dump())
+        assert execution.item_states() == fresh.item_states()
+        assert execution.domain_order_states() == fresh.domain_order_states()
+        assert execution.items_past_point_of_no_return() == fresh.items_past_point_of_no_return()

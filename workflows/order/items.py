@@ -27,25 +27,29 @@ def refresh(
     item_states = execution.item_states()
     domain_order_states = execution.domain_order_states()
     past_point_of_no_return = execution.items_past_point_of_no_return()
-    domain_orders: dict[str, list[DomainOrderRef]] = {}
+    # Each item's domain orders as (id, domain, specification, state): the refs GET shows are
+    # made anew only for an item where one changed (issue 24: thousands per order, each event).
+    domain_orders: dict[str, list[tuple[str, str, str, str]]] = {}
     for d in execution.plan.domain_orders:
-        domain_orders.setdefault(d.root_item_id, []).append(
-            DomainOrderRef(
-                id=child_workflow_id(order.id, d.id),
-                domain=d.domain.value,
-                specification=d.spec_id,
-                state=domain_order_states[d.id],
-            )
-        )
+        ref = (child_workflow_id(order.id, d.id), d.domain.value, d.spec_id)
+        domain_orders.setdefault(d.root_item_id, []).append((*ref, domain_order_states[d.id]))
     for item in order.product_order_item:
         if item.id in cancelled_items:
             continue
         state = item_states.get(item.id, ItemState.COMPLETED)  # no tasks: nothing to do
         if item.id in deferred and state != ItemState.FAILED:
             state = ItemState.PENDING
-        item.state = state
-        item.point_of_no_return = item.id in past_point_of_no_return
-        item.domain_order = domain_orders.get(item.id, [])
+        if item.state != state:
+            item.state = state
+        if item.point_of_no_return != (passed := item.id in past_point_of_no_return):
+            item.point_of_no_return = passed
+        refs = domain_orders.get(item.id, [])
+        shown = [(r.id, r.domain, r.specification, r.state) for r in item.domain_order or []]
+        if item.domain_order is None or shown != refs:
+            item.domain_order = [
+                DomainOrderRef(id=i, domain=domain, specification=spec, state=state)
+                for i, domain, spec, state in refs
+            ]
     # A bundle's child items (nested, or linked by `bundles`): each from its own tasks.
     refresh_child_items(order, execution, partial(child_workflow_id, order.id))
     return [

@@ -39,10 +39,15 @@ def assess_order(book: OrderBook, now: datetime) -> str | None:
     before = book.jeopardy
     book.jeopardy = found
     levels = {t.task_id: t.level.value for t in found.tasks}
+    # Set only what changed: a pydantic assignment costs, and an order has thousands of tasks.
     for task_id, run in execution.runs.items():
-        run.jeopardy = levels.get(task_id, JeopardyLevel.NONE.value)
+        level = levels.get(task_id, JeopardyLevel.NONE.value)
+        if run.jeopardy != level:
+            run.jeopardy = level
     for item in book.order.product_order_item:
-        item.jeopardy = found.item_level(item.id).value
+        item_level = found.item_level(item.id).value if found.tasks else JeopardyLevel.NONE.value
+        if item.jeopardy != item_level:
+            item.jeopardy = item_level
     book.order.jeopardy = OrderJeopardy(
         level=found.level.value,
         cause=found.cause,

@@ -1,0 +1,83 @@
+"""How many tasks of each item and domain order are in each status, kept as tasks move (issue 24).
+
+The order workflow derives every item's and domain order's state after each task event. Counting
+from every task run made that proportional to the plan (62 ms at 1,000 items, 7,500 tasks); a
+tally, built once from the runs and moved by each status change (`PlanExecution.mark_running`,
+`finish`, `set_status`, or any assignment: each run tells the tally counting it), answers per
+item and domain order instead. Pure and deterministic.
+
+A tally holds for the very runs it counted: the same `runs` dict, the same task list, and the
+same run objects in it (an amendment makes a new dict, a redo puts a new run in). Anything else
+makes a new tally, so the answer is always the one counted from every run.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decomposition.plan import PlanTask
+    from workflows.plan_execution import PlanExecution, TaskRun, TaskStatus
+
+
+class PlanTally:
+    def __init__(self, execution: PlanExecution) -> None:
+        from workflows.plan_execution import TaskStatus
+
+        self.runs = execution.runs
+        self.tasks = execution.plan.tasks
+        self.run_objects: list[TaskRun] = list(execution.runs.values())
+        self.task_of: dict[str, PlanTask] = {t.id: t for t in self.tasks}
+        self.items: dict[str, Counter[TaskStatus]] = {}
+        self.domain_orders: dict[str, Counter[TaskStatus]] = {
+            d.id: Counter() for d in execution.plan.domain_orders
+        }
+        self.failed = 0
+        # Point-of-no-return tasks started: task id -> (root item, item).
+        self.ponr: dict[str, tuple[str, str]] = {}
+        for task in self.tasks:
+            status = execution.runs[task.id].status
+            self.items.setdefault(task.root_item_id, Counter())[status] += 1
+            self.domain_orders.setdefault(task.domain_order_id, Counter())[status] += 1
+            self._note(task, status)
+            if status == TaskStatus.FAILED:
+                self.failed += 1
+        for run in self.run_objects:
+            run._tally = self
+
+    def holds_for(self, execution: PlanExecution) -> bool:
+        runs = execution.runs
+        return (
+            self.runs is runs
+            and self.tasks is execution.plan.tasks
+            and len(self.run_objects) == len(runs)
+            and all(map(operator.is_, self.run_objects, runs.values()))
+        )
+
+    def moved(self, run: TaskRun, before: TaskStatus, after: TaskStatus) -> None:
+        """A run's status changes: counted, if the run is still one of those this tally holds."""
+        from workflows.plan_execution import TaskStatus
+
+        task = self.task_of.get(run.task_id)
+        if before == after or task is None or self.runs.get(run.task_id) is not run:
+            return
+        for counts in (self.items[task.root_item_id], self.domain_orders[task.domain_order_id]):
+            counts[before] -= 1
+            counts[after] += 1
+        self.failed += (after == TaskStatus.FAILED) - (before == TaskStatus.FAILED)
+        self._note(task, after)
+
+    def _note(self, task: PlanTask, status: TaskStatus) -> None:
+        from workflows.plan_execution import TaskStatus
+
+        if not task.point_of_no_return:
+            return
+        if status == TaskStatus.PENDING:
+            self.ponr.pop(task.id, None)
+        else:
+            self.ponr[task.id] = (task.root_item_id, task.item_id)
+
+    def statuses(self, counts: Counter[TaskStatus]) -> set[TaskStatus]:
+        return {status for status, n in counts.items() if n > 0}
