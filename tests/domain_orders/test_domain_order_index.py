@@ -7,6 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
+
+from store.db import get_engine
 from store.domain_orders import DomainOrderFilter, list_domain_orders
 from store.orders import save_order
 from tmf.product_order import ProductOrder
@@ -96,3 +99,54 @@ def test_a_new_snapshot_moves_the_index_with_it() -> None:
     # An older snapshot arriving late changes nothing.
     assert not save_order(order, revision=1)
     assert _ids(done) == ([f"order-{order.id}/cfs-a"], 1)
+
+
+def test_a_snapshot_writes_only_the_index_rows_that_changed() -> None:
+    """Issue 24: a large order's snapshot after a task event moves a few of its thousands of
+    rows; those alone are written, and the index reads as the snapshot says."""
+    customer = f"c-{uuid.uuid4().hex[:6]}"
+    states = {f"cfs-{n:02}": "inProgress" for n in range(30)}
+    order = _order(customer, 7, states)
+    assert save_order(order, revision=1)
+
+    moved = order.model_copy(deep=True)
+    [item] = moved.product_order_item
+    assert item.domain_order is not None
+    item.domain_order[4].state = "completed"
+    item.domain_order.append(
+        item.domain_order[0].model_copy(update={"id": f"order-{order.id}/new"})
+    )
+    del item.domain_order[0]
+    written: list[tuple[str, int]] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "domain_order" in statement and statement.split()[0] in {"INSERT", "UPDATE", "DELETE"}:
+            rows = len(parameters) if isinstance(parameters, list) else 1
+            written.append((statement.split()[0], rows))
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert save_order(moved, revision=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    # One row gone, one new, and every row after the first moved up one place: their positions.
+    assert {kind for kind, _ in written} == {"INSERT", "UPDATE", "DELETE"}
+    assert sum(rows for kind, rows in written if kind == "INSERT") == 1
+    assert sum(rows for kind, rows in written if kind == "UPDATE") == 29
+    everything = DomainOrderFilter(domain="service", order_id=order.id)
+    assert _ids(everything) == ([r.id for r in item.domain_order], 30)
+    done = DomainOrderFilter(domain="service", order_id=order.id, state="completed")
+    assert _ids(done) == ([f"order-{order.id}/cfs-04"], 1)
+
+    written.clear()
+    again = moved.model_copy(deep=True)
+    assert again.product_order_item[0].domain_order is not None
+    again.product_order_item[0].domain_order[10].state = "held"
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert save_order(again, revision=3)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert written == [("UPDATE", 1)]
