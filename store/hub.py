@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.db import session_scope
+from store.event_bodies import whole_bodies
 from store.event_tables import OrderEventRecord
 from store.hub_tables import (
     CourtesyNotificationRecord,
@@ -194,12 +195,17 @@ def events_after(after_seq: int, limit: int) -> list[OrderEventRecord]:
             .order_by(col(OrderEventRecord.seq))
             .limit(limit)
         )
-        return list(session.exec(query).all())
+        records = list(session.exec(query).all())
+        whole_bodies(session, records)
+        return records
 
 
 def event_by_seq(seq: int) -> OrderEventRecord | None:
     with session_scope() as session:
-        return session.get(OrderEventRecord, seq)
+        record = session.get(OrderEventRecord, seq)
+        if record is not None:
+            whole_bodies(session, [record])
+        return record
 
 
 # -- deliveries and dead letters -------------------------------------------------------------

@@ -15,6 +15,7 @@ from decomposition.secrets import SealedValue
 from store import stock
 from store.db import session_scope
 from store.domain_orders import index_domain_orders
+from store.event_bodies import same_as, whole_bodies
 from store.event_tables import OrderEventRecord
 from store.order_tables import (
     ClosedOrderPlan,
@@ -187,7 +188,10 @@ def find_duplicate(
 
 
 def _add_events(session: Session, order: ProductOrder, events: Sequence[OrderEvent]) -> None:
-    """Outbox rows in the snapshot's transaction; an event already written is not written again."""
+    """Outbox rows in the snapshot's transaction; an event already written is not written again.
+    Every event of one write carries the same order: the first row holds it, the others name
+    that row (`store/event_bodies.py`; issue 24: a 1,000-item order is ~1 MB, and one write
+    can carry hundreds of milestone events)."""
     if not events:
         return
     ids = [e.event_id for e in events]
@@ -197,9 +201,12 @@ def _add_events(session: Session, order: ProductOrder, events: Sequence[OrderEve
         ).all()
     )
     resource = order.to_tmf()
+    holder: str | None = None  # the event of this write whose body holds the order
     for event in events:
         if event.event_id in known:
             continue
+        body = tmf_event(event, order.id, resource if holder is None else same_as(holder))
+        holder = holder or event.event_id
         session.add(
             OrderEventRecord(
                 event_id=event.event_id,
@@ -208,7 +215,7 @@ def _add_events(session: Session, order: ProductOrder, events: Sequence[OrderEve
                 event_time=_naive_utc(event.event_time),
                 actor=event.actor,
                 reason=event.reason,
-                body=tmf_event(event, order.id, resource),
+                body=body,
             )
         )
 
@@ -388,7 +395,9 @@ def order_events(order_id: str) -> list[OrderEventRecord]:
             .where(OrderEventRecord.order_id == order_id)
             .order_by(col(OrderEventRecord.seq))
         )
-        return list(session.exec(query).all())
+        records = list(session.exec(query).all())
+        whole_bodies(session, records)
+        return records
 
 
 def orders_at_risk(min_rank: int, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
