@@ -71,7 +71,8 @@ class PlanOrderResult(BaseModel):
 def too_many_bytes(result: PlanOrderResult) -> PlanOrderResult:
     """The result itself, unless it is past ORDER_MAX_PLAN_BYTES: Temporal takes at most 2 MB in
     one payload, and a bigger result failed the activity on every retry while the order stayed
-    `acknowledged`. Measured as the payload codec seals it: compressed, when it is large. Large characteristic values, copied into many tasks, make such a plan."""
+    `acknowledged`. Measured as the payload codec seals it: compressed, when it is large.
+    Large characteristic values, copied into many tasks, make such a plan."""
     limit = get_settings().order_max_plan_bytes
     size = len(result.model_dump_json().encode())
     if size > limit:  # the codec compresses it (issue 24): what Temporal holds is smaller

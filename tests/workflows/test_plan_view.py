@@ -39,3 +39,35 @@ def test_the_view_of_the_largest_order_allowed_fits_in_a_query_answer() -> None:
 
     assert len(view.tasks) == len(plan.tasks)
     assert answer.ByteSize() < BLOB_SIZE_LIMIT
+
+
+def test_a_row_from_the_views_json_is_the_row_from_the_view() -> None:
+    """Issue 24: the plan and timeline endpoints make rows from the view's JSON (a query's answer,
+    or the view stored when the order closed) without validating it into models again."""
+    from api.plan_views import task_row, task_row_json, when
+
+    catalog = load_catalog_repository(ROOT / "catalog").latest
+    plan = decompose(build_order(3), catalog).plan
+    assert plan is not None
+    start = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    execution = PlanExecution.start(plan, start)
+    statuses = list(TaskStatus)
+    for n, run in enumerate(execution.runs.values()):  # every status, times with microseconds
+        run.status = statuses[n % len(statuses)]
+        run.actual_start = start + timedelta(seconds=n, microseconds=n * 1013)
+        if run.status in {TaskStatus.COMPLETED, TaskStatus.FAILED}:
+            run.actual_end = run.actual_start + timedelta(seconds=1)
+            run.undo_start = run.actual_end if n % 2 == 0 else None
+        run.error = "refused" if run.status == TaskStatus.FAILED else None
+    view = order_plan_view("order-1", OrderState.IN_PROGRESS, execution)
+    [answer] = pydantic_data_converter.payload_converter.to_payloads([view])
+    [as_json] = pydantic_data_converter.payload_converter.from_payloads([answer], [dict])
+
+    assert view.compensations
+    assert [task_row_json(t) for t in as_json["tasks"]] == [task_row(t) for t in view.tasks]
+    assert [task_row_json(t) for t in as_json["compensations"]] == [
+        task_row(t) for t in view.compensations
+    ]
+    assert [when(t["actual_start"]) for t in as_json["tasks"]] == [
+        t.actual_start for t in view.tasks
+    ]
