@@ -55,7 +55,8 @@ def bookkeeping_ms(sizes: tuple[int, ...] = (1, 10, 100, 200, 1000)) -> list[dic
 
 
 async def live_plan(http: httpx.AsyncClient, order_id: str) -> str:
-    """GET the plan once, while the order is in progress: a query on its workflow."""
+    """GET the plan and the timeline once each, as soon as the order is in progress: a query on
+    its workflow."""
     while True:
         order = (await http.get(f"{ORDERS}/{order_id}")).json()
         if order.get("state") != "acknowledged":
@@ -63,11 +64,13 @@ async def live_plan(http: httpx.AsyncClient, order_id: str) -> str:
         await asyncio.sleep(0.2)
     if order.get("state") != "inProgress":
         return f"not measured (order {order.get('state')})"
-    start = time.monotonic()
-    answer = await http.get(f"/ops/v1/orders/{order_id}/plan")
-    took = (time.monotonic() - start) * 1000
-    code = "" if answer.status_code == 200 else f" {answer.json().get('reason')}"
-    return f"{answer.status_code}{code} in {took:.0f} ms"
+    took = []
+    for view in ("plan", "timeline"):  # a query on its workflow, which is busy meanwhile
+        start = time.monotonic()
+        answer = await http.get(f"/ops/v1/orders/{order_id}/{view}")
+        code = "" if answer.status_code == 200 else f" {answer.json().get('reason')}"
+        took.append(f"{answer.status_code}{code} in {(time.monotonic() - start) * 1000:.0f} ms")
+    return " / ".join(took)
 
 
 async def run_order(
@@ -89,6 +92,7 @@ async def run_order(
             result = await asyncio.wait_for(handle.result(), limit_s)
             row["state"] = result["state"]
             row["seconds_to_completion"] = round(time.monotonic() - started, 1)
+            row["seconds_per_item"] = round(row["seconds_to_completion"] / size, 3)
             break
         except TimeoutError:
             row["state"] = f"not finished after {limit_s:.0f} s"
@@ -117,6 +121,8 @@ async def run_order(
     history = await handle.fetch_history()
     row["history_events"] = len(history.events)
     row["history_mb"] = round(len(history.to_json()) / 1e6, 1)
+    info = (await handle.describe()).raw_description.workflow_execution_info
+    row["history_bytes_server"] = info.history_size_bytes  # what Temporal's 50 MB limit counts
     return row
 
 
@@ -152,7 +158,8 @@ def main() -> None:
     table = [
         (
             f"{o['items']} items: state, seconds to completion",
-            f"{o['state']}, {o.get('seconds_to_completion', '-')}",
+            f"{o['state']}, {o.get('seconds_to_completion', '-')}"
+            f" ({o.get('seconds_per_item', '-')} s per item)",
         )
         for o in orders
     ]
@@ -160,13 +167,14 @@ def main() -> None:
         (
             f"{o['items']} items: worker CPU s / peak RSS MB; order history events / MB",
             f"{o['worker_cpu_s']} / {o['worker_peak_rss_mb']}; "
-            f"{o['history_events']} / {o['history_mb']}",
+            f"{o['history_events']} / {o['history_mb']} (server: "
+            f"{o['history_bytes_server'] / 1e6:.1f} MB)",
         )
         for o in orders
         if "history_events" in o
     ]
     table += [
-        (f"{o['items']} items, in progress: GET plan", o["running_plan_get"])
+        (f"{o['items']} items, in progress: GET plan / timeline", o["running_plan_get"])
         for o in orders
         if "running_plan_get" in o
     ]

@@ -169,7 +169,8 @@ class Settings(BaseSettings):
     # with 413 while it is read (an order at ORDER_MAX_ITEMS takes ~0.3 MB; Temporal's payload
     # limit is 2 MB); JSON nested deeper than API_MAX_JSON_DEPTH, or a characteristic value
     # larger than CHARACTERISTIC_MAX_BYTES (as JSON), is a 422. A plan whose activity result
-    # would pass ORDER_MAX_PLAN_BYTES rejects the order with OrderTooLarge.
+    # would pass ORDER_MAX_PLAN_BYTES (as the payload codec seals it: compressed) rejects the
+    # order with OrderTooLarge.
     api_max_body_bytes: int = env("API_MAX_BODY_BYTES", 1024 * 1024, ge=1024)
     api_max_json_depth: int = env("API_MAX_JSON_DEPTH", 32, ge=4)
     api_max_header_chars: int = env("API_MAX_HEADER_CHARS", 4096, ge=256)
