@@ -328,6 +328,7 @@ class OrderEffects(LargeOrderEffects):
 
     async def persist(self) -> None:
         self.unsaved = False
+        self.persisted_at = workflow.now()
         self.show_details()
         revision, events = self.book.take_events()
         order = self.book.order

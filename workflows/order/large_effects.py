@@ -6,6 +6,7 @@ most `children.OPEN_LIMIT` open or closing. Part of `OrderEffects`, whose childr
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -21,15 +22,47 @@ with workflow.unsafe.imports_passed_through():
 Handle = ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]
 
 
+# A large order writes its progress to the store at most this often (each write carries the
+# whole order, ~1 MB at 1,000 items): GET shows it at most this late. Its state changes, updates
+# and closing are written at once, as for any order.
+PERSIST_EVERY = timedelta(seconds=2)
+
+
 class LargeOrderEffects:
     book: OrderBook
     children: dict[str, Handle]
+    unsaved: bool
+
+    async def persist(self) -> None:
+        raise NotImplementedError
 
     def init_large(self) -> None:
         self.large = False
         self.closing: dict[str, Handle] = {}
         self.reserved: set[str] = set()  # domain orders given tasks by the dispatch under way
+        self.persisted_at: datetime | None = None
         self._tasks_of: tuple[Plan, dict[str, list[str]]] | None = None
+
+    async def persist_progress(self) -> None:
+        """The order's progress to the store: at once, or for a large order once PERSIST_EVERY
+        has passed since the last write (until then it waits, `unsaved`)."""
+        due = self._persist_due()
+        if due is None or due <= workflow.now():
+            return await self.persist()
+        self.unsaved = True
+
+    def wait_timeout(self, timeout: timedelta | None) -> timedelta | None:
+        """The order's wait, no longer than until a large order's unsaved progress is due."""
+        due = self._persist_due()
+        if due is None or not self.unsaved:
+            return timeout
+        left = max(due - workflow.now(), timedelta(milliseconds=1))
+        return left if timeout is None else min(timeout, left)
+
+    def _persist_due(self) -> datetime | None:
+        if not self.large or self.persisted_at is None:
+            return None
+        return self.persisted_at + PERSIST_EVERY
 
     async def _start_child(self, domain_order_id: str, tasks: list[RunTask]) -> None:
         raise NotImplementedError

@@ -186,14 +186,14 @@ class ProductOrderWorkflow:
             if (book.progress() != before or effects.unsaved) and not (
                 book.is_done() and effects.fewer_events()
             ):
-                await effects.persist()
+                await effects.persist_progress()
             if book.is_done():
                 return False
             effects.show_details()
             try:
                 await workflow.wait_condition(
                     lambda: book.should_wake(workflow.now()),
-                    timeout=book.until_next_check(workflow.now()),
+                    timeout=effects.wait_timeout(book.until_next_check(workflow.now())),
                     timeout_summary="jeopardy threshold or cancellation date",
                 )
             except TimeoutError:
@@ -206,8 +206,9 @@ class ProductOrderWorkflow:
             effects.assess_jeopardy()
             # Not when the plan has run to its end and nothing is to be undone: closing the order
             # writes it next (issue 24).
-            if book.progress() != before and not effects.closing_next():
-                await effects.persist()
+            progressed = book.progress() != before or (effects.large and effects.unsaved)
+            if progressed and not effects.closing_next():
+                await effects.persist_progress()
             await effects.undo_failed_items()
             await effects.undo_queued()
             await effects.close_finished()
