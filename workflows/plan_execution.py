@@ -178,10 +178,12 @@ class PlanExecution(BaseModel):
         """
         tally = self.tally()
         if not tally.failed:  # nothing blocked: each item's statuses are its tally's
-            return {
-                item_id: _item_state(tally.statuses(counts))
-                for item_id, counts in tally.items.items()
-            }
+            if tally.item_states is None:
+                tally.item_states = {
+                    item_id: _item_state(tally.statuses(counts))
+                    for item_id, counts in tally.items.items()
+                }
+            return dict(tally.item_states)
         blocked = self.blocked()
         statuses: dict[str, set[TaskStatus]] = {}
         for task in self.plan.tasks:
@@ -194,10 +196,12 @@ class PlanExecution(BaseModel):
     def domain_order_states(self) -> dict[str, str]:
         """Each domain order's state, from its tasks' (TMF-style names, as GET shows them)."""
         tally = self.tally()
-        return {
-            d: _domain_order_state(tally.statuses(counts))
-            for d, counts in tally.domain_orders.items()
-        }
+        if tally.domain_order_states is None:
+            tally.domain_order_states = {
+                d: _domain_order_state(tally.statuses(counts))
+                for d, counts in tally.domain_orders.items()
+            }
+        return dict(tally.domain_order_states)
 
     def items_past_point_of_no_return(self) -> set[str]:
         """Items that have started a task flagged as their point of no return."""
@@ -229,3 +233,8 @@ def _domain_order_state(statuses: set[TaskStatus]) -> str:
     if statuses == {TaskStatus.PENDING}:
         return "acknowledged"
     return "inProgress"
+
+
+# The rules by their public names, for the tally (plan_tally.py), which keeps states up to date.
+item_state = _item_state
+domain_order_state = _domain_order_state

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from decomposition.plan import PlanTask
+    from tmf.product_order import ItemState
     from workflows.plan_execution import PlanExecution, TaskRun, TaskStatus
 
 
@@ -35,6 +36,10 @@ class PlanTally:
             d.id: Counter() for d in execution.plan.domain_orders
         }
         self.failed = 0
+        # The states answered last, kept up to date entry by entry as tasks move (None: not
+        # asked yet).
+        self.item_states: dict[str, ItemState] | None = None
+        self.domain_order_states: dict[str, str] | None = None
         # Point-of-no-return tasks started: task id -> (root item, item).
         self.ponr: dict[str, tuple[str, str]] = {}
         for task in self.tasks:
@@ -68,6 +73,16 @@ class PlanTally:
             counts[after] += 1
         self.failed += (after == TaskStatus.FAILED) - (before == TaskStatus.FAILED)
         self._note(task, after)
+        from workflows.plan_execution import domain_order_state, item_state
+
+        if self.item_states is not None:
+            self.item_states[task.root_item_id] = item_state(
+                self.statuses(self.items[task.root_item_id])
+            )
+        if self.domain_order_states is not None:
+            self.domain_order_states[task.domain_order_id] = domain_order_state(
+                self.statuses(self.domain_orders[task.domain_order_id])
+            )
 
     def _note(self, task: PlanTask, status: TaskStatus) -> None:
         from workflows.plan_execution import TaskStatus
