@@ -52,13 +52,6 @@ class TaskRun(BaseModel):
     undo_start: datetime | None = None
     undo_end: datetime | None = None
     jeopardy: str = "none"  # none | warning | critical
-    # The tally counting this run (plan_tally.py), told of each change of its status.
-    _tally: PlanTally | None = PrivateAttr(default=None)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "status" and self._tally is not None:
-            self._tally.moved(self, self.status, value)
-        super().__setattr__(name, value)
 
 
 class PlanExecution(BaseModel):
@@ -70,6 +63,8 @@ class PlanExecution(BaseModel):
     def tally(self) -> PlanTally:
         if self._tally is None or not self._tally.holds_for(self):
             self._tally = PlanTally(self)
+        else:
+            self._tally.catch_up()
         return self._tally
 
     @classmethod

@@ -3,8 +3,9 @@
 The order workflow derives every item's and domain order's state after each task event. Counting
 from every task run made that proportional to the plan (62 ms at 1,000 items, 7,500 tasks); a
 tally, built once from the runs and moved by each status change (`PlanExecution.mark_running`,
-`finish`, `set_status`, or any assignment: each run tells the tally counting it), answers per
-item and domain order instead. Pure and deterministic.
+`finish`, `set_status` or any assignment: the tally compares each run's status with the one
+it counted, a pass of identity checks), answers per item and domain order instead. Pure and
+deterministic.
 
 A tally holds for the very runs it counted: the same `runs` dict, the same task list, and the
 same run objects in it (an amendment makes a new dict, a redo puts a new run in). Anything else
@@ -49,8 +50,7 @@ class PlanTally:
             self._note(task, status)
             if status == TaskStatus.FAILED:
                 self.failed += 1
-        for run in self.run_objects:
-            run._tally = self
+        self.seen: list[TaskStatus] = [run.status for run in self.run_objects]
 
     def holds_for(self, execution: PlanExecution) -> bool:
         runs = execution.runs
@@ -61,12 +61,19 @@ class PlanTally:
             and all(map(operator.is_, self.run_objects, runs.values()))
         )
 
-    def moved(self, run: TaskRun, before: TaskStatus, after: TaskStatus) -> None:
-        """A run's status changes: counted, if the run is still one of those this tally holds."""
+    def catch_up(self) -> None:
+        """Count the status changes since the last answer (the runs are those counted)."""
+        seen = self.seen
+        for n, run in enumerate(self.run_objects):
+            status = run.status
+            if status is not seen[n]:
+                self.move(self.task_of[run.task_id], seen[n], status)
+                seen[n] = status
+
+    def move(self, task: PlanTask, before: TaskStatus, after: TaskStatus) -> None:
         from workflows.plan_execution import TaskStatus
 
-        task = self.task_of.get(run.task_id)
-        if before == after or task is None or self.runs.get(run.task_id) is not run:
+        if before == after:
             return
         for counts in (self.items[task.root_item_id], self.domain_orders[task.domain_order_id]):
             counts[before] -= 1
