@@ -11,12 +11,15 @@ this have their own order and pass through as they are.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from store.event_tables import OrderEventRecord
+from tmf.events import OrderEvent, tmf_event
+from tmf.product_order import ProductOrder
 
 SAME_AS = "@sameAs"
 
@@ -57,3 +60,40 @@ def whole_bodies(session: Session, records: Sequence[OrderEventRecord]) -> None:
         resource = (holders[holder].get("event") or {}).get(key)
         # As loaded, not as changed: the stored row keeps its reference.
         set_committed_value(record, "body", {**record.body, "event": {key: resource}})
+
+
+def add_events(session: Session, order: ProductOrder, events: Sequence[OrderEvent]) -> None:
+    """Outbox rows in the snapshot's transaction; an event already written is not written again.
+    Every event of one write carries the same order: the first row holds it, the others name
+    that row (issue 24: a 1,000-item order is ~1 MB, and one write can carry hundreds of
+    milestone events)."""
+    if not events:
+        return
+    ids = [e.event_id for e in events]
+    known = set(
+        session.exec(
+            select(OrderEventRecord.event_id).where(col(OrderEventRecord.event_id).in_(ids))
+        ).all()
+    )
+    resource = order.to_tmf()
+    holder: str | None = None  # the event of this write whose body holds the order
+    for event in events:
+        if event.event_id in known:
+            continue
+        body = tmf_event(event, order.id, resource if holder is None else same_as(holder))
+        holder = holder or event.event_id
+        session.add(
+            OrderEventRecord(
+                event_id=event.event_id,
+                order_id=order.id,
+                event_type=event.event_type.value,
+                event_time=_naive_utc(event.event_time),
+                actor=event.actor,
+                reason=event.reason,
+                body=body,
+            )
+        )
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from decomposition.secrets import SealedValue
 from store import stock
 from store.db import session_scope
 from store.domain_orders import index_domain_orders
-from store.event_bodies import same_as, whole_bodies
+from store.event_bodies import add_events, whole_bodies
 from store.event_tables import OrderEventRecord
 from store.order_tables import (
     ClosedOrderPlan,
@@ -26,7 +26,7 @@ from store.order_tables import (
 )
 from store.reviews import DuplicateScreen, screened
 from store.secrets import add_sealed, forget_sealed
-from tmf.events import OrderEvent, tmf_event
+from tmf.events import OrderEvent
 from tmf.product_order import FINAL_ORDER_STATES, OrderState, ProductOrder
 
 
@@ -187,39 +187,6 @@ def find_duplicate(
     return None
 
 
-def _add_events(session: Session, order: ProductOrder, events: Sequence[OrderEvent]) -> None:
-    """Outbox rows in the snapshot's transaction; an event already written is not written again.
-    Every event of one write carries the same order: the first row holds it, the others name
-    that row (`store/event_bodies.py`; issue 24: a 1,000-item order is ~1 MB, and one write
-    can carry hundreds of milestone events)."""
-    if not events:
-        return
-    ids = [e.event_id for e in events]
-    known = set(
-        session.exec(
-            select(OrderEventRecord.event_id).where(col(OrderEventRecord.event_id).in_(ids))
-        ).all()
-    )
-    resource = order.to_tmf()
-    holder: str | None = None  # the event of this write whose body holds the order
-    for event in events:
-        if event.event_id in known:
-            continue
-        body = tmf_event(event, order.id, resource if holder is None else same_as(holder))
-        holder = holder or event.event_id
-        session.add(
-            OrderEventRecord(
-                event_id=event.event_id,
-                order_id=order.id,
-                event_type=event.event_type.value,
-                event_time=_naive_utc(event.event_time),
-                actor=event.actor,
-                reason=event.reason,
-                body=body,
-            )
-        )
-
-
 def save_order(
     order: ProductOrder,
     revision: int,
@@ -248,7 +215,7 @@ def write_order_snapshot(
     than the stored one is ignored (its events were written with it the first time). The
     snapshot of a closed order carries its plan's `execution` (None if it was never planned)."""
     with session_scope() as session:
-        _add_events(session, order, events)
+        add_events(session, order, events)
         record = session.get(ProductOrderRecord, order.id, with_for_update=True)
         was_final = False
         if record is None:

@@ -67,6 +67,7 @@ def test_one_write_stores_its_order_once_and_readers_get_every_event_whole() -> 
     assert seqs[0] is not None
     after = hub.events_after(seqs[0], 100)  # the holder is not in the batch: read for it
     assert [r.body for r in after if r.order_id == order.id] == expected[1:]
+    assert seqs[2] is not None
     one = hub.event_by_seq(seqs[2])
     assert one is not None and one.body == expected[2]
     # Reading gave whole bodies without writing them back.
