@@ -11,7 +11,7 @@ this have their own order and pass through as they are.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
