@@ -43,8 +43,12 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Each pass runs on two pytest-xdist workers, each with its own dev server, worker, API, database
+# and task queue (tests/conftest.py keeps a file's tests, and the event tests, on one worker).
+XDIST ?= -n 2 --dist loadgroup
+
 test-sqlite: setup ctk-deps chromium prometheus
-	$(PY) -m pytest -q --durations=10
+	$(PY) -m pytest -q --durations=10 $(XDIST)
 
 # Tests that never touch the store (pure functions, replays of recorded histories, parsers):
 # the PostgreSQL pass would only run them a second time.
@@ -56,12 +60,13 @@ STORE_FREE := tests/decomposition tests/order_book tests/workflows/test_replay.p
 	tests/returns/test_return_plans.py
 
 test-postgres: setup ctk-deps postgres chromium prometheus
-	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 $(addprefix --ignore=,$(STORE_FREE))
+	TESSERA_TEST_DB=postgres $(PY) -m pytest -q --durations=10 $(XDIST) $(addprefix --ignore=,$(STORE_FREE))
 
-# The two passes share nothing (each has its own dev server, database, task queue and ports) and
-# mostly wait on servers and timers, so they run side by side; each prints its output when done.
-test: lint
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+# The two passes share nothing (each has its own dev servers, databases, task queues and ports) and
+# mostly wait on servers and timers, so they run side by side with the lint; each prints its
+# output when done, and any failure fails `make test`.
+test: setup ctk-deps postgres chromium prometheus
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-sqlite test-postgres
 
 # Nightly-style: schemathesis and the hostile-body suite with many more examples than the
 # default suite's, on SQLite then PostgreSQL (minutes, not seconds: kept out of `make test`).

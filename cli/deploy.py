@@ -13,8 +13,6 @@ import asyncio
 import typer
 
 from config.settings import get_settings
-from temporal_client import connect_temporal
-from temporal_client.deployments import deployment_status, set_current, set_ramping
 
 app = typer.Typer(help="Worker Deployment versions: status, promote, ramp", no_args_is_help=True)
 
@@ -30,6 +28,10 @@ def status(
     """Current and ramping build, and every version with its drainage."""
 
     async def run() -> None:
+        # Imported when used: every `oms` command loads this module (Temporal's SDK is slow).
+        from temporal_client import connect_temporal
+        from temporal_client.deployments import deployment_status
+
         client = await connect_temporal()
         found = await deployment_status(client, _deployment(deployment))
         if found is None:
@@ -52,6 +54,10 @@ def promote(
     """Make a build current: new orders start on it; running orders stay on theirs."""
 
     async def run() -> None:
+        # Imported when used: every `oms` command loads this module (Temporal's SDK is slow).
+        from temporal_client import connect_temporal
+        from temporal_client.deployments import set_current
+
         client = await connect_temporal()
         await set_current(client, _deployment(deployment), build_id)
         typer.echo(f"{_deployment(deployment)}.{build_id} is current")
@@ -68,6 +74,10 @@ def ramp(
     """Send a share of new orders to a build before promoting it."""
 
     async def run() -> None:
+        # Imported when used: every `oms` command loads this module (Temporal's SDK is slow).
+        from temporal_client import connect_temporal
+        from temporal_client.deployments import set_ramping
+
         client = await connect_temporal()
         await set_ramping(client, _deployment(deployment), build_id, percent)
         typer.echo(f"{_deployment(deployment)}.{build_id} takes {percent:g}% of new orders")

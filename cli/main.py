@@ -24,7 +24,6 @@ from cli.replay import replay_command
 from cli.tasks import app as tasks_app
 from cli.tokens import DEFAULT_KEY_FILE, token_command
 from config.settings import get_settings, load_settings
-from temporal_client.codec import new_key_line
 
 app = typer.Typer(help="Tessera order management", no_args_is_help=True)
 app.add_typer(fallout_app, name="fallout")
@@ -122,6 +121,8 @@ def local_payload_keys(data_dir: Path) -> dict[str, str]:
     keys_file = Path(os.environ.get("PAYLOAD_KEYS_FILE") or data_dir / "payload-keys")
     if not keys_file.exists():
         keys_file.parent.mkdir(parents=True, exist_ok=True)
+        from temporal_client.codec import new_key_line
+
         keys_file.write_text(new_key_line(f"local-{time.strftime('%Y%m%d')}") + "\n")
         keys_file.chmod(0o600)
         typer.echo(f"made a payload encryption key in {keys_file}")

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from temporalio.client import Client, WorkflowHistory
-from temporalio.converter import DataConverter
-from temporalio.worker import Replayer
 
-from workflows.registry import WORKFLOWS
+if TYPE_CHECKING:
+    from temporalio.client import Client, WorkflowHistory
+    from temporalio.converter import DataConverter
 
 ORDERS_QUERY = "WorkflowType = 'ProductOrder' OR WorkflowType = 'DomainOrder'"
 
@@ -73,6 +75,11 @@ def _event_type(event: object) -> str:
 
 
 async def replay(histories: list[WorkflowHistory], converter: DataConverter) -> list[Verdict]:
+    # Imported here: every `oms` command loads this module, and the workflows take a second.
+    from temporalio.worker import Replayer
+
+    from workflows.registry import WORKFLOWS
+
     replayer = Replayer(workflows=WORKFLOWS, data_converter=converter)
     verdicts: list[Verdict] = []
     for history in histories:
@@ -104,6 +111,8 @@ async def fetch(
 
 
 def read_files(paths: list[Path]) -> list[WorkflowHistory]:
+    from temporalio.client import WorkflowHistory
+
     return [WorkflowHistory.from_json(path.stem, json.loads(path.read_text())) for path in paths]
 
 
@@ -131,5 +140,9 @@ def replay_command(
         typer.echo(verdict.line(), err=verdict.problem is not None)
     failed = [v for v in verdicts if v.problem is not None]
     typer.echo(f"{len(verdicts)} replayed, {len(failed)} failed")
-    if failed:
-        raise typer.Exit(1)
+    # Exit without Python's finalization: the Temporal core's threads (replayer, client) may
+    # still call into the interpreter while it finalizes, and that aborts the process (seen:
+    # "PyGILState_Release ... finalizing", exit -6) after a replay that passed.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1 if failed else 0)

@@ -84,6 +84,21 @@ from workflows.search_attributes import ALL_KEYS  # noqa: E402
 pytest_plugins = ["tests.workforce_fixture", "tests.rules.support"]
 
 
+# `make test` runs each pass on two pytest-xdist workers (`--dist loadgroup`). A file's tests
+# stay on one worker, in order (module fixtures, tests that build on the one before), and the
+# event tests share one package-scoped API and courtesy workflow, ended after the last of them:
+# the whole package goes to one worker.
+PACKAGE_GROUPS = ("events",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(item.path).relative_to(ROOT)
+        package = path.parts[1] if len(path.parts) > 2 else ""
+        group = f"tests/{package}" if package in PACKAGE_GROUPS else str(path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

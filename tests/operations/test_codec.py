@@ -76,6 +76,8 @@ async def test_an_altered_payload_does_not_decrypt() -> None:
         ("a:AAAA", "not 32 bytes"),
         (f"{KEY_A},{KEY_A}", "share an id"),
     ],
+    # Ids that do not depend on the random key: pytest-xdist's workers must collect the same.
+    ids=["empty", "no-colon", "not-base64", "short", "same-id-twice"],
 )
 def test_a_bad_key_ring_is_refused_clearly(ring: str, problem: str) -> None:
     with pytest.raises(KeyRingError, match=problem):
