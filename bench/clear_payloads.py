@@ -16,9 +16,9 @@ import temporal_client
 from temporal_client.codec import Key
 
 
-def clear_converter(keys: list[Key]) -> DataConverter:
-    """The product's converter (pydantic JSON, failures' details encoded) without encryption;
-    `keys` (the ring) is ignored."""
+def clear_converter(keys: list[Key], compress: bool = True) -> DataConverter:
+    """The product's converter (pydantic JSON, failures' details encoded) without encryption
+    nor compression; `keys` (the ring) and `compress` are ignored."""
     return DataConverter(
         payload_converter_class=PydanticPayloadConverter,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,

@@ -12,15 +12,16 @@ from temporalio.runtime import Runtime
 
 from config.settings import get_settings
 from observability.tracing import temporal_interceptors
-from temporal_client.codec import EncryptionCodec, Key, load_key_ring
+from temporal_client.codec import COMPRESS_ABOVE, EncryptionCodec, Key, load_key_ring
 
 
-def data_converter_for(keys: list[Key]) -> DataConverter:
-    """Pydantic JSON, then AES-256-GCM; failures' messages and stack traces move into their
-    (encrypted) encoded attributes, since an error message may quote an address."""
+def data_converter_for(keys: list[Key], compress: bool = True) -> DataConverter:
+    """Pydantic JSON, then zlib for large payloads and AES-256-GCM; failures' messages and stack
+    traces move into their (encrypted) encoded attributes, since an error message may quote an
+    address."""
     return DataConverter(
         payload_converter_class=PydanticPayloadConverter,
-        payload_codec=EncryptionCodec(keys),
+        payload_codec=EncryptionCodec(keys, COMPRESS_ABOVE if compress else None),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
@@ -29,7 +30,10 @@ def data_converter_for(keys: list[Key]) -> DataConverter:
 def data_converter() -> DataConverter:
     """The converter of this process, with the key ring from settings."""
     settings = get_settings()
-    return data_converter_for(load_key_ring(settings.payload_keys, settings.payload_keys_file))
+    return data_converter_for(
+        load_key_ring(settings.payload_keys, settings.payload_keys_file),
+        compress=settings.payload_compression,
+    )
 
 
 async def connect_temporal(

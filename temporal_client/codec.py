@@ -100,9 +100,12 @@ def load_key_ring(keys: str, keys_file: str) -> list[Key]:
 
 
 class EncryptionCodec(PayloadCodec):
-    def __init__(self, keys: Sequence[Key]) -> None:
+    def __init__(self, keys: Sequence[Key], compress_above: int | None = COMPRESS_ABOVE) -> None:
+        """`compress_above` None writes no payload compressed (every payload still opens):
+        for an upgrade while workers of 0.3 or older, which cannot open one, still run."""
         if not keys:
             raise KeyRingError("the payload key ring is empty")
+        self._compress_above = compress_above
         self._current = keys[0]
         self._ciphers = {key.id: AESGCM(key.secret) for key in keys}
 
@@ -121,7 +124,7 @@ class EncryptionCodec(PayloadCodec):
         key_id = self._current.id
         clear = payload.SerializeToString()
         metadata = {"encoding": ENCODING, KEY_ID: key_id.encode()}
-        if len(clear) > COMPRESS_ABOVE:
+        if self._compress_above is not None and len(clear) > self._compress_above:
             clear = zlib.compress(clear, ZLIB_LEVEL)
             metadata[COMPRESSION] = ZLIB
         sealed = self._ciphers[key_id].encrypt(nonce, clear, _associated(key_id, metadata))

@@ -121,3 +121,15 @@ async def test_an_unknown_compression_is_refused_by_name() -> None:
     sealed.metadata["compression"] = b"zstd"
     with pytest.raises(ValueError, match="zstd"):
         await codec.decode([sealed])
+
+
+async def test_with_compression_off_nothing_is_written_compressed_and_everything_opens() -> None:
+    # An upgrade while workers of 0.3, which cannot open a compressed payload, still run.
+    ring = parse_key_ring(KEY_A)
+    big = Payload(metadata={"encoding": b"json/plain"}, data=b'{"task": "x"}' * 5000)
+    [compressed] = await EncryptionCodec(ring).encode([big])
+    off = EncryptionCodec(ring, compress_above=None)
+    [sealed] = await off.encode([big])
+
+    assert "compression" not in sealed.metadata
+    assert await off.decode([sealed, compressed]) == [big, big]
