@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -40,6 +41,18 @@ def order_policy() -> OrderPolicy:
     )
 
 
+# A large order's history (~40,000 events at 1,000 items) is replayed from its start whenever
+# its worker loses it (an eviction, a failed workflow task, a restart): ~36 s at load ~13, past
+# Temporal's default 10 s workflow task timeout, so such an order never recovered (issue 24).
+LARGE_ORDER_ITEMS = 200
+LARGE_ORDER_TASK_TIMEOUT = timedelta(seconds=90)
+
+
+def task_timeout(order: ProductOrder) -> timedelta | None:
+    """The workflow task timeout: the server's default (10 s) but for large orders."""
+    return LARGE_ORDER_TASK_TIMEOUT if len(order.product_order_item) > LARGE_ORDER_ITEMS else None
+
+
 def initial_search_attributes(order: ProductOrder) -> TypedSearchAttributes:
     pairs: list[SearchAttributePair[Any]] = [
         SearchAttributePair(sa.ORDER_STATE, order.state.value),
@@ -70,6 +83,7 @@ async def ensure_order_workflow(client: Client, order: ProductOrder) -> None:
             # What the Temporal UI shows; not encrypted, so no personal data (workflows/ui_text.py).
             static_summary=order_summary(order),
             static_details=order_details(order),
+            task_timeout=task_timeout(order),
         )
     except WorkflowAlreadyStartedError:
         pass

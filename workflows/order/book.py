@@ -74,6 +74,7 @@ class OrderBook:
         self.events: list[OrderEvent] = []
         # A large order's open children and room for new ones (children.py); None: no limit.
         self.child_slots: Callable[[], tuple[set[str], int]] | None = None
+        self._domain_orders: tuple[Plan, dict[str, DomainOrder]] | None = None
         self.revision = 0
         self.cancel_revision = 0
         self.emit(now, EventType.ORDER_CREATE, "Order created")
@@ -186,7 +187,13 @@ class OrderBook:
         return batches
 
     def domain_order(self, domain_order_id: str) -> DomainOrder:
-        return next(d for d in self.plan.plan.domain_orders if d.id == domain_order_id)
+        plan = self.plan.plan  # indexed once per plan: a large order starts thousands of children
+        if self._domain_orders is None or self._domain_orders[0] is not plan:
+            found: dict[str, DomainOrder] = {}
+            for d in plan.domain_orders:
+                found.setdefault(d.id, d)
+            self._domain_orders = (plan, found)
+        return self._domain_orders[1][domain_order_id]
 
     def should_wake(self, now: datetime) -> bool:
         """Something to act on, and no amendment or cancellation being assessed."""

@@ -6,15 +6,15 @@ order's child open until it closes, and starts the children of every task ready 
 1,000-item order has 3,501 children, 2,166 of them ready in its first workflow task. So a large
 order (more than `LARGE_ABOVE` domain orders with tasks) closes a child as soon as its domain
 order has nothing left to run, keeps at most `OPEN_LIMIT` children open or closing (the tasks of
-a domain order whose child cannot start yet wait, pending, for a slot), and starts children and
-sends signals `PER_ROUND` at a time. Behind `workflow.patched(LARGE_ORDER)`, asked only for such
-plans, so other orders' histories carry no marker and replay as before.
+a domain order whose child cannot start yet wait, pending, for a slot), and has at most
+`PER_ROUND` child starts and signals awaiting their acknowledgement. Behind
+`workflow.patched(LARGE_ORDER)`, asked only for such plans, so other orders' histories carry no
+marker and replay as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Collection, Iterable
 
 from decomposition.catalog import TaskKind
 from decomposition.plan import Plan, PlanTask
@@ -25,10 +25,12 @@ LARGE_ORDER = "large-order-children"
 LARGE_ABOVE = 1000
 # Below Temporal's 2,000 pending children, with room for the closing ones to settle.
 OPEN_LIMIT = 1500
-# Child starts or signals in one workflow task: 250 starts take ~1 MB of commands.
-PER_ROUND = 250
-
-T = TypeVar("T")
+# Child starts, signals and closes awaiting their acknowledgement at any time (250 starts take ~1 MB
+# of commands). Their acknowledgements arrive while the order's next workflow task runs, and the
+# server force-fails a workflow task once more than 100 events were buffered during it
+# (`history.maximumBufferedEventsBatch`), which evicts the order from its worker's cache: a replay
+# from the start. So few, leaving room for the children's reports (issue 24).
+PER_ROUND = 40
 
 
 def is_large(plan: Plan) -> bool:
@@ -74,14 +76,3 @@ def to_close(
     if finished or any(r.status in ACTIVE for r in runs.values()) or not execution.ready():
         return finished
     return [d for d in children if not any(runs[t].status in ACTIVE for t in by_domain_order[d])]
-
-
-def rounds(items: Iterable[T], size: int = PER_ROUND) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -126,7 +126,7 @@ class OrderEffects(LargeOrderEffects):
         if not batches:
             return
         if self.large:
-            return await self._dispatch_in_rounds(batches)
+            return self._dispatch_large(batches)
         await asyncio.gather(
             *(
                 self.children[d].signal(DomainOrderWorkflow.run_tasks, RunTasks(tasks=batch))
@@ -183,6 +183,8 @@ class OrderEffects(LargeOrderEffects):
 
     async def withdraw(self, plan: Plan, task_ids: list[str]) -> None:
         """Ask the domain orders running these tasks to stop them."""
+        if self.large:  # a child may still be starting
+            await self.drain()
         by_child: dict[str, list[str]] = {}
         for task_id in task_ids:
             by_child.setdefault(plan.task(task_id).domain_order_id, []).append(task_id)
@@ -193,12 +195,14 @@ class OrderEffects(LargeOrderEffects):
 
     async def rework(self, domain_order_id: str, notice: UpdateTaskData) -> None:
         """An open manual job keeps its worker, who gets the amended data with a note."""
+        if self.large:
+            await self.drain()
         await self.children[domain_order_id].signal(DomainOrderWorkflow.update_task_data, notice)
 
     async def close_children(self) -> None:
         # Every task has reported back: the children are idle. All signals in one workflow task.
         if self.large:
-            return await self._close_all_in_rounds()
+            return await self._close_all()
         await asyncio.gather(
             *(handle.signal(DomainOrderWorkflow.close) for handle in self.children.values())
         )

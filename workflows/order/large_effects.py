@@ -6,6 +6,7 @@ most `children.OPEN_LIMIT` open or closing. Part of `OrderEffects`, whose childr
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,9 @@ class LargeOrderEffects:
         self.reserved: set[str] = set()  # domain orders given tasks by the dispatch under way
         self.persisted_at: datetime | None = None
         self._tasks_of: tuple[Plan, dict[str, list[str]]] | None = None
+        self.starting: set[str] = set()  # children whose start is under way
+        self.sending: dict[str, asyncio.Task[None]] = {}  # each domain order's last command
+        self._in_flight: asyncio.Semaphore | None = None
 
     async def persist_progress(self) -> None:
         """The order's progress to the store: at once, or for a large order once PERSIST_EVERY
@@ -67,19 +71,54 @@ class LargeOrderEffects:
     async def _start_child(self, domain_order_id: str, tasks: list[RunTask]) -> None:
         raise NotImplementedError
 
-    async def _dispatch_in_rounds(self, batches: dict[str, list[RunTask]]) -> None:
-        for batch in children.rounds(batches.items()):
-            for domain_order_id, _ in batch:  # closed early, and given work again
-                if (closing := self.closing.pop(domain_order_id, None)) is not None:
-                    await closing
-            await asyncio.gather(
-                *(
-                    self.children[d].signal(DomainOrderWorkflow.run_tasks, RunTasks(tasks=tasks))
-                    if d in self.children
-                    else self._start_child(d, tasks)
-                    for d, tasks in batch
-                )
-            )
+    def _dispatch_large(self, batches: dict[str, list[RunTask]]) -> None:
+        """Each domain order's tasks go out without the wait loop waiting for them: the loop goes
+        back to the children's reports while the starts and signals are acknowledged."""
+        for domain_order_id, tasks in batches.items():
+            if domain_order_id not in self.children:
+                self.starting.add(domain_order_id)
+            self._then(domain_order_id, self._send_tasks(domain_order_id, tasks))
+
+    def _then(self, domain_order_id: str, command: Coroutine[Any, Any, None]) -> None:
+        """A domain order's commands one after another (a start before the signals that follow
+        it, a close before the start of its next run); other domain orders' meanwhile."""
+        previous = self.sending.get(domain_order_id)
+        task = asyncio.create_task(_after(previous, command))
+        self.sending[domain_order_id] = task
+        task.add_done_callback(lambda done: self._sent(domain_order_id, done))
+
+    def _sent(self, domain_order_id: str, task: asyncio.Task[None]) -> None:
+        if self.sending.get(domain_order_id) is task:
+            del self.sending[domain_order_id]
+
+    def _round(self) -> asyncio.Semaphore:
+        """At most PER_ROUND starts or signals awaiting their acknowledgement (one workflow
+        task's commands stay within the 4 MB gRPC message)."""
+        if self._in_flight is None:
+            self._in_flight = asyncio.Semaphore(children.PER_ROUND)
+        return self._in_flight
+
+    async def _send_tasks(self, domain_order_id: str, tasks: list[RunTask]) -> None:
+        async with self._round():
+            if (handle := self.children.get(domain_order_id)) is not None:
+                await handle.signal(DomainOrderWorkflow.run_tasks, RunTasks(tasks=tasks))
+            else:
+                await self._start_child(domain_order_id, tasks)
+        self.starting.discard(domain_order_id)
+
+    async def _close(self, domain_order_id: str, handle: Handle) -> None:
+        async with self._round():
+            await handle.signal(DomainOrderWorkflow.close)
+        await handle
+        if self.closing.get(domain_order_id) is handle:
+            del self.closing[domain_order_id]
+            self.book.plan_changed = True  # a slot is free: tasks waiting for one may go
+
+    async def drain(self) -> None:
+        """Until every start, signal and close sent has been acknowledged (closes: the child
+        has ended)."""
+        while self.sending:
+            await asyncio.gather(*self.sending.values())
 
     def go_large(self) -> None:
         """A plan with more children than Temporal keeps pending (children.py, patched)."""
@@ -88,7 +127,7 @@ class LargeOrderEffects:
             self.book.child_slots = self._child_slots
 
     def _child_slots(self) -> tuple[set[str], int]:
-        busy = set(self.children) | set(self.closing) | self.reserved
+        busy = set(self.children) | set(self.closing) | self.starting | self.reserved
         return busy, children.OPEN_LIMIT - len(busy)
 
     async def close_finished(self) -> None:
@@ -98,22 +137,22 @@ class LargeOrderEffects:
         plan = self.book.plan
         if self._tasks_of is None or self._tasks_of[0] is not plan.plan:
             self._tasks_of = (plan.plan, children.tasks_by_domain_order(plan.plan))
-        done = children.to_close(plan, self._tasks_of[1], self.children)
-        for batch in children.rounds(done):
-            handles = [(d, self.children.pop(d)) for d in batch]
-            await asyncio.gather(*(h.signal(DomainOrderWorkflow.close) for _, h in handles))
-            for domain_order_id, handle in handles:
-                self.closing[domain_order_id] = handle
-                asyncio.create_task(self._settle(domain_order_id, handle))
+        for domain_order_id in children.to_close(plan, self._tasks_of[1], self.children):
+            handle = self.children.pop(domain_order_id)
+            self.closing[domain_order_id] = handle
+            self._then(domain_order_id, self._close(domain_order_id, handle))
 
-    async def _settle(self, domain_order_id: str, handle: ChildWorkflowHandle[Any, Any]) -> None:
-        await handle
-        if self.closing.get(domain_order_id) is handle:
-            del self.closing[domain_order_id]
-            self.book.plan_changed = True  # a slot is free: tasks waiting for one may go
+    async def _close_all(self) -> None:
+        """The order closes: once every command sent is acknowledged, the children still open."""
+        await self.drain()
+        for domain_order_id in list(self.children):
+            handle = self.children.pop(domain_order_id)
+            self.closing[domain_order_id] = handle
+            self._then(domain_order_id, self._close(domain_order_id, handle))
+        await self.drain()
 
-    async def _close_all_in_rounds(self) -> None:
-        """The order closes: the children still open, a round at a time; then every child."""
-        for batch in children.rounds(list(self.children.values())):
-            await asyncio.gather(*(h.signal(DomainOrderWorkflow.close) for h in batch))
-        await asyncio.gather(*self.children.values(), *self.closing.values())
+
+async def _after(previous: asyncio.Task[None] | None, command: Coroutine[Any, Any, None]) -> None:
+    if previous is not None:
+        await previous
+    await command
