@@ -272,6 +272,8 @@ class OrderEffects(LargeOrderEffects):
     # -- search attributes and the store --------------------------------------------------------
 
     def assess_jeopardy(self) -> None:
+        if not self.jeopardy_due():
+            return
         if not self.book.assessing:
             self.book.order_from_forecast = workflow.patched("order-jeopardy-from-forecast")
         level = self.book.assess_jeopardy(workflow.now())

@@ -42,6 +42,7 @@ class LargeOrderEffects:
         self.closing: dict[str, Handle] = {}
         self.reserved: set[str] = set()  # domain orders given tasks by the dispatch under way
         self.persisted_at: datetime | None = None
+        self.assessed_at: datetime | None = None  # a large order's last jeopardy assessment
         self._tasks_of: tuple[Plan, dict[str, list[str]]] | None = None
         self.starting: set[str] = set()  # children whose start is under way
         self.sending: dict[str, asyncio.Task[None]] = {}  # each domain order's last command
@@ -54,6 +55,19 @@ class LargeOrderEffects:
         if due is None or due <= workflow.now():
             return await self.persist()
         self.unsaved = True
+
+    def jeopardy_due(self) -> bool:
+        """Whether to assess jeopardy now (the critical path over every task left): a large order
+        at most every PERSIST_EVERY, unless a threshold was reached."""
+        if not self.large:
+            return True
+        now, jeopardy = workflow.now(), self.book.jeopardy
+        threshold = jeopardy.next_check if jeopardy is not None else None
+        recent = self.assessed_at is not None and now - self.assessed_at < PERSIST_EVERY
+        if recent and (threshold is None or now < threshold):
+            return False
+        self.assessed_at = now
+        return True
 
     def wait_timeout(self, timeout: timedelta | None) -> timedelta | None:
         """The order's wait, no longer than until a large order's unsaved progress is due."""

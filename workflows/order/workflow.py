@@ -77,7 +77,7 @@ class ProductOrderWorkflow:
     def __init__(self, input: ProductOrderInput) -> None:
         # Set here, not in run(): queries and updates may arrive before run() starts.
         self.book = OrderBook(
-            input.order, input.policy, lambda: str(workflow.uuid4()), workflow.now()
+            input.order, input.policy, lambda: str(workflow.uuid4()), workflow.now(), copy=False
         )
         self.effects = OrderEffects(self.book)
         # Amendments and the cancellation change the plan one at a time.
@@ -189,7 +189,8 @@ class ProductOrderWorkflow:
                 await effects.persist_progress()
             if book.is_done():
                 return False
-            effects.show_details()
+            if not effects.large:  # a large order's details go with its store writes
+                effects.show_details()
             try:
                 await workflow.wait_condition(
                     lambda: book.should_wake(workflow.now()),
