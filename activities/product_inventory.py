@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.fallout import resolve_if_retried
 from activities.logging_context import bind_activity_context
+from activities.returns import inspection_of
 from activities.southbound.contract import (
     SOUTHBOUND_PERMANENT_ERROR,
     SouthboundRequest,
@@ -271,11 +272,20 @@ def assetize(request: SouthboundRequest) -> SouthboundResult:
 _TERMINATE = _status_change(ProductStatus.TERMINATED, _LIVE, operation="deassetize")
 
 
+def _kept(session: Session, request: SouthboundRequest) -> dict[str, Any]:
+    """A return that never came back: the customer keeps the product, unchanged."""
+    product = _existing(session, request)
+    return _result("deassetize", product.id, product.status, noop=True, kept="not returned")
+
+
 @activity.defn(name="product_inventory.deassetize")
 def deassetize(request: SouthboundRequest) -> SouthboundResult:
     bind_activity_context(request.order_id)
     if request.compensates:
         return _perform("deassetize", InventoryAction.REMOVE, request, _remove)
+    # A return's product ends only if it came back (the plan names the receiving task).
+    if "inspection" in request.params and not inspection_of(request).received:
+        return _perform("deassetize", InventoryAction.DELETE, request, _kept)
     return _perform("deassetize", InventoryAction.DELETE, request, _TERMINATE)
 
 

@@ -42,7 +42,9 @@ SYSTEM, OPERATION = "returns", "settle_return"
 REFURBISHED = "-refurbished"  # the SKU suffix of refurbished units
 
 
-def _inspection(request: SouthboundRequest) -> Inspection:
+def inspection_of(request: SouthboundRequest) -> Inspection:
+    """The returns desk's result for the return this task belongs to (`params.inspection`
+    names the receiving task's key)."""
     key = str(request.params.get("inspection") or "receive-return")
     task_id = f"{request.task_id.rsplit(':', 1)[0]}:{key}"
     result = tasks.completed_result(request.order_id, task_id)
@@ -73,7 +75,7 @@ def _decide(request: SouthboundRequest) -> dict[str, Any]:
         order.get("category"),
         remedy_of(params.get("returnType")),
         params.get("returnReason"),
-        _inspection(request),
+        inspection_of(request),
         price,
         currency,
     )

@@ -26,7 +26,7 @@ from bench.stack import Stack
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 WORKFORCE = "/ops/v1/simulators/field_workforce"
-TARGET_MB = 500.0
+TARGET_MB = 300.0  # issue 24 (issue 8 asked < 500)
 
 
 def one_manual_task(offering: str) -> bool:
@@ -103,8 +103,10 @@ async def main() -> None:
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds, at most")
+    parser.add_argument("--name", default="memory", help="results file name")
     args = parser.parse_args()
     machine = machine_facts()
+    cache = int(os.environ.get("WORKER_MAX_CACHED_WORKFLOWS", "1000"))
     stack = Stack("memory")
     os.environ["DATABASE_URL"] = stack.env["DATABASE_URL"]  # open_tasks reads the bench's store
     try:
@@ -117,10 +119,12 @@ async def main() -> None:
     table = [
         ("orders waiting on a manual task", f"{result['orders_waiting']} of {args.n}"),
         ("time to get them waiting", f"{result['seconds']} s"),
-        ("**worker peak RSS MB** (target < 500)", f"**{result['worker_peak_rss_mb']}**"),
+        ("**worker peak RSS MB** (issue 24: < 300)", f"**{result['worker_peak_rss_mb']}**"),
         ("worker RSS at the end MB", str(result["worker_rss_mb"])),
+        ("cached workflow runs at most (WORKER_MAX_CACHED_WORKFLOWS)", str(cache)),
     ]
-    write_result("memory", {"machine": machine, "result": result, "target_mb": TARGET_MB}, table)
+    record = {"machine": machine, "result": result, "target_mb": TARGET_MB, "cache": cache}
+    write_result(args.name, record, table)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ RETURN_WINDOW = "returnWindow"
 NOT_RECEIVED: dict[str, Any] = {"received": False}
 # The remedies that ship a replacement before the return is back: charged if it never comes.
 SHIPPED_AHEAD = frozenset({ReturnRemedy.EXCHANGE, ReturnRemedy.REPLACEMENT})
+# The remedies whose receiving task closes itself at the window's end with nothing received:
+# a replacement shipped ahead is then charged; a refund settles at nothing and the customer
+# keeps the product. A repair waits for its unit (the repair job needs the handset).
+DEADLINE_REMEDIES = SHIPPED_AHEAD | {ReturnRemedy.REFUND}
 FAULTY = "faulty"
 CENT = Decimal("0.01")
 
@@ -100,15 +104,16 @@ def set_deadlines(
     inventory: Sequence[Product],
     segment: str | None,
 ) -> None:
-    """Put the end of the return window in each receiving task that waits for one: a shipped
-    ahead replacement is charged if the return is not back by then (a durable timer in the
-    domain order). Other remedies wait for the returns desk without a deadline."""
+    """Put the end of the return window in each receiving task that waits for one (a durable
+    timer in the domain order): a shipped ahead replacement is charged if the return is not
+    back by then, a refund closes with nothing refunded and the product left to the customer.
+    A repair waits for the returns desk without a deadline."""
     products = {p.id: p for p in inventory}
     for task in tasks:
         if task.params.get(DEADLINE_PARAM) != RETURN_WINDOW:
             continue
         del task.params[DEADLINE_PARAM]
-        if remedy_of(task.params.get("returnType")) not in SHIPPED_AHEAD:
+        if remedy_of(task.params.get("returnType")) not in DEADLINE_REMEDIES:
             continue
         product = products.get(str(task.params.get("productId")))
         offering_id = product.product_offering.id if product and product.product_offering else ""

@@ -85,10 +85,11 @@ pytest_plugins = ["tests.workforce_fixture", "tests.rules.support"]
 
 
 # `make test` runs each pass on two pytest-xdist workers (`--dist loadgroup`). A file's tests
-# stay on one worker, in order (module fixtures, tests that build on the one before), and the
-# event tests share one package-scoped API and courtesy workflow, ended after the last of them:
-# the whole package goes to one worker.
-PACKAGE_GROUPS = ("events",)
+# stay on one worker, in order (module fixtures, tests that build on the one before). Whole
+# packages go to one worker: the event tests share one package-scoped API and courtesy workflow,
+# ended after the last of them; the workspace tests one Chromium (a session fixture, ~3 s of CPU
+# to start in each worker that would run one).
+PACKAGE_GROUPS = ("events", "workspace")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

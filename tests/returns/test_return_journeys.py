@@ -1,7 +1,8 @@
 """Returns as a returns system does them, end to end: an exchange ships its replacement before
 the return arrives, the returns desk grades what comes back and decides where it goes, the
-refund follows the policy, a return never received is charged when its window closes (a
-durable timer), and the customer follows it all on the order's return view."""
+refund follows the policy, an exchange never received is charged when its window closes (a
+durable timer), a refund never received refunds nothing and leaves the product, and the
+customer follows it all on the order's return view."""
 
 from __future__ import annotations
 
@@ -161,27 +162,34 @@ async def test_the_window_is_the_customer_segments(
     )
 
 
-async def test_an_exchange_never_returned_is_charged_when_its_window_closes(
-    http: httpx.AsyncClient, http_as: AsClient
-) -> None:
+async def _never_sent_back(
+    http: httpx.AsyncClient, http_as: AsClient, **chars: str
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A return whose handset nobody sends back: at the window's end the work item closes by
+    itself and the order completes. The product, the customer's return view and the task."""
     customer = f"ret-{uuid.uuid4()}"
     me = http_as("customer", party=customer, subject=customer)
     # Delivered 14 days ago less a few seconds: the window closes a few seconds from now.
     product = _handset(customer, datetime.now(UTC) - timedelta(days=14) + timedelta(seconds=6))
-
-    created = await me.post(ORDERS, json=_return(product, customer, returnType="exchange"))
+    created = await me.post(ORDERS, json=_return(product, customer, **chars))
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
     task = await wait_for_open_task(http, order_id)
-
-    # Nobody reports the handset back: at the window's end the work item closes by itself.
     order = await wait_for_state(http, order_id, timeout=90)
     assert order["state"] == "completed", order
-    (lost,) = (await me.get(f"/ops/v1/orders/{order_id}/return")).json()["returns"]
-    assert lost["returnReceived"] is False and lost["replacementShipped"] is True
-    assert lost["charge"] == {"unit": "EUR", "value": 599.0} and lost["disposition"] == "none"
+    (view,) = (await me.get(f"/ops/v1/orders/{order_id}/return")).json()["returns"]
     record = (await http.get(f"{TASKS}/{task['id']}")).json()
     assert record["state"] == "completed" and record["result"] == {"received": False}
+    assert view["returnReceived"] is False and view["disposition"] == "none"
+    return product, view, record
+
+
+async def test_an_exchange_never_returned_is_charged_when_its_window_closes(
+    http: httpx.AsyncClient, http_as: AsClient
+) -> None:
+    _, lost, task = await _never_sent_back(http, http_as, returnType="exchange")
+    assert lost["replacementShipped"] is True
+    assert lost["charge"] == {"unit": "EUR", "value": 599.0}
     late = await http.post(
         f"{TASKS}/{task['id']}/complete",
         json={
@@ -194,6 +202,16 @@ async def test_an_exchange_never_returned_is_charged_when_its_window_closes(
         },
     )
     assert late.status_code == 409  # too late: the window closed and the customer was charged
+
+
+async def test_a_refund_never_returned_closes_at_the_windows_end_and_the_customer_keeps_it(
+    http: httpx.AsyncClient, http_as: AsClient
+) -> None:
+    product, lost, _ = await _never_sent_back(http, http_as)
+    # Nothing refunded, and the handset stays the customer's, active in inventory.
+    assert lost["refund"] == {"unit": "EUR", "value": 0.0} and lost["charge"]["value"] == 0.0
+    kept = get_product(product)
+    assert kept is not None and kept.status.value == "active"
 
 
 async def test_a_faulty_handset_is_repaired_and_sent_back(

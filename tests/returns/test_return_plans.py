@@ -80,18 +80,23 @@ def test_a_repair_sends_the_unit_to_repair_and_back() -> None:
     assert "ship-replacement" not in keys and "deassetize" not in keys
 
 
-def test_the_receiving_task_of_a_shipped_ahead_replacement_has_the_windows_end() -> None:
+def test_the_receiving_task_of_a_refund_or_a_shipped_ahead_replacement_has_the_windows_end() -> (
+    None
+):
     for remedy, segment, days in [
         ("exchange", None, 14),
         ("replacement", None, 14),
         ("exchange", "business", 30),
+        ("refund", None, 14),
+        ("refund", "business", 30),
     ]:
         receive = next(t for t in _plan(remedy, segment).tasks if t.key == "receive-return")
         closes = (DELIVERED + timedelta(days=days)).isoformat().replace("+00:00", "Z")
         assert receive.params["deadline"] == closes
         assert receive.params["resultAtDeadline"] == {"received": False}
-    refund = next(t for t in _plan("refund").tasks if t.key == "receive-return")
-    assert "deadline" not in refund.params and "resultAtDeadline" not in refund.params
+    # A repair waits for its unit: the repair job needs the handset.
+    repair = next(t for t in _plan("repair").tasks if t.key == "receive-return")
+    assert "deadline" not in repair.params and "resultAtDeadline" not in repair.params
 
 
 def test_the_inspection_has_a_structured_result() -> None:
@@ -285,7 +290,9 @@ def test_every_return_plan_follows_its_remedy(
         assert "receive-return" not in _ancestors(plan, keys["ship-replacement"].id)
         assert keys["ship-replacement"].params["color"] == color
     assert ("repair" in keys) == (kind == ReturnRemedy.REPAIR)
-    assert ("deadline" in keys["receive-return"].params) == ahead
+    assert ("deadline" in keys["receive-return"].params) == (kind != ReturnRemedy.REPAIR)
+    if kind == ReturnRemedy.REFUND:  # the product ends only if the handset came back
+        assert keys["deassetize"].params["inspection"] == "receive-return"
 
 
 def test_a_dependency_on_a_task_left_out_by_its_condition_is_replaced_by_its_own() -> None:
