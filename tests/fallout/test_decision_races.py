@@ -22,7 +22,11 @@ CONCURRENT = 4
 async def test_concurrent_decisions_on_one_case_are_taken_once(
     http: httpx.AsyncClient, break_system: Breaker
 ) -> None:
-    await break_system("billing", failureRate=1.0, failureMode="permanent")
+    # The failure comes after 0.8 s: a retry keeps its case `retrying` that long, so the four
+    # decisions of a round all meet the one case they were sent for. Failing at once, a loaded
+    # host let the retry fail and reopen the case (a new decision to take) before the last of
+    # the four was read, and that one rightly won too.
+    await break_system("billing", failureRate=1.0, failureMode="permanent", latencyMs=800)
     created = await http.post(
         ORDERS, json=sample_order("handset-nova-x5", customer=f"race-{uuid.uuid4()}")
     )
