@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from decomposition.catalog import Action, CatalogVersion, Domain
-from decomposition.fragments import Fragment, catalog_shapes
+from decomposition.fragment_cache import catalog_shapes
+from decomposition.fragments import Fragment
 from decomposition.items import ProductInstance
 from decomposition.plan import (
     DomainOrder,

@@ -11,11 +11,9 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from decomposition.catalog import (
     Action,
-    CatalogIndex,
     CatalogVersion,
     Domain,
     ServiceSpecification,
@@ -25,33 +23,7 @@ from decomposition.catalog import (
     WaitSource,
 )
 from decomposition.plan import CompensationSpec, RetrySpec
-
-_JSON_TYPES = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "date": {"type": "string", "format": "date"},
-    "date-time": {"type": "string", "format": "date-time"},
-}
-
-
-def result_schema(fields: Mapping[str, str]) -> dict[str, Any] | None:
-    """The JSON schema of a manual task's result, from the catalog's short form."""
-    if not fields:
-        return None
-    return {
-        "type": "object",
-        "required": list(fields),
-        "properties": {k: _property(v) for k, v in fields.items()},
-    }
-
-
-def _property(short: str) -> dict[str, Any]:
-    """One field's schema: a type or format name, or "A|B|C" for one of these strings."""
-    if "|" in short:
-        return {"type": "string", "enum": short.split("|")}
-    return dict(_JSON_TYPES.get(short, {"type": short}))
+from decomposition.result_schema import result_schema
 
 
 class _SharedKeys:
@@ -447,52 +419,3 @@ def _shape(
         id_head=nodes[node].prefix,
         id_tail=f"{nodes[node].suffix}:{template.key}",
     )
-
-
-class CatalogShapes:
-    """The shapes of one catalog version's products, computed once: a catalog version never
-    changes, and the shape of a product depends only on it and the fragment key. Small orders
-    would otherwise spend most of their time building the same fragments again."""
-
-    def __init__(self) -> None:
-        self.structural: dict[str, tuple[str, ...]] = {}  # by product spec id
-        self.fragments: dict[tuple[Any, ...], Fragment] = {}
-
-    def structural_names(self, catalog: CatalogVersion, product: Specification) -> tuple[str, ...]:
-        names = self.structural.get(product.id)
-        if names is None:
-            names = self.structural[product.id] = structural_names(catalog, product)
-        return names
-
-    def fragment(
-        self,
-        catalog: CatalogVersion,
-        key: tuple[Any, ...],
-        product: Specification,
-        action: Action,
-        values: Mapping[str, Any],
-        changed: frozenset[str] | None,
-    ) -> Fragment:
-        """The fragment for `key`: (spec id, action, structural values, changed)."""
-        fragment = self.fragments.get(key)
-        if fragment is None:
-            nodes = expand(catalog, product, values)
-            fragment = build_fragment(catalog, nodes, action, changed, values)
-            # Bounded: keys hold order values (e.g. a site count), so there could be many.
-            if len(self.fragments) < _MAX_FRAGMENTS:
-                self.fragments[key] = fragment
-        return fragment
-
-
-_MAX_FRAGMENTS = 1000
-# Per catalog version (entries go with it). Shapes refer to the catalog's specs and templates,
-# never to the version or its index, which would keep them alive.
-_SHAPES: WeakKeyDictionary[CatalogIndex, CatalogShapes] = WeakKeyDictionary()
-
-
-def catalog_shapes(catalog: CatalogVersion) -> CatalogShapes:
-    index = catalog.index
-    shapes = _SHAPES.get(index)
-    if shapes is None:
-        shapes = _SHAPES.setdefault(index, CatalogShapes())
-    return shapes
