@@ -223,12 +223,17 @@ def api_server(temporal_env: WorkflowEnvironment) -> Iterator[ApiServer]:
     server.stop()
 
 
+# The tests' clients drop an idle connection after 2 s, before uvicorn closes it (5 s): with
+# both at 5 s, a request sent on a connection the server was closing failed with ReadError.
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
+
+
 @pytest_asyncio.fixture(scope="session")
 async def http(api_server: ApiServer, worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
     """The API as an operator with broad rights (order and process admin, fulfillment and
     fallout manager): tests of a feature act freely; tests/identity checks the limits."""
     async with httpx.AsyncClient(
-        base_url=api_server.base_url, timeout=30, headers=broad_headers()
+        base_url=api_server.base_url, timeout=30, headers=broad_headers(), limits=CLIENT_LIMITS
     ) as session:
         yield session
 
@@ -246,7 +251,10 @@ async def http_as(api_server: ApiServer, worker: Worker) -> AsyncIterator[AsClie
         roles: str | list[str], party: str | None = None, subject: str | None = None
     ) -> httpx.AsyncClient:
         session = httpx.AsyncClient(
-            base_url=api_server.base_url, timeout=30, headers=bearer(roles, subject, party)
+            base_url=api_server.base_url,
+            timeout=30,
+            headers=bearer(roles, subject, party),
+            limits=CLIENT_LIMITS,
         )
         clients.append(session)
         return session
