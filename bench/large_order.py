@@ -19,6 +19,7 @@ import asyncio
 import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +33,8 @@ from store.catalog_files import load_catalog_repository
 from workflows.plan_execution import PlanExecution
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
+# Where each order's history is written when the run ends (--history-dir), or nowhere.
+HISTORY_DIR = os.environ.get("BENCH_HISTORY_DIR", "")
 WORKFORCE = "/ops/v1/simulators/field_workforce"
 
 
@@ -122,6 +125,8 @@ async def run_order(
         failed = f" ({answer.status_code} {answer.json().get('reason')})"
         row[f"{view}_get_ms"] = f"{took}{'' if answer.status_code == 200 else failed}"
     history = await handle.fetch_history()
+    if HISTORY_DIR:  # for a replay profile (bench/replay_profile.py)
+        (Path(HISTORY_DIR) / f"order_{size}.json").write_text(history.to_json())
     row["history_events"] = len(history.events)
     row["history_mb"] = round(len(history.to_json()) / 1e6, 1)
     info = (await handle.describe()).raw_description.workflow_execution_info
@@ -151,7 +156,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 200])
     parser.add_argument("--timeout", type=float, default=600, help="seconds per order")
     parser.add_argument("--name", default="large_order", help="results file name")
+    parser.add_argument("--history-dir", default="", help="write each order's history here")
     args = parser.parse_args()
+    global HISTORY_DIR
+    HISTORY_DIR = args.history_dir or HISTORY_DIR
     # The product's size limits, raised to the largest size measured (7.5 tasks per item).
     os.environ.setdefault("ORDER_MAX_ITEMS", str(max(args.sizes)))
     os.environ.setdefault("ORDER_MAX_TASKS", str(8 * max(args.sizes)))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from typing import Any, Self
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,7 @@ _all_fields: dict[type[BaseModel], set[str]] = {}
 # long as its task list is the very same list of the same length; the entry keeps that list
 # alive, so its id cannot be reused meanwhile.
 _DERIVED_KEPT = 256
+T = TypeVar("T")
 _derived: OrderedDict[int, tuple[list[Any], int, dict[str, Any]]] = OrderedDict()
 
 
@@ -45,6 +46,14 @@ def _derived_of(tasks: list[Any]) -> dict[str, Any]:
         while len(_derived) > _DERIVED_KEPT:
             _derived.popitem(last=False)
     return entry[2]
+
+
+def kept_for(tasks: list[Any], name: str, build: Callable[[], T]) -> T:
+    """What `build` derives from a plan's tasks, kept while the list is the same (see above)."""
+    derived = _derived_of(tasks)
+    if name not in derived:
+        derived[name] = build()
+    return cast(T, derived[name])
 
 
 class PlanModel(BaseModel):
@@ -247,28 +256,48 @@ class Plan(PlanModel):
     def critical_path(self, durations: Mapping[str, float] | None = None) -> CriticalPath:
         """The longest chain of dependent tasks. `durations` overrides expected durations
         (e.g. actual durations of finished tasks, 0 for tasks already done)."""
-        by_id = {t.id: t for t in self.tasks}
         finish: dict[str, float] = {}
         via: dict[str, str | None] = {}
-        for task_id in self.topological_order():
-            task = by_id[task_id]
+        for task_id, depends_on, expected in self._chain_rows():
             start, before = 0.0, None
-            for dep in task.depends_on:
+            for dep in depends_on:
                 if finish[dep] > start or (finish[dep] == start and before is None):
                     start, before = finish[dep], dep
             own = durations.get(task_id) if durations is not None else None
-            finish[task_id] = start + (task.expected_duration_seconds if own is None else own)
+            finish[task_id] = start + (expected if own is None else own)
             via[task_id] = before
         if not finish:
             return CriticalPath(task_ids=[], duration_seconds=0.0)
         # The latest-finishing task; ties go to the first in plan order, so the path is stable.
-        last = max(by_id, key=lambda i: finish[i])
+        last = max(self._task_ids(), key=finish.__getitem__)
         path: list[str] = []
         node: str | None = last
         while node is not None:
             path.append(node)
             node = via[node]
         return CriticalPath(task_ids=path[::-1], duration_seconds=finish[last])
+
+    def _chain_rows(self) -> list[tuple[str, list[str], int]]:
+        """(task id, its dependencies, expected seconds) in topological order, kept per plan: the
+        order workflow walks them at each jeopardy assessment (issue 24: 7,500 tasks)."""
+        derived = _derived_of(self.tasks)
+        rows: list[tuple[str, list[str], int]] | None = derived.get("chain_rows")
+        if rows is None:
+            by_id = {t.id: t for t in self.tasks}
+            rows = [
+                (i, by_id[i].depends_on, by_id[i].expected_duration_seconds)
+                for i in self.topological_order()
+            ]
+            derived["chain_rows"] = rows
+        return rows
+
+    def _task_ids(self) -> dict[str, None]:
+        """Task ids in plan order, the first of each id (as `{t.id: t}` keeps them), per plan."""
+        derived = _derived_of(self.tasks)
+        ids: dict[str, None] | None = derived.get("task_ids")
+        if ids is None:
+            ids = derived["task_ids"] = dict.fromkeys(t.id for t in self.tasks)
+        return ids
 
     def expected_duration_seconds(self, durations: Mapping[str, float] | None = None) -> float:
         return self.critical_path(durations).duration_seconds

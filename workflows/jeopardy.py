@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from decomposition.plan import Plan, kept_for
 from workflows.plan_execution import ACTIVE, PlanExecution, TaskStatus
 
 
@@ -45,6 +46,16 @@ class Assessment(BaseModel):
         return worst([t.level for t in self.tasks if t.item_id == item_id])
 
 
+def _rows(plan: Plan) -> list[tuple[str, float, str]]:
+    """(task id, expected seconds, root item) in plan order, kept per plan (issue 24: walked at
+    each assessment of a 7,500-task plan)."""
+    return kept_for(
+        plan.tasks,
+        "jeopardy_rows",
+        lambda: [(t.id, float(t.expected_duration_seconds), t.root_item_id) for t in plan.tasks],
+    )
+
+
 def assess(
     execution: PlanExecution,
     now: datetime,
@@ -61,17 +72,18 @@ def assess(
     tasks: list[TaskJeopardy] = []
     checks: list[datetime] = []
     remaining: dict[str, float] = {}
-    for task in execution.plan.tasks:
-        run = execution.runs[task.id]
-        expected = float(task.expected_duration_seconds)
-        if run.status == TaskStatus.COMPLETED:
-            remaining[task.id] = 0.0
+    runs = execution.runs
+    for task_id, expected, item_id in _rows(execution.plan):
+        run = runs[task_id]
+        status = run.status
+        if status == TaskStatus.COMPLETED:
+            remaining[task_id] = 0.0
             continue
-        if run.status not in ACTIVE or run.actual_start is None:
-            remaining[task.id] = expected
+        if status not in ACTIVE or run.actual_start is None:
+            remaining[task_id] = expected
             continue
         elapsed = (now - run.actual_start).total_seconds()
-        remaining[task.id] = max(expected - elapsed, 0.0)
+        remaining[task_id] = max(expected - elapsed, 0.0)
         if expected <= 0:
             continue
         warn_at = run.actual_start + timedelta(seconds=expected * warning_share)
@@ -84,9 +96,7 @@ def assess(
         else:
             checks.append(warn_at)
             continue
-        tasks.append(
-            TaskJeopardy(task_id=task.id, item_id=task.root_item_id, level=level, cause=cause)
-        )
+        tasks.append(TaskJeopardy(task_id=task_id, item_id=item_id, level=level, cause=cause))
     left = execution.plan.critical_path(remaining).duration_seconds if execution.plan.tasks else 0
     waiting = not_before is not None and not_before > now
     begins = not_before if waiting and not_before is not None else now

@@ -100,10 +100,27 @@ class PlanExecution(BaseModel):
             ends[task_id] = max(run.planned_end or start, now)
 
     def ready(self) -> list[PlanTask]:
-        done = [i for i, r in self.runs.items() if r.status == TaskStatus.COMPLETED]
-        started = [i for i, r in self.runs.items() if r.status != TaskStatus.PENDING]
-        # A task behind a failed one never becomes ready: its item has failed.
-        return self.plan.ready_tasks(done, started)
+        """Pending tasks whose dependencies have all completed, in plan order: what
+        `Plan.ready_tasks` answers from the runs, kept by the tally as tasks move (issue 24: the
+        order asks at each wake). A task behind a failed one never becomes ready: its item has
+        failed."""
+        found = self.tally().ready_tasks()
+        if found is not None:
+            return found
+        runs = self.runs
+        pending, completed = TaskStatus.PENDING, TaskStatus.COMPLETED
+        ready = []
+        for task in self.plan.tasks:
+            run = runs.get(task.id)
+            if run is not None and run.status != pending:
+                continue
+            for dep in task.depends_on:
+                found = runs.get(dep)
+                if found is None or found.status != completed:
+                    break
+            else:
+                ready.append(task)
+        return ready
 
     def mark_running(self, task_id: str, now: datetime) -> TaskRun:
         run = self.runs[task_id]
@@ -171,7 +188,9 @@ class PlanExecution(BaseModel):
         One pass over the plan: the order workflow asks after every task event, and an order of
         a few hundred items has thousands of tasks (asking item by item took seconds there).
         """
-        tally = self.tally()
+        return self._item_states(self.tally())
+
+    def _item_states(self, tally: PlanTally) -> dict[str, ItemState]:
         if not tally.failed:  # nothing blocked: each item's statuses are its tally's
             if tally.item_states is None:
                 tally.item_states = {
@@ -190,7 +209,9 @@ class PlanExecution(BaseModel):
 
     def domain_order_states(self) -> dict[str, str]:
         """Each domain order's state, from its tasks' (TMF-style names, as GET shows them)."""
-        tally = self.tally()
+        return self._domain_order_states(self.tally())
+
+    def _domain_order_states(self, tally: PlanTally) -> dict[str, str]:
         if tally.domain_order_states is None:
             tally.domain_order_states = {
                 d: _domain_order_state(tally.statuses(counts))
@@ -198,9 +219,22 @@ class PlanExecution(BaseModel):
             }
         return dict(tally.domain_order_states)
 
+    def derived_states(self) -> tuple[dict[str, ItemState], dict[str, str], set[str]]:
+        """`item_states()`, `domain_order_states()` and `items_past_point_of_no_return()` from
+        one catch-up of the tally (each catch-up passes over every run)."""
+        tally = self.tally()
+        return (
+            self._item_states(tally),
+            self._domain_order_states(tally),
+            self._past_point_of_no_return(tally),
+        )
+
     def items_past_point_of_no_return(self) -> set[str]:
         """Items that have started a task flagged as their point of no return."""
-        passed = self.tally().ponr.values()
+        return self._past_point_of_no_return(self.tally())
+
+    def _past_point_of_no_return(self, tally: PlanTally) -> set[str]:
+        passed = tally.ponr.values()
         # A bundle's child item passed its own, and so did its bundle item.
         return {root for root, _ in passed} | {item for _, item in passed}
 

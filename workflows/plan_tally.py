@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import operator
 from collections import Counter
+from itertools import compress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from decomposition.plan import PlanTask
     from tmf.product_order import ItemState
     from workflows.plan_execution import PlanExecution, TaskRun, TaskStatus
+
+
+_STATUS = operator.attrgetter("status")
 
 
 class PlanTally:
@@ -51,6 +55,19 @@ class PlanTally:
             if status == TaskStatus.FAILED:
                 self.failed += 1
         self.seen: list[TaskStatus] = [run.status for run in self.run_objects]
+        # Pending tasks whose dependencies have all completed, moved like the counts (None: the
+        # plan repeats a task id, and `PlanExecution.ready` walks the plan instead).
+        self.position = {t.id: n for n, t in enumerate(self.tasks)}
+        self.dependents: dict[str, list[PlanTask]] = {t.id: [] for t in self.tasks}
+        for task in self.tasks:
+            for dep in task.depends_on:
+                if dep in self.dependents:
+                    self.dependents[dep].append(task)
+        self.ready: set[str] | None = None
+        if len(self.position) == len(self.tasks):
+            self.ready = set()
+            for task in self.tasks:
+                self._recheck(task)
 
     def holds_for(self, execution: PlanExecution) -> bool:
         runs = execution.runs
@@ -63,12 +80,34 @@ class PlanTally:
 
     def catch_up(self) -> None:
         """Count the status changes since the last answer (the runs are those counted)."""
-        seen = self.seen
-        for n, run in enumerate(self.run_objects):
-            status = run.status
-            if status is not seen[n]:
-                self.move(self.task_of[run.task_id], seen[n], status)
-                seen[n] = status
+        seen, runs = self.seen, self.run_objects
+        statuses = list(map(_STATUS, runs))  # the comparisons in C: most wakes change a few
+        for n in compress(range(len(statuses)), map(operator.is_not, statuses, seen)):
+            self.move(self.task_of[runs[n].task_id], seen[n], statuses[n])
+            seen[n] = statuses[n]
+
+    def _recheck(self, task: PlanTask) -> None:
+        """Is the task ready now: pending, and every dependency completed (as the runs say)."""
+        from workflows.plan_execution import TaskStatus
+
+        assert self.ready is not None
+        runs = self.runs
+        run = runs.get(task.id)
+        if run is not None and run.status != TaskStatus.PENDING:
+            self.ready.discard(task.id)
+            return
+        for dep in task.depends_on:
+            found = runs.get(dep)
+            if found is None or found.status != TaskStatus.COMPLETED:
+                self.ready.discard(task.id)
+                return
+        self.ready.add(task.id)
+
+    def ready_tasks(self) -> list[PlanTask] | None:
+        """The ready tasks in plan order, or None when the plan repeats a task id."""
+        if self.ready is None:
+            return None
+        return [self.tasks[n] for n in sorted(map(self.position.__getitem__, self.ready))]
 
     def move(self, task: PlanTask, before: TaskStatus, after: TaskStatus) -> None:
         from workflows.plan_execution import TaskStatus
@@ -80,6 +119,11 @@ class PlanTally:
             counts[after] += 1
         self.failed += (after == TaskStatus.FAILED) - (before == TaskStatus.FAILED)
         self._note(task, after)
+        if self.ready is not None:
+            # Each check reads the runs as they are now, so the last one made holds.
+            self._recheck(task)
+            for dependent in self.dependents[task.id]:
+                self._recheck(dependent)
         from workflows.plan_execution import domain_order_state, item_state
 
         if self.item_states is not None:

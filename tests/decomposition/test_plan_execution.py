@@ -150,3 +150,12 @@ def test_states_kept_as_tasks_move_are_those_counted_afresh(o: Any, data: st.Dat
         assert execution.item_states() == fresh.item_states()
         assert execution.domain_order_states() == fresh.domain_order_states()
         assert execution.items_past_point_of_no_return() == fresh.items_past_point_of_no_return()
+        assert execution.derived_states() == (
+            fresh.item_states(),
+            fresh.domain_order_states(),
+            fresh.items_past_point_of_no_return(),
+        )
+        # The ready tasks, kept as tasks move, are those the plan's rule finds from the runs.
+        done = [i for i, r in execution.runs.items() if r.status == TaskStatus.COMPLETED]
+        started = [i for i, r in execution.runs.items() if r.status != TaskStatus.PENDING]
+        assert execution.ready() == plan.ready_tasks(done, started)
