@@ -38,6 +38,7 @@ def order_policy() -> OrderPolicy:
         offline_first_pause_seconds=settings.offline_first_pause_seconds,
         offline_max_pause_seconds=settings.offline_max_pause_seconds,
         southbound_attempt_timeout_seconds=settings.southbound_attempt_timeout_seconds,
+        continue_as_new_after_events=settings.order_continue_as_new_events,
     )
 
 

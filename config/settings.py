@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # How long one call to a southbound system may take before it is tried again (a killed
     # worker's call is retried after this).
     southbound_attempt_timeout_seconds: Seconds = env("SOUTHBOUND_ATTEMPT_TIMEOUT_SECONDS", 30)
+    # An order whose workflow history reaches this many events continues as new (its replay
+    # stays within the workflow task timeout; workflows/order/continuation.py).
+    order_continue_as_new_events: int = env("ORDER_CONTINUE_AS_NEW_EVENTS", 10_000, ge=100)
     # Worker tuning: chosen by measurement (bench/), see bench/README.md ("Design diary").
     max_concurrent_activities: int = env("WORKER_MAX_CONCURRENT_ACTIVITIES", 32, ge=1)
     max_concurrent_workflow_tasks: int = env("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", 20, ge=2)

@@ -70,6 +70,7 @@ from workflows.messages import (  # noqa: E402
     ReviewDecision,
 )
 from workflows.order import ProductOrderInput, ProductOrderWorkflow  # noqa: E402
+from workflows.policy import OrderPolicy  # noqa: E402
 from workflows.search_attributes import ALL_KEYS  # noqa: E402
 from workflows.ui_text import order_details, order_summary  # noqa: E402
 
@@ -509,6 +510,28 @@ async def rules_pending_cancelled(client: Client, queue: str) -> list[str]:
     return [handle.id]
 
 
+async def continued_as_new(client: Client, queue: str) -> list[str]:
+    """Issue 24: two triple plays under a threshold of 100 events: the order continues as new
+    several times (workflows/order/continuation.py). Every run's history, oldest first."""
+    set_workforce_config(auto_complete=True, latency_ms=50)
+    body = sample_order("triple-play")
+    [item] = body["productOrderItem"]
+    body["productOrderItem"] = [{**item, "id": str(n)} for n in range(1, 3)]
+    order = _order("hist-continued", body)
+    handle = await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order, policy=OrderPolicy(continue_as_new_after_events=100)),
+        id=f"order-{order.id}",
+        task_queue=queue,
+        static_summary=order_summary(order),
+        static_details=order_details(order),
+    )
+    await handle.result()
+    runs = [r async for r in client.list_workflows(f"WorkflowId = '{handle.id}'")]
+    runs.sort(key=lambda r: r.start_time)
+    return [f"{handle.id}@{r.run_id}@run{n}" for n, r in enumerate(runs, 1)]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "product_order_completed": completed_order,
     "product_order_rejected": rejected_order,
@@ -554,6 +577,9 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "perf_order_amended": lambda client, queue: amended_order(client, queue, "perf-amended"),
     "perf_order_cancelled": lambda client, queue: cancelled_order(client, queue, "perf-cancelled"),
+    # Issue 24, session 12, the patch `order-continue-as-new`: record alone with
+    # `python scripts/record_histories.py order_continued_as_new` (one file per run).
+    "order_continued_as_new": continued_as_new,
 }
 
 
@@ -571,13 +597,15 @@ async def main(names: list[str]) -> None:
             for name in names or list(SCENARIOS):
                 workflow_ids = await SCENARIOS[name](env.client, queue)
                 for n, workflow_id in enumerate(workflow_ids):
-                    handle = env.client.get_workflow_handle(workflow_id)
+                    # "id@run id@label": one run of a workflow that continued as new.
+                    workflow_id, run_id, label = (workflow_id.split("@") + ["", ""])[:3]
+                    handle = env.client.get_workflow_handle(workflow_id, run_id=run_id or None)
                     # Children end just after their parent (its close policy): whole histories.
                     await handle.result()
                     history = await handle.fetch_history()
                     # A bundle child's domain order id holds a "/" too: keep all of it.
                     own = workflow_id.split("/", 1)[-1].replace("/", ".").replace("#", "-")
-                    suffix = "" if n == 0 else "." + own
+                    suffix = f".{label}" if label else "" if n == 0 else "." + own
                     path = release_folder() / f"{name}{suffix}.json"
                     if write_new(path, history.to_json()):
                         print(f"recorded {path.name} ({len(history.events)} events)")

@@ -104,9 +104,9 @@ class PlanExecution(BaseModel):
         `Plan.ready_tasks` answers from the runs, kept by the tally as tasks move (issue 24: the
         order asks at each wake). A task behind a failed one never becomes ready: its item has
         failed."""
-        found = self.tally().ready_tasks()
-        if found is not None:
-            return found
+        kept = self.tally().ready_tasks()
+        if kept is not None:
+            return kept
         runs = self.runs
         pending, completed = TaskStatus.PENDING, TaskStatus.COMPLETED
         ready = []

@@ -27,6 +27,9 @@ class OrderPolicy(BaseModel):
     # One call to a southbound system. A task's expected duration is business time (a shipment
     # takes days), not how long a call may hang: a worker killed mid-call is retried after this.
     southbound_attempt_timeout_seconds: float = Field(default=30, gt=0)
+    # The order workflow continues as new once its history has this many events (issue 24: a
+    # history replayed from its start must fit the workflow task timeout).
+    continue_as_new_after_events: int = Field(default=10_000, ge=100)
 
     def due_hours(self, priority: str | None) -> float:
         return self.due_hours_by_priority.get(priority or "", self.default_due_hours)

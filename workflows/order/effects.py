@@ -19,7 +19,8 @@ from temporalio.common import (
     TypedSearchAttributes,
 )
 from temporalio.exceptions import ApplicationError
-from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
+from temporalio.workflow import ChildWorkflowHandle as ChildHandle
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.order_planning import (
@@ -43,7 +44,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         CancelTasks,
         DomainOrderInput,
-        DomainOrderResult,
         RunTask,
         RunTasks,
         UpdateTaskData,
@@ -51,7 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order import cancellation, instant, progress
     from workflows.order.assetization import wait_until
     from workflows.order.book import OrderBook
-    from workflows.order.large_effects import LargeOrderEffects
+    from workflows.order.large_effects import Handle, LargeOrderEffects
     from workflows.order.naming import child_workflow_id
     from workflows.plan_execution import TaskRun
     from workflows.ui_text import (
@@ -83,7 +83,7 @@ FEWER_EVENTS = "fewer-events-per-order"
 class OrderEffects(LargeOrderEffects):
     def __init__(self, book: OrderBook) -> None:
         self.book = book
-        self.children: dict[str, ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]] = {}
+        self.children: dict[str, Handle] = {}
         self.unsaved = False  # a change the next store write carries (issue 24)
         self.init_large()
 
@@ -206,7 +206,8 @@ class OrderEffects(LargeOrderEffects):
         await asyncio.gather(
             *(handle.signal(DomainOrderWorkflow.close) for handle in self.children.values())
         )
-        await asyncio.gather(*self.children.values())
+        # A run continued as new is large (`resume`): here, every child is this run's own.
+        await asyncio.gather(*(h for h in self.children.values() if isinstance(h, ChildHandle)))
 
     async def undo_failed_items(self) -> None:
         """Undo, latest first, what a failed item had done; tasks still running when the item

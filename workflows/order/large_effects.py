@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.workflow import ChildWorkflowHandle
+from temporalio.workflow import ChildWorkflowHandle, ExternalWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from decomposition.plan import Plan
@@ -19,8 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import DomainOrderResult, RunTask, RunTasks
     from workflows.order import children
     from workflows.order.book import OrderBook
+    from workflows.order.naming import child_workflow_id
 
-Handle = ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]
+# A child this run started, or (an order continued as new) one an earlier run started, which
+# this run reaches by its workflow id.
+Handle = (
+    ChildWorkflowHandle[DomainOrderWorkflow, DomainOrderResult]
+    | ExternalWorkflowHandle[DomainOrderWorkflow]
+)
 
 
 # A large order writes its progress to the store at most this often (each write carries the
@@ -123,7 +129,8 @@ class LargeOrderEffects:
     async def _close(self, domain_order_id: str, handle: Handle) -> None:
         async with self._round():
             await handle.signal(DomainOrderWorkflow.close)
-        await handle
+        if isinstance(handle, ChildWorkflowHandle):  # an earlier run's child ends by itself
+            await handle
         if self.closing.get(domain_order_id) is handle:
             del self.closing[domain_order_id]
             self.book.plan_changed = True  # a slot is free: tasks waiting for one may go
@@ -133,6 +140,22 @@ class LargeOrderEffects:
         has ended)."""
         while self.sending:
             await asyncio.gather(*self.sending.values())
+
+    def resume(self, open_children: list[str]) -> None:
+        """A run continued as new: its children are the last run's, reached by workflow id, and
+        it runs them as a large order does (closed once done, slots counted)."""
+        order_id = self.book.order.id
+        for domain_order_id in open_children:
+            self.children[domain_order_id] = workflow.get_external_workflow_handle_for(
+                DomainOrderWorkflow.run, child_workflow_id(order_id, domain_order_id)
+            )
+        self.large = True
+        self.book.child_slots = self._child_slots
+
+    def open_children(self) -> list[str]:
+        """The domain orders whose child is open, for the next run (nothing is in flight)."""
+        assert not self.sending and not self.closing and not self.starting
+        return sorted(self.children)
 
     def go_large(self) -> None:
         """A plan with more children than Temporal keeps pending (children.py, patched)."""

@@ -35,12 +35,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order import (
         amendment,
         cancellation,
+        continuation,
         information,
         review,
         review_gate,
         validation,
     )
     from workflows.order.book import OrderBook
+    from workflows.order.continuation import ResumedOrder
     from workflows.order.effects import OrderEffects
     from workflows.plan_view import OrderPlanView, order_plan_view
     from workflows.policy import OrderPolicy
@@ -49,6 +51,8 @@ with workflow.unsafe.imports_passed_through():
 class ProductOrderInput(BaseModel):
     order: ProductOrder
     policy: OrderPolicy = Field(default_factory=OrderPolicy)
+    # Set when the order continued as new: the book as the last run left it (continuation.py).
+    resumed: ResumedOrder | None = None
 
 
 class ProductOrderResult(BaseModel):
@@ -79,13 +83,20 @@ class ProductOrderWorkflow:
         self.book = OrderBook(
             input.order, input.policy, lambda: str(workflow.uuid4()), workflow.now(), copy=False
         )
+        if input.resumed is not None:
+            continuation.restore(self.book, input.resumed)
         self.effects = OrderEffects(self.book)
         # Amendments and the cancellation change the plan one at a time.
         self._change_lock = asyncio.Lock()
+        self._run_number = 1  # of this order's workflow runs (continued as new after the first)
 
     @workflow.run
     async def run(self, input: ProductOrderInput) -> ProductOrderResult:
         book, effects = self.book, self.effects
+        if input.resumed is not None:  # continued as new: back into the wait loop
+            effects.resume(input.resumed.open_children)
+            self._run_number = input.resumed.run
+            return await self._close(await self._run_plan())
         # A suspected duplicate, held at capture, waits for an agent before anything else.
         if book.order.open_review() is not None and workflow.patched(REVIEW_GATE):
             await effects.move_to(review.held_at_capture(book, workflow.now()))
@@ -113,8 +124,12 @@ class ProductOrderWorkflow:
         # Written with the first dispatch (issue 24: one store write, not two).
         await effects.move_to(OrderState.IN_PROGRESS, persist=not effects.fewer_events())
 
-        cancelled = await self._run_plan()
+        return await self._close(await self._run_plan())
 
+    async def _close(self, cancelled: bool) -> ProductOrderResult:
+        """The plan ran to its end (or the order was cancelled): the final state, the children
+        closed."""
+        book, effects = self.book, self.effects
         if not cancelled:
             effects.clear_jeopardy(book.complete(workflow.now()))
             await effects.move_to(book.final_state())
@@ -213,6 +228,32 @@ class ProductOrderWorkflow:
             await effects.undo_failed_items()
             await effects.undo_queued()
             await effects.close_finished()
+            if continuation.due(book, workflow.info().get_current_history_length()):
+                await self._continue_as_new()
+
+    async def _continue_as_new(self) -> None:
+        """Hand the order to a new run at a quiet moment (continuation.py); until one comes, the
+        loop goes on and asks again."""
+        book, effects = self.book, self.effects
+        if not workflow.patched(continuation.CONTINUE_AS_NEW):
+            return  # an order started before: it runs to its end in one history, as it did
+        while True:
+            await effects.drain()  # every child start, signal and close acknowledged
+            await workflow.wait_condition(
+                lambda: workflow.all_handlers_finished() and not self._change_lock.locked()
+            )
+            if not continuation.quiet(book) or effects.sending:
+                return
+            if not (effects.unsaved or book.events):
+                break
+            await effects.persist()  # an await: look again after it
+        workflow.continue_as_new(
+            ProductOrderInput(
+                order=book.order,
+                policy=book.policy,
+                resumed=continuation.carry(book, effects.open_children(), self._run_number),
+            )
+        )
 
     # -- reports from the domain orders ----------------------------------------------------------
 

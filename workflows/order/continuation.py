@@ -1,0 +1,99 @@
+"""An order continued as new (issue 24): what one run of the order workflow hands to the next.
+
+Temporal replays a workflow's whole history whenever its worker loses the run (a failed workflow
+task, a restart, an eviction). A 1,000-item order writes ~30,000 events, whose replay (~100 s)
+no longer fits the workflow task timeout, and would near Temporal's 51,200-event limit. So an
+order whose history has reached `OrderPolicy.continue_as_new_after_events` continues as new at a
+quiet moment of its wait loop: every command acknowledged, no handler running, no message
+waiting, nothing to undo, no cancellation under way, its progress written. The new run gets the
+order and this book, and goes on in its wait loop; its children are the same workflows,
+addressed by id (they report to the order by id, so to whichever run is current). Pure.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from tmf.cancel_order import CancelProductOrder
+from tmf.common import OrderPrice
+from workflows.jeopardy import Assessment
+from workflows.order.book import OrderBook
+from workflows.plan_execution import PlanExecution
+
+# Patch: asked only once an order's history reaches its threshold, so no recorded history (all
+# far below it) carries the marker, and orders started before replay as they ran.
+CONTINUE_AS_NEW = "order-continue-as-new"
+
+
+class ResumedOrder(BaseModel):
+    """The order book beyond the order itself, as the next run needs it."""
+
+    execution: PlanExecution
+    jeopardy: Assessment | None = None
+    cancelled_items: list[str] = Field(default_factory=list)
+    ponr_overrides: dict[str, str] = Field(default_factory=dict)
+    cancellation: CancelProductOrder | None = None
+    fallout_count: int = 0
+    hold_until_start: bool = False
+    order_from_forecast: bool = False
+    bundle_links_per_child: bool = False
+    product_prices: dict[str, list[OrderPrice]] = Field(default_factory=dict)
+    revision: int = 0  # the store's: each run's writes come after the last one's
+    cancel_revision: int = 0
+    open_children: list[str] = Field(default_factory=list)  # domain orders with a child open
+    run: int = 2  # which run of the order this is: 2 for the first continued
+
+
+def due(book: OrderBook, history_length: int) -> bool:
+    """The history has reached the policy's threshold (the plan is running)."""
+    return book.execution is not None and history_length >= book.policy.continue_as_new_after_events
+
+
+def quiet(book: OrderBook) -> bool:
+    """Nothing in the book that a run must finish itself: messages to take, an amendment or a
+    cancellation being assessed or under way, effects to undo."""
+    return not (
+        book.inbox
+        or book.assessing
+        or book.undo_queue
+        or book.retired
+        or book.redo
+        or book.cancellation_under_way()
+    )
+
+
+def carry(book: OrderBook, open_children: list[str], run: int) -> ResumedOrder:
+    assert book.execution is not None and not book.events, "written before it is handed over"
+    return ResumedOrder(
+        execution=book.execution,
+        jeopardy=book.jeopardy,
+        cancelled_items=sorted(book.cancelled_items),
+        ponr_overrides=book.ponr_overrides,
+        cancellation=book.cancellation,
+        fallout_count=book.fallout_count,
+        hold_until_start=book.hold_until_start,
+        order_from_forecast=book.order_from_forecast,
+        bundle_links_per_child=book.bundle_links_per_child,
+        product_prices=book.product_prices,
+        revision=book.revision,
+        cancel_revision=book.cancel_revision,
+        open_children=open_children,
+        run=run + 1,
+    )
+
+
+def restore(book: OrderBook, resumed: ResumedOrder) -> None:
+    """The new run's book as the last run left it (the order is the workflow's input)."""
+    book.events = []  # the book's "Order created" was the first run's
+    book.execution = resumed.execution
+    book.jeopardy = resumed.jeopardy
+    book.cancelled_items = set(resumed.cancelled_items)
+    book.ponr_overrides = dict(resumed.ponr_overrides)
+    book.cancellation = resumed.cancellation
+    book.fallout_count = resumed.fallout_count
+    book.hold_until_start = resumed.hold_until_start
+    book.order_from_forecast = resumed.order_from_forecast
+    book.bundle_links_per_child = resumed.bundle_links_per_child
+    book.product_prices = resumed.product_prices
+    book.revision = resumed.revision
+    book.cancel_revision = resumed.cancel_revision
