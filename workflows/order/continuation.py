@@ -4,8 +4,9 @@ Temporal replays a workflow's whole history whenever its worker loses the run (a
 task, a restart, an eviction). A 1,000-item order writes ~30,000 events, whose replay (~100 s)
 no longer fits the workflow task timeout, and would near Temporal's 51,200-event limit. So an
 order whose history has reached `OrderPolicy.continue_as_new_after_events` continues as new at a
-quiet moment of its wait loop: every command acknowledged, no handler running, no message
-waiting, nothing to undo, no cancellation under way, its progress written. The new run gets the
+quiet moment of its wait loop: every command acknowledged, no handler running, nothing to undo,
+no amendment or cancellation under way, its progress written (reports that keep arriving are
+carried over). The new run gets the
 order and this book, and goes on in its wait loop; its children are the same workflows,
 addressed by id (they report to the order by id, so to whichever run is current). Pure.
 """
@@ -17,12 +18,38 @@ from pydantic import BaseModel, Field
 from tmf.cancel_order import CancelProductOrder
 from tmf.common import OrderPrice
 from workflows.jeopardy import Assessment
-from workflows.order.book import OrderBook
+from workflows.messages import FalloutNotice, TaskFinished, TaskHeld, TaskReassigned
+from workflows.order.book import Message, OrderBook
 from workflows.plan_execution import PlanExecution
 
 # Patch: asked only once an order's history reaches its threshold, so no recorded history (all
 # far below it) carries the marker, and orders started before replay as they ran.
 CONTINUE_AS_NEW = "order-continue-as-new"
+
+
+class CarriedMessage(BaseModel):
+    """A report from a domain order not taken yet, as one of its kinds (a union of models with
+    no tag of their own could come back as the wrong kind)."""
+
+    finished: TaskFinished | None = None
+    held: TaskHeld | None = None
+    fallout: FalloutNotice | None = None
+    reassigned: TaskReassigned | None = None
+
+    @classmethod
+    def of(cls, message: Message) -> CarriedMessage:
+        if isinstance(message, TaskFinished):
+            return cls(finished=message)
+        if isinstance(message, TaskHeld):
+            return cls(held=message)
+        if isinstance(message, FalloutNotice):
+            return cls(fallout=message)
+        return cls(reassigned=message)
+
+    def message(self) -> Message:
+        found = self.finished or self.held or self.fallout or self.reassigned
+        assert found is not None, "a carried message of no kind"
+        return found
 
 
 class ResumedOrder(BaseModel):
@@ -41,6 +68,8 @@ class ResumedOrder(BaseModel):
     revision: int = 0  # the store's: each run's writes come after the last one's
     cancel_revision: int = 0
     open_children: list[str] = Field(default_factory=list)  # domain orders with a child open
+    # Reports that arrived while the order handed over (a large order's never stop): taken first.
+    inbox: list[CarriedMessage] = Field(default_factory=list)
     run: int = 2  # which run of the order this is: 2 for the first continued
 
 
@@ -50,11 +79,10 @@ def due(book: OrderBook, history_length: int) -> bool:
 
 
 def quiet(book: OrderBook) -> bool:
-    """Nothing in the book that a run must finish itself: messages to take, an amendment or a
-    cancellation being assessed or under way, effects to undo."""
+    """Nothing in the book that a run must finish itself: an amendment or a cancellation being
+    assessed or under way, effects to undo. Reports waiting to be taken are carried over."""
     return not (
-        book.inbox
-        or book.assessing
+        book.assessing
         or book.undo_queue
         or book.retired
         or book.redo
@@ -78,6 +106,7 @@ def carry(book: OrderBook, open_children: list[str], run: int) -> ResumedOrder:
         revision=book.revision,
         cancel_revision=book.cancel_revision,
         open_children=open_children,
+        inbox=[CarriedMessage.of(m) for m in book.inbox],
         run=run + 1,
     )
 
@@ -97,3 +126,4 @@ def restore(book: OrderBook, resumed: ResumedOrder) -> None:
     book.product_prices = resumed.product_prices
     book.revision = resumed.revision
     book.cancel_revision = resumed.cancel_revision
+    book.inbox = [m.message() for m in resumed.inbox]
