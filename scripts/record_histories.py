@@ -510,14 +510,16 @@ async def rules_pending_cancelled(client: Client, queue: str) -> list[str]:
     return [handle.id]
 
 
-async def continued_as_new(client: Client, queue: str) -> list[str]:
+async def continued_as_new(
+    client: Client, queue: str, order_id: str = "hist-continued"
+) -> list[str]:
     """Issue 24: two triple plays under a threshold of 100 events: the order continues as new
     several times (workflows/order/continuation.py). Every run's history, oldest first."""
     set_workforce_config(auto_complete=True, latency_ms=50)
     body = sample_order("triple-play")
     [item] = body["productOrderItem"]
     body["productOrderItem"] = [{**item, "id": str(n)} for n in range(1, 3)]
-    order = _order("hist-continued", body)
+    order = _order(order_id, body)
     handle = await client.start_workflow(
         ProductOrderWorkflow.run,
         ProductOrderInput(order=order, policy=OrderPolicy(continue_as_new_after_events=100)),
@@ -580,6 +582,11 @@ SCENARIOS: dict[str, Scenario] = {
     # Issue 24, session 12, the patch `order-continue-as-new`: record alone with
     # `python scripts/record_histories.py order_continued_as_new` (one file per run).
     "order_continued_as_new": continued_as_new,
+    # After the patch `resume-in-next-task`: `python scripts/record_histories.py
+    # order_continued_as_new_next_task`.
+    "order_continued_as_new_next_task": lambda client, queue: continued_as_new(
+        client, queue, "hist-continued-next-task"
+    ),
 }
 
 

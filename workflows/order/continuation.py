@@ -25,6 +25,9 @@ from workflows.plan_execution import PlanExecution
 # Patch: asked only once an order's history reaches its threshold, so no recorded history (all
 # far below it) carries the marker, and orders started before replay as they ran.
 CONTINUE_AS_NEW = "order-continue-as-new"
+# Patch: a continued run takes up its wait loop in its second workflow task (histories of
+# continued runs recorded before it carry no marker).
+RESUME_IN_NEXT_TASK = "resume-in-next-task"
 
 
 class CarriedMessage(BaseModel):

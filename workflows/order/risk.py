@@ -82,7 +82,12 @@ def assess_order(book: OrderBook, now: datetime) -> str | None:
         previousLevel=before.level.value if before else JeopardyLevel.NONE.value,
         dueDate=iso_z(found.due),
         forecastCompletionDate=iso_z(found.forecast),
-        tasks=[t.to_tmf() for t in book.order.jeopardy.tasks],
+        # As `to_tmf()` writes each (every field set): a large order has hundreds at risk, and a
+        # model dump each took most of an assessment (issue 24).
+        tasks=[
+            {"taskId": t.task_id, "itemId": t.item_id, "level": t.level, "cause": t.cause}
+            for t in book.order.jeopardy.tasks
+        ],
     )
     return found.level.value
 

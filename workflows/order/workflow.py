@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
@@ -96,6 +97,10 @@ class ProductOrderWorkflow:
         if input.resumed is not None:  # continued as new: back into the wait loop
             effects.resume(input.resumed.open_children)
             self._run_number = input.resumed.run
+            # The first activation decoded the whole book (~1 s of CPU at 1,000 items): the
+            # loop's work goes in the next, so neither passes the SDK's 2 s deadlock detector.
+            if workflow.patched(continuation.RESUME_IN_NEXT_TASK):
+                await workflow.sleep(timedelta(milliseconds=1))
             return await self._close(await self._run_plan())
         # A suspected duplicate, held at capture, waits for an agent before anything else.
         if book.order.open_review() is not None and workflow.patched(REVIEW_GATE):
