@@ -5,7 +5,8 @@ the time to settle (amendment: the removed item shows `cancelled`; cancellation:
 reaches `done` or `terminatedWithError`, the latter when an item has passed its point of no
 return), then the order's state at the end of the run.
 
-Same stack and order mix as `bench.large_order`; one order per change, one after the other.
+Same stack and order mix as `bench.large_order`; one order per change, each on a stack of its
+own, one after the other.
 
     .venv/bin/python -m bench.large_order_changes [--size 1000] [--after 60] [--timeout 900]
 """
@@ -108,22 +109,24 @@ async def cancel(
 
 
 async def measure(size: int, after_s: float, limit_s: float) -> list[dict[str, Any]]:
-    stack = Stack("large-changes")
-    try:
-        stack.start_server()
-        stack.start_worker()
-        stack.start_api()
-        async with httpx.AsyncClient(
-            base_url=stack.api_url, timeout=120, headers=stack.headers()
-        ) as http:
-            response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 0})
-            assert response.status_code == 200, response.text
-            return [
-                await amend(http, size, after_s, limit_s),
-                await cancel(http, size, after_s, limit_s),
-            ]
-    finally:
-        stack.stop()
+    """Each change on a stack of its own: the first order would still be running beside the
+    second."""
+    rows = []
+    for change in (amend, cancel):
+        stack = Stack("large-changes")
+        try:
+            stack.start_server()
+            stack.start_worker()
+            stack.start_api()
+            async with httpx.AsyncClient(
+                base_url=stack.api_url, timeout=120, headers=stack.headers()
+            ) as http:
+                response = await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 0})
+                assert response.status_code == 200, response.text
+                rows.append(await change(http, size, after_s, limit_s))
+        finally:
+            stack.stop()
+    return rows
 
 
 def main() -> None:

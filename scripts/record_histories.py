@@ -587,6 +587,11 @@ SCENARIOS: dict[str, Scenario] = {
     "order_continued_as_new_next_task": lambda client, queue: continued_as_new(
         client, queue, "hist-continued-next-task"
     ),
+    # After the patch `quiet-before-continue-as-new`: `python scripts/record_histories.py
+    # order_continued_as_new_quiet`.
+    "order_continued_as_new_quiet": lambda client, queue: continued_as_new(
+        client, queue, "hist-continued-quiet"
+    ),
 }
 
 

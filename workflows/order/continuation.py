@@ -8,12 +8,16 @@ quiet moment of its wait loop: every command acknowledged, no handler running, n
 no amendment or cancellation under way, its progress written (reports that keep arriving are
 carried over). The new run gets the
 order and this book, and goes on in its wait loop; its children are the same workflows,
-addressed by id (they report to the order by id, so to whichever run is current). Pure.
+addressed by id (they report to the order by id, so to whichever run is current). Pure but for
+the quiet wait before the hand-over.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import BaseModel, Field
+from temporalio import workflow
 
 from tmf.cancel_order import CancelProductOrder
 from tmf.common import OrderPrice
@@ -25,6 +29,31 @@ from workflows.plan_execution import PlanExecution
 # Patch: asked only once an order's history reaches its threshold, so no recorded history (all
 # far below it) carries the marker, and orders started before replay as they ran.
 CONTINUE_AS_NEW = "order-continue-as-new"
+# Patch: the hand-over waits for a second without reports first. The server refuses to close a
+# run when a signal arrived during its last workflow task (UNHANDLED_COMMAND), and the retry
+# replays the whole run: a large order's children report many times a second.
+QUIET_FIRST = "quiet-before-continue-as-new"
+# With nothing dispatched meanwhile, the children fall quiet once their running work reports.
+QUIET_FOR = timedelta(seconds=1)
+QUIET_AT_MOST = timedelta(minutes=1)
+
+
+async def wait_for_quiet(book: OrderBook) -> None:
+    """Until no report has arrived for QUIET_FOR (at most QUIET_AT_MOST: a child that reports
+    without end does not hold the order); the reports are carried over."""
+    give_up = workflow.now() + QUIET_AT_MOST
+    while workflow.now() < give_up:
+        seen = len(book.inbox)
+        try:
+            await workflow.wait_condition(
+                lambda seen=seen: len(book.inbox) != seen,  # type: ignore[misc]
+                timeout=QUIET_FOR,
+                timeout_summary="a second without reports before continuing as new",
+            )
+        except TimeoutError:
+            return
+
+
 # Patch: a continued run takes up its wait loop in its second workflow task (histories of
 # continued runs recorded before it carry no marker).
 RESUME_IN_NEXT_TASK = "resume-in-next-task"

@@ -252,6 +252,8 @@ class ProductOrderWorkflow:
             if not (effects.unsaved or book.events):
                 break
             await effects.persist()  # an await: look again after it
+        if workflow.patched(continuation.QUIET_FIRST):
+            await continuation.wait_for_quiet(book)
         workflow.continue_as_new(
             ProductOrderInput(
                 order=book.order,
