@@ -53,13 +53,28 @@ async def _until(check: Any, limit_s: float, every_s: float = 1.0) -> float | No
     return None
 
 
+async def _running_order(
+    http: httpx.AsyncClient, size: int, after_s: float, change: str
+) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """An order of `size` items, in progress for `after_s`: its body, id and result row."""
+    body = build_order(size).model_dump(mode="json", by_alias=True, exclude_none=True)
+    order_id = (await http.post(ORDERS, json=body)).json()["id"]
+    row: dict[str, Any] = {"change": change, "items": size}
+    row["changed_after_s"] = round(await _in_progress(http, order_id, after_s), 1)
+    return body, order_id, row
+
+
+def _answered(row: dict[str, Any], answer: httpx.Response, started: float, ok: int) -> bool:
+    row["answer"] = f"{answer.status_code} in {(time.monotonic() - started) * 1000:.0f} ms"
+    if answer.status_code != ok:
+        row["answer"] += f" ({answer.json().get('reason')}: {answer.json().get('message')})"
+    return answer.status_code == ok
+
+
 async def amend(
     http: httpx.AsyncClient, size: int, after_s: float, limit_s: float
 ) -> dict[str, Any]:
-    body = build_order(size).model_dump(mode="json", by_alias=True, exclude_none=True)
-    order_id = (await http.post(ORDERS, json=body)).json()["id"]
-    row: dict[str, Any] = {"change": "amendment (last item removed)", "items": size}
-    row["changed_after_s"] = round(await _in_progress(http, order_id, after_s), 1)
+    body, order_id, row = await _running_order(http, size, after_s, "amendment (last item removed)")
     removed = body["productOrderItem"][-1]["id"]
     started = time.monotonic()
     answer = await http.patch(
@@ -67,9 +82,7 @@ async def amend(
         json={"productOrderItem": body["productOrderItem"][:-1]},
         headers={**MERGE_PATCH, "X-Tessera-Reason": "benchmark"},
     )
-    row["answer"] = f"{answer.status_code} in {(time.monotonic() - started) * 1000:.0f} ms"
-    if answer.status_code != 200:
-        row["answer"] += f" ({answer.json().get('reason')}: {answer.json().get('message')})"
+    _answered(row, answer, started, 200)
 
     async def removed_item_cancelled() -> bool:
         order = (await http.get(f"{ORDERS}/{order_id}")).json()
@@ -84,15 +97,10 @@ async def amend(
 async def cancel(
     http: httpx.AsyncClient, size: int, after_s: float, limit_s: float
 ) -> dict[str, Any]:
-    body = build_order(size).model_dump(mode="json", by_alias=True, exclude_none=True)
-    order_id = (await http.post(ORDERS, json=body)).json()["id"]
-    row: dict[str, Any] = {"change": "cancellation", "items": size}
-    row["changed_after_s"] = round(await _in_progress(http, order_id, after_s), 1)
+    _, order_id, row = await _running_order(http, size, after_s, "cancellation")
     started = time.monotonic()
     answer = await http.post(CANCEL, json={"productOrder": {"id": order_id}})
-    row["answer"] = f"{answer.status_code} in {(time.monotonic() - started) * 1000:.0f} ms"
-    if answer.status_code != 201:
-        row["answer"] += f" ({answer.json().get('reason')}: {answer.json().get('message')})"
+    if not _answered(row, answer, started, 201):
         return row
     cancel_id = answer.json()["id"]
     final: dict[str, Any] = {}

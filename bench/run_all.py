@@ -140,6 +140,7 @@ def summary() -> str:
                     f"{o['plan_get_ms']} / {o['timeline_get_ms']} | "
                     f"{large['machine']['load_average']} |"
                 )
+    rows += _issue_24_large_orders()
     machine = machine_facts()
     return "\n".join(
         [
@@ -155,6 +156,49 @@ def summary() -> str:
             "",
         ]
     )
+
+
+# The 1,000-item runs of issue 24 (session 12), each its own results file, and the changes in
+# flight (bench/large_order_changes.py).
+LARGE_RUNS = ("large_order_s12", "large_order_s12_can", "large_order_s12_can_quiet")
+
+
+def _issue_24_large_orders() -> list[str]:
+    rows: list[str] = []
+    for name in LARGE_RUNS:
+        run = _load(name)
+        if not run:
+            continue
+        load = run["machine"]["load_average"]
+        per_item = {o["items"]: o.get("seconds_per_item") for o in run["orders"]}
+        for o in run["orders"]:
+            runs = f", {o['workflow_runs']} run(s)" if "workflow_runs" in o else ""
+            rows.append(
+                f"| one order of {o['items']} items ({name}): state, seconds (s per item), "
+                f"history events{runs} | | {o['state']}, {o.get('seconds_to_completion', '-')} "
+                f"({o.get('seconds_per_item', '-')}), {o.get('history_events', '-')} | {load} |"
+            )
+            if o["items"] == 1000 and per_item.get(100) and o.get("seconds_per_item"):
+                ratio = o["seconds_per_item"] / per_item[100]
+                rows.append(
+                    f"| 1,000-item order's time per item ÷ the 100-item order's ({name}) | "
+                    f"≤ 1.25x | **{ratio:.2f}x** | {load} |"
+                )
+            if o["items"] == 1000 and "plan_get_ms" in o:
+                rows.append(
+                    f"| 1,000 items ({name}): GET plan / timeline in progress; closed (ms) | "
+                    f"< 500 | {o.get('running_plan_get')}; {o['plan_get_ms']} / "
+                    f"{o['timeline_get_ms']} | {load} |"
+                )
+    changes = _load("large_order_changes")
+    if changes:
+        for c in changes["changes"]:
+            rows.append(
+                f"| {c['items']} items in flight, {c['change']}: answer; settled | | "
+                f"{c['answer']}; {c.get('settled_s', '-')} s | "
+                f"{changes['machine']['load_average']} |"
+            )
+    return rows
 
 
 def main() -> None:

@@ -10,10 +10,11 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
 from api.order_workflows import initial_search_attributes
 from config.settings import get_settings
@@ -40,18 +41,23 @@ def _two_triple_plays(order_id: str) -> ProductOrder:
     )
 
 
+async def _start(client: Client, order: ProductOrder) -> WorkflowHandle[Any, Any]:
+    """As the API starts an order, with a threshold of 100 events."""
+    return await client.start_workflow(
+        ProductOrderWorkflow.run,
+        ProductOrderInput(order=order, policy=OrderPolicy(continue_as_new_after_events=100)),
+        id=f"order-{order.id}",
+        task_queue=get_settings().task_queue,
+        search_attributes=initial_search_attributes(order),
+    )
+
+
 async def test_an_order_past_its_history_threshold_continues_as_new_and_completes(
     http: httpx.AsyncClient, client: Client, workforce: None
 ) -> None:
     order = _two_triple_plays(str(uuid.uuid4()))
     workflow_id = f"order-{order.id}"
-    handle = await client.start_workflow(
-        ProductOrderWorkflow.run,
-        ProductOrderInput(order=order, policy=OrderPolicy(continue_as_new_after_events=100)),
-        id=workflow_id,
-        task_queue=get_settings().task_queue,
-        search_attributes=initial_search_attributes(order),
-    )
+    handle = await _start(client, order)
 
     result = await handle.result()  # follows the runs to the last
 
@@ -89,13 +95,7 @@ async def test_a_later_run_takes_an_amendment_and_the_order_completes(
     # Technicians come slowly: the order is still running once it has continued as new.
     await http.put(WORKFORCE, json={"autoComplete": True, "latencyMs": 3000})
     try:
-        handle = await client.start_workflow(
-            ProductOrderWorkflow.run,
-            ProductOrderInput(order=order, policy=OrderPolicy(continue_as_new_after_events=100)),
-            id=workflow_id,
-            task_queue=get_settings().task_queue,
-            search_attributes=initial_search_attributes(order),
-        )
+        handle = await _start(client, order)
         deadline = time.monotonic() + 60
         while len([r async for r in client.list_workflows(f"WorkflowId = '{workflow_id}'")]) < 2:
             assert time.monotonic() < deadline, "the order never continued as new"
