@@ -190,13 +190,13 @@ def _issue_24_large_orders() -> list[str]:
                     f"< 500 | {o.get('running_plan_get')}; {o['plan_get_ms']} / "
                     f"{o['timeline_get_ms']} | {load} |"
                 )
-    changes = _load("large_order_changes")
-    if changes:
-        for c in changes["changes"]:
+    for name in ("large_order_changes", "large_order_changes_slots4"):
+        changes = _load(name)
+        for c in changes["changes"] if changes else []:
             rows.append(
-                f"| {c['items']} items in flight, {c['change']}: answer; settled | | "
+                f"| {c['items']} items in flight ({name}), {c['change']}: answer; settled | | "
                 f"{c['answer']}; {c.get('settled_s', '-')} s | "
-                f"{changes['machine']['load_average']} |"
+                f"{changes['machine']['load_average'] if changes else ''} |"
             )
     return rows
 
