@@ -34,7 +34,6 @@ _all_fields: dict[type[BaseModel], set[str]] = {}
 # long as its task list is the very same list of the same length; the entry keeps that list
 # alive, so its id cannot be reused meanwhile.
 _DERIVED_KEPT = 256
-T = TypeVar("T")
 _derived: OrderedDict[int, tuple[list[Any], int, dict[str, Any]]] = OrderedDict()
 
 
@@ -46,6 +45,9 @@ def _derived_of(tasks: list[Any]) -> dict[str, Any]:
         while len(_derived) > _DERIVED_KEPT:
             _derived.popitem(last=False)
     return entry[2]
+
+
+T = TypeVar("T")
 
 
 def kept_for(tasks: list[Any], name: str, build: Callable[[], T]) -> T:
@@ -280,24 +282,19 @@ class Plan(PlanModel):
     def _chain_rows(self) -> list[tuple[str, list[str], int]]:
         """(task id, its dependencies, expected seconds) in topological order, kept per plan: the
         order workflow walks them at each jeopardy assessment (issue 24: 7,500 tasks)."""
-        derived = _derived_of(self.tasks)
-        rows: list[tuple[str, list[str], int]] | None = derived.get("chain_rows")
-        if rows is None:
+
+        def build() -> list[tuple[str, list[str], int]]:
             by_id = {t.id: t for t in self.tasks}
-            rows = [
+            return [
                 (i, by_id[i].depends_on, by_id[i].expected_duration_seconds)
                 for i in self.topological_order()
             ]
-            derived["chain_rows"] = rows
-        return rows
+
+        return kept_for(self.tasks, "chain_rows", build)
 
     def _task_ids(self) -> dict[str, None]:
         """Task ids in plan order, the first of each id (as `{t.id: t}` keeps them), per plan."""
-        derived = _derived_of(self.tasks)
-        ids: dict[str, None] | None = derived.get("task_ids")
-        if ids is None:
-            ids = derived["task_ids"] = dict.fromkeys(t.id for t in self.tasks)
-        return ids
+        return kept_for(self.tasks, "task_ids", lambda: dict.fromkeys(t.id for t in self.tasks))
 
     def expected_duration_seconds(self, durations: Mapping[str, float] | None = None) -> float:
         return self.critical_path(durations).duration_seconds

@@ -42,8 +42,15 @@ class Assessment(BaseModel):
     tasks: list[TaskJeopardy] = Field(default_factory=list)
     next_check: datetime | None = None  # when a level can change with no event in between
 
+    def item_levels(self) -> dict[str, JeopardyLevel]:
+        """Each item's worst task at risk, in one pass (items with none are left out)."""
+        levels: dict[str, JeopardyLevel] = {}
+        for t in self.tasks:
+            levels[t.item_id] = worst([levels.get(t.item_id, JeopardyLevel.NONE), t.level])
+        return levels
+
     def item_level(self, item_id: str) -> JeopardyLevel:
-        return worst([t.level for t in self.tasks if t.item_id == item_id])
+        return self.item_levels().get(item_id, JeopardyLevel.NONE)
 
 
 def _rows(plan: Plan) -> list[tuple[str, float, str]]:

@@ -107,20 +107,9 @@ class PlanExecution(BaseModel):
         kept = self.tally().ready_tasks()
         if kept is not None:
             return kept
-        runs = self.runs
-        pending, completed = TaskStatus.PENDING, TaskStatus.COMPLETED
-        ready = []
-        for task in self.plan.tasks:
-            run = runs.get(task.id)
-            if run is not None and run.status != pending:
-                continue
-            for dep in task.depends_on:
-                found = runs.get(dep)
-                if found is None or found.status != completed:
-                    break
-            else:
-                ready.append(task)
-        return ready
+        done = [i for i, r in self.runs.items() if r.status == TaskStatus.COMPLETED]
+        started = [i for i, r in self.runs.items() if r.status != TaskStatus.PENDING]
+        return self.plan.ready_tasks(done, started)
 
     def mark_running(self, task_id: str, now: datetime) -> TaskRun:
         run = self.runs[task_id]
