@@ -8,13 +8,15 @@ quiet moment of its wait loop: every command acknowledged, no handler running, n
 no amendment or cancellation under way, its progress written (reports that keep arriving are
 carried over). The new run gets the
 order and this book, and goes on in its wait loop; its children are the same workflows,
-addressed by id (they report to the order by id, so to whichever run is current). Pure but for
-the quiet wait before the hand-over.
+addressed by id (they report to the order by id, so to whichever run is current). The carried
+book and the rules are pure; `hand_over` waits for the quiet moment.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
@@ -26,6 +28,9 @@ from workflows.messages import FalloutNotice, TaskFinished, TaskHeld, TaskReassi
 from workflows.order.book import Message, OrderBook
 from workflows.plan_execution import PlanExecution
 
+if TYPE_CHECKING:  # a type only: effects imports the workflow's Temporal commands
+    from workflows.order.effects import OrderEffects
+
 # Patch: asked only once an order's history reaches its threshold, so no recorded history (all
 # far below it) carries the marker, and orders started before replay as they ran.
 CONTINUE_AS_NEW = "order-continue-as-new"
@@ -36,6 +41,39 @@ QUIET_FIRST = "quiet-before-continue-as-new"
 # With nothing dispatched meanwhile, the children fall quiet once their running work reports.
 QUIET_FOR = timedelta(seconds=1)
 QUIET_AT_MOST = timedelta(minutes=1)
+
+
+async def hand_over(
+    book: OrderBook, effects: OrderEffects, change_lock: asyncio.Lock, run: int
+) -> ResumedOrder | None:
+    """What the next run gets, once this one is at a quiet moment: every command acknowledged,
+    no handler running, its progress written, a second without reports; None when something
+    came up meanwhile (the wait loop takes it and asks again later)."""
+
+    def may_hand_over() -> bool:
+        return (
+            workflow.all_handlers_finished()
+            and not change_lock.locked()
+            and quiet(book)
+            and not effects.sending
+        )
+
+    while True:
+        await effects.drain()  # every child start, signal and close acknowledged
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and not change_lock.locked()
+        )
+        if not may_hand_over():
+            return None
+        if not (effects.unsaved or book.events):
+            break
+        await effects.persist()  # an await: look again after it
+    if workflow.patched(QUIET_FIRST):
+        await wait_for_quiet(book)
+        # An amendment, a cancellation or information may have arrived meanwhile.
+        if not may_hand_over() or effects.unsaved or book.events:
+            return None
+    return carry(book, effects.open_children(), run)
 
 
 async def wait_for_quiet(book: OrderBook) -> None:

@@ -239,28 +239,16 @@ class ProductOrderWorkflow:
     async def _continue_as_new(self) -> None:
         """Hand the order to a new run at a quiet moment (continuation.py); until one comes, the
         loop goes on and asks again."""
-        book, effects = self.book, self.effects
         if not workflow.patched(continuation.CONTINUE_AS_NEW):
             return  # an order started before: it runs to its end in one history, as it did
-        while True:
-            await effects.drain()  # every child start, signal and close acknowledged
-            await workflow.wait_condition(
-                lambda: workflow.all_handlers_finished() and not self._change_lock.locked()
-            )
-            if not continuation.quiet(book) or effects.sending:
-                return
-            if not (effects.unsaved or book.events):
-                break
-            await effects.persist()  # an await: look again after it
-        if workflow.patched(continuation.QUIET_FIRST):
-            await continuation.wait_for_quiet(book)
-        workflow.continue_as_new(
-            ProductOrderInput(
-                order=book.order,
-                policy=book.policy,
-                resumed=continuation.carry(book, effects.open_children(), self._run_number),
-            )
+        book = self.book
+        resumed = await continuation.hand_over(
+            book, self.effects, self._change_lock, self._run_number
         )
+        if resumed is not None:
+            workflow.continue_as_new(
+                ProductOrderInput(order=book.order, policy=book.policy, resumed=resumed)
+            )
 
     # -- reports from the domain orders ----------------------------------------------------------
 
