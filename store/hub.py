@@ -225,6 +225,9 @@ class DeliveredEvent:
     event_type: str
 
 
+_ENDED_BY_DELETION = (DeliveryState.DELIVERING, DeliveryState.DEAD)
+
+
 def record_delivery(
     event: DeliveredEvent, state: str, attempt: int, error: str | None = None
 ) -> EventDeliveryRecord:
@@ -247,8 +250,9 @@ def record_delivery(
                         created_at=now,
                         updated_at=now,
                     )
-                if state == DeliveryState.DELIVERING and _deleted(session, event.consumer_id):
-                    # An attempt in flight when its subscription was deleted: it ends here.
+                if state in _ENDED_BY_DELETION and _deleted(session, event.consumer_id):
+                    # An attempt in flight when its subscription was deleted (still retrying, or
+                    # giving up): it ends here, not as a dead letter nobody can replay.
                     state, error = DeliveryState.CANCELLED, "the subscription was deleted"
                 record.state = state
                 record.attempts = max(record.attempts, attempt)

@@ -7,6 +7,7 @@ PostgreSQL server on 127.0.0.1:5432 (database `test`), in a schema of its own.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -100,10 +101,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+# Below the kernel's ephemeral range (32768-60999 here): a port the OS hands out for ":0" can
+# be taken by any outgoing connection's local end before the child process binds it, which
+# failed a worker's metrics exporter with "Address already in use" in a CI run.
+_TEST_PORTS = range(20_000, 32_000)
+_PORT_DRAW = random.SystemRandom()  # not the seeded `random`: two passes must not draw alike
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nobody listens on, for a server a test starts (random, so the two passes and
+    their xdist workers rarely draw the same one; bound once to check)."""
+    for _ in range(200):
+        port = _PORT_DRAW.choice(_TEST_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def temporal_cli() -> str:

@@ -40,3 +40,20 @@ export async function api(path, { method = "GET", body, headers = {}, withHeader
 
 export const ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder";
 export const CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder";
+
+// A list loads on a timer and whenever its filters change. An earlier, slower answer arriving
+// after a later one must not put back rows the user has just filtered away: each load takes a
+// ticket, and its answer is shown only if no later load's answer has been shown already (so
+// answers slower than the timer still show, in order).
+export function latestOnly() {
+  let issued = 0;
+  let shown = 0;
+  return () => {
+    const mine = ++issued;
+    return () => {
+      if (mine < shown) return false;
+      shown = mine;
+      return true;
+    };
+  };
+}

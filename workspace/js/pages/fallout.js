@@ -1,6 +1,6 @@
 // The fallout queue: my cases, unassigned ones or all, filtered by system, error and age;
 // bulk retry of one system's open cases (after an outage was fixed).
-import { api } from "../api.js";
+import { api, latestOnly } from "../api.js";
 import { badge, clear, field, fmtDuration, h, message, select, fill } from "../dom.js";
 import { can } from "../roles.js";
 
@@ -34,7 +34,9 @@ export async function render(main, _params, { session }) {
       ...Object.entries(counts).map(([k, n]) => h("option", { value: k, selected: k === current ? true : null }, `${k} (${n})`)));
   }
 
+  const ticket = latestOnly();
   async function load() {
+    const current = ticket();
     const params = new URLSearchParams({ limit: "200" });
     if (view === "mine") params.set("assignee", session.user);
     // My cases and all cases show every state (resolved included); unassigned ones are open.
@@ -47,6 +49,7 @@ export async function render(main, _params, { session }) {
         api(`/ops/v1/fallout?${params}`),
         api("/ops/v1/fallout/summary?state=open"),
       ]);
+      if (!current()) return; // a later load's answer is already on screen
       fillOptions(system, summary.bySystem);
       fillOptions(errorType, summary.byErrorType);
       renderBulk(summary.bySystem);

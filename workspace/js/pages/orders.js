@@ -1,5 +1,5 @@
 // Orders: a searchable, paged list that refreshes itself every few seconds.
-import { api } from "../api.js";
+import { api, latestOnly } from "../api.js";
 import { badge, clear, field, fmtDate, h, message, select, fill } from "../dom.js";
 
 const PAGE_SIZE = 25;
@@ -34,7 +34,9 @@ export async function render(main) {
     h("button", { type: "submit", class: "primary" }, "Search"),
   );
 
+  const ticket = latestOnly();
   async function load() {
+    const current = ticket();
     const params = new URLSearchParams({ offset: String(offset), limit: String(PAGE_SIZE) });
     if (q.value.trim()) params.set("q", q.value.trim());
     if (state.value) params.set("state", state.value);
@@ -44,6 +46,7 @@ export async function render(main) {
     if (to.value) params.set("to", `${to.value}T00:00:00Z`);
     try {
       const { data, headers } = await api(`/ops/v1/orders?${params}`, { withHeaders: true });
+      if (!current()) return; // a later load's answer is already on screen
       total = Number(headers.get("X-Total-Count") || data.length);
       fill(body, ...data.map(row));
       if (!data.length) body.append(h("tr", {}, h("td", { colspan: 10, class: "muted" }, "No order matches.")));

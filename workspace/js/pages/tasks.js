@@ -1,7 +1,7 @@
 // The task inbox: manual tasks by queue and skill; claim one, then complete it with the form
 // its result schema generates (checked here before it is sent; the workflow checks again). A
 // fulfillment manager may take over a task someone else claimed (the order's history names her).
-import { api } from "../api.js";
+import { api, latestOnly } from "../api.js";
 import { badge, clear, field, fmtDate, h, message, select, fill } from "../dom.js";
 import { can } from "../roles.js";
 import { schemaForm } from "../schema_form.js";
@@ -26,7 +26,9 @@ export async function render(main, _params, { session }) {
     fill(control, h("option", { value: "" }, "any"), ...[...values].sort().map((v) => h("option", { value: v, selected: v === current ? true : null }, v)));
   }
 
+  const ticket = latestOnly();
   async function load() {
+    const current = ticket();
     const params = new URLSearchParams({ limit: "200" });
     if (queue.value) params.set("queue", queue.value);
     if (skill.value) params.set("skill", skill.value);
@@ -36,6 +38,7 @@ export async function render(main, _params, { session }) {
     } else if (state.value) params.set("state", state.value);
     try {
       const found = await api(`/ops/v1/tasks?${params}`);
+      if (!current()) return; // a later load's answer is already on screen
       let grew = false;
       for (const t of found) {
         for (const key of ["queue", "skill"]) {
