@@ -9,11 +9,13 @@ from activities.logging_context import bind_activity_context
 from observability.logs import get_logger
 from observability.metrics import count_closed
 from store import cancellations, orders
+from store.open_plans import OpenPlanWrite
 from tmf.cancel_order import CancelProductOrder
 from tmf.events import OrderEvent
 from tmf.product_order import ProductOrder
 from workflows.plan_execution import PlanExecution
 from workflows.plan_view import PLAN_VIEW, order_plan_view
+from workflows.plan_view_rows import PlanViewChanges
 
 log = get_logger(__name__)
 
@@ -27,6 +29,19 @@ class SaveOrderInput(BaseModel):
     # Sent once the order has closed: its plan with every task's run, kept in the store so that
     # the plan and timeline outlive the workflow's history (None while open, or never planned).
     execution: PlanExecution | None = None
+    # A large order while open: the rows of its plan view that changed since its last write.
+    plan_view: PlanViewChanges | None = None
+
+
+def open_plan_write(changes: PlanViewChanges | None) -> OpenPlanWrite | None:
+    if changes is None or (changes.header is None and not changes.rows):
+        return None
+    return OpenPlanWrite(
+        header=changes.header,
+        tasks=changes.tasks,
+        replace=changes.replace,
+        rows=[row.model_dump() for row in changes.rows],
+    )
 
 
 @activity.defn(name="store.save_order")
@@ -38,7 +53,9 @@ def save_order(input: SaveOrderInput) -> bool:
         # The closed order's view, made once: its plan and timeline read it as it is (issue 24).
         view = order_plan_view(input.order.id, input.order.state, input.execution)
         execution[PLAN_VIEW] = view.model_dump(mode="json")
-    write = orders.write_order_snapshot(input.order, input.revision, input.events, execution)
+    write = orders.write_order_snapshot(
+        input.order, input.revision, input.events, execution, open_plan_write(input.plan_view)
+    )
     written = write.written
     if write.closed_now:
         count_closed(input.order)

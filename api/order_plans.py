@@ -7,12 +7,16 @@ from typing import Any
 from fastapi.concurrency import run_in_threadpool
 
 from api.errors import TmfError
+from api.plan_views import when
 from api.workflow_calls import execute_query
-from store import orders
+from decomposition.plan import CriticalPath, longest_chain, topological_order
+from store import open_plans, orders
 from tmf.product_order import OrderState
 from workflows.order import workflow_id_for
-from workflows.plan_execution import PlanExecution
+from workflows.plan_execution import PlanExecution, TaskStatus
 from workflows.plan_view import PLAN_VIEW, OrderPlanView, order_plan_view
+
+_FINISHED = {TaskStatus.COMPLETED.value, TaskStatus.FAILED.value}
 
 
 async def plan_view(order_id: str, tolerate_unavailable: bool = False) -> OrderPlanView | None:
@@ -54,5 +58,40 @@ async def plan_view_json(order_id: str) -> dict[str, Any]:
             None if execution is None else PlanExecution.model_validate(execution),
         )
         return view.model_dump(mode="json")
+    stored = await run_in_threadpool(_open_plan_json, order_id)
+    if stored is not None:
+        return stored
     answer: dict[str, Any] = await execute_query(workflow_id_for(order_id), "get_plan", dict)
     return answer
+
+
+def _open_plan_json(order_id: str) -> dict[str, Any] | None:
+    """A large order's view in progress, from its store writes (workflows/plan_view_rows.py):
+    as late as its last write, at most 2 s while it moves; None for any other order."""
+    view = open_plans.open_plan_view(order_id)
+    document = orders.get_order(order_id) if view is not None else None
+    if view is None or document is None:
+        return None
+    tasks = view["tasks"]
+    return {
+        **view,
+        "order_id": order_id,
+        "state": document["state"],
+        "critical_path": _critical_path(tasks).model_dump(mode="json"),
+    }
+
+
+def _critical_path(tasks: list[dict[str, Any]]) -> CriticalPath:
+    """As `order_plan_view` makes it: finished tasks with their actual duration."""
+    durations = {t["id"]: took for t in tasks if (took := _took(t)) is not None}
+    expected = {t["id"]: (t["depends_on"], t["expected_duration_seconds"]) for t in tasks}
+    order = topological_order([(task_id, deps) for task_id, (deps, _) in expected.items()])
+    chain = [(task_id, *expected[task_id]) for task_id in order]
+    return longest_chain(chain, expected, durations)
+
+
+def _took(task: dict[str, Any]) -> float | None:
+    start, end = when(task.get("actual_start")), when(task.get("actual_end"))
+    if task["status"] not in _FINISHED or start is None or end is None:
+        return None
+    return (end - start).total_seconds()

@@ -61,22 +61,36 @@ def bookkeeping_ms(sizes: tuple[int, ...] = (1, 10, 100, 200, 1000)) -> list[dic
 
 
 async def live_plan(http: httpx.AsyncClient, order_id: str) -> str:
-    """GET the plan and the timeline once each, as soon as the order is in progress: a query on
-    its workflow."""
+    """GET the plan and the timeline every 5 s while the order is in progress. A large order's
+    come from its store writes (workflows/plan_view_rows.py) once its view's rows are all in
+    (its first writes); before that, and for any other order, from a query on its workflow."""
     while True:
         order = (await http.get(f"{ORDERS}/{order_id}")).json()
         if order.get("state") != "acknowledged":
             break
         await asyncio.sleep(0.2)
-    if order.get("state") != "inProgress":
-        return f"not measured (order {order.get('state')})"
-    took = []
-    for view in ("plan", "timeline"):  # a query on its workflow, which is busy meanwhile
-        start = time.monotonic()
-        answer = await http.get(f"/ops/v1/orders/{order_id}/{view}")
-        code = "" if answer.status_code == 200 else f" {answer.json().get('reason')}"
-        took.append(f"{answer.status_code}{code} in {(time.monotonic() - start) * 1000:.0f} ms")
-    return " / ".join(took)
+    took: dict[str, list[float]] = {"plan": [], "timeline": []}
+    failed: list[str] = []
+    while order.get("state") == "inProgress":
+        for view in took:
+            start = time.monotonic()
+            answer = await http.get(f"/ops/v1/orders/{order_id}/{view}")
+            if answer.status_code == 200:
+                took[view].append((time.monotonic() - start) * 1000)
+            else:
+                failed.append(f"{view} {answer.status_code} {answer.json().get('reason')}")
+        await asyncio.sleep(5)
+        order = (await http.get(f"{ORDERS}/{order_id}")).json()
+    if not took["plan"]:
+        return f"not measured (order {order.get('state')}){'; ' if failed else ''}{failed[:2]}"
+    parts = []
+    for view, times in took.items():
+        ranked = sorted(times)
+        parts.append(
+            f"{view}: {len(times)} GETs, first {times[0]:.0f} ms, median"
+            f" {ranked[len(ranked) // 2]:.0f} ms, max {ranked[-1]:.0f} ms"
+        )
+    return "; ".join(parts) + (f"; failed: {failed[:3]}" if failed else "")
 
 
 async def run_order(

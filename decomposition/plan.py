@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -222,28 +222,7 @@ class Plan(PlanModel):
         return list(order)
 
     def _topological_order(self) -> list[str]:
-        position = {t.id: i for i, t in enumerate(self.tasks)}
-        remaining = {t.id: len(t.depends_on) for t in self.tasks}
-        dependents: dict[str, list[str]] = {t.id: [] for t in self.tasks}
-        for task in self.tasks:
-            for dep in task.depends_on:
-                if dep not in dependents:
-                    raise PlanCycleError(f"task '{task.id}' depends on unknown task '{dep}'")
-                dependents[dep].append(task.id)
-        ready = [(position[i], i) for i, n in remaining.items() if n == 0]
-        heapq.heapify(ready)
-        order: list[str] = []
-        while ready:
-            _, task_id = heapq.heappop(ready)
-            order.append(task_id)
-            for nxt in dependents[task_id]:
-                remaining[nxt] -= 1
-                if remaining[nxt] == 0:
-                    heapq.heappush(ready, (position[nxt], nxt))
-        if len(order) != len(self.tasks):
-            stuck = sorted(i for i, n in remaining.items() if n > 0)
-            raise PlanCycleError(f"tasks depend on each other in a cycle: {stuck[:10]}")
-        return order
+        return topological_order([(t.id, t.depends_on) for t in self.tasks])
 
     def ready_tasks(self, done: Iterable[str], started: Iterable[str] = ()) -> list[PlanTask]:
         """Tasks not done nor started whose dependencies are all done, in plan order."""
@@ -258,26 +237,7 @@ class Plan(PlanModel):
     def critical_path(self, durations: Mapping[str, float] | None = None) -> CriticalPath:
         """The longest chain of dependent tasks. `durations` overrides expected durations
         (e.g. actual durations of finished tasks, 0 for tasks already done)."""
-        finish: dict[str, float] = {}
-        via: dict[str, str | None] = {}
-        for task_id, depends_on, expected in self._chain_rows():
-            start, before = 0.0, None
-            for dep in depends_on:
-                if finish[dep] > start or (finish[dep] == start and before is None):
-                    start, before = finish[dep], dep
-            own = durations.get(task_id) if durations is not None else None
-            finish[task_id] = start + (expected if own is None else own)
-            via[task_id] = before
-        if not finish:
-            return CriticalPath(task_ids=[], duration_seconds=0.0)
-        # The latest-finishing task; ties go to the first in plan order, so the path is stable.
-        last = max(self._task_ids(), key=finish.__getitem__)
-        path: list[str] = []
-        node: str | None = last
-        while node is not None:
-            path.append(node)
-            node = via[node]
-        return CriticalPath(task_ids=path[::-1], duration_seconds=finish[last])
+        return longest_chain(self._chain_rows(), self._task_ids(), durations)
 
     def _chain_rows(self) -> list[tuple[str, list[str], int]]:
         """(task id, its dependencies, expected seconds) in topological order, kept per plan: the
@@ -319,3 +279,62 @@ def diff(old: Plan, new: Plan) -> PlanDiff:
             result.unchanged.append(task_id)
     result.removed = [i for i in old_tasks if i not in new_tasks]
     return result
+
+
+# -- over bare rows: a plan's tasks, or a stored plan view's (the timeline of a large order) --
+
+
+def topological_order(tasks: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """Ids of (id, dependencies) in plan order, each after its dependencies; ties keep plan
+    order. PlanCycleError if there is none."""
+    position = {task_id: i for i, (task_id, _) in enumerate(tasks)}
+    remaining = {task_id: len(depends_on) for task_id, depends_on in tasks}
+    dependents: dict[str, list[str]] = {task_id: [] for task_id, _ in tasks}
+    for task_id, depends_on in tasks:
+        for dep in depends_on:
+            if dep not in dependents:
+                raise PlanCycleError(f"task '{task_id}' depends on unknown task '{dep}'")
+            dependents[dep].append(task_id)
+    ready = [(position[i], i) for i, n in remaining.items() if n == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, task_id = heapq.heappop(ready)
+        order.append(task_id)
+        for nxt in dependents[task_id]:
+            remaining[nxt] -= 1
+            if remaining[nxt] == 0:
+                heapq.heappush(ready, (position[nxt], nxt))
+    if len(order) != len(tasks):
+        stuck = sorted(i for i, n in remaining.items() if n > 0)
+        raise PlanCycleError(f"tasks depend on each other in a cycle: {stuck[:10]}")
+    return order
+
+
+def longest_chain(
+    chain_rows: Sequence[tuple[str, Sequence[str], float]],
+    task_ids: Iterable[str],
+    durations: Mapping[str, float] | None = None,
+) -> CriticalPath:
+    """The critical path over (id, dependencies, expected seconds) in topological order;
+    `task_ids` in plan order (ties go to the first); `durations` override expected ones."""
+    finish: dict[str, float] = {}
+    via: dict[str, str | None] = {}
+    for task_id, depends_on, expected in chain_rows:
+        start, before = 0.0, None
+        for dep in depends_on:
+            if finish[dep] > start or (finish[dep] == start and before is None):
+                start, before = finish[dep], dep
+        own = durations.get(task_id) if durations is not None else None
+        finish[task_id] = start + (expected if own is None else own)
+        via[task_id] = before
+    if not finish:
+        return CriticalPath(task_ids=[], duration_seconds=0.0)
+    # The latest-finishing task; ties go to the first in plan order, so the path is stable.
+    last = max(task_ids, key=finish.__getitem__)
+    path: list[str] = []
+    node: str | None = last
+    while node is not None:
+        path.append(node)
+        node = via[node]
+    return CriticalPath(task_ids=path[::-1], duration_seconds=finish[last])

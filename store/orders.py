@@ -17,6 +17,7 @@ from store.db import session_scope
 from store.domain_orders import index_domain_orders
 from store.event_bodies import add_events, whole_bodies
 from store.event_tables import OrderEventRecord
+from store.open_plans import OpenPlanWrite, forget_open_plan, write_open_plan
 from store.order_tables import (
     ClosedOrderPlan,
     OrderAdmission,
@@ -210,10 +211,12 @@ def write_order_snapshot(
     revision: int,
     events: Sequence[OrderEvent] = (),
     execution: dict[str, Any] | None = None,
+    plan_view: OpenPlanWrite | None = None,
 ) -> SnapshotWrite:
     """Write the workflow's snapshot of an order and its events, atomically; a snapshot older
     than the stored one is ignored (its events were written with it the first time). The
-    snapshot of a closed order carries its plan's `execution` (None if it was never planned)."""
+    snapshot of a closed order carries its plan's `execution` (None if it was never planned);
+    a large order's open one the changes to its plan view (store/open_plans.py)."""
     with session_scope() as session:
         add_events(session, order, events)
         record = session.get(ProductOrderRecord, order.id, with_for_update=True)
@@ -241,7 +244,10 @@ def write_order_snapshot(
         stock.release_unneeded(session, order)
         stock.reserve_added(session, order)  # an item an amendment added (issue 25)
         if order.state.is_final:
+            forget_open_plan(session, order.id)
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
+        elif plan_view is not None:
+            write_open_plan(session, order.id, plan_view)
             forget_sealed(session, order.id)  # nothing will run that needs them
         return SnapshotWrite(written=True, closed_now=order.state.is_final and not was_final)
 

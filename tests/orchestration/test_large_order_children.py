@@ -5,15 +5,18 @@ the worker in this process reads them): a few items make a "large" order."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from tests.helpers import ORDERS, wait_for_state
+from store import open_plans
+from tests.helpers import ORDERS, eventually, wait_for_open_task, wait_for_state
 from tests.sample_orders import sample_order
 from workflows.order import children
 
@@ -70,3 +73,43 @@ async def test_a_large_order_keeps_its_open_children_under_the_limit_and_complet
         and e.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
     assert markers, "no patch marker"
+
+
+async def test_a_large_orders_plan_in_progress_is_read_from_its_store_writes(
+    http: httpx.AsyncClient, small_limits: None
+) -> None:
+    # Issue 24: a 1,000-item order's workflow answered the plan query in 2.4-4.2 s; a large
+    # order's store writes carry its plan view's changed rows, and GET plan/timeline read them.
+    body = sample_order("fiber-broadband", customer=f"large-{uuid.uuid4().hex[:6]}")
+    [item] = body["productOrderItem"]
+    body["productOrderItem"] = [{**item, "id": str(n)} for n in range(1, 3)]
+    created = await http.post(ORDERS, json=body)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    waiting = await wait_for_open_task(http, order_id, timeout=60)  # for a technician
+
+    async def stored_with_the_install_running() -> dict[str, Any] | None:
+        view = await asyncio.to_thread(open_plans.open_plan_view, order_id)
+        running = {t["id"] for t in (view or {}).get("tasks", []) if t["status"] == "running"}
+        return view if waiting["taskId"] in running else None
+
+    stored = await eventually(stored_with_the_install_running, what="the plan view in the store")
+    plan = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
+    assert [t["id"] for t in plan["tasks"]] == [t["id"] for t in stored["tasks"]]
+    assert {t["id"]: t["status"] for t in plan["tasks"]}[waiting["taskId"]] == "running"
+    assert plan["state"] == "inProgress" and plan["domainOrders"]
+    timeline = (await http.get(f"/ops/v1/orders/{order_id}/timeline")).json()
+    assert timeline["criticalPath"] and len(timeline["tasks"]) == len(plan["tasks"])
+
+    for _ in range(2):  # each item's install, done by a technician
+        task = await wait_for_open_task(http, order_id, timeout=60)
+        done = await http.post(
+            f"/ops/v1/tasks/{task['id']}/complete",
+            json={"result": {"installedAt": "2026-12-07T10:30:00Z", "serialNumber": "ONT-1"}},
+        )
+        assert done.status_code == 200, done.text
+    assert (await wait_for_state(http, order_id, timeout=120))["state"] == "completed"
+    # Closed: the closed plan holds the view; the rows kept while it ran are gone.
+    assert await asyncio.to_thread(open_plans.open_plan_view, order_id) is None
+    closed = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
+    assert {t["status"] for t in closed["tasks"]} == {"completed"}

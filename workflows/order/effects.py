@@ -348,6 +348,7 @@ class OrderEffects(LargeOrderEffects):
                 revision=revision,
                 events=events,
                 execution=self.book.execution if order.state.is_final else None,
+                plan_view=self.plan_view_changes(),
             ),
             start_to_close_timeout=STORE_TIMEOUT,
             retry_policy=STORE_RETRY,

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order import children
     from workflows.order.book import OrderBook
     from workflows.order.naming import child_workflow_id
+    from workflows.plan_view_rows import PlanViewChanges, PlanViewSync
 
 # A child this run started, or (an order continued as new) one an earlier run started, which
 # this run reaches by its workflow id.
@@ -53,6 +54,7 @@ class LargeOrderEffects:
         self.starting: set[str] = set()  # children whose start is under way
         self.sending: dict[str, asyncio.Task[None]] = {}  # each domain order's last command
         self._in_flight: asyncio.Semaphore | None = None
+        self._plan_view = PlanViewSync()  # what the store holds of the plan view
 
     async def persist_progress(self) -> None:
         """The order's progress to the store: at once, or for a large order once PERSIST_EVERY
@@ -61,6 +63,14 @@ class LargeOrderEffects:
         if due is None or due <= workflow.now():
             return await self.persist()
         self.unsaved = True
+
+    def plan_view_changes(self) -> PlanViewChanges | None:
+        """A large open order's store write carries its plan view's changed rows: its plan and
+        timeline are read from the store, not asked of this busy workflow (plan_view_rows.py)."""
+        execution = self.book.execution
+        if not self.large or execution is None or self.book.order.state.is_final:
+            return None
+        return self._plan_view.changes(execution)
 
     def jeopardy_due(self) -> bool:
         """Whether to assess jeopardy now (the critical path over every task left): a large order

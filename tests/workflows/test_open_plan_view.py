@@ -1,0 +1,119 @@
+"""A large order's plan view in the store (issue 24, workflows/plan_view_rows.py): after its
+store writes, each carrying the rows that changed, the API's view of it is the workflow's
+query answer, and until every row is written the API asks the workflow."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from activities.order_store import open_plan_write
+from api.order_plans import _open_plan_json
+from bench.bench_decomposition import build_order
+from decomposition.decompose import decompose
+from store import orders
+from store.catalog_files import load_catalog_repository
+from tmf.product_order import OrderState, ProductOrder
+from workflows.messages import TaskFinished
+from workflows.plan_execution import PlanExecution
+from workflows.plan_view import order_plan_view
+from workflows.plan_view_rows import PlanViewSync
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 3, 2, 8, tzinfo=UTC)
+
+
+def _order() -> ProductOrder:
+    order_id = f"open-{uuid.uuid4().hex[:10]}"
+    return ProductOrder.model_validate(
+        {
+            "id": order_id,
+            "href": f"/productOrder/{order_id}",
+            "orderDate": START.isoformat(),
+            "state": "inProgress",
+            "relatedParty": [{"id": "c-open", "role": "customer", "@referredType": "Individual"}],
+            "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "x"}}],
+        }
+    )
+
+
+def _query_answer(order: ProductOrder, execution: PlanExecution) -> dict[str, Any]:
+    """What the workflow's `get_plan` query answers, as the API receives it."""
+    view = order_plan_view(order.id, order.state, execution)
+    converter = pydantic_data_converter.payload_converter
+    answer: dict[str, Any] = converter.from_payloads(converter.to_payloads([view]), [dict])[0]
+    return answer
+
+
+def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None:
+    catalog = load_catalog_repository(ROOT / "catalog").latest
+    plan = decompose(build_order(4), catalog).plan
+    assert plan is not None
+    order, execution, sync = _order(), PlanExecution.start(plan, START), PlanViewSync()
+    revision = 1
+    assert orders.save_order(order, revision, [])
+
+    def write() -> None:
+        nonlocal revision
+        revision += 1
+        changes = sync.changes(execution, limit=7)  # a few rows a write: the plan takes several
+        orders.write_order_snapshot(order, revision, [], None, open_plan_write(changes))
+
+    write()
+    assert _open_plan_json(order.id) is None  # rows still to come: the API asks the workflow
+    for _ in range(len(plan.tasks)):  # a write at a time, until every row is in
+        if _open_plan_json(order.id) is not None:
+            break
+        write()
+    assert _open_plan_json(order.id) == _query_answer(order, execution)
+    # Tasks move between writes: started, finished (one failed), one undone.
+    moved = plan.tasks[:6]
+    for n, task in enumerate(moved):
+        execution.mark_running(task.id, START + timedelta(minutes=n))
+    write()
+    for n, task in enumerate(moved[:4]):
+        execution.finish(
+            TaskFinished(
+                task_id=task.id,
+                succeeded=n != 2,
+                started_at=START + timedelta(minutes=n),
+                ended_at=START + timedelta(minutes=n + 5, seconds=n * 7),
+                error=None if n != 2 else "the network element refused the request",
+            )
+        )
+    undone = execution.runs[moved[0].id]
+    undone.compensated, undone.undo_start = True, START + timedelta(hours=1)
+    for _ in range(len(plan.tasks)):
+        write()
+    # Changes that move no time: a running task late, another in fallout.
+    execution.runs[moved[4].id].jeopardy = "critical"
+    execution.runs[moved[5].id].fallout_case_id = "case-1"
+    for _ in range(len(plan.tasks)):  # until nothing is left to send
+        write()
+
+    stored = _open_plan_json(order.id)
+    assert stored == _query_answer(order, execution)
+    assert stored["compensations"] and stored["critical_path"]["task_ids"]
+
+
+def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_none() -> None:
+    catalog = load_catalog_repository(ROOT / "catalog").latest
+    first, second = (decompose(build_order(n), catalog).plan for n in (3, 2))
+    assert first is not None and second is not None
+    order, sync = _order(), PlanViewSync()
+    assert orders.save_order(order, 1, [])
+    changes = sync.changes(PlanExecution.start(first, START))
+    orders.write_order_snapshot(order, 2, [], None, open_plan_write(changes))
+    assert len(_open_plan_json(order.id)["tasks"]) == len(first.tasks)  # type: ignore[index]
+
+    amended = PlanExecution.start(second, START)  # e.g. an amendment planned the order again
+    orders.write_order_snapshot(order, 3, [], None, open_plan_write(sync.changes(amended)))
+    assert _open_plan_json(order.id) == _query_answer(order, amended)
+
+    closed = order.model_copy(update={"state": OrderState.COMPLETED})
+    orders.write_order_snapshot(closed, 4, [], amended.model_dump(mode="json"), None)
+    assert _open_plan_json(order.id) is None
