@@ -69,15 +69,11 @@ def _open_plan_json(order_id: str) -> dict[str, Any] | None:
     """A large order's view in progress, from its store writes (workflows/plan_view_rows.py):
     as late as its last write, at most 2 s while it moves; None for any other order."""
     view = open_plans.open_plan_view(order_id)
-    document = orders.get_order(order_id) if view is not None else None
-    if view is None or document is None:
+    if view is None:
         return None
-    tasks = view["tasks"]
     return {
         **view,
-        "order_id": order_id,
-        "state": document["state"],
-        "critical_path": _critical_path(tasks).model_dump(mode="json"),
+        "critical_path": _critical_path(view["tasks"]).model_dump(mode="json"),
     }
 
 

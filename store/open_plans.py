@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from store.db import session_scope
-from store.order_tables import OpenOrderPlan, OpenPlanTaskRow
+from store.order_tables import OpenOrderPlan, OpenPlanTaskRow, ProductOrderRecord
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,14 @@ def forget_open_plan(session: Session, order_id: str) -> None:
 
 
 def open_plan_view(order_id: str) -> dict[str, Any] | None:
-    """The stored view (`OrderPlanView`'s JSON without state and critical path), or None when
-    the order keeps none or its rows are not all written yet."""
+    """The stored view (`OrderPlanView`'s JSON without its critical path) with the order's
+    state, or None when the order keeps none or its rows are not all written yet."""
     with session_scope() as session:
         header = session.get(OpenOrderPlan, order_id)
-        if header is None:
+        state = session.exec(
+            select(ProductOrderRecord.state).where(ProductOrderRecord.id == order_id)
+        ).first()
+        if header is None or state is None:
             return None
         found = session.exec(
             select(OpenPlanTaskRow.compensation, OpenPlanTaskRow.row)
@@ -66,6 +69,8 @@ def open_plan_view(order_id: str) -> dict[str, Any] | None:
             return None  # the first writes of a large plan are still under way
         return {
             **header.header,
+            "order_id": order_id,
+            "state": state,
             "tasks": tasks,
             "compensations": [dict(row) for undo, row in found if undo],
         }
