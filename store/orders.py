@@ -246,9 +246,9 @@ def write_order_snapshot(
         if order.state.is_final:
             forget_open_plan(session, order.id)
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
+            forget_sealed(session, order.id)  # nothing will run that needs them
         elif plan_view is not None:
             write_open_plan(session, order.id, plan_view)
-            forget_sealed(session, order.id)  # nothing will run that needs them
         return SnapshotWrite(written=True, closed_now=order.state.is_final and not was_final)
 
 

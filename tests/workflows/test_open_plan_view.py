@@ -15,7 +15,8 @@ from activities.order_store import open_plan_write
 from api.order_plans import _open_plan_json
 from bench.bench_decomposition import build_order
 from decomposition.decompose import decompose
-from store import orders
+from decomposition.secrets import SealedValue
+from store import orders, secrets
 from store.catalog_files import load_catalog_repository
 from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import TaskFinished
@@ -101,11 +102,14 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
 
 
 def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_none() -> None:
+    # Its secrets (a porting PIN) stay while it runs, whatever its writes carry.
     catalog = load_catalog_repository(ROOT / "catalog").latest
     first, second = (decompose(build_order(n), catalog).plan for n in (3, 2))
     assert first is not None and second is not None
     order, sync = _order(), PlanViewSync()
     assert orders.save_order(order, 1, [])
+    pin = SealedValue(ref=f"sealed:{uuid.uuid4()}", name="portingPin", value="1234")
+    secrets.keep_sealed(order.id, [pin])
     changes = sync.changes(PlanExecution.start(first, START))
     orders.write_order_snapshot(order, 2, [], None, open_plan_write(changes))
     assert len(_open_plan_json(order.id)["tasks"]) == len(first.tasks)  # type: ignore[index]
@@ -113,7 +117,9 @@ def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_none() -> None:
     amended = PlanExecution.start(second, START)  # e.g. an amendment planned the order again
     orders.write_order_snapshot(order, 3, [], None, open_plan_write(sync.changes(amended)))
     assert _open_plan_json(order.id) == _query_answer(order, amended)
+    assert secrets.sealed_of(order.id) == [pin.ref]
 
     closed = order.model_copy(update={"state": OrderState.COMPLETED})
     orders.write_order_snapshot(closed, 4, [], amended.model_dump(mode="json"), None)
     assert _open_plan_json(order.id) is None
+    assert secrets.sealed_of(order.id) == []
