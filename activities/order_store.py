@@ -9,7 +9,7 @@ from activities.logging_context import bind_activity_context
 from observability.logs import get_logger
 from observability.metrics import count_closed
 from store import cancellations, orders
-from store.open_plans import OpenPlanWrite
+from store.plan_rows import PlanRowsWrite, final_view_rows
 from tmf.cancel_order import CancelProductOrder
 from tmf.events import OrderEvent
 from tmf.product_order import ProductOrder
@@ -33,10 +33,10 @@ class SaveOrderInput(BaseModel):
     plan_view: PlanViewChanges | None = None
 
 
-def open_plan_write(changes: PlanViewChanges | None) -> OpenPlanWrite | None:
+def plan_rows_write(changes: PlanViewChanges | None) -> PlanRowsWrite | None:
     if changes is None or (changes.header is None and not changes.rows):
         return None
-    return OpenPlanWrite(
+    return PlanRowsWrite(
         header=changes.header,
         tasks=changes.tasks,
         replace=changes.replace,
@@ -47,15 +47,15 @@ def open_plan_write(changes: PlanViewChanges | None) -> OpenPlanWrite | None:
 @activity.defn(name="store.save_order")
 def save_order(input: SaveOrderInput) -> bool:
     bind_activity_context(input.order.id)
-    execution = None
+    execution, rows = None, plan_rows_write(input.plan_view)
     if input.execution is not None:
         execution = input.execution.model_dump(mode="json")
-        # The closed order's view, made once: its plan and timeline read it as it is (issue 24).
+        # The closed order's view, made once: its plan and timeline read it as it is (issue 24),
+        # and a large order's kept rows become its rows.
         view = order_plan_view(input.order.id, input.order.state, input.execution)
         execution[PLAN_VIEW] = view.model_dump(mode="json")
-    write = orders.write_order_snapshot(
-        input.order, input.revision, input.events, execution, open_plan_write(input.plan_view)
-    )
+        rows = final_view_rows(execution[PLAN_VIEW])
+    write = orders.write_order_snapshot(input.order, input.revision, input.events, execution, rows)
     written = write.written
     if write.closed_now:
         count_closed(input.order)

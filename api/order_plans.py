@@ -10,7 +10,7 @@ from api.errors import TmfError
 from api.plan_views import when
 from api.workflow_calls import execute_query
 from decomposition.plan import CriticalPath, longest_chain, topological_order
-from store import open_plans, orders
+from store import orders, plan_rows
 from tmf.product_order import OrderState
 from workflows.order import workflow_id_for
 from workflows.plan_execution import PlanExecution, TaskStatus
@@ -45,8 +45,12 @@ async def plan_view(order_id: str, tolerate_unavailable: bool = False) -> OrderP
 async def plan_view_json(order_id: str) -> dict[str, Any]:
     """The plan view as JSON (`OrderPlanView`'s field names), for the plan and timeline
     endpoints: not validated into models, which took seconds for a 1,000-item order (issue 24).
-    A closed order's comes from the store (its view as written when it closed, else made from
-    its execution), an open one's from its workflow's query."""
+    A large order's from the rows it keeps (store/plan_rows.py), any other closed order's from
+    the store (its view as written when it closed, else made from its execution), an open
+    one's from its workflow's query."""
+    kept = await run_in_threadpool(_kept_plan_json, order_id)
+    if kept is not None:
+        return kept
     closed = await run_in_threadpool(orders.closed_order_plan, order_id)
     if closed is not None:
         state, execution = closed
@@ -58,17 +62,14 @@ async def plan_view_json(order_id: str) -> dict[str, Any]:
             None if execution is None else PlanExecution.model_validate(execution),
         )
         return view.model_dump(mode="json")
-    stored = await run_in_threadpool(_open_plan_json, order_id)
-    if stored is not None:
-        return stored
     answer: dict[str, Any] = await execute_query(workflow_id_for(order_id), "get_plan", dict)
     return answer
 
 
-def _open_plan_json(order_id: str) -> dict[str, Any] | None:
-    """A large order's view in progress, from its store writes (workflows/plan_view_rows.py):
-    as late as its last write, at most 2 s while it moves; None for any other order."""
-    view = open_plans.open_plan_view(order_id)
+def _kept_plan_json(order_id: str) -> dict[str, Any] | None:
+    """A large order's view from its rows: while it runs as late as its last store write (at
+    most 2 s while it moves), once closed its final view; None for any other order."""
+    view = plan_rows.read_plan_view(order_id)
     if view is None:
         return None
     return {

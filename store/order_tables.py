@@ -107,22 +107,22 @@ class DomainOrderRecord(SQLModel, table=True):
     position: int = 0  # its place in the product order's item list
 
 
-class OpenOrderPlan(SQLModel, table=True):
-    """A large order's plan view while it runs (issue 24, workflows/plan_view_rows.py): what
-    changes only with its plan. Its task rows are `OpenPlanTaskRow`; both go when it closes
-    (its `ClosedOrderPlan` holds the view then). Added by migration 0006."""
+class PlanViewHeader(SQLModel, table=True):
+    """A large order's plan view (issue 24, store/plan_rows.py): what changes only with its
+    plan. Its rows are `PlanViewRowRecord`s: as its last store write had them while it runs,
+    its final view's once it closed. Added by migration 0006."""
 
-    __tablename__ = "open_order_plan"
+    __tablename__ = "plan_view"
 
     order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
     header: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     tasks: int  # the plan's task count: the view is whole once it has that many task rows
 
 
-class OpenPlanTaskRow(SQLModel, table=True):
-    """A row of a large order's plan view in progress, as its last store write had it."""
+class PlanViewRowRecord(SQLModel, table=True):
+    """A task's row (or a compensation's) of a large order's plan view."""
 
-    __tablename__ = "open_plan_task"
+    __tablename__ = "plan_view_row"
 
     order_id: str = Field(primary_key=True, foreign_key="product_order.id", max_length=64)
     task_id: str = Field(primary_key=True, max_length=400)

@@ -17,7 +17,6 @@ from store.db import session_scope
 from store.domain_orders import index_domain_orders
 from store.event_bodies import add_events, whole_bodies
 from store.event_tables import OrderEventRecord
-from store.open_plans import OpenPlanWrite, forget_open_plan, write_open_plan
 from store.order_tables import (
     ClosedOrderPlan,
     OrderAdmission,
@@ -25,6 +24,7 @@ from store.order_tables import (
     OrderRequest,
     ProductOrderRecord,
 )
+from store.plan_rows import PlanRowsWrite, write_plan_rows
 from store.reviews import DuplicateScreen, screened
 from store.secrets import add_sealed, forget_sealed
 from tmf.events import OrderEvent
@@ -211,12 +211,12 @@ def write_order_snapshot(
     revision: int,
     events: Sequence[OrderEvent] = (),
     execution: dict[str, Any] | None = None,
-    plan_view: OpenPlanWrite | None = None,
+    plan_view: PlanRowsWrite | None = None,
 ) -> SnapshotWrite:
     """Write the workflow's snapshot of an order and its events, atomically; a snapshot older
     than the stored one is ignored (its events were written with it the first time). The
     snapshot of a closed order carries its plan's `execution` (None if it was never planned);
-    a large order's open one the changes to its plan view (store/open_plans.py)."""
+    a large order's open one the changes to its plan view (store/plan_rows.py)."""
     with session_scope() as session:
         add_events(session, order, events)
         record = session.get(ProductOrderRecord, order.id, with_for_update=True)
@@ -244,11 +244,10 @@ def write_order_snapshot(
         stock.release_unneeded(session, order)
         stock.reserve_added(session, order)  # an item an amendment added (issue 25)
         if order.state.is_final:
-            forget_open_plan(session, order.id)
             session.merge(ClosedOrderPlan(order_id=order.id, execution=execution))
             forget_sealed(session, order.id)  # nothing will run that needs them
-        elif plan_view is not None:
-            write_open_plan(session, order.id, plan_view)
+        if plan_view is not None:  # closing: only an order that kept rows keeps its final ones
+            write_plan_rows(session, order.id, plan_view, only_if_kept=order.state.is_final)
         return SnapshotWrite(written=True, closed_now=order.state.is_final and not was_final)
 
 

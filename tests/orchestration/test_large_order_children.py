@@ -15,7 +15,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from store import open_plans
+from store import plan_rows
 from tests.helpers import ORDERS, eventually, wait_for_open_task, wait_for_state
 from tests.sample_orders import sample_order
 from workflows.order import children
@@ -89,7 +89,7 @@ async def test_a_large_orders_plan_in_progress_is_read_from_its_store_writes(
     waiting = await wait_for_open_task(http, order_id, timeout=60)  # for a technician
 
     async def stored_with_the_install_running() -> dict[str, Any] | None:
-        view = await asyncio.to_thread(open_plans.open_plan_view, order_id)
+        view = await asyncio.to_thread(plan_rows.read_plan_view, order_id)
         running = {t["id"] for t in (view or {}).get("tasks", []) if t["status"] == "running"}
         return view if waiting["taskId"] in running else None
 
@@ -109,7 +109,9 @@ async def test_a_large_orders_plan_in_progress_is_read_from_its_store_writes(
         )
         assert done.status_code == 200, done.text
     assert (await wait_for_state(http, order_id, timeout=120))["state"] == "completed"
-    # Closed: the closed plan holds the view; the rows kept while it ran are gone.
-    assert await asyncio.to_thread(open_plans.open_plan_view, order_id) is None
+    # Closed: its rows are its final view's, which GET plan shows.
+    kept = await asyncio.to_thread(plan_rows.read_plan_view, order_id)
+    assert kept is not None and {t["status"] for t in kept["tasks"]} == {"completed"}
     closed = (await http.get(f"/ops/v1/orders/{order_id}/plan")).json()
+    assert closed["state"] == "completed"
     assert {t["status"] for t in closed["tasks"]} == {"completed"}

@@ -1,6 +1,7 @@
-"""open_order_plan, open_plan_task: a large order's plan view while it runs (issue 24), written
-with its store writes; empty for every order already in the store (an order keeps one from its
-next write, and until its rows are all written the plan comes from its workflow, as before)
+"""plan_view, plan_view_row: a large order's plan view row by row (issue 24), written with its
+store writes; empty for every order already in the store (an open one keeps them from its next
+write, and until its rows are all written the plan comes from its workflow or its closed plan,
+as before)
 
 Revision ID: 0006
 Revises: 0005
@@ -21,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "open_order_plan",
+        "plan_view",
         sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("header", sa.JSON(), nullable=False),
         sa.Column("tasks", sa.Integer(), nullable=False),
@@ -29,7 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("order_id"),
     )
     op.create_table(
-        "open_plan_task",
+        "plan_view_row",
         sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("task_id", sa.String(length=400), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -41,5 +42,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("open_plan_task")
-    op.drop_table("open_order_plan")
+    op.drop_table("plan_view_row")
+    op.drop_table("plan_view")

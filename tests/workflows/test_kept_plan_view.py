@@ -1,6 +1,7 @@
-"""A large order's plan view in the store (issue 24, workflows/plan_view_rows.py): after its
-store writes, each carrying the rows that changed, the API's view of it is the workflow's
-query answer, and until every row is written the API asks the workflow."""
+"""A large order's plan view kept row by row (issue 24, workflows/plan_view_rows.py,
+store/plan_rows.py): after its store writes, each carrying the rows that changed, the API's view
+of it is the workflow's query answer; until every row is written the API asks the workflow; once
+closed, its rows are its final view's."""
 
 from __future__ import annotations
 
@@ -11,17 +12,18 @@ from typing import Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from activities.order_store import open_plan_write
-from api.order_plans import _open_plan_json
+from activities.order_store import plan_rows_write
+from api.order_plans import _kept_plan_json
 from bench.bench_decomposition import build_order
 from decomposition.decompose import decompose
 from decomposition.secrets import SealedValue
 from store import orders, secrets
 from store.catalog_files import load_catalog_repository
+from store.plan_rows import final_view_rows
 from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import TaskFinished
 from workflows.plan_execution import PlanExecution
-from workflows.plan_view import order_plan_view
+from workflows.plan_view import PLAN_VIEW, order_plan_view
 from workflows.plan_view_rows import PlanViewSync
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,15 +64,15 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
         nonlocal revision
         revision += 1
         changes = sync.changes(execution, limit=7)  # a few rows a write: the plan takes several
-        orders.write_order_snapshot(order, revision, [], None, open_plan_write(changes))
+        orders.write_order_snapshot(order, revision, [], None, plan_rows_write(changes))
 
     write()
-    assert _open_plan_json(order.id) is None  # rows still to come: the API asks the workflow
+    assert _kept_plan_json(order.id) is None  # rows still to come: the API asks the workflow
     for _ in range(len(plan.tasks)):  # a write at a time, until every row is in
-        if _open_plan_json(order.id) is not None:
+        if _kept_plan_json(order.id) is not None:
             break
         write()
-    assert _open_plan_json(order.id) == _query_answer(order, execution)
+    assert _kept_plan_json(order.id) == _query_answer(order, execution)
     # Tasks move between writes: started, finished (one failed), one undone.
     moved = plan.tasks[:6]
     for n, task in enumerate(moved):
@@ -96,12 +98,21 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
     for _ in range(len(plan.tasks)):  # until nothing is left to send
         write()
 
-    stored = _open_plan_json(order.id)
+    stored = _kept_plan_json(order.id)
     assert stored == _query_answer(order, execution)
     assert stored["compensations"] and stored["critical_path"]["task_ids"]
 
 
-def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_none() -> None:
+def _close(order: ProductOrder, execution: PlanExecution, revision: int) -> ProductOrder:
+    """The closing write, as the store activity makes it (its view, and the view's rows)."""
+    closed = order.model_copy(update={"state": OrderState.COMPLETED})
+    view = order_plan_view(closed.id, closed.state, execution).model_dump(mode="json")
+    closing = {**execution.model_dump(mode="json"), PLAN_VIEW: view}
+    orders.write_order_snapshot(closed, revision, [], closing, final_view_rows(view))
+    return closed
+
+
+def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_its_final_view() -> None:
     # Its secrets (a porting PIN) stay while it runs, whatever its writes carry.
     catalog = load_catalog_repository(ROOT / "catalog").latest
     first, second = (decompose(build_order(n), catalog).plan for n in (3, 2))
@@ -111,15 +122,28 @@ def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_none() -> None:
     pin = SealedValue(ref=f"sealed:{uuid.uuid4()}", name="portingPin", value="1234")
     secrets.keep_sealed(order.id, [pin])
     changes = sync.changes(PlanExecution.start(first, START))
-    orders.write_order_snapshot(order, 2, [], None, open_plan_write(changes))
-    assert len(_open_plan_json(order.id)["tasks"]) == len(first.tasks)  # type: ignore[index]
+    orders.write_order_snapshot(order, 2, [], None, plan_rows_write(changes))
+    assert len(_kept_plan_json(order.id)["tasks"]) == len(first.tasks)  # type: ignore[index]
 
     amended = PlanExecution.start(second, START)  # e.g. an amendment planned the order again
-    orders.write_order_snapshot(order, 3, [], None, open_plan_write(sync.changes(amended)))
-    assert _open_plan_json(order.id) == _query_answer(order, amended)
+    orders.write_order_snapshot(order, 3, [], None, plan_rows_write(sync.changes(amended)))
+    assert _kept_plan_json(order.id) == _query_answer(order, amended)
     assert secrets.sealed_of(order.id) == [pin.ref]
 
-    closed = order.model_copy(update={"state": OrderState.COMPLETED})
-    orders.write_order_snapshot(closed, 4, [], amended.model_dump(mode="json"), None)
-    assert _open_plan_json(order.id) is None
+    # Closed with tasks moved since its last write: its rows are its final view's.
+    for task in second.tasks[:3]:
+        amended.mark_running(task.id, START + timedelta(minutes=1))
+    closed = _close(order, amended, 4)
+    assert _kept_plan_json(order.id) == _query_answer(closed, amended)
     assert secrets.sealed_of(order.id) == []
+
+
+def test_an_order_that_kept_no_rows_keeps_none_when_it_closes() -> None:
+    catalog = load_catalog_repository(ROOT / "catalog").latest
+    plan = decompose(build_order(2), catalog).plan
+    assert plan is not None
+    order = _order()
+    assert orders.save_order(order, 1, [])
+    _close(order, PlanExecution.start(plan, START), 2)
+    assert _kept_plan_json(order.id) is None  # its closed plan answers, as before
+    assert orders.closed_order_plan(order.id) is not None
