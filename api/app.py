@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -67,6 +68,10 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     register_store_metrics(GATE)
     await run_in_threadpool(create_tables)
     admission = asyncio.create_task(admission_loop(settings))
+    # What is loaded by now lives as long as the process: out of the cyclic collector's way.
+    # Each full collection walked it all (~170,000 objects); the plan of a 1,000-item order
+    # (7,500 rows parsed) took 100-190 ms instead of ~60 ms (issue 24).
+    gc.freeze()
     yield
     await finish_starts()
     admission.cancel()

@@ -68,14 +68,18 @@ async def plan_view_json(order_id: str) -> dict[str, Any]:
 
 def _kept_plan_json(order_id: str) -> dict[str, Any] | None:
     """A large order's view from its rows: while it runs as late as its last store write (at
-    most 2 s while it moves), once closed its final view; None for any other order."""
-    view = plan_rows.read_plan_view(order_id)
-    if view is None:
-        return None
-    return {
-        **view,
-        "critical_path": _critical_path(view["tasks"]).model_dump(mode="json"),
-    }
+    most 2 s while it moves), once closed its final view; None for any other order. Without
+    its critical path, which only the timeline shows (`critical_path_json`)."""
+    return plan_rows.read_plan_view(order_id)
+
+
+def critical_path_json(view: dict[str, Any]) -> dict[str, Any]:
+    """The view's critical path: as the workflow or the closed order made it, else (a large
+    order's kept rows) made here from its rows, as `order_plan_view` makes it."""
+    path = view.get("critical_path")
+    if isinstance(path, dict):
+        return path
+    return _critical_path(view["tasks"]).model_dump(mode="json")
 
 
 def _critical_path(tasks: list[dict[str, Any]]) -> CriticalPath:

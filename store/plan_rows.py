@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from pydantic_core import from_json
+from sqlalchemy import Text, cast, insert
 from sqlmodel import Session, col, delete, select
 
 from store.db import session_scope
@@ -71,24 +72,34 @@ def read_plan_view(order_id: str) -> dict[str, Any] | None:
     """The kept view (`OrderPlanView`'s JSON without its critical path) with the order's state,
     or None when the order keeps none or its rows are not all written yet."""
     with session_scope() as session:
-        header = session.get(PlanViewHeader, order_id)
-        state = session.exec(
-            select(ProductOrderRecord.state).where(ProductOrderRecord.id == order_id)
-        ).first()
-        if header is None or state is None:
-            return None
         found = session.exec(
-            select(PlanViewRowRecord.compensation, PlanViewRowRecord.row)
+            select(ProductOrderRecord.state, PlanViewHeader.tasks, _as_text(PlanViewHeader.header))
+            .join(PlanViewHeader, col(PlanViewHeader.order_id) == col(ProductOrderRecord.id))
+            .where(ProductOrderRecord.id == order_id)
+        ).first()
+        if found is None:
+            return None
+        state, task_count, header = found
+        rows = session.exec(
+            select(PlanViewRowRecord.compensation, _as_text(PlanViewRowRecord.row))
             .where(PlanViewRowRecord.order_id == order_id)
             .order_by(col(PlanViewRowRecord.position))
         ).all()
-        tasks = [dict(row) for undo, row in found if not undo]
-        if len(tasks) != header.tasks:
-            return None  # the first writes of a large plan are still under way
-        return {
-            **header.header,
-            "order_id": order_id,
-            "state": state,
-            "tasks": tasks,
-            "compensations": [dict(row) for undo, row in found if undo],
-        }
+    # One parse of all the rows as one JSON array: 7,500 rows parsed one by one through the
+    # column type took most of a 1,000-item order's answer.
+    parsed = from_json(f"[{header},{','.join(text for _, text in rows)}]")
+    tasks = [row for (undo, _), row in zip(rows, parsed[1:], strict=True) if not undo]
+    if len(tasks) != task_count:
+        return None  # the first writes of a large plan are still under way
+    return {
+        **parsed[0],
+        "order_id": order_id,
+        "state": state,
+        "tasks": tasks,
+        "compensations": [row for (undo, _), row in zip(rows, parsed[1:], strict=True) if undo],
+    }
+
+
+def _as_text(column: Any) -> Any:
+    """A JSON column as its text (SQLite keeps it as text; PostgreSQL casts it)."""
+    return cast(column, Text)

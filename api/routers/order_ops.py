@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.identity import Caller, requires, same_actor
 from api.isolation import check_order_visible, visible_order
 from api.json_style import camel_json
-from api.order_plans import plan_view_json
+from api.order_plans import critical_path_json, plan_view_json
 from api.permissions import Permission
 from api.plan_views import iso, order_forecast, task_row_json, when, without_nulls
 from api.return_view import return_view
@@ -85,7 +85,7 @@ async def order_timeline(
     latest_end = iso(max((e for e in ends if e is not None), default=None))
     # One forecast: the order's own (what GET productOrder shows), not one of the timeline's.
     document = await run_in_threadpool(orders.get_order, order_id)
-    path = view["critical_path"]
+    path = critical_path_json(view)
     return _json(
         without_nulls(
             {

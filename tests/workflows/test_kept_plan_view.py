@@ -13,7 +13,7 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.order_store import plan_rows_write
-from api.order_plans import _kept_plan_json
+from api.order_plans import _kept_plan_json, critical_path_json
 from bench.bench_decomposition import build_order
 from decomposition.decompose import decompose
 from decomposition.secrets import SealedValue
@@ -44,6 +44,12 @@ def _order() -> ProductOrder:
     )
 
 
+def _kept(order_id: str) -> dict[str, Any] | None:
+    """The kept view with the critical path the timeline makes from it."""
+    view = _kept_plan_json(order_id)
+    return None if view is None else {**view, "critical_path": critical_path_json(view)}
+
+
 def _query_answer(order: ProductOrder, execution: PlanExecution) -> dict[str, Any]:
     """What the workflow's `get_plan` query answers, as the API receives it."""
     view = order_plan_view(order.id, order.state, execution)
@@ -72,7 +78,7 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
         if _kept_plan_json(order.id) is not None:
             break
         write()
-    assert _kept_plan_json(order.id) == _query_answer(order, execution)
+    assert _kept(order.id) == _query_answer(order, execution)
     # Tasks move between writes: started, finished (one failed), one undone.
     moved = plan.tasks[:6]
     for n, task in enumerate(moved):
@@ -98,7 +104,7 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
     for _ in range(len(plan.tasks)):  # until nothing is left to send
         write()
 
-    stored = _kept_plan_json(order.id)
+    stored = _kept(order.id)
     assert stored == _query_answer(order, execution)
     assert stored["compensations"] and stored["critical_path"]["task_ids"]
 
@@ -127,14 +133,14 @@ def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_its_final_view() 
 
     amended = PlanExecution.start(second, START)  # e.g. an amendment planned the order again
     orders.write_order_snapshot(order, 3, [], None, plan_rows_write(sync.changes(amended)))
-    assert _kept_plan_json(order.id) == _query_answer(order, amended)
+    assert _kept(order.id) == _query_answer(order, amended)
     assert secrets.sealed_of(order.id) == [pin.ref]
 
     # Closed with tasks moved since its last write: its rows are its final view's.
     for task in second.tasks[:3]:
         amended.mark_running(task.id, START + timedelta(minutes=1))
     closed = _close(order, amended, 4)
-    assert _kept_plan_json(order.id) == _query_answer(closed, amended)
+    assert _kept(order.id) == _query_answer(closed, amended)
     assert secrets.sealed_of(order.id) == []
 
 
