@@ -86,9 +86,11 @@ def live_summary(took: dict[str, list[float]]) -> str:
     parts = []
     for view, times in took.items():
         ranked = sorted(times)
+        over = sum(1 for t in times if t >= 500)
         parts.append(
             f"{view}: {len(times)} GETs, first {times[0]:.0f} ms, median"
-            f" {ranked[len(ranked) // 2]:.0f} ms, max {ranked[-1]:.0f} ms"
+            f" {ranked[len(ranked) // 2]:.0f} ms, p90 {ranked[len(ranked) * 9 // 10]:.0f} ms,"
+            f" max {ranked[-1]:.0f} ms, {over} at 500 ms or more"
         )
     return "; ".join(parts)
 
@@ -130,6 +132,7 @@ async def run_order(
     row["worker_peak_rss_mb"] = round(stats.peak_rss_mb, 1)
     live.cancel()
     row["running_plan_get"] = live_summary(took)
+    row["running_plan_ms"] = {view: [round(t) for t in times] for view, times in took.items()}
     order_id = response.json()["id"]
     for view in ("plan", "timeline"):  # after the run (closed, unless it did not finish)
         start = time.monotonic()

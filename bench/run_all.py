@@ -158,9 +158,15 @@ def summary() -> str:
     )
 
 
-# The 1,000-item runs of issue 24 (session 12), each its own results file, and the changes in
+# The 1,000-item runs of issue 24 (sessions 12-13), each its own results file, and the changes in
 # flight (bench/large_order_changes.py).
-LARGE_RUNS = ("large_order_s12", "large_order_s12_can", "large_order_s12_can_quiet")
+LARGE_RUNS = (
+    "large_order_s12",
+    "large_order_s12_can",
+    "large_order_s12_can_quiet",
+    "large_order_s13",
+    "large_order_s13b",
+)
 
 
 def _issue_24_large_orders() -> list[str]:

@@ -108,6 +108,11 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
     assert stored == _query_answer(order, execution)
     assert stored["compensations"] and stored["critical_path"]["task_ids"]
 
+    # A run continued as new sends every row again, a few at a time: the view stays whole.
+    sync = PlanViewSync()
+    write()
+    assert _kept(order.id) == stored
+
 
 def _close(order: ProductOrder, execution: PlanExecution, revision: int) -> ProductOrder:
     """The closing write, as the store activity makes it (its view, and the view's rows)."""
