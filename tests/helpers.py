@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -14,6 +16,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
 from temporal_client.codec import EncryptionCodec
+from tmf.product_order import ProductOrder
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 T = TypeVar("T")
@@ -48,6 +51,23 @@ class _Poller:
     async def sleep(self) -> None:
         await asyncio.sleep(max(self.pause, _waiting / POLLS_PER_SECOND))
         self.pause = min(self.pause * 1.5, MAX_PAUSE_S)
+
+
+def stored_order(prefix: str, when: datetime) -> ProductOrder:
+    """An order in progress as the store keeps one, for tests of the store alone."""
+    order_id = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    return ProductOrder.model_validate(
+        {
+            "id": order_id,
+            "href": f"/productOrder/{order_id}",
+            "orderDate": when.isoformat(),
+            "state": "inProgress",
+            "relatedParty": [
+                {"id": f"c-{prefix}", "role": "customer", "@referredType": "Individual"}
+            ],
+            "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "x"}}],
+        }
+    )
 
 
 def minimal_order(**extra: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from store import hub, orders
 from store.db import session_scope
 from store.event_tables import OrderEventRecord
+from tests.helpers import stored_order
 from tmf.events import EventType, OrderEvent, tmf_event
 from tmf.product_order import OrderState, ProductOrder
 
@@ -18,17 +19,7 @@ WHEN = datetime(2031, 5, 1, 9, tzinfo=UTC)
 
 
 def _order() -> ProductOrder:
-    order_id = f"ev-{uuid.uuid4().hex[:10]}"
-    return ProductOrder.model_validate(
-        {
-            "id": order_id,
-            "href": f"/productOrder/{order_id}",
-            "orderDate": WHEN.isoformat(),
-            "state": "inProgress",
-            "relatedParty": [{"id": "c-ev", "role": "customer", "@referredType": "Individual"}],
-            "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "x"}}],
-        }
-    )
+    return stored_order("ev", WHEN)
 
 
 def _event(title: str) -> OrderEvent:

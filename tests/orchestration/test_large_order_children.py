@@ -47,15 +47,20 @@ def _most_open(events: list) -> tuple[int, int]:
     return started, most
 
 
-async def test_a_large_order_keeps_its_open_children_under_the_limit_and_completes(
-    http: httpx.AsyncClient, client: Client, workforce: None, small_limits: None
-) -> None:
-    body = sample_order("triple-play", customer=f"large-{uuid.uuid4().hex[:6]}")
+async def _two_items(http: httpx.AsyncClient, offering: str) -> str:
+    """An order of two items of the offering: "large" under the lowered limits."""
+    body = sample_order(offering, customer=f"large-{uuid.uuid4().hex[:6]}")
     [item] = body["productOrderItem"]
     body["productOrderItem"] = [{**item, "id": str(n)} for n in range(1, 3)]
     created = await http.post(ORDERS, json=body)
     assert created.status_code == 201, created.text
-    order_id = created.json()["id"]
+    return str(created.json()["id"])
+
+
+async def test_a_large_order_keeps_its_open_children_under_the_limit_and_completes(
+    http: httpx.AsyncClient, client: Client, workforce: None, small_limits: None
+) -> None:
+    order_id = await _two_items(http, "triple-play")
 
     order = await wait_for_state(http, order_id, timeout=120)
 
@@ -80,12 +85,7 @@ async def test_a_large_orders_plan_in_progress_is_read_from_its_store_writes(
 ) -> None:
     # Issue 24: a 1,000-item order's workflow answered the plan query in 2.4-4.2 s; a large
     # order's store writes carry its plan view's changed rows, and GET plan/timeline read them.
-    body = sample_order("fiber-broadband", customer=f"large-{uuid.uuid4().hex[:6]}")
-    [item] = body["productOrderItem"]
-    body["productOrderItem"] = [{**item, "id": str(n)} for n in range(1, 3)]
-    created = await http.post(ORDERS, json=body)
-    assert created.status_code == 201, created.text
-    order_id = created.json()["id"]
+    order_id = await _two_items(http, "fiber-broadband")
     waiting = await wait_for_open_task(http, order_id, timeout=60)  # for a technician
 
     async def stored_with_the_install_running() -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from decomposition.secrets import SealedValue
 from store import orders, secrets
 from store.catalog_files import load_catalog_repository
 from store.plan_rows import final_view_rows
+from tests.helpers import stored_order
 from tmf.product_order import OrderState, ProductOrder
 from workflows.messages import TaskFinished
 from workflows.plan_execution import PlanExecution
@@ -31,17 +32,7 @@ START = datetime(2026, 3, 2, 8, tzinfo=UTC)
 
 
 def _order() -> ProductOrder:
-    order_id = f"open-{uuid.uuid4().hex[:10]}"
-    return ProductOrder.model_validate(
-        {
-            "id": order_id,
-            "href": f"/productOrder/{order_id}",
-            "orderDate": START.isoformat(),
-            "state": "inProgress",
-            "relatedParty": [{"id": "c-open", "role": "customer", "@referredType": "Individual"}],
-            "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "x"}}],
-        }
-    )
+    return stored_order("open", START)
 
 
 def _kept(order_id: str) -> dict[str, Any] | None:
