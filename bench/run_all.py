@@ -166,6 +166,7 @@ LARGE_RUNS = (
     "large_order_s12_can_quiet",
     "large_order_s13",
     "large_order_s13b",
+    "large_order_s13c",
 )
 
 
