@@ -31,6 +31,12 @@ OPEN_LIMIT = 1500
 # (`history.maximumBufferedEventsBatch`), which evicts the order from its worker's cache: a replay
 # from the start. So few, leaving room for the children's reports (issue 24).
 PER_ROUND = 40
+# A child of an earlier run that this run closed ends by itself, a moment after its close signal
+# (a run cannot await another run's child): a start of its domain order's next child that finds
+# it still running waits and tries again, at most this many times (a continued order failed with
+# WorkflowAlreadyStartedError in one test run of session 13). Patched: new histories only.
+RESTART_CLOSED_CHILD = "restart-closed-child"
+RESTART_ATTEMPTS = 60
 
 
 def is_large(plan: Plan) -> bool:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ChildWorkflowHandle, ExternalWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
@@ -133,8 +134,21 @@ class LargeOrderEffects:
             if (handle := self.children.get(domain_order_id)) is not None:
                 await handle.signal(DomainOrderWorkflow.run_tasks, RunTasks(tasks=tasks))
             else:
-                await self._start_child(domain_order_id, tasks)
+                await self._start_when_closed(domain_order_id, tasks)
         self.starting.discard(domain_order_id)
+
+    async def _start_when_closed(self, domain_order_id: str, tasks: list[RunTask]) -> None:
+        """Start the child; if an earlier run's child of this domain order, closed by this run,
+        has not ended yet, wait a second and try again (`children.RESTART_CLOSED_CHILD`)."""
+        for attempt in range(1, children.RESTART_ATTEMPTS + 1):
+            try:
+                return await self._start_child(domain_order_id, tasks)
+            except WorkflowAlreadyStartedError:
+                if attempt == children.RESTART_ATTEMPTS or not workflow.patched(
+                    children.RESTART_CLOSED_CHILD
+                ):
+                    raise
+                await workflow.sleep(timedelta(seconds=1), summary="child still closing")
 
     async def _close(self, domain_order_id: str, handle: Handle) -> None:
         async with self._round():
