@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.errors import TmfError
 from api.plan_views import when
 from api.workflow_calls import execute_query
-from decomposition.plan import CriticalPath, longest_chain, topological_order
+from decomposition.plan import CriticalPath, critical_path_of
 from store import orders, plan_rows
 from tmf.product_order import OrderState
 from workflows.order import workflow_id_for
@@ -48,7 +48,7 @@ async def plan_view_json(order_id: str) -> dict[str, Any]:
     A large order's from the rows it keeps (store/plan_rows.py), any other closed order's from
     the store (its view as written when it closed, else made from its execution), an open
     one's from its workflow's query."""
-    kept = await run_in_threadpool(_kept_plan_json, order_id)
+    kept = await run_in_threadpool(plan_rows.read_plan_view, order_id)
     if kept is not None:
         return kept
     closed = await run_in_threadpool(orders.closed_order_plan, order_id)
@@ -66,16 +66,10 @@ async def plan_view_json(order_id: str) -> dict[str, Any]:
     return answer
 
 
-def _kept_plan_json(order_id: str) -> dict[str, Any] | None:
-    """A large order's view from its rows: while it runs as late as its last store write (at
-    most 2 s while it moves), once closed its final view; None for any other order. Without
-    its critical path, which only the timeline shows (`critical_path_json`)."""
-    return plan_rows.read_plan_view(order_id)
-
-
 def critical_path_json(view: dict[str, Any]) -> dict[str, Any]:
     """The view's critical path: as the workflow or the closed order made it, else (a large
-    order's kept rows) made here from its rows, as `order_plan_view` makes it."""
+    order's kept rows, store/plan_rows.py, which leave it out: only the timeline shows it) made
+    here from its rows, as `order_plan_view` makes it."""
     path = view.get("critical_path")
     if isinstance(path, dict):
         return path
@@ -85,10 +79,8 @@ def critical_path_json(view: dict[str, Any]) -> dict[str, Any]:
 def _critical_path(tasks: list[dict[str, Any]]) -> CriticalPath:
     """As `order_plan_view` makes it: finished tasks with their actual duration."""
     durations = {t["id"]: took for t in tasks if (took := _took(t)) is not None}
-    expected = {t["id"]: (t["depends_on"], t["expected_duration_seconds"]) for t in tasks}
-    order = topological_order([(task_id, deps) for task_id, (deps, _) in expected.items()])
-    chain = [(task_id, *expected[task_id]) for task_id in order]
-    return longest_chain(chain, expected, durations)
+    rows = [(t["id"], t["depends_on"], t["expected_duration_seconds"]) for t in tasks]
+    return critical_path_of(rows, durations)
 
 
 def _took(task: dict[str, Any]) -> float | None:

@@ -311,6 +311,16 @@ def topological_order(tasks: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
     return order
 
 
+def critical_path_of(
+    tasks: Sequence[tuple[str, Sequence[str], float]], durations: Mapping[str, float] | None = None
+) -> CriticalPath:
+    """`Plan.critical_path` over bare rows (id, dependencies, expected seconds) in plan order: a
+    stored plan view's, which is not a `Plan`."""
+    expected = {task_id: (deps, seconds) for task_id, deps, seconds in tasks}
+    order = topological_order([(task_id, deps) for task_id, deps, _ in tasks])
+    return longest_chain([(i, *expected[i]) for i in order], expected, durations)
+
+
 def longest_chain(
     chain_rows: Sequence[tuple[str, Sequence[str], float]],
     task_ids: Iterable[str],

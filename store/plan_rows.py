@@ -88,7 +88,10 @@ def read_plan_view(order_id: str) -> dict[str, Any] | None:
     # One parse of all the rows as one JSON array: 7,500 rows parsed one by one through the
     # column type took most of a 1,000-item order's answer.
     parsed = from_json(f"[{header},{','.join(text for _, text in rows)}]")
-    tasks = [row for (undo, _), row in zip(rows, parsed[1:], strict=True) if not undo]
+    tasks: list[dict[str, Any]] = []
+    compensations: list[dict[str, Any]] = []
+    for (undo, _), row in zip(rows, parsed[1:], strict=True):
+        (compensations if undo else tasks).append(row)
     if len(tasks) != task_count:
         return None  # the first writes of a large plan are still under way
     return {
@@ -96,7 +99,7 @@ def read_plan_view(order_id: str) -> dict[str, Any] | None:
         "order_id": order_id,
         "state": state,
         "tasks": tasks,
-        "compensations": [row for (undo, _), row in zip(rows, parsed[1:], strict=True) if undo],
+        "compensations": compensations,
     }
 
 

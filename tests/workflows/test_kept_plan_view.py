@@ -13,11 +13,11 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.order_store import plan_rows_write
-from api.order_plans import _kept_plan_json, critical_path_json
+from api.order_plans import critical_path_json
 from bench.bench_decomposition import build_order
 from decomposition.decompose import decompose
 from decomposition.secrets import SealedValue
-from store import orders, secrets
+from store import orders, plan_rows, secrets
 from store.catalog_files import load_catalog_repository
 from store.plan_rows import final_view_rows
 from tests.helpers import stored_order
@@ -37,7 +37,7 @@ def _order() -> ProductOrder:
 
 def _kept(order_id: str) -> dict[str, Any] | None:
     """The kept view with the critical path the timeline makes from it."""
-    view = _kept_plan_json(order_id)
+    view = plan_rows.read_plan_view(order_id)
     return None if view is None else {**view, "critical_path": critical_path_json(view)}
 
 
@@ -64,9 +64,11 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
         orders.write_order_snapshot(order, revision, [], None, plan_rows_write(changes))
 
     write()
-    assert _kept_plan_json(order.id) is None  # rows still to come: the API asks the workflow
+    assert (
+        plan_rows.read_plan_view(order.id) is None
+    )  # rows still to come: the API asks the workflow
     for _ in range(len(plan.tasks)):  # a write at a time, until every row is in
-        if _kept_plan_json(order.id) is not None:
+        if plan_rows.read_plan_view(order.id) is not None:
             break
         write()
     assert _kept(order.id) == _query_answer(order, execution)
@@ -125,7 +127,7 @@ def test_a_new_plan_replaces_the_rows_and_a_closed_order_keeps_its_final_view() 
     secrets.keep_sealed(order.id, [pin])
     changes = sync.changes(PlanExecution.start(first, START))
     orders.write_order_snapshot(order, 2, [], None, plan_rows_write(changes))
-    assert len(_kept_plan_json(order.id)["tasks"]) == len(first.tasks)  # type: ignore[index]
+    assert len(plan_rows.read_plan_view(order.id)["tasks"]) == len(first.tasks)  # type: ignore[index]
 
     amended = PlanExecution.start(second, START)  # e.g. an amendment planned the order again
     orders.write_order_snapshot(order, 3, [], None, plan_rows_write(sync.changes(amended)))
@@ -147,5 +149,5 @@ def test_an_order_that_kept_no_rows_keeps_none_when_it_closes() -> None:
     order = _order()
     assert orders.save_order(order, 1, [])
     _close(order, PlanExecution.start(plan, START), 2)
-    assert _kept_plan_json(order.id) is None  # its closed plan answers, as before
+    assert plan_rows.read_plan_view(order.id) is None  # its closed plan answers, as before
     assert orders.closed_order_plan(order.id) is not None
