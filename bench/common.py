@@ -116,3 +116,23 @@ def write_result(name: str, report: dict[str, Any], table: list[tuple[str, str]]
     (RESULTS / f"{name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
     return path
+
+
+def sticky_cache(metrics_port: str | int) -> dict[str, int]:
+    """The worker's workflow cache so far, from its SDK metrics (`WORKER_SDK_METRICS_PORT`):
+    workflow tasks served from a cached run (`hits`) and those that first replayed the run's
+    history (`misses`), and runs evicted to make room (`evictions`)."""
+    import httpx
+
+    text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+    names = {
+        "hits": "temporal_sticky_cache_hit",
+        "misses": "temporal_sticky_cache_miss",
+        "evictions": "temporal_sticky_cache_total_forced_eviction",
+    }
+    counts = dict.fromkeys(names, 0)
+    for line in text.splitlines():
+        for key, name in names.items():
+            if line.startswith(name + "{") or line.startswith(name + " "):
+                counts[key] += int(float(line.rsplit(" ", 1)[1]))
+    return counts

@@ -15,6 +15,7 @@ import asyncio
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from temporalio.client import Client
@@ -22,14 +23,29 @@ from temporalio.client import Client
 from bench.common import machine_facts, ms, percentile, proc_stats, write_result
 from bench.floor_workflow import FLOOR_WORKFLOW, FloorInput
 from bench.history import mean_cost, mean_event_types, workflow_cost
-from bench.reference import MIX, children_started, dag_width, floor_dag, offering_of
+from bench.reference import (
+    MIX,
+    children_started,
+    dag_width,
+    domains_started,
+    floor_dag,
+    offering_of,
+)
 from bench.stack import Stack
 
 START_CONCURRENCY = 16
 
 
+def _children_of(children: bool, per_domain: bool) -> Callable[[str], int]:
+    """Empty children per floor workflow of an offering: none, one per domain order the order
+    starts a child for, or (`per_domain`) one per domain."""
+    if not children:
+        return lambda offering: 0
+    return domains_started if per_domain else children_started
+
+
 async def _run_batch(
-    client: Client, queue: str, ids: list[str], children: bool
+    client: Client, queue: str, ids: list[str], children: Callable[[str], int]
 ) -> dict[str, float]:
     """Start one floor workflow per id (order i has the DAG of offering i), wait for all."""
     gate = asyncio.Semaphore(START_CONCURRENCY)
@@ -43,7 +59,7 @@ async def _run_batch(
                 FLOOR_WORKFLOW,
                 FloorInput(
                     tasks=floor_dag(offering_of(i)),
-                    children=children_started(offering_of(i)) if children else 0,
+                    children=children(offering_of(i)),
                 ),
                 id=workflow_id,
                 task_queue=queue,
@@ -58,8 +74,11 @@ async def _run_batch(
     }
 
 
-async def run_floor(stack: Stack, n: int, children: bool = False) -> dict[str, Any]:
+async def run_floor(
+    stack: Stack, n: int, children: bool = False, per_domain: bool = False
+) -> dict[str, Any]:
     """Runs the floor on a started server; returns its figures (the caller owns the stack)."""
+    count_children = _children_of(children, per_domain)
     assert stack.server is not None
     queue = f"floor-{uuid.uuid4().hex[:8]}"
     env_queue = stack.env["TESSERA_TASK_QUEUE"]
@@ -70,11 +89,11 @@ async def run_floor(stack: Stack, n: int, children: bool = False) -> dict[str, A
         client = await Client.connect(stack.address)
         run = uuid.uuid4().hex[:6]
         warmup = [f"floor-warmup-{run}-{i}" for i in range(len(MIX))]
-        await _run_batch(client, queue, warmup, children)
+        await _run_batch(client, queue, warmup, count_children)
         server_before = proc_stats(stack.server.pid)
         worker_before = proc_stats(worker.pid)
         ids = [f"floor-{run}-{i}" for i in range(n)]
-        timings = await _run_batch(client, queue, ids, children)
+        timings = await _run_batch(client, queue, ids, count_children)
         server_after = proc_stats(stack.server.pid)
         worker_after = proc_stats(worker.pid)
         costs = [await workflow_cost(client, w) for w in ids[: len(MIX)]]
@@ -85,10 +104,8 @@ async def run_floor(stack: Stack, n: int, children: bool = False) -> dict[str, A
     dags = {o: floor_dag(o) for o in MIX}
     return {
         "children_per_workflow": round(
-            sum(children_started(offering_of(i)) for i in range(n)) / n, 2
-        )
-        if children
-        else 0,
+            sum(count_children(offering_of(i)) for i in range(n)) / n, 2
+        ),
         "workflows": n,
         "elapsed_s": round(elapsed, 2),
         "workflows_per_s": round(n / elapsed, 2),
@@ -128,6 +145,12 @@ async def main() -> None:
     parser.add_argument(
         "--with-children", action="store_true", help="also the floor with empty children"
     )
+    parser.add_argument(
+        "--per-domain",
+        action="store_true",
+        help="with --with-children: also the floor with one empty child per domain",
+    )
+    parser.add_argument("--name", default="engine_floor_children", help="results file name")
     args = parser.parse_args()
     machine = machine_facts()
     stack = Stack("floor")
@@ -136,6 +159,11 @@ async def main() -> None:
         floor = await run_floor(stack, args.n)
         with_children = (
             await run_floor(stack, args.n, children=True) if args.with_children else None
+        )
+        per_domain = (
+            await run_floor(stack, args.n, children=True, per_domain=True)
+            if args.with_children and args.per_domain
+            else None
         )
     finally:
         stack.stop()
@@ -147,10 +175,35 @@ async def main() -> None:
         ("empty children per workflow (mean)", str(with_children["children_per_workflow"])),
         ("**with children ÷ plain, workflows/s**", f"**{ratio}**"),
     ]
-    for name, result in (("plain", floor), ("with children", with_children)):
+    floors = [("plain", floor), ("with children", with_children)]
+    if per_domain is not None:
+        rows += [
+            (
+                "one empty child per domain, per workflow (mean)",
+                str(per_domain["children_per_workflow"]),
+            ),
+            (
+                "**one child per domain ÷ plain, workflows/s**",
+                f"**{round(per_domain['workflows_per_s'] / floor['workflows_per_s'], 3)}**",
+            ),
+        ]
+        floors.append(("one child per domain", per_domain))
+    for name, result in floors:
         rows += [(f"{name}: {label}", value) for label, value in table(result)]
-    report = {"machine": machine, "floor": floor, "with_children": with_children, "ratio": ratio}
-    write_result("engine_floor_children", report, rows)
+        rows.append(
+            (
+                f"{name}: worker CPU s per workflow",
+                str(round(result["worker_cpu_s"] / result["workflows"], 4)),
+            )
+        )
+    report = {
+        "machine": machine,
+        "floor": floor,
+        "with_children": with_children,
+        "per_domain": per_domain,
+        "ratio": ratio,
+    }
+    write_result(args.name, report, rows)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import httpx
 from temporalio.client import Client
 
 from bench.bench_decomposition import build_order
-from bench.common import ROOT, machine_facts, proc_stats, write_result
+from bench.common import ROOT, machine_facts, proc_stats, sticky_cache, write_result
 from bench.stack import Stack
 from decomposition.decompose import decompose
 from store.catalog_files import load_catalog_repository
@@ -101,6 +101,7 @@ async def run_order(
     assert stack.worker is not None
     body = build_order(size).model_dump(mode="json", by_alias=True, exclude_none=True)
     cpu_before = proc_stats(stack.worker.pid).cpu_seconds
+    cache_before = sticky_cache(stack.env["WORKER_SDK_METRICS_PORT"])
     started = time.monotonic()
     response = await http.post(ORDERS, json=body)
     row: dict[str, Any] = {"items": size}
@@ -130,6 +131,8 @@ async def run_order(
     stats = proc_stats(stack.worker.pid)
     row["worker_cpu_s"] = round(stats.cpu_seconds - cpu_before, 2)
     row["worker_peak_rss_mb"] = round(stats.peak_rss_mb, 1)
+    cache = sticky_cache(stack.env["WORKER_SDK_METRICS_PORT"])
+    row["worker_cache"] = {key: cache[key] - cache_before[key] for key in cache}
     live.cancel()
     row["running_plan_get"] = live_summary(took)
     row["running_plan_ms"] = {view: [round(t) for t in times] for view, times in took.items()}
@@ -209,6 +212,16 @@ def main() -> None:
         )
         for o in orders
         if "history_events" in o
+    ]
+    table += [
+        (
+            f"{o['items']} items: workflow tasks from the worker's cache / replayed first "
+            "(cache misses) / runs evicted",
+            f"{o['worker_cache']['hits']} / {o['worker_cache']['misses']} / "
+            f"{o['worker_cache']['evictions']}",
+        )
+        for o in orders
+        if "worker_cache" in o
     ]
     table += [
         (f"{o['items']} items, in progress: GET plan / timeline", o["running_plan_get"])

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import machine_facts, proc_stats, write_result
+from bench.common import machine_facts, proc_stats, sticky_cache, write_result
 from bench.reference import MIX, plan_of, reference_order
 from bench.stack import Stack
 
@@ -76,6 +76,8 @@ async def run(stack: Stack, n: int, concurrency: int, budget_s: float) -> dict[s
                         "waiting": waiting,
                         "seconds": round(time.monotonic() - started, 1),
                         "rss_mb": stats.rss_mb,
+                        "cpu_s": stats.cpu_seconds,
+                        "cache": sticky_cache(stack.env["WORKER_SDK_METRICS_PORT"]),
                         "load_average": [round(x, 2) for x in os.getloadavg()],
                     }
                 )
@@ -86,6 +88,7 @@ async def run(stack: Stack, n: int, concurrency: int, budget_s: float) -> dict[s
         await asyncio.gather(*submitting, return_exceptions=True)
     await asyncio.sleep(5)  # settle: the last activations finish
     final = proc_stats(pid)
+    cache = sticky_cache(stack.env["WORKER_SDK_METRICS_PORT"])
     return {
         "orders_requested": n,
         "orders_waiting": waiting,
@@ -94,6 +97,8 @@ async def run(stack: Stack, n: int, concurrency: int, budget_s: float) -> dict[s
         "offerings": offerings,
         "worker_rss_mb": final.rss_mb,
         "worker_peak_rss_mb": max(peak, final.peak_rss_mb),
+        "worker_cpu_s": final.cpu_seconds,
+        "worker_cache": cache,
         "checkpoints": checkpoints,
     }
 
@@ -122,6 +127,11 @@ async def main() -> None:
         ("**worker peak RSS MB** (issue 24: < 300)", f"**{result['worker_peak_rss_mb']}**"),
         ("worker RSS at the end MB", str(result["worker_rss_mb"])),
         ("cached workflow runs at most (WORKER_MAX_CACHED_WORKFLOWS)", str(cache)),
+        ("worker CPU s", str(result["worker_cpu_s"])),
+        (
+            "workflow tasks from the worker's cache / replayed first (cache misses) / evictions",
+            "{hits} / {misses} / {evictions}".format(**result["worker_cache"]),
+        ),
     ]
     record = {"machine": machine, "result": result, "target_mb": TARGET_MB, "cache": cache}
     write_result(args.name, record, table)

@@ -53,6 +53,16 @@ def children_started(offering: str) -> int:
     return len({t.domain_order_id for t in plan.tasks if t.kind.value in {"automated", "manual"}})
 
 
+def domains_started(offering: str) -> int:
+    """Child workflows an order of this offering would start with one child per domain
+    (product, service, resource) instead of one per domain order: the grouping TMF641 and
+    TMF652 orders allow (a service order holding several service order items). Issue 24 asks
+    what that would give; Tessera does not run it."""
+    plan = plan_of(offering)
+    runs_tasks = {t.domain_order_id for t in plan.tasks if t.kind.value in {"automated", "manual"}}
+    return len({d.domain for d in plan.domain_orders if d.id in runs_tasks})
+
+
 def floor_dag(offering: str) -> list[FloorTask]:
     """The plan's task DAG in topological order: one no-op activity per plan task."""
     plan = plan_of(offering)

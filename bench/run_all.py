@@ -141,6 +141,7 @@ def summary() -> str:
                     f"{large['machine']['load_average']} |"
                 )
     rows += _issue_24_large_orders()
+    rows += _issue_24_session_runs()
     machine = machine_facts()
     return "\n".join(
         [
@@ -167,7 +168,56 @@ LARGE_RUNS = (
     "large_order_s13",
     "large_order_s13b",
     "large_order_s13c",
+    "large_order_s14_base",
+    "large_order_s14",
+    "large_order_200_cache1000_s14",
+    "large_order_200_cache500_s14",
 )
+
+# Session 14's runs of issue 24's headline figures, each its own results file.
+ORDERS_RUNS = ("orders_s14",)
+MEMORY_RUNS = ("memory_10000_cache500_s14",)
+PER_DOMAIN_FLOOR = "engine_floor_per_domain_s14"
+
+
+def _issue_24_session_runs() -> list[str]:
+    rows: list[str] = []
+    for name in ORDERS_RUNS:
+        run = _load(name)
+        if run and (h := run.get("headline")):
+            load = run["machine"]["load_average"]
+            rows += [
+                f"| history events per order ÷ plan tasks ({name}) | ≤ 10 | "
+                f"**{h['events_per_plan_task']}** (floor {h['floor_events_per_plan_task']}, "
+                f"floor with children {h['floor_with_children_events_per_plan_task']}) | {load} |",
+                f"| worker CPU per order ÷ floor worker CPU per workflow ({name}) | ≤ 2 | "
+                f"**{h['worker_cpu_per_order_per_floor']}** | {load} |",
+                f"| orders/s ÷ floor-with-children workflows/s ({name}) | ≥ 0.8 | "
+                f"**{h['orders_per_floor_with_children']}** | {load} |",
+                f"| orders/s ÷ floor workflows/s ({name}) | ≥ 0.4 | "
+                f"**{h['orders_per_floor']}** | {load} |",
+            ]
+    for name in MEMORY_RUNS:
+        run = _load(name)
+        if run:
+            m = run["result"]
+            rows.append(
+                f"| worker peak RSS MB, {m['orders_waiting']} orders waiting, cache of "
+                f"{run['cache']} ({name}) | < 300 | **{m['worker_peak_rss_mb']}** | "
+                f"{run['machine']['load_average']} |"
+            )
+    floor = _load(PER_DOMAIN_FLOOR)
+    if floor and floor.get("per_domain"):
+        plain, children, domain = floor["floor"], floor["with_children"], floor["per_domain"]
+        for label, result in (("one per domain order", children), ("one per domain", domain)):
+            rows.append(
+                f"| floor with {result['children_per_workflow']} empty children ({label}): "
+                f"workflows/s ÷ plain; worker CPU per workflow ÷ plain | | "
+                f"{result['workflows_per_s'] / plain['workflows_per_s']:.2f}; "
+                f"{result['worker_cpu_s'] / plain['worker_cpu_s']:.2f} | "
+                f"{floor['machine']['load_average']} |"
+            )
+    return rows
 
 
 def _issue_24_large_orders() -> list[str]:

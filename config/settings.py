@@ -112,8 +112,12 @@ class Settings(BaseSettings):
     # (bench/api_load.py). Not with SQLite: the worker holds its one write lock, and a niced
     # holder makes the API wait longer.
     worker_niceness: int = env("WORKER_NICENESS", 0, ge=0, le=19)
-    # Workflow runs kept in memory between tasks; bounds the worker's memory (bench/memory.py).
-    max_cached_workflows: int = env("WORKER_MAX_CACHED_WORKFLOWS", 1000, ge=0)
+    # Workflow runs kept in memory between tasks; bounds the worker's memory (bench/memory.py:
+    # ~140 KB a run). It must hold the runs that are working at once (~7 per order in flight),
+    # or each of their tasks replays a history first: 500 held 10,000 waiting orders at a peak
+    # of 296 MB with 0.04% of tasks replayed (orders admitted at a backlog of 50); 300 replayed
+    # 89% and took 2.3x the CPU (issue 24, bench/README.md).
+    max_cached_workflows: int = env("WORKER_MAX_CACHED_WORKFLOWS", 500, ge=0)
     # Order admission (api/admission.py), off unless ORDER_ADMISSION_MAX_BACKLOG is set: then
     # every ORDER_ADMISSION_POLL_SECONDS the API reads the task queue's backlog (workflow or
     # activity tasks waiting for a worker), and while it is at most that many, up to

@@ -62,11 +62,16 @@ def whole_bodies(session: Session, records: Sequence[OrderEventRecord]) -> None:
         set_committed_value(record, "body", {**record.body, "event": {key: resource}})
 
 
-def add_events(session: Session, order: ProductOrder, events: Sequence[OrderEvent]) -> None:
+def add_events(
+    session: Session,
+    order: ProductOrder,
+    events: Sequence[OrderEvent],
+    resource: dict[str, Any] | None = None,
+) -> None:
     """Outbox rows in the snapshot's transaction; an event already written is not written again.
     Every event of one write carries the same order: the first row holds it, the others name
     that row (issue 24: a 1,000-item order is ~1 MB, and one write can carry hundreds of
-    milestone events)."""
+    milestone events). `resource`: the order as TMF JSON, when the caller has made it."""
     if not events:
         return
     ids = [e.event_id for e in events]
@@ -75,7 +80,8 @@ def add_events(session: Session, order: ProductOrder, events: Sequence[OrderEven
             select(OrderEventRecord.event_id).where(col(OrderEventRecord.event_id).in_(ids))
         ).all()
     )
-    resource = order.to_tmf()
+    if resource is None:
+        resource = order.to_tmf()
     holder: str | None = None  # the event of this write whose body holds the order
     for event in events:
         if event.event_id in known:

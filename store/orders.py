@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -55,7 +55,9 @@ def _closed_at(order: ProductOrder) -> datetime | None:
     return _naive_utc(order.completion_date or datetime.now(UTC))
 
 
-def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
+def _record_from(
+    order: ProductOrder, revision: int, document: dict[str, Any] | None = None
+) -> ProductOrderRecord:
     return ProductOrderRecord(
         jeopardy_rank=_jeopardy_rank(order),
         id=order.id,
@@ -66,7 +68,7 @@ def _record_from(order: ProductOrder, revision: int) -> ProductOrderRecord:
         order_date=_naive_utc(order.order_date),
         closed_at=_closed_at(order),
         revision=revision,
-        document=order.to_tmf(),
+        document=order.to_tmf() if document is None else document,
     )
 
 
@@ -217,28 +219,42 @@ def write_order_snapshot(
     than the stored one is ignored (its events were written with it the first time). The
     snapshot of a closed order carries its plan's `execution` (None if it was never planned);
     a large order's open one the changes to its plan view (store/plan_rows.py)."""
+    # The order as TMF JSON once: the row's document and its events' body (issue 24: ~1 MB at
+    # 1,000 items, dumped twice per write before).
+    document = order.to_tmf()
     with session_scope() as session:
-        add_events(session, order, events)
-        record = session.get(ProductOrderRecord, order.id, with_for_update=True)
+        add_events(session, order, events, document)
+        # The stored revision and state, the row locked; not the stored document, which the
+        # write replaces (issue 24: a 1,000-item order's ~1 MB parsed at every write).
+        stored = session.exec(
+            select(ProductOrderRecord.revision, ProductOrderRecord.state)
+            .where(col(ProductOrderRecord.id) == order.id)
+            .with_for_update()
+        ).first()
         was_final = False
-        if record is None:
+        if stored is None:
             # The API's insert is the first write, but the workflow must not depend on it.
-            fresh = _record_from(order, revision)
+            fresh = _record_from(order, revision, document)
             session.add(fresh)
             session.flush()  # the order row first: its parties refer to it
             for party_id in sorted({p.id for p in order.related_party}):
                 session.add(OrderParty(order_id=order.id, party_id=party_id))
-        elif record.revision >= revision:
+        elif stored[0] >= revision:
             return SnapshotWrite(written=False)
         else:
-            was_final = OrderState(record.state).is_final
-            fresh = _record_from(order, revision)
-            record.state = fresh.state
-            record.jeopardy_rank = fresh.jeopardy_rank
-            record.closed_at = fresh.closed_at
-            record.revision = revision
-            record.document = fresh.document
-            session.add(record)
+            was_final = OrderState(stored[1]).is_final
+            fresh = _record_from(order, revision, document)
+            session.execute(
+                update(ProductOrderRecord)
+                .where(col(ProductOrderRecord.id) == order.id)
+                .values(
+                    state=fresh.state,
+                    jeopardy_rank=fresh.jeopardy_rank,
+                    closed_at=fresh.closed_at,
+                    revision=revision,
+                    document=fresh.document,
+                )
+            )
         # The TMF641/652 lists' index, in the snapshot's transaction: never behind the order.
         index_domain_orders(session, order.id, fresh.document, fresh.order_date, fresh.customer_id)
         stock.release_unneeded(session, order)
