@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -337,11 +337,11 @@ def list_orders(flt: OrderFilter, offset: int, limit: int) -> tuple[list[dict[st
 
 
 def mark_started(order_id: str) -> None:
-    """The order's workflow exists: it leaves the admission queue."""
+    """The order's workflow exists: it leaves the admission queue. The POST and the admission
+    loop may both start it and both get here: a plain DELETE, which finds no row the second
+    time (an ORM delete of a loaded row warned when the other had deleted it meanwhile)."""
     with session_scope() as session:
-        queued = session.get(OrderAdmission, order_id)
-        if queued is not None:
-            session.delete(queued)
+        session.execute(delete(OrderAdmission).where(col(OrderAdmission.order_id) == order_id))
 
 
 def reject_unstartable(order: ProductOrder, event: OrderEvent) -> None:
