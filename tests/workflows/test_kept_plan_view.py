@@ -64,9 +64,8 @@ def test_the_stored_view_is_the_query_answer_once_every_row_is_written() -> None
         orders.write_order_snapshot(order, revision, [], None, plan_rows_write(changes))
 
     write()
-    assert (
-        plan_rows.read_plan_view(order.id) is None
-    )  # rows still to come: the API asks the workflow
+    # Rows still to come: the API asks the workflow.
+    assert plan_rows.read_plan_view(order.id) is None
     for _ in range(len(plan.tasks)):  # a write at a time, until every row is in
         if plan_rows.read_plan_view(order.id) is not None:
             break
